@@ -1,0 +1,26 @@
+"""All ORM models; importing this package registers every table on ``Base.metadata``."""
+
+from billing.models.audit import AuditEvent
+from billing.models.catalog import PlanLevel, Price, Solution
+from billing.models.codes import PrepaidCode, RedeemAttempt, Redemption
+from billing.models.ledger import CreditEntry
+from billing.models.licensing import Assignment, Cohort
+from billing.models.parties import Account, Reseller, ResellerChannel, ResellerMember, Staff
+
+__all__ = [
+    "Account",
+    "Assignment",
+    "AuditEvent",
+    "Cohort",
+    "CreditEntry",
+    "PlanLevel",
+    "PrepaidCode",
+    "Price",
+    "RedeemAttempt",
+    "Redemption",
+    "Reseller",
+    "ResellerChannel",
+    "ResellerMember",
+    "Solution",
+    "Staff",
+]

@@ -1,0 +1,61 @@
+"""Catalog tables: solutions, their plan levels and unit prices. Loaded from a file, never edited by hand."""
+
+from __future__ import annotations
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from billing.db import Base
+
+LICENSE_KINDS = ("device", "user")
+INTERVALS = ("month", "year")
+
+
+class Solution(Base):
+    __tablename__ = "solutions"
+    __table_args__ = (CheckConstraint("license_kind IN ('device', 'user')", name="license_kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    license_kind: Mapped[str] = mapped_column(String(10))
+
+    levels: Mapped[list[PlanLevel]] = relationship(
+        back_populates="solution", order_by="PlanLevel.rank", cascade="all, delete-orphan"
+    )
+
+
+class PlanLevel(Base):
+    __tablename__ = "plan_levels"
+    __table_args__ = (
+        UniqueConstraint("solution_id", "slug"),
+        UniqueConstraint("solution_id", "rank"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    solution_id: Mapped[int] = mapped_column(ForeignKey("solutions.id"))
+    slug: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(120))
+    rank: Mapped[int]
+
+    solution: Mapped[Solution] = relationship(back_populates="levels")
+    prices: Mapped[list[Price]] = relationship(back_populates="level", cascade="all, delete-orphan")
+
+
+class Price(Base):
+    """Unit price of one license for one billing interval, in one currency, in minor units."""
+
+    __tablename__ = "prices"
+    __table_args__ = (
+        UniqueConstraint("plan_level_id", "interval", "currency"),
+        CheckConstraint("interval IN ('month', 'year')", name="interval"),
+        CheckConstraint("unit_minor >= 0", name="unit_minor_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_level_id: Mapped[int] = mapped_column(ForeignKey("plan_levels.id"))
+    interval: Mapped[str] = mapped_column(String(5))
+    currency: Mapped[str] = mapped_column(String(3))
+    unit_minor: Mapped[int]
+
+    level: Mapped[PlanLevel] = relationship(back_populates="prices")

@@ -1,0 +1,85 @@
+"""License cohorts (blocks of licenses with their own dates) and the devices/users assigned to them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from billing.db import Base
+from billing.models.catalog import PlanLevel, Solution
+
+COHORT_ORIGINS = ("code", "card", "invoice", "credits", "import")
+RELEASE_REASONS = ("removed", "idle_60_days")
+
+
+class Cohort(Base):
+    """N licenses of one solution, level and kind, active on ``[starts_on, ends_on)``.
+
+    ``ends_on`` is the renewal date. Auto-renewing cohorts (card/invoice) move it on by one term from
+    ``anchor_on`` at each renewal; code cohorts never do, they are renewed by a successor cohort that
+    names them in ``renews_cohort_id`` (unique: a cohort is renewed at most once).
+    """
+
+    __tablename__ = "cohorts"
+    __table_args__ = (
+        CheckConstraint("units > 0", name="units_positive"),
+        CheckConstraint("ends_on > starts_on", name="ends_after_start"),
+        CheckConstraint("license_kind IN ('device', 'user')", name="license_kind"),
+        Index("ix_cohorts_account_id_solution_id", "account_id", "solution_id"),
+        Index("ix_cohorts_ends_on", "ends_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    solution_id: Mapped[int] = mapped_column(ForeignKey("solutions.id"))
+    plan_level_id: Mapped[int] = mapped_column(ForeignKey("plan_levels.id"))
+    license_kind: Mapped[str] = mapped_column(String(10))
+    units: Mapped[int]
+    anchor_on: Mapped[date]
+    term_months: Mapped[int]
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    auto_renew: Mapped[bool]
+    origin: Mapped[str] = mapped_column(String(10))
+    code_id: Mapped[int | None] = mapped_column(ForeignKey("prepaid_codes.id"), unique=True)
+    renews_cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id"), unique=True)
+    renewed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+    solution: Mapped[Solution] = relationship()
+    level: Mapped[PlanLevel] = relationship()
+
+    def active_on(self, day: date) -> bool:
+        return self.starts_on <= day < self.ends_on
+
+
+class Assignment(Base):
+    """A device or user occupying one license. Released rows stay, with the reason, as history."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (
+        CheckConstraint("license_kind IN ('device', 'user')", name="license_kind"),
+        Index(
+            "uq_assignments_active_subject",
+            "account_id",
+            "solution_id",
+            "subject",
+            unique=True,
+            sqlite_where=text("released_at IS NULL"),
+            postgresql_where=text("released_at IS NULL"),
+        ),
+        Index("ix_assignments_kind_last_active_at", "license_kind", "last_active_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    solution_id: Mapped[int] = mapped_column(ForeignKey("solutions.id"))
+    license_kind: Mapped[str] = mapped_column(String(10))
+    subject: Mapped[str] = mapped_column(String(200))
+    assigned_by: Mapped[str] = mapped_column(String(100))
+    assigned_at: Mapped[datetime]
+    last_active_at: Mapped[datetime]
+    released_at: Mapped[datetime | None]
+    release_reason: Mapped[str | None] = mapped_column(String(20))

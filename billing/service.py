@@ -1,0 +1,37 @@
+"""The billing core's front door: one object holding every use case, built from a database and a key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from billing.accounts import Accounts
+from billing.audit import AuditLog
+from billing.catalog import Catalog
+from billing.codeformat import CodeKey
+from billing.codes import Codes
+from billing.db import Database
+from billing.licensing import Licenses
+from billing.redemption import Redemptions
+
+
+@dataclass(frozen=True)
+class BillingSettings:
+    default_time_zone: str = "UTC"
+    default_currency: str = "USD"
+
+
+class Billing:
+    """Each attribute groups the use cases of one noun; every use case runs in its own transaction."""
+
+    def __init__(self, db: Database, *, key: CodeKey, settings: BillingSettings | None = None) -> None:
+        settings = settings or BillingSettings()
+        self.db = db
+        self.settings = settings
+        self.catalog = Catalog(db)
+        self.accounts = Accounts(
+            db, default_time_zone=settings.default_time_zone, default_currency=settings.default_currency
+        )
+        self.codes = Codes(db, key=key, business_time_zone=settings.default_time_zone)
+        self.redemptions = Redemptions(db, key=key)
+        self.licenses = Licenses(db)
+        self.audit = AuditLog(db)

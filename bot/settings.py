@@ -1,0 +1,96 @@
+"""Settings, read from the environment once, in one place. A missing or bad value fails fast, by name."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import platformdirs
+from sqlalchemy import make_url
+from sqlalchemy.exc import ArgumentError
+
+from billing.codeformat import KEY_MIN_BYTES, CodeKey
+from billing.money import CURRENCIES
+from billing.periods import zone
+from billing.errors import InvalidInput
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+def default_home() -> Path:
+    return Path(platformdirs.user_data_dir("joanbot", appauthor=False))
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    code_key: CodeKey = field(repr=False)
+    home: Path
+    time_zone: str = "UTC"
+    currency: str = "USD"
+    embedded: bool = False  # no DATABASE_URL: the SQLite file under ``home``
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        home = Path(env.get("JOANBOT_HOME") or default_home()).expanduser()
+        url = env.get("DATABASE_URL", "").strip()
+        embedded = not url
+        if embedded:
+            url = f"sqlite:///{home / 'joanbot.db'}"
+        try:
+            parsed = make_url(url)
+        except ArgumentError:
+            raise SettingsError(f"DATABASE_URL is not a database URL: {url!r}") from None
+        if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+            raise SettingsError("DATABASE_URL must be a sqlite:/// or postgresql+psycopg:// URL")
+        if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+            url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+        time_zone = env.get("JOANBOT_TIME_ZONE", "UTC")
+        try:
+            zone(time_zone)
+        except InvalidInput:
+            raise SettingsError(f"JOANBOT_TIME_ZONE is not a time zone: {time_zone!r}") from None
+        currency = env.get("JOANBOT_CURRENCY", "USD").upper()
+        if currency not in CURRENCIES:
+            raise SettingsError(f"JOANBOT_CURRENCY must be one of {', '.join(sorted(CURRENCIES))}")
+        return cls(
+            database_url=url,
+            code_key=_code_key(env, parsed.get_backend_name(), parsed.database, home),
+            home=home,
+            time_zone=time_zone,
+            currency=currency,
+            embedded=embedded,
+        )
+
+
+def _code_key(env: Mapping[str, str], backend: str, database: str | None, home: Path) -> CodeKey:
+    """The deployment secret behind code digests: JOANBOT_CODE_KEY, or on SQLite a key file beside the
+    database, generated once. Losing it makes every unredeemed code unredeemable."""
+    given = env.get("JOANBOT_CODE_KEY", "").strip()
+    if given:
+        if len(given.encode()) < KEY_MIN_BYTES:
+            raise SettingsError(f"JOANBOT_CODE_KEY must be at least {KEY_MIN_BYTES} characters")
+        return CodeKey(given.encode())
+    if backend != "sqlite" or not database or database == ":memory:":
+        raise SettingsError(
+            "JOANBOT_CODE_KEY is required with PostgreSQL (every instance must share it); generate one with "
+            "python -c 'import secrets; print(secrets.token_hex(32))'"
+        )
+    key_file = Path(database).with_suffix(".key") if database else home / "joanbot.key"
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with os.fdopen(os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as handle:
+                handle.write(secrets.token_hex(32))
+        except FileExistsError:
+            pass  # another process created it first: use theirs
+    text = key_file.read_text().strip()
+    if len(text.encode()) < KEY_MIN_BYTES:
+        raise SettingsError(f"the code key file {key_file} is damaged (shorter than {KEY_MIN_BYTES} characters)")
+    return CodeKey(text.encode())
