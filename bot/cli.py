@@ -414,6 +414,14 @@ def audit(ctx: Context, account: str | None, limit: int) -> None:
                    f"{entry.subject_type}:{entry.subject_id} {entry.details}")  # fmt: skip
 
 
+@cli.command()
+def demo() -> None:
+    """Try the product on a throwaway database: issue and redeem codes, print a renewal breakdown."""
+    from bot.demo import run_cli_walkthrough
+
+    run_cli_walkthrough()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """The console script. Never shows a traceback unless JOANBOT_DEBUG is set."""
     logging.basicConfig(level=os.environ.get("JOANBOT_LOG_LEVEL", "WARNING").upper(), stream=sys.stderr,

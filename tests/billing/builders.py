@@ -1,0 +1,42 @@
+"""Small builders for billing tests: accounts, resellers, codes and redemptions in one line each."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from billing import Billing
+from billing.accounts import AccountView
+from billing.redemption import Receipt
+from tests.conftest import STAFF
+
+
+def account(billing: Billing, slug: str = "acme", *, now: datetime, reseller: str | None = None,
+            pays: str | None = None, tz: str | None = None, currency: str | None = None) -> AccountView:  # fmt: skip
+    return billing.accounts.create_account(
+        slug=slug, name=slug.title(), reseller=reseller, payment_method=pays, time_zone=tz, currency=currency,
+        actor=STAFF, now=now,
+    )  # fmt: skip
+
+
+def reseller(billing: Billing, slug: str = "northwind", *, now: datetime, team: str | None = None) -> None:
+    billing.accounts.create_reseller(slug=slug, name=slug.title(), slack_team_id=team, actor=STAFF, now=now)
+
+
+def code(billing: Billing, *, now: datetime, solution: str = "room", level: str = "professional", units: int = 10,
+         months: int = 12, **options: object) -> str:  # fmt: skip
+    batch = billing.codes.issue_subscription_codes(
+        solution=solution, level=level, units=units, term_months=months, actor=STAFF, now=now, **options  # type: ignore[arg-type]
+    )
+    return batch.codes[0].code
+
+
+def redeem(billing: Billing, code_text: str, account_slug: str = "acme", *, now: datetime,
+           renews: int | None = None) -> Receipt:  # fmt: skip
+    return billing.redemptions.redeem(code=code_text, account=account_slug, actor=STAFF, now=now, renews=renews)
+
+
+def licenses(billing: Billing, solution: str = "room", units: int = 10, account_slug: str = "acme", *,
+             now: datetime, level: str = "professional", months: int = 12) -> Receipt:  # fmt: skip
+    """Redeem a fresh code: ``units`` licenses starting ``now``."""
+    return redeem(billing, code(billing, now=now, solution=solution, level=level, units=units, months=months),
+                  account_slug, now=now)  # fmt: skip
