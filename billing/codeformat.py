@@ -33,9 +33,10 @@ _LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
 # Whitespace, zero-width characters and the marks Slack formatting puts around or inside pasted text.
 _NOISE = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff`*_~\-–—]+")
 
-# Anything shaped like a code, for log redaction: five groups of five, or 25 symbols in a row.
+# Anything shaped like a code, for log redaction: five groups of five, or 25 symbols in a row; the
+# separators include a form-encoded body's ``+`` and ``%20``.
 CODE_SHAPED = re.compile(
-    r"(?<![0-9A-Za-z])(?:[0-9A-Za-z]{5}[\s\-–—]?){4}[0-9A-Za-z]{5}(?![0-9A-Za-z])"
+    r"(?<![0-9A-Za-z])(?:[0-9A-Za-z]{5}(?:[\s\-–—+]|%20)?){4}[0-9A-Za-z]{5}(?![0-9A-Za-z])"
 )
 
 

@@ -26,7 +26,6 @@ from billing.codes import (
     CodeExpired,
     CodeView,
     CodeVoided,
-    UnknownCode,
     code_view,
     find_code,
 )
@@ -43,6 +42,9 @@ from billing.money import Money
 from billing.periods import add_months, format_date, local_date
 
 ATTEMPT_WINDOW = timedelta(minutes=15)
+# Failures that look like guessing count towards the limits; a lost race or a double click
+# ("already redeemed") is recorded but does not lock anyone out.
+GUESSING = ("unknown_code", "mistyped_code", "malformed_code")
 MAX_FAILURES_PER_ACTOR = 10
 MAX_FAILURES_PER_ACCOUNT = 30
 
@@ -181,13 +183,19 @@ class Redemptions:
         since = now - ATTEMPT_WINDOW
         with self._db.read() as session:
             by_actor = session.scalar(
-                select(func.count()).where(RedeemAttempt.actor == actor.ref, RedeemAttempt.at >= since)
+                select(func.count()).where(
+                    RedeemAttempt.actor == actor.ref, RedeemAttempt.at >= since, RedeemAttempt.reason.in_(GUESSING)
+                )
             )
             account_id = session.scalar(select(Account.id).where(Account.slug == account.strip().lower()))
             by_account = 0
             if account_id is not None:
                 by_account = session.scalar(
-                    select(func.count()).where(RedeemAttempt.account_id == account_id, RedeemAttempt.at >= since)
+                    select(func.count()).where(
+                        RedeemAttempt.account_id == account_id,
+                        RedeemAttempt.at >= since,
+                        RedeemAttempt.reason.in_(GUESSING),
+                    )
                 ) or 0
         if (by_actor or 0) >= MAX_FAILURES_PER_ACTOR or by_account >= MAX_FAILURES_PER_ACCOUNT:
             raise TooManyAttempts(

@@ -197,7 +197,7 @@ def target_options(command: F) -> F:
     return command
 
 
-@codes.command("issue")
+@codes.command("issue", context_settings={"ignore_unknown_options": True})  # "-3" is a (bad) number
 @click.argument("solution")
 @click.argument("level")
 @click.argument("units", type=int)
@@ -431,6 +431,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         return 1
+    except click.UsageError as error:
+        command = error.ctx.command_path if error.ctx else "joanbot"
+        click.echo(f"Error: {error.format_message()} (see: {command} --help)", err=True)
+        return error.exit_code
     except click.ClickException as error:
         error.show()
         return error.exit_code

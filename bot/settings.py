@@ -13,9 +13,9 @@ from sqlalchemy import make_url
 from sqlalchemy.exc import ArgumentError
 
 from billing.codeformat import KEY_MIN_BYTES, CodeKey
+from billing.errors import InvalidInput
 from billing.money import CURRENCIES
 from billing.periods import zone
-from billing.errors import InvalidInput
 
 
 class SettingsError(Exception):

@@ -1,0 +1,26 @@
+"""The billing core is plain Python: it never imports Slack or the outer layers."""
+
+import ast
+from pathlib import Path
+
+FORBIDDEN = ("slack_bolt", "slack_sdk", "bot", "handlers")
+
+
+def test_billing_imports_no_slack_and_no_outer_layer():
+    offenders = []
+    for path in Path(__file__).parent.parent.joinpath("billing").rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            offenders += [f"{path}: {name}" for name in names if name.split(".")[0] in FORBIDDEN]
+    assert offenders == []
+
+
+def test_billing_never_reads_the_clock():
+    for path in Path(__file__).parent.parent.joinpath("billing").rglob("*.py"):
+        text = path.read_text()
+        assert "datetime.now(" not in text and "date.today(" not in text and "utcnow(" not in text, path
