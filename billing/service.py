@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from billing.accounts import Accounts
+from billing.alerts import Alerts
 from billing.audit import AuditLog
 from billing.catalog import Catalog
 from billing.codeformat import CodeKey
@@ -12,6 +13,8 @@ from billing.codes import Codes
 from billing.db import Database
 from billing.licensing import Licenses
 from billing.redemption import Redemptions
+from billing.reminders import Reminders
+from billing.sweep import Sweep
 
 
 @dataclass(frozen=True)
@@ -35,3 +38,6 @@ class Billing:
         self.redemptions = Redemptions(db, key=key)
         self.licenses = Licenses(db)
         self.audit = AuditLog(db)
+        self.reminders = Reminders(db)
+        self.alerts = Alerts(db)
+        self.sweep = Sweep(db, licenses=self.licenses, reminders=self.reminders, alerts=self.alerts)

@@ -5,10 +5,16 @@ from billing.models.catalog import PlanLevel, Price, Solution
 from billing.models.codes import PrepaidCode, RedeemAttempt, Redemption
 from billing.models.ledger import CreditEntry
 from billing.models.licensing import Assignment, Cohort
+from billing.models.notices import Alert, ReminderNotice
+from billing.models.outbox import ChannelPacing, OutboxMessage
 from billing.models.parties import Account, Reseller, ResellerChannel, ResellerMember, Staff
 
 __all__ = [
     "Account",
+    "Alert",
+    "ChannelPacing",
+    "OutboxMessage",
+    "ReminderNotice",
     "Assignment",
     "AuditEvent",
     "Cohort",

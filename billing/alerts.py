@@ -1,0 +1,230 @@
+"""Problem ("bouncer") alerts as state: opened when a condition appears, resolved when it clears.
+
+Each sweep computes the set of current conditions with set-based queries and reconciles it with the
+open alerts: new conditions open an alert (version 1, to be posted), cleared ones resolve (a new
+version, to be edited in place), changed details bump the version. A condition that comes back after it
+cleared opens a new alert. Acknowledging is a person's action and also bumps the version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from billing import audit
+from billing.actors import Actor
+from billing.db import Database
+from billing.errors import Conflict, NotFound
+from billing.models import Account, Alert, Assignment, Cohort, PrepaidCode, RedeemAttempt, Solution
+from billing.periods import local_date
+from billing.redemption import GUESSING
+
+LAPSED_ALERT_DAYS = 30
+FAILED_REDEMPTIONS_WINDOW = timedelta(hours=24)
+FAILED_REDEMPTIONS_THRESHOLD = 5
+CODE_EXPIRY_WARNING_DAYS = 7
+
+
+class AlertNotFound(NotFound):
+    code = "alert_not_found"
+
+
+class AlertAlreadyAcknowledged(Conflict):
+    code = "alert_already_acknowledged"
+
+
+@dataclass(frozen=True)
+class Condition:
+    kind: str
+    subject_key: str
+    account_id: int | None
+    reseller_id: int | None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AlertView:
+    id: int
+    kind: str
+    subject_key: str
+    account_id: int | None
+    reseller_id: int | None
+    details: dict[str, Any]
+    opened_at: datetime
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    resolved_at: datetime | None
+    version: int
+
+
+def alert_view(alert: Alert) -> AlertView:
+    return AlertView(
+        alert.id, alert.kind, alert.subject_key, alert.account_id, alert.reseller_id, dict(alert.details),
+        alert.opened_at, alert.acknowledged_at, alert.acknowledged_by, alert.resolved_at, alert.version,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class AlertChanges:
+    opened: int
+    resolved: int
+    updated: int
+
+
+ConditionSource = Callable[[Session, datetime], Iterable[Condition]]
+
+
+def lapsed_cohorts(session: Session, now: datetime) -> Iterable[Condition]:
+    """A non-auto-renewing cohort whose renewal date passed without a renewal, for 30 days after it."""
+    today = now.date()
+    rows = session.execute(
+        select(Cohort.id, Cohort.account_id, Cohort.ends_on, Cohort.units, Solution.name, Account.time_zone,
+               Account.reseller_id, Account.slug)  # fmt: skip
+        .join(Account, Account.id == Cohort.account_id)
+        .join(Solution, Solution.id == Cohort.solution_id)
+        .where(
+            Cohort.renewed_at.is_(None),
+            Cohort.auto_renew.is_(False),
+            Cohort.ends_on <= today + timedelta(days=1),
+            Cohort.ends_on > today - timedelta(days=LAPSED_ALERT_DAYS + 1),
+        )
+    )
+    for cohort_id, account_id, ends_on, units, solution, tz, reseller_id, slug in rows:
+        local = local_date(now, tz)
+        if ends_on <= local < ends_on + timedelta(days=LAPSED_ALERT_DAYS):
+            yield Condition("lapsed", f"cohort:{cohort_id}", account_id, reseller_id,
+                            {"account": slug, "solution": solution, "units": units, "renews_on": ends_on.isoformat()})  # fmt: skip
+
+
+def over_capacity(session: Session, now: datetime) -> Iterable[Condition]:
+    """More devices/users assigned than licenses active today."""
+    today = now.date()
+    used = (
+        select(Assignment.account_id, Assignment.solution_id, func.count().label("used"))
+        .where(Assignment.released_at.is_(None))
+        .group_by(Assignment.account_id, Assignment.solution_id)
+        .subquery()
+    )
+    capacity = (
+        select(Cohort.account_id, Cohort.solution_id, func.sum(Cohort.units).label("total"))
+        .where(Cohort.starts_on <= today, Cohort.ends_on > today)
+        .group_by(Cohort.account_id, Cohort.solution_id)
+        .subquery()
+    )
+    total = func.coalesce(capacity.c.total, 0)
+    rows = session.execute(
+        select(used.c.account_id, used.c.solution_id, used.c.used, total, Account.reseller_id, Account.slug,
+               Solution.name)  # fmt: skip
+        .join(capacity, and_(capacity.c.account_id == used.c.account_id,
+                             capacity.c.solution_id == used.c.solution_id), isouter=True)  # fmt: skip
+        .join(Account, Account.id == used.c.account_id)
+        .join(Solution, Solution.id == used.c.solution_id)
+        .where(used.c.used > total)
+    )
+    for account_id, solution_id, in_use, licenses, reseller_id, slug, solution in rows:
+        yield Condition("over_capacity", f"account:{account_id}:solution:{solution_id}", account_id, reseller_id,
+                        {"account": slug, "solution": solution, "in_use": int(in_use), "licenses": int(licenses),
+                         "over_by": int(in_use) - int(licenses)})  # fmt: skip
+
+
+def failed_redemptions(session: Session, now: datetime) -> Iterable[Condition]:
+    """Five or more guessing-like failed redemption attempts against one account within 24 hours."""
+    rows = session.execute(
+        select(RedeemAttempt.account_id, func.count(), Account.reseller_id, Account.slug)
+        .join(Account, Account.id == RedeemAttempt.account_id)
+        .where(RedeemAttempt.at > now - FAILED_REDEMPTIONS_WINDOW, RedeemAttempt.reason.in_(GUESSING))
+        .group_by(RedeemAttempt.account_id, Account.reseller_id, Account.slug)
+        .having(func.count() >= FAILED_REDEMPTIONS_THRESHOLD)
+    )
+    for account_id, count, reseller_id, slug in rows:
+        yield Condition("failed_redemptions", f"account:{account_id}", account_id, reseller_id,
+                        {"account": slug, "failures": int(count)})  # fmt: skip
+
+
+def codes_near_redeem_by(session: Session, now: datetime) -> Iterable[Condition]:
+    """A code meant for a reseller, unredeemed, with its redeem-by date within a week."""
+    today = now.date()
+    rows = session.execute(
+        select(PrepaidCode.id, PrepaidCode.prefix, PrepaidCode.redeem_by, PrepaidCode.reseller_id)
+        .where(
+            PrepaidCode.status == "issued",
+            PrepaidCode.reseller_id.is_not(None),
+            PrepaidCode.redeem_by >= today,
+            PrepaidCode.redeem_by <= today + timedelta(days=CODE_EXPIRY_WARNING_DAYS),
+        )
+    )
+    for code_id, prefix, redeem_by, reseller_id in rows:
+        yield Condition("code_expiring", f"code:{code_id}", None, reseller_id,
+                        {"prefix": prefix, "redeem_by": redeem_by.isoformat()})  # fmt: skip
+
+
+CONDITIONS: tuple[ConditionSource, ...] = (lapsed_cohorts, over_capacity, failed_redemptions, codes_near_redeem_by)
+
+
+def reconcile(session: Session, conditions: Iterable[Condition], now: datetime) -> AlertChanges:
+    current = {(c.kind, c.subject_key): c for c in conditions}
+    open_alerts = {
+        (a.kind, a.subject_key): a for a in session.scalars(select(Alert).where(Alert.resolved_at.is_(None)))
+    }
+    opened = resolved = updated = 0
+    for key, condition in current.items():
+        alert = open_alerts.get(key)
+        if alert is None:
+            session.add(Alert(kind=condition.kind, subject_key=condition.subject_key, account_id=condition.account_id,
+                              reseller_id=condition.reseller_id, details=condition.details, opened_at=now,
+                              version=1, delivered_version=0))  # fmt: skip
+            opened += 1
+        elif alert.details != condition.details:
+            alert.details = condition.details
+            alert.version += 1
+            updated += 1
+    for key, alert in open_alerts.items():
+        if key not in current:
+            alert.resolved_at = now
+            alert.version += 1
+            resolved += 1
+    session.flush()
+    return AlertChanges(opened, resolved, updated)
+
+
+class Alerts:
+    def __init__(self, db: Database, *, sources: tuple[ConditionSource, ...] = CONDITIONS) -> None:
+        self._db = db
+        self._sources = sources
+
+    def conditions(self, *, now: datetime) -> list[Condition]:
+        with self._db.read() as session:
+            return [c for source in self._sources for c in source(session, now)]
+
+    def sweep(self, *, now: datetime) -> AlertChanges:
+        """Open, update and resolve alerts to match the conditions at ``now``."""
+        with self._db.write() as session:
+            return reconcile(session, [c for source in self._sources for c in source(session, now)], now)
+
+    def acknowledge(self, *, alert_id: int, actor: Actor, now: datetime) -> AlertView:
+        with self._db.write() as session:
+            alert = session.get(Alert, alert_id, with_for_update=True)
+            if alert is None or not (actor.is_staff or (actor.reseller_id and actor.reseller_id == alert.reseller_id)):
+                raise AlertNotFound("no such alert")
+            if alert.acknowledged_at is not None:
+                raise AlertAlreadyAcknowledged(f"already acknowledged by {alert.acknowledged_by}")
+            alert.acknowledged_at, alert.acknowledged_by = now, actor.ref
+            alert.version += 1
+            audit.record(session, actor=actor, action="alert.acknowledged", subject_type="alert", subject_id=alert.id,
+                         account_id=alert.account_id, at=now, details={"kind": alert.kind})  # fmt: skip
+            return alert_view(alert)
+
+    def open_alerts(self, *, actor: Actor, limit: int = 50) -> list[AlertView]:
+        query = select(Alert).where(Alert.resolved_at.is_(None)).order_by(Alert.opened_at.desc()).limit(limit)
+        if not actor.is_staff:
+            if actor.reseller_id is None:
+                return []
+            query = query.where(Alert.reseller_id == actor.reseller_id)
+        with self._db.read() as session:
+            return [alert_view(a) for a in session.scalars(query)]
+

@@ -1,0 +1,73 @@
+"""What the daily sweep decided people must hear about: renewal reminders and problem alerts.
+
+Both are rows with a uniqueness constraint behind them, so the decision is made once however many
+sweeps run: a reminder is unique per (cohort, renewal date, threshold); an alert is unique per
+(kind, subject) among the open ones, and a condition that comes back later opens a new alert.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from billing.db import Base
+
+REMINDER_THRESHOLDS = (45, 30, 14, 7)
+ALERT_KINDS = (
+    "lapsed",
+    "over_capacity",
+    "overdue_invoice",
+    "credit_short",
+    "failed_redemptions",
+    "code_expiring",
+)
+
+
+class ReminderNotice(Base):
+    __tablename__ = "reminder_notices"
+    __table_args__ = (
+        UniqueConstraint("cohort_id", "renews_on", "threshold"),
+        Index("ix_reminder_notices_undelivered", "id", sqlite_where=text("delivery_id IS NULL"),
+              postgresql_where=text("delivery_id IS NULL")),  # fmt: skip
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    renews_on: Mapped[date]
+    threshold: Mapped[int]
+    due_on: Mapped[date]
+    late: Mapped[bool]
+    planned_at: Mapped[datetime]
+    # Set when the notice has been put into an outbox message (a digest may carry several).
+    delivery_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_messages.id"))
+    handled_at: Mapped[datetime | None]
+    handled_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class Alert(Base):
+    __tablename__ = "alerts"
+    __table_args__ = (
+        Index("uq_alerts_open_subject", "kind", "subject_key", unique=True,
+              sqlite_where=text("resolved_at IS NULL"), postgresql_where=text("resolved_at IS NULL")),  # fmt: skip
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    subject_key: Mapped[str] = mapped_column(String(120))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+    reseller_id: Mapped[int | None] = mapped_column(ForeignKey("resellers.id"))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    opened_at: Mapped[datetime]
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by: Mapped[str | None] = mapped_column(String(100))
+    resolved_at: Mapped[datetime | None]
+    # Every change (opened, details changed, acknowledged, resolved) bumps the version; the delivery side
+    # posts version 1 and edits the message in place for later versions.
+    version: Mapped[int] = mapped_column(default=1)
+    delivered_version: Mapped[int] = mapped_column(default=0)
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))

@@ -1,0 +1,147 @@
+"""Renewal reminders: which are due on a day, decided once.
+
+For every cohort that is not auto-renewing and not renewed, a reminder is due 45, 30, 14 and 7 days
+before its renewal date, in the account's time zone. After missed days only the most recent due
+threshold is sent (late), never a burst of stale ones, and none whose threshold had already passed when
+the cohort was created. The selection is one indexed range query over unrenewed cohorts ending in the
+next 46 days; the per-row work is a few date subtractions on the rows it returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Select, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from billing import audit
+from billing.actors import Actor
+from billing.db import Database
+from billing.models import Account, Cohort, ReminderNotice
+from billing.models.notices import REMINDER_THRESHOLDS
+from billing.periods import local_date
+
+# Time zones run from UTC-12 to UTC+14: widen the UTC window by a day each side, then decide per row.
+_SLACK_DAYS = 1
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    cohort_id: int
+    account_id: int
+    renews_on: date
+    threshold: int
+    due_on: date
+    late: bool
+    days_left: int
+
+
+def due_selection(today_utc: date) -> Select[tuple[int, int, date, datetime, str]]:
+    """The candidate rows: unrenewed cohorts ending within the reminder horizon (uses the partial index)."""
+    return (
+        select(Cohort.id, Cohort.account_id, Cohort.ends_on, Cohort.created_at, Account.time_zone)
+        .join(Account, Account.id == Cohort.account_id)
+        .where(
+            Cohort.renewed_at.is_(None),
+            Cohort.ends_on > today_utc - timedelta(days=_SLACK_DAYS),
+            Cohort.ends_on <= today_utc + timedelta(days=max(REMINDER_THRESHOLDS) + _SLACK_DAYS),
+            Cohort.auto_renew.is_(False),
+        )
+    )
+
+
+def threshold_due(*, renews_on: date, created_on: date, today: date) -> int | None:
+    """The most recent threshold due on ``today`` (local), or None; thresholds that had passed when the
+    cohort was created never count."""
+    days_left = (renews_on - today).days
+    if days_left <= 0:
+        return None
+    due = [t for t in REMINDER_THRESHOLDS if days_left <= t and renews_on - timedelta(days=t) >= created_on]
+    return min(due) if due else None
+
+
+def due_reminders(session: Session, *, now: datetime) -> list[DueReminder]:
+    today_by_zone: dict[str, date] = {}
+    found = []
+    for cohort_id, account_id, ends_on, created_at, tz in session.execute(due_selection(now.date())):
+        today = today_by_zone.get(tz)
+        if today is None:
+            today = today_by_zone[tz] = local_date(now, tz)
+        threshold = threshold_due(renews_on=ends_on, created_on=local_date(created_at, tz), today=today)
+        if threshold is None:
+            continue
+        due_on = ends_on - timedelta(days=threshold)
+        found.append(
+            DueReminder(cohort_id, account_id, ends_on, threshold, due_on, due_on < today, (ends_on - today).days)
+        )
+    return found
+
+
+def _insert_ignoring_duplicates(session: Session, rows: Sequence[dict[str, object]]) -> int:
+    """``INSERT ... ON CONFLICT DO NOTHING``: the unique key decides, however many sweeps race."""
+    if not rows:
+        return 0
+    dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
+    statement = (
+        dialect.insert(ReminderNotice)
+        .on_conflict_do_nothing(index_elements=["cohort_id", "renews_on", "threshold"])
+        .returning(ReminderNotice.id)
+    )
+    return len(session.connection().execute(statement, list(rows)).all())
+
+
+class Reminders:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def due(self, *, now: datetime) -> list[DueReminder]:
+        """What is due at ``now`` (read-only; the dry run)."""
+        with self._db.read() as session:
+            return due_reminders(session, now=now)
+
+    def plan(self, *, now: datetime) -> int:
+        """Record every reminder due at ``now`` that is not recorded yet. Returns how many are new."""
+        with self._db.write() as session:
+            due = due_reminders(session, now=now)
+            return _insert_ignoring_duplicates(
+                session,
+                [
+                    {
+                        "cohort_id": r.cohort_id,
+                        "account_id": r.account_id,
+                        "renews_on": r.renews_on,
+                        "threshold": r.threshold,
+                        "due_on": r.due_on,
+                        "late": r.late,
+                        "planned_at": now,
+                    }
+                    for r in due
+                ],
+            )
+
+    def mark_handled(self, *, notice_id: int, actor: Actor, now: datetime) -> bool:
+        """Someone took care of a reminder. Returns False when it was already handled."""
+        with self._db.write() as session:
+            notice = session.get(ReminderNotice, notice_id, with_for_update=True)
+            if notice is None or notice.handled_at is not None:
+                return False
+            account = session.get(Account, notice.account_id)
+            assert account is not None
+            actor_may = actor.may_see_account(account.reseller_id)
+            if not actor_may:
+                return False
+            notice.handled_at, notice.handled_by = now, actor.ref
+            audit.record(
+                session,
+                actor=actor,
+                action="reminder.handled",
+                subject_type="cohort",
+                subject_id=notice.cohort_id,
+                account_id=notice.account_id,
+                at=now,
+                details={"threshold": notice.threshold, "renews_on": notice.renews_on.isoformat()},
+            )
+            return True
