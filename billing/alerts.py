@@ -20,7 +20,16 @@ from billing import audit
 from billing.actors import Actor
 from billing.db import Database
 from billing.errors import Conflict, NotFound
-from billing.models import Account, Alert, Assignment, Cohort, PrepaidCode, RedeemAttempt, Solution
+from billing.models import (
+    Account,
+    Alert,
+    Assignment,
+    Cohort,
+    OutboxMessage,
+    PrepaidCode,
+    RedeemAttempt,
+    Solution,
+)
 from billing.periods import local_date
 from billing.redemption import GUESSING
 
@@ -60,12 +69,15 @@ class AlertView:
     acknowledged_by: str | None
     resolved_at: datetime | None
     version: int
+    channel_id: str | None
+    message_ts: str | None
 
 
 def alert_view(alert: Alert) -> AlertView:
     return AlertView(
         alert.id, alert.kind, alert.subject_key, alert.account_id, alert.reseller_id, dict(alert.details),
         alert.opened_at, alert.acknowledged_at, alert.acknowledged_by, alert.resolved_at, alert.version,
+        alert.channel_id, alert.message_ts,
     )  # fmt: skip
 
 
@@ -163,7 +175,29 @@ def codes_near_redeem_by(session: Session, now: datetime) -> Iterable[Condition]
                         {"prefix": prefix, "redeem_by": redeem_by.isoformat()})  # fmt: skip
 
 
-CONDITIONS: tuple[ConditionSource, ...] = (lapsed_cohorts, over_capacity, failed_redemptions, codes_near_redeem_by)
+UNREACHABLE_ERRORS = ("not_in_channel", "channel_not_found", "is_archived")
+UNREACHABLE_MEMORY = timedelta(days=7)
+
+
+def unreachable_channels(session: Session, now: datetime) -> Iterable[Condition]:
+    """A channel the bot cannot post to: messages waiting (or given up) because of it. Goes to sales."""
+    rows = session.execute(
+        select(OutboxMessage.channel_id, func.max(OutboxMessage.last_error), func.count())
+        .where(
+            OutboxMessage.last_error.in_(UNREACHABLE_ERRORS),
+            OutboxMessage.state.in_(("pending", "claimed", "dead")),
+            OutboxMessage.created_at > now - UNREACHABLE_MEMORY,
+        )
+        .group_by(OutboxMessage.channel_id)
+    )
+    for channel_id, error, waiting in rows:
+        yield Condition("channel_unreachable", f"channel:{channel_id}", None, None,
+                        {"channel": channel_id, "error": error, "waiting": int(waiting)})  # fmt: skip
+
+
+CONDITIONS: tuple[ConditionSource, ...] = (
+    lapsed_cohorts, over_capacity, failed_redemptions, codes_near_redeem_by, unreachable_channels,
+)  # fmt: skip
 
 
 def reconcile(session: Session, conditions: Iterable[Condition], now: datetime) -> AlertChanges:
@@ -217,6 +251,13 @@ class Alerts:
             alert.version += 1
             audit.record(session, actor=actor, action="alert.acknowledged", subject_type="alert", subject_id=alert.id,
                          account_id=alert.account_id, at=now, details={"kind": alert.kind})  # fmt: skip
+            return alert_view(alert)
+
+    def get(self, *, alert_id: int) -> AlertView:
+        with self._db.read() as session:
+            alert = session.get(Alert, alert_id)
+            if alert is None:
+                raise AlertNotFound("no such alert")
             return alert_view(alert)
 
     def open_alerts(self, *, actor: Actor, limit: int = 50) -> list[AlertView]:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from billing import audit
 from billing.actors import Actor
 from billing.db import Database
-from billing.models import Account, Cohort, ReminderNotice
+from billing.models import Account, Cohort, PlanLevel, ReminderNotice, Solution
 from billing.models.notices import REMINDER_THRESHOLDS
 from billing.periods import local_date
 
@@ -122,6 +122,10 @@ class Reminders:
                 ],
             )
 
+    def views(self, *, notice_ids: Sequence[int], now: datetime) -> list[NoticeView]:
+        with self._db.read() as session:
+            return notice_views(session, notice_ids, now=now)
+
     def mark_handled(self, *, notice_id: int, actor: Actor, now: datetime) -> bool:
         """Someone took care of a reminder. Returns False when it was already handled."""
         with self._db.write() as session:
@@ -145,3 +149,60 @@ class Reminders:
                 details={"threshold": notice.threshold, "renews_on": notice.renews_on.isoformat()},
             )
             return True
+
+
+@dataclass(frozen=True)
+class NoticeView:
+    """A planned reminder with what its message says. No prices: it may go to a reseller's channel."""
+
+    id: int
+    cohort_id: int
+    account_slug: str
+    account_name: str
+    reseller_id: int | None
+    solution: str
+    solution_name: str
+    level: str
+    level_name: str
+    license_kind: str
+    units: int
+    renews_on: date
+    threshold: int
+    late: bool
+    days_left: int
+    renewed: bool
+    handled_by: str | None
+
+
+def notice_views(session: Session, notice_ids: Sequence[int], *, now: datetime) -> list[NoticeView]:
+    rows = session.execute(
+        select(ReminderNotice, Cohort, Account, Solution, PlanLevel)
+        .join(Cohort, Cohort.id == ReminderNotice.cohort_id)
+        .join(Account, Account.id == ReminderNotice.account_id)
+        .join(Solution, Solution.id == Cohort.solution_id)
+        .join(PlanLevel, PlanLevel.id == Cohort.plan_level_id)
+        .where(ReminderNotice.id.in_(list(notice_ids)))
+        .order_by(ReminderNotice.renews_on, Account.slug, ReminderNotice.id)
+    )
+    return [
+        NoticeView(
+            id=notice.id,
+            cohort_id=cohort.id,
+            account_slug=account.slug,
+            account_name=account.name,
+            reseller_id=account.reseller_id,
+            solution=solution.slug,
+            solution_name=solution.name,
+            level=level.slug,
+            level_name=level.name,
+            license_kind=cohort.license_kind,
+            units=cohort.units,
+            renews_on=notice.renews_on,
+            threshold=notice.threshold,
+            late=notice.late,
+            days_left=(notice.renews_on - local_date(now, account.time_zone)).days,
+            renewed=cohort.renewed_at is not None,
+            handled_by=notice.handled_by,
+        )
+        for notice, cohort, account, solution, level in rows
+    ]

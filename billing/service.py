@@ -10,6 +10,7 @@ from billing.audit import AuditLog
 from billing.catalog import Catalog
 from billing.codeformat import CodeKey
 from billing.codes import Codes
+from billing.delivery import Outbox
 from billing.db import Database
 from billing.licensing import Licenses
 from billing.redemption import Redemptions
@@ -40,4 +41,5 @@ class Billing:
         self.audit = AuditLog(db)
         self.reminders = Reminders(db)
         self.alerts = Alerts(db)
+        self.outbox = Outbox(db)
         self.sweep = Sweep(db, licenses=self.licenses, reminders=self.reminders, alerts=self.alerts)

@@ -23,6 +23,7 @@ ALERT_KINDS = (
     "credit_short",
     "failed_redemptions",
     "code_expiring",
+    "channel_unreachable",
 )
 
 

@@ -1,0 +1,132 @@
+"""Block Kit for what the sweep posts: reminder digests and problem alerts. Pure; never a price.
+
+These go to reseller channels (shared with the reseller's organisation) and to the sales channel, so
+they name accounts, licenses and dates only.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from billing.alerts import AlertView
+from billing.periods import format_date
+from billing.reminders import NoticeView
+
+# Action ids of the buttons on these messages (handled in handlers.reminder_actions).
+ISSUE_RENEWAL_CODE = "reminder_issue_renewal_code"
+MARK_HANDLED = "reminder_mark_handled"
+ACKNOWLEDGE_ALERT = "alert_acknowledge"
+
+Message = dict[str, Any]
+
+
+def who(actor_ref: str | None) -> str:
+    """An audit actor ref as people read it: a Slack mention for Slack users."""
+    if actor_ref and actor_ref.startswith("slack:") and "/" in actor_ref:
+        return f"<@{actor_ref.rsplit('/', 1)[1]}>"
+    return actor_ref or "someone"
+
+
+def _days(days: int) -> str:
+    return "tomorrow" if days == 1 else f"in {days} days"
+
+
+def reminder_line(notice: NoticeView) -> str:
+    text = (
+        f"*{notice.account_name}* (`{notice.account_slug}`): {notice.units} {notice.solution_name} "
+        f"{notice.level_name} {notice.license_kind} licenses renew on *{format_date(notice.renews_on)}*, "
+        f"{_days(notice.days_left)}."
+    )
+    if notice.late:
+        text += f" _(The {notice.threshold}-day reminder, sent late.)_"
+    return text
+
+
+def reminder_digest(notices: Sequence[NoticeView], *, note: str | None = None) -> Message:
+    count = len(notices)
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Renewal reminders" if count > 1 else "Renewal reminder"}}
+    ]
+    if note:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f":warning: {note}"}]})
+    for notice in notices:
+        blocks.append({"type": "section", "block_id": f"notice_{notice.id}",
+                       "text": {"type": "mrkdwn", "text": reminder_line(notice)}})  # fmt: skip
+        if notice.handled_by:
+            blocks.append({"type": "context", "elements": [
+                {"type": "mrkdwn", "text": f":white_check_mark: Handled by {who(notice.handled_by)}"}]})  # fmt: skip
+            continue
+        blocks.append({
+            "type": "actions",
+            "block_id": f"notice_actions_{notice.id}",
+            "elements": [
+                {"type": "button", "action_id": ISSUE_RENEWAL_CODE, "text": {"type": "plain_text", "text": "Issue renewal code"},
+                 "value": json.dumps({"notice": notice.id, "cohort": notice.cohort_id})},
+                {"type": "button", "action_id": MARK_HANDLED, "text": {"type": "plain_text", "text": "Mark handled"},
+                 "value": str(notice.id)},
+            ],
+        })  # fmt: skip
+    soonest = min(n.renews_on for n in notices)
+    text = (f"{count} license blocks renew soon, the first on {format_date(soonest)}" if count > 1
+            else reminder_line(notices[0]).replace("*", "").replace("`", ""))  # fmt: skip
+    return {"text": text, "blocks": blocks}
+
+
+_TITLES = {
+    "lapsed": "Licenses lapsed without renewal",
+    "over_capacity": "Account over capacity",
+    "overdue_invoice": "Invoice overdue",
+    "credit_short": "Credit will not cover the next renewal",
+    "failed_redemptions": "Repeated failed redemption attempts",
+    "code_expiring": "Unredeemed code near its redeem-by date",
+    "channel_unreachable": "Cannot post to a channel",
+}
+
+
+def _iso(value: Any) -> str:
+    return format_date(date.fromisoformat(value)) if isinstance(value, str) else str(value)
+
+
+def alert_summary(alert: AlertView) -> str:
+    d = alert.details
+    match alert.kind:
+        case "lapsed":
+            return (f"{d['units']} {d['solution']} licenses of `{d['account']}` reached their renewal date "
+                    f"({_iso(d['renews_on'])}) without a renewal.")  # fmt: skip
+        case "over_capacity":
+            return (f"`{d['account']}` uses {d['in_use']} {d['solution']} licenses but has {d['licenses']}: "
+                    f"over capacity by {d['over_by']}. Nothing was unassigned.")  # fmt: skip
+        case "failed_redemptions":
+            return f"{d['failures']} failed code redemption attempts for `{d['account']}` in the last 24 hours."
+        case "code_expiring":
+            return f"Code `{d['prefix']}…` is unredeemed and must be redeemed by {_iso(d['redeem_by'])}."
+        case "channel_unreachable":
+            return (f"The bot cannot post to <#{d['channel']}> ({d['error']}); {d['waiting']} message(s) wait. "
+                    "Invite the bot to the channel, or link another one.")  # fmt: skip
+        case _:
+            return ", ".join(f"{key}: {value}" for key, value in sorted(d.items()))
+
+
+def alert_message(alert: AlertView, *, note: str | None = None) -> Message:
+    title = _TITLES.get(alert.kind, alert.kind.replace("_", " ").capitalize())
+    if alert.resolved_at is not None:
+        state = f":white_check_mark: Resolved on {format_date(alert.resolved_at.date())}"
+    elif alert.acknowledged_at is not None:
+        state = f":eyes: Acknowledged by {who(alert.acknowledged_by)}"
+    else:
+        state = f":rotating_light: Open since {format_date(alert.opened_at.date())}"
+    blocks: list[dict[str, Any]] = [
+        {"type": "section", "block_id": f"alert_{alert.id}",
+         "text": {"type": "mrkdwn", "text": f"*{title}*\n{alert_summary(alert)}"}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": state}]},
+    ]  # fmt: skip
+    if note:
+        blocks.insert(1, {"type": "context", "elements": [{"type": "mrkdwn", "text": f":warning: {note}"}]})
+    if alert.resolved_at is None and alert.acknowledged_at is None:
+        blocks.append({"type": "actions", "block_id": f"alert_actions_{alert.id}", "elements": [
+            {"type": "button", "action_id": ACKNOWLEDGE_ALERT, "text": {"type": "plain_text", "text": "Acknowledge"},
+             "value": str(alert.id)}]})  # fmt: skip
+    return {"text": f"{title}: {alert_summary(alert)}".replace("`", ""), "blocks": blocks}
