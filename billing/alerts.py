@@ -122,21 +122,17 @@ def over_capacity(session: Session, now: datetime) -> Iterable[Condition]:
         .group_by(Assignment.account_id, Assignment.solution_id)
         .subquery()
     )
-    capacity = (
-        select(Cohort.account_id, Cohort.solution_id, func.sum(Cohort.units).label("total"))
-        .where(Cohort.starts_on <= today, Cohort.ends_on > today)
-        .group_by(Cohort.account_id, Cohort.solution_id)
-        .subquery()
-    )
-    total = func.coalesce(capacity.c.total, 0)
+    # Capacity only for the (account, solution) pairs that have assignments: proportional to those.
+    licenses = func.coalesce(func.sum(Cohort.units), 0)
     rows = session.execute(
-        select(used.c.account_id, used.c.solution_id, used.c.used, total, Account.reseller_id, Account.slug,
+        select(used.c.account_id, used.c.solution_id, used.c.used, licenses, Account.reseller_id, Account.slug,
                Solution.name)  # fmt: skip
-        .join(capacity, and_(capacity.c.account_id == used.c.account_id,
-                             capacity.c.solution_id == used.c.solution_id), isouter=True)  # fmt: skip
+        .join(Cohort, and_(Cohort.account_id == used.c.account_id, Cohort.solution_id == used.c.solution_id,
+                           Cohort.starts_on <= today, Cohort.ends_on > today), isouter=True)  # fmt: skip
         .join(Account, Account.id == used.c.account_id)
         .join(Solution, Solution.id == used.c.solution_id)
-        .where(used.c.used > total)
+        .group_by(used.c.account_id, used.c.solution_id, used.c.used, Account.reseller_id, Account.slug, Solution.name)
+        .having(used.c.used > licenses)
     )
     for account_id, solution_id, in_use, licenses, reseller_id, slug, solution in rows:
         yield Condition("over_capacity", f"account:{account_id}:solution:{solution_id}", account_id, reseller_id,

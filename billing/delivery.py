@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, or_, select, type_coerce, update
+from sqlalchemy import bindparam, case, func, or_, select, type_coerce, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -88,16 +88,23 @@ class Outbox:
             created += self._enqueue_alerts(session, now, routes, sales_channel)
             return created
 
-    def _add(self, session: Session, *, key: str, channel: str, payload: dict[str, Any], now: datetime) -> int | None:
+    def _add_all(self, session: Session, messages: list[tuple[str, str, dict[str, Any]]], now: datetime) -> dict[str, int]:
+        """Insert ``(dedupe_key, channel, payload)`` rows in one statement; returns the new rows' ids by key
+        (a key another sweep already inserted is skipped)."""
+        if not messages:
+            return {}
         dialect = sqlite if self._db.is_sqlite else postgresql
         statement = (
             dialect.insert(OutboxMessage)
-            .values(dedupe_key=key, channel_id=channel, payload=payload, state="pending", attempts=0,
-                    outcome_unknown=False, next_attempt_at=now, created_at=now)  # fmt: skip
             .on_conflict_do_nothing(index_elements=["dedupe_key"])
-            .returning(OutboxMessage.id)
+            .returning(OutboxMessage.id, OutboxMessage.dedupe_key)
         )
-        return session.execute(statement).scalar()
+        rows = [
+            {"dedupe_key": key, "channel_id": channel, "payload": payload, "state": "pending", "attempts": 0,
+             "outcome_unknown": False, "next_attempt_at": now, "created_at": now}
+            for key, channel, payload in messages
+        ]  # fmt: skip
+        return {key: message_id for message_id, key in session.connection().execute(statement, rows)}
 
     def _enqueue_reminders(self, session: Session, now: datetime, routes: dict[int, tuple[str | None, str]],
                            sales_channel: str | None) -> int:  # fmt: skip
@@ -113,26 +120,29 @@ class Outbox:
             where = route(reseller_id, routes, sales_channel)
             if where.channel_id is not None:
                 groups[(where.channel_id, where.note)].append(notice_id)
-        created = 0
+        messages, parts = [], {}
         for (channel, note), ids in groups.items():
             for start in range(0, len(ids), MAX_REMINDERS_PER_MESSAGE):
                 part = ids[start : start + MAX_REMINDERS_PER_MESSAGE]
-                payload = {"kind": "reminders", "notice_ids": part, "note": note}
-                message_id = self._add(session, key=f"reminders:{channel}:{part[0]}", channel=channel,
-                                       payload=payload, now=now)  # fmt: skip
-                if message_id is not None:
-                    created += 1
-                    session.execute(
-                        update(ReminderNotice).where(ReminderNotice.id.in_(part)).values(delivery_id=message_id)
-                    )
-        return created
+                key = f"reminders:{channel}:{part[0]}"
+                messages.append((key, channel, {"kind": "reminders", "notice_ids": part, "note": note}))
+                parts[key] = part
+        created = self._add_all(session, messages, now)
+        assignments = [{"notice": n, "delivery": message_id} for key, message_id in created.items() for n in parts[key]]
+        if assignments:
+            table = ReminderNotice.__table__
+            session.connection().execute(
+                table.update().where(table.c.id == bindparam("notice")).values(delivery_id=bindparam("delivery")),
+                assignments,
+            )
+        return len(created)
 
     def _enqueue_alerts(self, session: Session, now: datetime, routes: dict[int, tuple[str | None, str]],
                         sales_channel: str | None) -> int:  # fmt: skip
         alerts = session.scalars(
             select(Alert).where(Alert.delivered_version < Alert.version).order_by(Alert.id).with_for_update()
         ).all()
-        created = 0
+        messages: list[tuple[str, str, dict[str, Any]]] = []
         for alert in alerts:
             if alert.delivered_version == 0:
                 if alert.resolved_at is not None:
@@ -144,14 +154,11 @@ class Outbox:
                 if where.channel_id is None:
                     continue
                 payload = {"kind": "alert", "alert_id": alert.id, "note": where.note}
-                if self._add(session, key=f"alert:{alert.id}:post", channel=where.channel_id, payload=payload, now=now):
-                    created += 1
+                messages.append((f"alert:{alert.id}:post", where.channel_id, payload))
             elif alert.message_ts is not None and alert.channel_id is not None:
                 payload = {"kind": "alert_edit", "alert_id": alert.id, "version": alert.version}
-                if self._add(session, key=f"alert:{alert.id}:v{alert.version}", channel=alert.channel_id,
-                             payload=payload, now=now):  # fmt: skip
-                    created += 1
-        return created
+                messages.append((f"alert:{alert.id}:v{alert.version}", alert.channel_id, payload))
+        return len(self._add_all(session, messages, now))
 
     def claim(self, *, now: datetime) -> Claim | None:
         """One message ready to post, to a channel whose pace allows it now; None when there is none."""

@@ -352,6 +352,7 @@ def _redeem(
             code_id=code.id,
             renews_cohort_id=plan.renews.id if plan.renews else None,
             created_at=now,
+            created_on=plan.redeemed_on,
         )
         session.add(cohort)
         if plan.renews is not None:

@@ -9,9 +9,10 @@ next 46 days; the per-row work is a few date subtractions on the rows it returns
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -39,10 +40,10 @@ class DueReminder:
     days_left: int
 
 
-def due_selection(today_utc: date) -> Select[tuple[int, int, date, datetime, str]]:
+def due_selection(today_utc: date) -> Select[tuple[int, int, date, date, str]]:
     """The candidate rows: unrenewed cohorts ending within the reminder horizon (uses the partial index)."""
     return (
-        select(Cohort.id, Cohort.account_id, Cohort.ends_on, Cohort.created_at, Account.time_zone)
+        select(Cohort.id, Cohort.account_id, Cohort.ends_on, Cohort.created_on, Account.time_zone)
         .join(Account, Account.id == Cohort.account_id)
         .where(
             Cohort.renewed_at.is_(None),
@@ -64,13 +65,19 @@ def threshold_due(*, renews_on: date, created_on: date, today: date) -> int | No
 
 
 def due_reminders(session: Session, *, now: datetime) -> list[DueReminder]:
+    # Core on the session's connection: columns only, no ORM entity machinery for 10^4..10^5 rows.
+    return select_due(session.connection().execute(due_selection(now.date())), now=now)
+
+
+def select_due(rows: Iterable[Sequence[Any]], *, now: datetime) -> list[DueReminder]:
+    """The reminders due among candidate rows ``(cohort_id, account_id, ends_on, created_on, time_zone)``."""
     today_by_zone: dict[str, date] = {}
     found = []
-    for cohort_id, account_id, ends_on, created_at, tz in session.execute(due_selection(now.date())):
+    for cohort_id, account_id, ends_on, created_on, tz in rows:
         today = today_by_zone.get(tz)
         if today is None:
             today = today_by_zone[tz] = local_date(now, tz)
-        threshold = threshold_due(renews_on=ends_on, created_on=local_date(created_at, tz), today=today)
+        threshold = threshold_due(renews_on=ends_on, created_on=created_on, today=today)
         if threshold is None:
             continue
         due_on = ends_on - timedelta(days=threshold)
@@ -78,6 +85,22 @@ def due_reminders(session: Session, *, now: datetime) -> list[DueReminder]:
             DueReminder(cohort_id, account_id, ends_on, threshold, due_on, due_on < today, (ends_on - today).days)
         )
     return found
+
+
+def _not_yet_planned(session: Session, due: list[DueReminder]) -> list[DueReminder]:
+    """Drop what an earlier sweep already recorded (one indexed range read), so a re-run writes nothing.
+    The unique key still decides between sweeps that race."""
+    if not due:
+        return due
+    planned = set(
+        session.execute(
+            select(ReminderNotice.cohort_id, ReminderNotice.renews_on, ReminderNotice.threshold).where(
+                ReminderNotice.renews_on >= min(r.renews_on for r in due),
+                ReminderNotice.renews_on <= max(r.renews_on for r in due),
+            )
+        ).all()
+    )
+    return [r for r in due if (r.cohort_id, r.renews_on, r.threshold) not in planned]
 
 
 def _insert_ignoring_duplicates(session: Session, rows: Sequence[dict[str, object]]) -> int:
@@ -105,7 +128,7 @@ class Reminders:
     def plan(self, *, now: datetime) -> int:
         """Record every reminder due at ``now`` that is not recorded yet. Returns how many are new."""
         with self._db.write() as session:
-            due = due_reminders(session, now=now)
+            due = _not_yet_planned(session, due_reminders(session, now=now))
             return _insert_ignoring_duplicates(
                 session,
                 [

@@ -50,6 +50,9 @@ class Cohort(Base):
     renews_cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id"), unique=True)
     renewed_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    # The calendar date of creation in the account's time zone: reminders whose threshold had already
+    # passed on this day are never sent.
+    created_on: Mapped[date]
 
     solution: Mapped[Solution] = relationship()
     level: Mapped[PlanLevel] = relationship()

@@ -31,6 +31,7 @@ class ReminderNotice(Base):
     __tablename__ = "reminder_notices"
     __table_args__ = (
         UniqueConstraint("cohort_id", "renews_on", "threshold"),
+        Index("ix_reminder_notices_renews_on", "renews_on"),
         Index("ix_reminder_notices_undelivered", "id", sqlite_where=text("delivery_id IS NULL"),
               postgresql_where=text("delivery_id IS NULL")),  # fmt: skip
     )
