@@ -1,0 +1,80 @@
+"""Background work inside ``joanbot serve``: the sweep every hour, the poster all the time.
+
+Any number of instances may run these at once: the sweep decides through unique rows (and, on
+PostgreSQL, one advisory lock), the poster through fenced claims. On SQLite every instance shares the
+single-writer file, which is the documented limit of the embedded mode.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from billing import Billing
+from bot.poster import Poster
+
+log = logging.getLogger("joanbot.scheduler")
+
+SWEEP_EVERY_SECONDS = 3600
+POSTER_IDLE_SECONDS = 5.0
+
+
+def run_sweep(billing: Billing, *, now: datetime, sales_channel: str | None, dry_run: bool = False) -> str:
+    """One sweep and the outbox filled from it; a one-line summary for the log or the CLI."""
+    report = billing.sweep.run(now=now, dry_run=dry_run)
+    if dry_run:
+        lines = [f"dry run at {now:%Y-%m-%d %H:%M} UTC: {len(report.due)} reminders due, "
+                 f"{len(report.conditions)} alert conditions"]  # fmt: skip
+        return "\n".join(lines)
+    if not report.ran:
+        return "another instance is sweeping; nothing done"
+    queued = billing.outbox.enqueue(now=now, sales_channel=sales_channel)
+    alerts = report.alerts
+    extra = "".join(f", {name}: {count}" for name, count in report.housekeeping.items())
+    return (
+        f"swept at {now:%Y-%m-%d %H:%M} UTC: {report.reminders_planned} new reminders, "
+        f"alerts opened {alerts.opened if alerts else 0} / resolved {alerts.resolved if alerts else 0}, "
+        f"{report.released_users} idle users released{extra}; {queued} messages queued"
+    )
+
+
+class Background:
+    """Two daemon threads; ``stop()`` ends them at their next wake-up."""
+
+    def __init__(self, billing: Billing, poster: Poster, *, sales_channel: str | None,
+                 clock: Callable[[], datetime] | None = None) -> None:  # fmt: skip
+        self.billing = billing
+        self.poster = poster
+        self.sales_channel = sales_channel
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        for target, name in ((self._sweep_loop, "joanbot-sweep"), (self._post_loop, "joanbot-poster")):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=10)
+
+    def _sweep_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                log.info(run_sweep(self.billing, now=self.clock(), sales_channel=self.sales_channel))
+            except Exception:
+                log.exception("the sweep failed; it will run again in an hour")
+            self._stop.wait(SWEEP_EVERY_SECONDS)
+
+    def _post_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.poster.drain(sleep=self._stop.wait, max_wait=POSTER_IDLE_SECONDS)
+            except Exception:
+                log.exception("the poster failed; retrying")
+            self._stop.wait(POSTER_IDLE_SECONDS)
