@@ -10,14 +10,20 @@ from billing.catalog import Catalog
 from billing.codeformat import CodeKey
 from billing.codes import Codes
 from billing.db import Database
+from billing.invoicing import Invoices
+from billing.ledger import Credits
 from billing.licensing import Licenses
+from billing.proration import DEFAULT_POLICY, ProrationPolicy
 from billing.redemption import Redemptions
+from billing.renewal import Renewals
+from billing.subscriptions import Subscriptions
 
 
 @dataclass(frozen=True)
 class BillingSettings:
     default_time_zone: str = "UTC"
     default_currency: str = "USD"
+    proration: ProrationPolicy = DEFAULT_POLICY
 
 
 class Billing:
@@ -35,3 +41,7 @@ class Billing:
         self.redemptions = Redemptions(db, key=key)
         self.licenses = Licenses(db)
         self.audit = AuditLog(db)
+        self.subscriptions = Subscriptions(db, proration=settings.proration)
+        self.invoices = Invoices(db)
+        self.credits = Credits(db)
+        self.renewals = Renewals(db)

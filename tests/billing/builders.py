@@ -7,6 +7,7 @@ from datetime import datetime
 from billing import Billing
 from billing.accounts import AccountView
 from billing.redemption import Receipt
+from billing.subscriptions import ChangeReceipt
 from tests.conftest import STAFF
 
 
@@ -40,3 +41,36 @@ def licenses(billing: Billing, solution: str = "room", units: int = 10, account_
     """Redeem a fresh code: ``units`` licenses starting ``now``."""
     return redeem(billing, code(billing, now=now, solution=solution, level=level, units=units, months=months),
                   account_slug, now=now)  # fmt: skip
+
+
+def credit(billing: Billing, amount: str, account_slug: str = "acme", *, now: datetime, currency: str = "USD",
+           promo: bool = False) -> Receipt:  # fmt: skip
+    """Issue and redeem a credit code worth ``amount``: a top-up (or promo grant) of the account's credit."""
+    from billing.money import Money
+
+    batch = billing.codes.issue_credit_codes(
+        amount=Money.parse(amount, currency), source="promo" if promo else "topped_up", actor=STAFF, now=now
+    )
+    return redeem(billing, batch.codes[0].code, account_slug, now=now)
+
+
+def subscribe(billing: Billing, units: int, account_slug: str = "acme", *, now: datetime, solution: str = "room",
+              level: str = "professional", interval: str = "year") -> ChangeReceipt:  # fmt: skip
+    """Start a renewing subscription of ``units`` licenses today (preview, then commit the quote)."""
+    quote = billing.subscriptions.preview_start(account=account_slug, solution=solution, level=level, units=units,
+                                                interval=interval, actor=STAFF, now=now)  # fmt: skip
+    return billing.subscriptions.start(quote=quote, actor=STAFF, now=now)
+
+
+def add(billing: Billing, units: int, account_slug: str = "acme", *, now: datetime,
+        solution: str = "room") -> ChangeReceipt:  # fmt: skip
+    quote = billing.subscriptions.preview_add(account=account_slug, solution=solution, units=units, actor=STAFF,
+                                              now=now)  # fmt: skip
+    return billing.subscriptions.add(quote=quote, actor=STAFF, now=now)
+
+
+def reduce(billing: Billing, units: int, account_slug: str = "acme", *, now: datetime,
+           solution: str = "room") -> ChangeReceipt:  # fmt: skip
+    quote = billing.subscriptions.preview_reduce(account=account_slug, solution=solution, units=units, actor=STAFF,
+                                                 now=now)  # fmt: skip
+    return billing.subscriptions.reduce(quote=quote, actor=STAFF, now=now)
