@@ -7,72 +7,26 @@ settings, 3 for an unexpected failure (logged; set JOANBOT_DEBUG=1 for the trace
 from __future__ import annotations
 
 import csv
-import getpass
 import logging
 import os
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
-from functools import wraps
+from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
 
-from billing import Actor, Billing, BillingError, operator
+from billing import BillingError
 from billing.codes import IssuedBatch, IssuedCode
 from billing.money import Money
-from billing.periods import format_date, parse_date, term_months
-from bot.runtime import open_billing
-from bot.settings import Settings, SettingsError
+from billing.periods import format_date, term_months
+from bot.cli_money import register as register_money_commands
+from bot.clikit import Context, F, date_option, handled, now_utc, pass_context
+from bot.settings import SettingsError
 from bot.textviews import breakdown_text, code_text, plan_text
 
 log = logging.getLogger("joanbot.cli")
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-class Context:
-    """Opened lazily, so ``--help`` and usage errors never touch the database."""
-
-    def __init__(self) -> None:
-        self._billing: Billing | None = None
-        self.actor: Actor = operator(os.environ.get("JOANBOT_OPERATOR") or getpass.getuser())
-
-    @property
-    def billing(self) -> Billing:
-        if self._billing is None:
-            self._billing = open_billing(Settings.from_env())
-        return self._billing
-
-
-pass_context = click.make_pass_decorator(Context, ensure=True)
-
-
-def _date_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return parse_date(value)
-    except BillingError as error:
-        raise click.BadParameter(str(error)) from None
-
-
-def handled(command: F) -> F:
-    """Turn billing refusals into one clear line and exit 1."""
-
-    @wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except BillingError as error:
-            raise click.ClickException(str(error)) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -184,7 +138,7 @@ _target_options = [
     click.option("--count", default=1, show_default=True, type=int, help="How many codes."),
     click.option("--reseller", help="Meant for this reseller's customers only."),
     click.option("--account", help="Meant for this account only."),
-    click.option("--redeem-by", callback=_date_option, help="Last day to redeem (2024-03-22 or 22.3.2024)."),
+    click.option("--redeem-by", callback=date_option, help="Last day to redeem (2024-03-22 or 22.3.2024)."),
     click.option("--ref", "reference", help="Free reference, e.g. the pro-forma invoice number."),
     click.option("--csv", "csv_file", type=click.Path(dir_okay=False, path_type=Path),
                  help="Write the codes to this CSV file instead of the screen (for many codes)."),  # fmt: skip
@@ -214,7 +168,7 @@ def codes_issue(
 ) -> None:  # fmt: skip
     """Issue subscription codes: UNITS licenses of SOLUTION at LEVEL for a term."""
     term = term_months(years=years, months=months) if years is not None or months is not None else 12
-    now = _now()
+    now = now_utc()
     batch = _write_codes(
         csv_file,
         lambda on_chunk: ctx.billing.codes.issue_subscription_codes(
@@ -240,7 +194,7 @@ def codes_credit(
 ) -> None:  # fmt: skip
     """Issue credit codes worth AMOUNT in CURRENCY."""
     money = Money.parse(amount, currency)
-    now = _now()
+    now = now_utc()
     batch = _write_codes(
         csv_file,
         lambda on_chunk: ctx.billing.codes.issue_credit_codes(
@@ -259,7 +213,7 @@ def codes_credit(
 @handled
 def codes_show(ctx: Context, code: str) -> None:
     """Look a code up: status, who issued and who redeemed it, into which account."""
-    click.echo(code_text(ctx.billing.codes.show(code=code, actor=ctx.actor, now=_now())))
+    click.echo(code_text(ctx.billing.codes.show(code=code, actor=ctx.actor, now=now_utc())))
 
 
 @codes.command("void")
@@ -268,7 +222,7 @@ def codes_show(ctx: Context, code: str) -> None:
 @handled
 def codes_void(ctx: Context, code: str) -> None:
     """Void an unredeemed code."""
-    view = ctx.billing.codes.void(code=code, actor=ctx.actor, now=_now())
+    view = ctx.billing.codes.void(code=code, actor=ctx.actor, now=now_utc())
     click.echo(f"voided {view.display} ({view.summary()})")
 
 
@@ -284,7 +238,7 @@ def codes_void(ctx: Context, code: str) -> None:
 @handled
 def redeem(ctx: Context, code: str, account: str, renews: int | None, yes: bool) -> None:
     """Redeem CODE into ACCOUNT on the customer's behalf (shows what will happen first)."""
-    now = _now()
+    now = now_utc()
     plan = ctx.billing.redemptions.preview(code=code, account=account, renews=renews, actor=ctx.actor, now=now)
     click.echo(plan_text(plan))
     if not yes and not click.confirm("Redeem?", default=True):
@@ -300,7 +254,7 @@ def redeem(ctx: Context, code: str, account: str, renews: int | None, yes: bool)
 @handled
 def renewals(ctx: Context, account: str) -> None:
     """The renewal breakdown of ACCOUNT."""
-    click.echo(breakdown_text(ctx.billing.licenses.breakdown(account=account, actor=ctx.actor, now=_now())))
+    click.echo(breakdown_text(ctx.billing.licenses.breakdown(account=account, actor=ctx.actor, now=now_utc())))
 
 
 @cli.group(invoke_without_command=True)
@@ -338,7 +292,7 @@ def accounts_add(
     """Create the customer account SLUG called NAME."""
     account = ctx.billing.accounts.create_account(
         slug=slug, name=" ".join(name), reseller=reseller, payment_method=pays, currency=currency,
-        time_zone=time_zone, actor=ctx.actor, now=_now(),
+        time_zone=time_zone, actor=ctx.actor, now=now_utc(),
     )  # fmt: skip
     click.echo(f"created account {account.slug} ({account.name}), pays {account.payment_method}")
 
@@ -363,7 +317,7 @@ def resellers(click_ctx: click.Context) -> None:
 def resellers_add(ctx: Context, slug: str, name: tuple[str, ...], team: str | None) -> None:
     """Create the reseller SLUG called NAME."""
     reseller = ctx.billing.accounts.create_reseller(
-        slug=slug, name=" ".join(name), slack_team_id=team, actor=ctx.actor, now=_now()
+        slug=slug, name=" ".join(name), slack_team_id=team, actor=ctx.actor, now=now_utc()
     )
     click.echo(f"created reseller {reseller.slug} ({reseller.name})")
 
@@ -380,7 +334,7 @@ def staff() -> None:
 @handled
 def staff_add(ctx: Context, user_id: str, role: str) -> None:
     """Give the Slack user USER_ID a ROLE."""
-    ctx.billing.accounts.add_staff(slack_user_id=user_id, role=role, actor=ctx.actor, now=_now())
+    ctx.billing.accounts.add_staff(slack_user_id=user_id, role=role, actor=ctx.actor, now=now_utc())
     click.echo(f"{user_id} is now {role}")
 
 
@@ -390,7 +344,7 @@ def staff_add(ctx: Context, user_id: str, role: str) -> None:
 @handled
 def staff_remove(ctx: Context, user_id: str) -> None:
     """Take USER_ID's staff role away."""
-    ctx.billing.accounts.remove_staff(slack_user_id=user_id, actor=ctx.actor, now=_now())
+    ctx.billing.accounts.remove_staff(slack_user_id=user_id, actor=ctx.actor, now=now_utc())
     click.echo(f"{user_id} has no staff role any more")
 
 
@@ -420,6 +374,9 @@ def demo() -> None:
     from bot.demo import run_cli_walkthrough
 
     run_cli_walkthrough()
+
+
+register_money_commands(cli)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
