@@ -104,10 +104,17 @@ def invoice_view(invoice: Invoice, account_slug: str) -> InvoiceView:
         amount_paid=money(invoice.amount_paid_minor),
         remaining=money(invoice.remaining_minor),
         lines=tuple(
-            LineView(line.description, line.service_start, line.service_end, line.quantity, money(line.unit_minor),
-                     Fraction(line.fraction_num, line.fraction_den), money(line.amount_minor))
+            LineView(
+                line.description,
+                line.service_start,
+                line.service_end,
+                line.quantity,
+                money(line.unit_minor),
+                Fraction(line.fraction_num, line.fraction_den),
+                money(line.amount_minor),
+            )
             for line in invoice.lines
-        ),  # fmt: skip
+        ),
         memo=invoice.memo,
     )
 
@@ -201,9 +208,11 @@ class Invoices:
         with self._db.read() as session:
             found = find_account(session, slug=account, actor=actor)
             invoices = session.scalars(
-                select(Invoice).where(Invoice.account_id == found.id).options(selectinload(Invoice.lines))
+                select(Invoice)
+                .where(Invoice.account_id == found.id)
+                .options(selectinload(Invoice.lines))
                 .order_by(Invoice.id.desc())
-            )  # fmt: skip
+            )
             return [invoice_view(invoice, found.slug) for invoice in invoices]
 
     def get(self, *, invoice: str, actor: Actor) -> InvoiceView:
@@ -213,9 +222,15 @@ class Invoices:
             return invoice_view(found, account.slug)
 
     def record_payment(
-        self, *, invoice: str, amount: Money, actor: Actor, now: datetime, reference: str = "",
+        self,
+        *,
+        invoice: str,
+        amount: Money,
+        actor: Actor,
+        now: datetime,
+        reference: str = "",
         request_ref: str | None = None,
-    ) -> InvoiceView:  # fmt: skip
+    ) -> InvoiceView:
         """Record a payment received against an invoice; never more than it still owes."""
         actor.require_staff("record payments")
         with self._db.write() as session:
@@ -228,19 +243,36 @@ class Invoices:
             if amount.minor <= 0:
                 raise InvalidInput("a payment must be more than zero")
             if amount > remaining:
-                raise Overpayment(f"{found.number} owes only {remaining}; {amount} is too much",
-                                  remaining=remaining.plain())  # fmt: skip
+                raise Overpayment(
+                    f"{found.number} owes only {remaining}; {amount} is too much", remaining=remaining.plain()
+                )
             found.amount_paid_minor += amount.minor
             settle_status(found)
-            session.add(Payment(invoice_id=found.id, amount_minor=amount.minor, at=now, actor=actor.ref,
-                                reference=reference.strip()[:200]))  # fmt: skip
+            session.add(
+                Payment(
+                    invoice_id=found.id,
+                    amount_minor=amount.minor,
+                    at=now,
+                    actor=actor.ref,
+                    reference=reference.strip()[:200],
+                )
+            )
             audit.record(
-                session, actor=actor, action="invoice.payment_recorded", subject_type="invoice",
-                subject_id=found.number, account_id=account.id, at=now,
-                details={"amount": amount.plain(), "currency": amount.currency, "reference": reference,
-                         "status": found.status},
+                session,
+                actor=actor,
+                action="invoice.payment_recorded",
+                subject_type="invoice",
+                subject_id=found.number,
+                account_id=account.id,
+                at=now,
+                details={
+                    "amount": amount.plain(),
+                    "currency": amount.currency,
+                    "reference": reference,
+                    "status": found.status,
+                },
                 request_ref=request_ref,
-            )  # fmt: skip
+            )
             session.flush()
             return invoice_view(found, account.slug)
 
@@ -273,7 +305,9 @@ class Invoices:
 
 
 def _find(session: Session, text: str, *, for_update: bool = False) -> tuple[Invoice, Account]:
-    query = select(Invoice).where(Invoice.id == parse_invoice_number(text)).options(selectinload(Invoice.lines))
+    query = (
+        select(Invoice).where(Invoice.id == parse_invoice_number(text)).options(selectinload(Invoice.lines))
+    )
     if for_update:
         query = query.with_for_update()
     invoice = session.scalar(query)

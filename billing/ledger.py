@@ -50,7 +50,7 @@ def lots_with_remaining(session: Session, *, account_id: int, currency: str) -> 
 
 
 def apply_credit(session: Session, invoice: Invoice, *, now: datetime) -> int:
-    """Spend the account's credit in the invoice's currency on what the invoice still owes; returns how much."""
+    """Spend credit in the invoice's currency on what the invoice still owes; return how much."""
     due = invoice.remaining_minor
     applied = 0
     for lot, left in lots_with_remaining(session, account_id=invoice.account_id, currency=invoice.currency):
@@ -73,9 +73,16 @@ def apply_credit(session: Session, invoice: Invoice, *, now: datetime) -> int:
     return applied
 
 
-def add_credit(session: Session, *, account_id: int, amount: Money, source: str, now: datetime, memo: str) -> CreditEntry:
+def add_credit(
+    session: Session, *, account_id: int, amount: Money, source: str, now: datetime, memo: str
+) -> CreditEntry:
     entry = CreditEntry(
-        account_id=account_id, currency=amount.currency, source=source, amount_minor=amount.minor, at=now, memo=memo
+        account_id=account_id,
+        currency=amount.currency,
+        source=source,
+        amount_minor=amount.minor,
+        at=now,
+        memo=memo,
     )
     session.add(entry)
     session.flush()
@@ -212,9 +219,13 @@ class Credits:
                     for currency, by_source in sorted(sums.items())
                 ),
                 top_ups=tuple(
-                    TopUp(prefix, Money(entry.amount_minor, entry.currency), local_date(entry.at, found.time_zone),
-                          entry.source)
+                    TopUp(
+                        prefix,
+                        Money(entry.amount_minor, entry.currency),
+                        local_date(entry.at, found.time_zone),
+                        entry.source,
+                    )
                     for entry, prefix in top_ups
-                ),  # fmt: skip
+                ),
                 codes=tuple(_redeemed_codes(session, found, today)),
             )

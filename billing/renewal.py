@@ -26,7 +26,7 @@ from billing.invoicing import InvoiceView, LineSpec, invoice_view, issue_invoice
 from billing.models import Account, Cohort, PlanLevel
 from billing.periods import Period, add_months, local_date
 from billing.proration import month_index
-from billing.subscriptions import BILLED_METHODS, interval_of, unit_price
+from billing.quotes import BILLED_METHODS, interval_of, unit_price
 
 log = logging.getLogger(__name__)
 MAX_PERIODS_PER_RUN = 240  # a guard against a runaway loop, far beyond any real backlog
@@ -48,11 +48,13 @@ class Renewals:
         for the full next period, as many periods as are due."""
         with self._db.read() as session:
             # Time zones run at most 14 hours ahead of UTC: a day's margin, then the exact test per account.
-            horizon = now.date() + timedelta(days=1)  # noqa: DTZ011  (an aware instant's UTC date)
+            horizon = now.date() + timedelta(days=1)
             due = session.execute(
                 select(Cohort.id, Cohort.ends_on, Account.time_zone)
                 .join(Account, Account.id == Cohort.account_id)
-                .where(Cohort.auto_renew.is_(True), Cohort.origin.in_(BILLED_METHODS), Cohort.ends_on <= horizon)
+                .where(
+                    Cohort.auto_renew.is_(True), Cohort.origin.in_(BILLED_METHODS), Cohort.ends_on <= horizon
+                )
                 .order_by(Cohort.ends_on, Cohort.id)
             ).all()
         invoices: list[InvoiceView] = []
@@ -94,21 +96,40 @@ class Renewals:
                 return None
             period = Period(
                 cohort.ends_on,
-                add_months(cohort.anchor_on, month_index(cohort.anchor_on, cohort.ends_on) + cohort.term_months),
+                add_months(
+                    cohort.anchor_on, month_index(cohort.anchor_on, cohort.ends_on) + cohort.term_months
+                ),
             )
-            price = unit_price(session, level=cohort.level, interval=interval_of(cohort), currency=account.currency)
+            price = unit_price(
+                session, level=cohort.level, interval=interval_of(cohort), currency=account.currency
+            )
             spec = LineSpec(
-                cohort_id=cohort.id, kind="term", period=period, quantity=cohort.units, unit=price, fraction=Fraction(1),
+                cohort_id=cohort.id,
+                kind="term",
+                period=period,
+                quantity=cohort.units,
+                unit=price,
+                fraction=Fraction(1),
                 description=f"{cohort.solution.name} {cohort.level.name}, {cohort.units} licenses renewed",
-            )  # fmt: skip
-            invoice, _ = issue_invoice(session, account=account, lines=[spec], now=now,
-                                       memo=f"renewal: {cohort.solution.slug}")  # fmt: skip
+            )
+            invoice, _ = issue_invoice(
+                session, account=account, lines=[spec], now=now, memo=f"renewal: {cohort.solution.slug}"
+            )
             cohort.ends_on = period.end
             audit.record(
-                session, actor=actor, action="subscription.renewed", subject_type="cohort", subject_id=cohort.id,
-                account_id=account.id, at=now,
-                details={"period_start": period.start.isoformat(), "renews_on": period.end.isoformat(),
-                         "units": cohort.units, "invoice": invoice.number},
-            )  # fmt: skip
+                session,
+                actor=actor,
+                action="subscription.renewed",
+                subject_type="cohort",
+                subject_id=cohort.id,
+                account_id=account.id,
+                at=now,
+                details={
+                    "period_start": period.start.isoformat(),
+                    "renews_on": period.end.isoformat(),
+                    "units": cohort.units,
+                    "invoice": invoice.number,
+                },
+            )
             session.flush()
             return invoice_view(invoice, account.slug)

@@ -14,17 +14,21 @@ from billing.invoicing import InvoiceView
 from billing.ledger import CreditsOverview
 from billing.money import Money
 from billing.periods import format_date
-from billing.subscriptions import ChangeReceipt, Quote
+from billing.quotes import Quote
+from billing.subscriptions import ChangeReceipt
 from bot.clikit import Context, date_option, handled, now_utc, pass_context
 
 
 def invoice_text(invoice: InvoiceView) -> str:
-    head = (f"{invoice.number}  issued {format_date(invoice.issued_on)}  due {format_date(invoice.due_on)}  "
-            f"{invoice.status}  total {invoice.total}  credit {invoice.credit_applied}  paid {invoice.amount_paid}  "
-            f"owed {invoice.remaining}")  # fmt: skip
+    head = (
+        f"{invoice.number}  issued {format_date(invoice.issued_on)}  due {format_date(invoice.due_on)}  "
+        f"{invoice.status}  total {invoice.total}  credit {invoice.credit_applied}  "
+        f"paid {invoice.amount_paid}  owed {invoice.remaining}"
+    )
     lines = [
         f"    {line.description}: {format_date(line.service_start)} to {format_date(line.service_end)}, "
-        f"{line.quantity} x {line.unit_price} x {line.fraction.numerator}/{line.fraction.denominator} = {line.amount}"
+        f"{line.quantity} x {line.unit_price} x {line.fraction.numerator}/{line.fraction.denominator} "
+        f"= {line.amount}"
         for line in invoice.lines
     ]
     return "\n".join([head, *lines])
@@ -35,15 +39,23 @@ def credits_text(overview: CreditsOverview) -> str:
     if not overview.balances:
         out.append("  no credit")
     for balance in overview.balances:
-        out.append(f"  {balance.currency}: {balance.total} (topped-up {balance.topped_up}, promo {balance.promo}, "
-                   f"adjustments {balance.adjustment})")  # fmt: skip
+        out.append(
+            f"  {balance.currency}: {balance.total} (topped-up {balance.topped_up}, promo {balance.promo}, "
+            f"adjustments {balance.adjustment})"
+        )
     if overview.top_ups:
         out.append("Top-ups:")
-        out.extend(f"  {t.code_prefix}  {t.amount}  {format_date(t.activated_on)}  {t.source}" for t in overview.top_ups)
+        out.extend(
+            f"  {t.code_prefix}  {t.amount}  {format_date(t.activated_on)}  {t.source}"
+            for t in overview.top_ups
+        )
     if overview.codes:
         out.append("Redeemed codes:")
-        out.extend(f"  {c.code_prefix}  {c.solution_name}: {c.paired}/{c.allowed} {c.license_kind}s paired, "
-                   f"expires {format_date(c.expires_on)}, {c.duration}" for c in overview.codes)  # fmt: skip
+        out.extend(
+            f"  {c.code_prefix}  {c.solution_name}: {c.paired}/{c.allowed} {c.license_kind}s paired, "
+            f"expires {format_date(c.expires_on)}, {c.duration}"
+            for c in overview.codes
+        )
     return "\n".join(out)
 
 
@@ -78,13 +90,31 @@ _yes = click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmati
 @_yes
 @pass_context
 @handled
-def licenses_start(ctx: Context, account: str, solution: str, level: str, units: int, interval: str,
-                   starts: date | None, yes: bool) -> None:  # fmt: skip
+def licenses_start(
+    ctx: Context,
+    account: str,
+    solution: str,
+    level: str,
+    units: int,
+    interval: str,
+    starts: date | None,
+    yes: bool,
+) -> None:
     """Start UNITS auto-renewing SOLUTION LEVEL licenses for ACCOUNT, invoiced a full term at once."""
     now = now_utc()
-    quote = ctx.billing.subscriptions.preview_start(account=account, solution=solution, level=level, units=units,
-                                                    interval=interval, starts_on=starts, actor=ctx.actor, now=now)  # fmt: skip
-    _confirm_and_commit(quote, yes, lambda q: ctx.billing.subscriptions.start(quote=q, actor=ctx.actor, now=now))
+    quote = ctx.billing.subscriptions.preview_start(
+        account=account,
+        solution=solution,
+        level=level,
+        units=units,
+        interval=interval,
+        starts_on=starts,
+        actor=ctx.actor,
+        now=now,
+    )
+    _confirm_and_commit(
+        quote, yes, lambda q: ctx.billing.subscriptions.start(quote=q, actor=ctx.actor, now=now)
+    )
 
 
 @licenses.command("add")
@@ -97,9 +127,12 @@ def licenses_start(ctx: Context, account: str, solution: str, level: str, units:
 def licenses_add(ctx: Context, account: str, solution: str, units: int, yes: bool) -> None:
     """Add UNITS licenses now, invoiced at once for the rest of the period."""
     now = now_utc()
-    quote = ctx.billing.subscriptions.preview_add(account=account, solution=solution, units=units, actor=ctx.actor,
-                                                  now=now)  # fmt: skip
-    _confirm_and_commit(quote, yes, lambda q: ctx.billing.subscriptions.add(quote=q, actor=ctx.actor, now=now))
+    quote = ctx.billing.subscriptions.preview_add(
+        account=account, solution=solution, units=units, actor=ctx.actor, now=now
+    )
+    _confirm_and_commit(
+        quote, yes, lambda q: ctx.billing.subscriptions.add(quote=q, actor=ctx.actor, now=now)
+    )
 
 
 @licenses.command("reduce")
@@ -112,9 +145,12 @@ def licenses_add(ctx: Context, account: str, solution: str, units: int, yes: boo
 def licenses_reduce(ctx: Context, account: str, solution: str, units: int, yes: bool) -> None:
     """Remove UNITS licenses now; the unused part is credited to the account (staff only)."""
     now = now_utc()
-    quote = ctx.billing.subscriptions.preview_reduce(account=account, solution=solution, units=units,
-                                                     actor=ctx.actor, now=now)  # fmt: skip
-    _confirm_and_commit(quote, yes, lambda q: ctx.billing.subscriptions.reduce(quote=q, actor=ctx.actor, now=now))
+    quote = ctx.billing.subscriptions.preview_reduce(
+        account=account, solution=solution, units=units, actor=ctx.actor, now=now
+    )
+    _confirm_and_commit(
+        quote, yes, lambda q: ctx.billing.subscriptions.reduce(quote=q, actor=ctx.actor, now=now)
+    )
 
 
 @licenses.command("cancel")
@@ -126,8 +162,12 @@ def licenses_reduce(ctx: Context, account: str, solution: str, units: int, yes: 
 def licenses_cancel(ctx: Context, account: str, solution: str, yes: bool) -> None:
     """Stop renewing ACCOUNT's SOLUTION licenses; they stay until the renewal date, nothing is refunded."""
     now = now_utc()
-    quote = ctx.billing.subscriptions.preview_cancel(account=account, solution=solution, actor=ctx.actor, now=now)
-    _confirm_and_commit(quote, yes, lambda q: ctx.billing.subscriptions.cancel(quote=q, actor=ctx.actor, now=now))
+    quote = ctx.billing.subscriptions.preview_cancel(
+        account=account, solution=solution, actor=ctx.actor, now=now
+    )
+    _confirm_and_commit(
+        quote, yes, lambda q: ctx.billing.subscriptions.cancel(quote=q, actor=ctx.actor, now=now)
+    )
 
 
 @click.command()
@@ -166,8 +206,13 @@ def payments() -> None:
 def payments_record(ctx: Context, invoice: str, amount: str, reference: str) -> None:
     """Record a payment of AMOUNT (in the invoice's currency) against INVOICE (e.g. INV-000012)."""
     currency = ctx.billing.invoices.get(invoice=invoice, actor=ctx.actor).currency
-    view = ctx.billing.invoices.record_payment(invoice=invoice, amount=Money.parse(amount, currency),
-                                               reference=reference, actor=ctx.actor, now=now_utc())  # fmt: skip
+    view = ctx.billing.invoices.record_payment(
+        invoice=invoice,
+        amount=Money.parse(amount, currency),
+        reference=reference,
+        actor=ctx.actor,
+        now=now_utc(),
+    )
     click.echo(invoice_text(view))
 
 

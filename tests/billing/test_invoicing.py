@@ -7,8 +7,9 @@ from tests.conftest import STAFF, at
 
 
 def _pay(billing, number, amount, day, currency="USD"):
-    return billing.invoices.record_payment(invoice=number, amount=Money.parse(amount, currency), actor=STAFF,
-                                           now=at(day))  # fmt: skip
+    return billing.invoices.record_payment(
+        invoice=number, amount=Money.parse(amount, currency), actor=STAFF, now=at(day)
+    )
 
 
 def test_payments_move_an_invoice_from_open_to_partially_paid_to_paid(billing):
@@ -16,7 +17,11 @@ def test_payments_move_an_invoice_from_open_to_partially_paid_to_paid(billing):
     number = subscribe(billing, 3, now=at("2021-01-01")).invoice.number
 
     partly = _pay(billing, number, "10", "2021-01-05")
-    assert (partly.status, str(partly.amount_paid), str(partly.remaining)) == ("partially_paid", "$10.00", "$20.00")
+    assert (partly.status, str(partly.amount_paid), str(partly.remaining)) == (
+        "partially_paid",
+        "$10.00",
+        "$20.00",
+    )
     paid = _pay(billing, number, "20", "2021-01-06")
     assert (paid.status, str(paid.remaining)) == ("paid", "$0.00")
 
@@ -48,7 +53,11 @@ def test_a_eur_invoice_takes_no_usd_credit(billing):
 
     invoice = subscribe(billing, 3, now=at("2021-01-01")).invoice
 
-    assert (str(invoice.total), str(invoice.credit_applied), str(invoice.remaining)) == ("€30.00", "€4.00", "€26.00")
+    assert (str(invoice.total), str(invoice.credit_applied), str(invoice.remaining)) == (
+        "€30.00",
+        "€4.00",
+        "€26.00",
+    )
     overview = billing.credits.overview(account="acme", actor=STAFF, now=at("2021-01-01"))
     assert str(overview.balance("USD").total) == "$50.00"
     assert str(overview.balance("EUR").total) == "€0.00"
@@ -67,5 +76,6 @@ def test_debt_is_what_invoices_past_their_due_date_still_owe_per_account_and_in_
     assert on_due_date.by_account == {("globex", "USD"): Money(2000, "USD")}
     assert after.by_account == {("acme", "USD"): Money(2500, "USD"), ("globex", "USD"): Money(2000, "USD")}
     assert after.totals == {"USD": Money(4500, "USD")}
-    assert [i.account for i in billing.invoices.debt(actor=STAFF, now=at("2021-02-01"), account="acme").invoices] \
-        == ["acme"]  # fmt: skip
+    assert [
+        i.account for i in billing.invoices.debt(actor=STAFF, now=at("2021-02-01"), account="acme").invoices
+    ] == ["acme"]

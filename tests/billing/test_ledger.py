@@ -17,12 +17,26 @@ def test_credit_is_spent_promo_first_then_adjustments_then_topped_up_oldest_firs
     add(billing, 1, solution="desk", now=at("2021-07-04"))  # desk, anchored 5 Jan: 1 x $12 x 7/12 = $7.00
 
     with db.read() as session:
-        spent = [(e.source, e.amount_minor) for e in session.scalars(
-            select(CreditEntry).where(CreditEntry.amount_minor < 0).order_by(CreditEntry.id))]  # fmt: skip
-    assert spent == [("promo", -200), ("topped_up", -400), ("topped_up", -300), ("topped_up", -1200),
-                     ("adjustment", -250), ("topped_up", -450)]  # fmt: skip
+        spent = [
+            (e.source, e.amount_minor)
+            for e in session.scalars(
+                select(CreditEntry).where(CreditEntry.amount_minor < 0).order_by(CreditEntry.id)
+            )
+        ]
+    assert spent == [
+        ("promo", -200),
+        ("topped_up", -400),
+        ("topped_up", -300),
+        ("topped_up", -1200),
+        ("adjustment", -250),
+        ("topped_up", -450),
+    ]
     balance = billing.credits.overview(account="acme", actor=STAFF, now=at("2021-07-04")).balance("USD")
-    assert (str(balance.promo), str(balance.adjustment), str(balance.topped_up)) == ("$0.00", "$0.00", "$83.50")
+    assert (str(balance.promo), str(balance.adjustment), str(balance.topped_up)) == (
+        "$0.00",
+        "$0.00",
+        "$83.50",
+    )
 
 
 def test_the_overview_lists_top_ups_and_redeemed_codes_with_devices_paired_of_allowed(billing):
@@ -32,7 +46,9 @@ def test_the_overview_lists_top_ups_and_redeemed_codes_with_devices_paired_of_al
     subscription_code = code(billing, units=10, months=24, now=at("2021-01-01"))
     redeem(billing, subscription_code, now=at("2021-01-04"))
     for device in ("d1", "d2", "d3"):
-        billing.licenses.assign(account="acme", solution="room", subject=device, actor=STAFF, now=at("2021-01-05"))
+        billing.licenses.assign(
+            account="acme", solution="room", subject=device, actor=STAFF, now=at("2021-01-05")
+        )
 
     overview = billing.credits.overview(account="acme", actor=STAFF, now=at("2021-01-05"))
 
@@ -42,6 +58,10 @@ def test_the_overview_lists_top_ups_and_redeemed_codes_with_devices_paired_of_al
     ]
     (redeemed,) = overview.codes
     assert redeemed.code_prefix == subscription_code[:4]
-    assert (redeemed.paired, redeemed.allowed, redeemed.expires_on.isoformat(), redeemed.duration) == \
-        (3, 10, "2023-01-04", "2 years")  # fmt: skip
+    assert (redeemed.paired, redeemed.allowed, redeemed.expires_on.isoformat(), redeemed.duration) == (
+        3,
+        10,
+        "2023-01-04",
+        "2 years",
+    )
     assert str(overview.balance("USD").total) == "$55.00"

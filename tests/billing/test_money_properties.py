@@ -35,8 +35,9 @@ operations = st.lists(
     start_offset=st.integers(0, 400),
     steps=operations,
 )
-def test_every_step_keeps_ledgers_invoices_and_periods_consistent(billing, db, pays, interval, units, start_offset,
-                                                                  steps):  # fmt: skip
+def test_every_step_keeps_ledgers_invoices_and_periods_consistent(
+    billing, db, pays, interval, units, start_offset, steps
+):
     slug = f"prop-{next(_accounts)}"
     now = at("2021-01-01") + timedelta(days=start_offset)
     account(billing, slug, pays=pays, now=now)
@@ -80,23 +81,37 @@ def _check(db, slug):
             spent = sum(e.amount_minor for e in entries if e.id in spends and spends[e.id].lot_id == lot.id)
             assert lot.amount_minor + spent >= 0
         assert all(e.id in spends for e in entries if e.amount_minor < 0)
-        # Invoices: remaining = total - credit - paid, never negative; credit applied is what the ledger spent.
+        # Invoices: remaining = total - credit - paid, never negative; credit applied = what the ledger spent.
         for invoice in session.scalars(select(Invoice).where(Invoice.account_id == account_id)):
             assert invoice.total_minor == sum(line.amount_minor for line in invoice.lines)
-            assert invoice.remaining_minor == invoice.total_minor - invoice.credit_applied_minor \
-                - invoice.amount_paid_minor >= 0  # fmt: skip
-            spent_on_it = sum(e.amount_minor for e in entries if e.id in spends and spends[e.id].invoice_id == invoice.id)
+            assert (
+                invoice.remaining_minor
+                == invoice.total_minor - invoice.credit_applied_minor - invoice.amount_paid_minor
+                >= 0
+            )
+            spent_on_it = sum(
+                e.amount_minor for e in entries if e.id in spends and spends[e.id].invoice_id == invoice.id
+            )
             assert invoice.credit_applied_minor == -spent_on_it
-            assert invoice.status == ("paid" if invoice.remaining_minor == 0 else
-                                      "partially_paid" if invoice.remaining_minor < invoice.total_minor else "open")
+            assert invoice.status == (
+                "paid"
+                if invoice.remaining_minor == 0
+                else "partially_paid"
+                if invoice.remaining_minor < invoice.total_minor
+                else "open"
+            )
         # Periods: each billed once; credits for a period never exceed what was charged for it.
         cohort_ids = list(session.scalars(select(Cohort.id).where(Cohort.account_id == account_id)))
         lines = list(session.scalars(select(InvoiceLine).where(InvoiceLine.cohort_id.in_(cohort_ids))))
         terms = [(line.cohort_id, line.service_start) for line in lines if line.kind == "term"]
         assert len(terms) == len(set(terms))
-        credited = dict(session.execute(
-            select(LineCredit.invoice_line_id, func.sum(LineCredit.amount_minor)).group_by(LineCredit.invoice_line_id)
-        ).all())  # fmt: skip
+        credited = dict(
+            session.execute(
+                select(LineCredit.invoice_line_id, func.sum(LineCredit.amount_minor)).group_by(
+                    LineCredit.invoice_line_id
+                )
+            ).all()
+        )
         periods: dict[tuple[int, object], list[int]] = {}
         for line in lines:
             assert credited.get(line.id, 0) <= line.amount_minor

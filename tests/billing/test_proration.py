@@ -4,7 +4,14 @@ from fractions import Fraction
 import pytest
 
 from billing.periods import Period
-from billing.proration import OutsidePeriod, UnknownPolicy, days_fraction, fraction, months_fraction, policy_named
+from billing.proration import (
+    OutsidePeriod,
+    UnknownPolicy,
+    days_fraction,
+    fraction,
+    months_fraction,
+    policy_named,
+)
 
 YEAR_2025 = Period(date(2025, 1, 1), date(2026, 1, 1))
 YEAR_2021 = Period(date(2021, 1, 1), date(2022, 1, 1))

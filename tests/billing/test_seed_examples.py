@@ -35,8 +35,10 @@ def test_example_a_card_customer_adds_three_devices_mid_year_then_renews_six_the
     removed = reduce(billing, 3, now=at("2022-07-02"))
     assert removed.invoice is None
     assert str(removed.quote.amount) == "$15.00"
-    assert str(billing.credits.overview(account="acme", actor=STAFF, now=at("2022-07-02")).balance("USD").total) \
-        == "$15.00"  # fmt: skip
+    assert (
+        str(billing.credits.overview(account="acme", actor=STAFF, now=at("2022-07-02")).balance("USD").total)
+        == "$15.00"
+    )
 
     readded = add(billing, 3, now=at("2022-07-02"))
     assert str(readded.invoice.total) == "$15.00"
@@ -69,8 +71,9 @@ def test_adding_three_devices_on_3_may_2025_to_a_plan_renewing_1_jan_2026_bills_
     account(billing, pays="card", now=at("2025-01-01"))
     subscribe(billing, 10, now=at("2025-01-01"))
 
-    quote = billing.subscriptions.preview_add(account="acme", solution="room", units=3, actor=STAFF,
-                                              now=at("2025-05-03"))  # fmt: skip
+    quote = billing.subscriptions.preview_add(
+        account="acme", solution="room", units=3, actor=STAFF, now=at("2025-05-03")
+    )
 
     assert quote.fraction == Fraction(8, 12)
     assert str(quote.amount) == "$20.00"

@@ -4,11 +4,11 @@ import pytest
 
 from billing import Actor
 from billing.actors import NotAllowed
-from billing.subscriptions import (
+from billing.quotes import (
     AlreadySubscribed,
     InvalidUnits,
-    NotBilledDirectly,
     NoSubscription,
+    NotBilledDirectly,
     QuoteChanged,
     RenewalDue,
 )
@@ -17,7 +17,9 @@ from tests.conftest import SALES, STAFF, at
 
 
 def _quote_add(billing, units, day):
-    return billing.subscriptions.preview_add(account="acme", solution="room", units=units, actor=STAFF, now=at(day))
+    return billing.subscriptions.preview_add(
+        account="acme", solution="room", units=units, actor=STAFF, now=at(day)
+    )
 
 
 def test_a_subscription_starts_with_a_full_term_invoice_and_one_renewal_date(billing):
@@ -95,11 +97,16 @@ def test_reducing_is_for_staff_only(billing):
     member = Actor(ref="slack:TR/U1", role="reseller", reseller_id=1)
 
     with pytest.raises(NotAllowed):
-        billing.subscriptions.preview_reduce(account="acme", solution="room", units=1, actor=member,
-                                             now=at("2021-02-01"))  # fmt: skip
+        billing.subscriptions.preview_reduce(
+            account="acme", solution="room", units=1, actor=member, now=at("2021-02-01")
+        )
     assert reduce(billing, 1, now=at("2021-02-01")).quote.units_after == 2
-    assert billing.subscriptions.preview_reduce(account="acme", solution="room", units=1, actor=SALES,
-                                                now=at("2021-02-01")).units_after == 1  # fmt: skip
+    assert (
+        billing.subscriptions.preview_reduce(
+            account="acme", solution="room", units=1, actor=SALES, now=at("2021-02-01")
+        ).units_after
+        == 1
+    )
 
 
 def test_reducing_to_nothing_is_a_cancellation_not_a_reduction(billing):
@@ -113,7 +120,9 @@ def test_reducing_to_nothing_is_a_cancellation_not_a_reduction(billing):
 def test_cancelling_stops_renewal_refunds_nothing_and_keeps_the_licenses_until_the_renewal_date(billing):
     account(billing, pays="card", now=at("2021-01-01"))
     subscribe(billing, 3, now=at("2021-01-01"))
-    quote = billing.subscriptions.preview_cancel(account="acme", solution="room", actor=STAFF, now=at("2021-03-01"))
+    quote = billing.subscriptions.preview_cancel(
+        account="acme", solution="room", actor=STAFF, now=at("2021-03-01")
+    )
 
     receipt = billing.subscriptions.cancel(quote=quote, actor=STAFF, now=at("2021-03-01"))
 
