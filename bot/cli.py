@@ -92,7 +92,9 @@ def codes() -> None:
 
 
 def _write_codes(
-    batch_file: Path | None, issue: Callable[[Callable[[Sequence[IssuedCode]], None] | None], IssuedBatch], count: int
+    batch_file: Path | None,
+    issue: Callable[[Callable[[Sequence[IssuedCode]], None] | None], IssuedBatch],
+    count: int,
 ) -> IssuedBatch:
     """Issue codes, writing them to a CSV file as they are made; the file appears only if all were issued."""
     if batch_file is None:
@@ -140,8 +142,12 @@ _target_options = [
     click.option("--account", help="Meant for this account only."),
     click.option("--redeem-by", callback=date_option, help="Last day to redeem (2024-03-22 or 22.3.2024)."),
     click.option("--ref", "reference", help="Free reference, e.g. the pro-forma invoice number."),
-    click.option("--csv", "csv_file", type=click.Path(dir_okay=False, path_type=Path),
-                 help="Write the codes to this CSV file instead of the screen (for many codes)."),  # fmt: skip
+    click.option(
+        "--csv",
+        "csv_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Write the codes to this CSV file instead of the screen (for many codes).",
+    ),
 ]
 
 
@@ -155,16 +161,18 @@ def target_options(command: F) -> F:
 @click.argument("solution")
 @click.argument("level")
 @click.argument("units", type=int)
-@click.option("--kind", type=click.Choice(["device", "user"]), help="License kind (checked against the solution).")
+@click.option(
+    "--kind", type=click.Choice(["device", "user"]), help="License kind (checked against the solution)."
+)
 @click.option("--years", type=int, help="Term in years (default 1).")
 @click.option("--months", type=int, help="Term in months.")
 @target_options
 @pass_context
 @handled
 def codes_issue(
-    ctx: Context, solution: str, level: str, units: int, kind: str | None, years: int | None, months: int | None,
-    count: int, reseller: str | None, account: str | None, redeem_by: date | None, reference: str | None,
-    csv_file: Path | None,
+    ctx: Context, solution: str, level: str, units: int, kind: str | None, years: int | None,
+    months: int | None, count: int, reseller: str | None, account: str | None, redeem_by: date | None,
+    reference: str | None, csv_file: Path | None,
 ) -> None:  # fmt: skip
     """Issue subscription codes: UNITS licenses of SOLUTION at LEVEL for a term."""
     term = term_months(years=years, months=months) if years is not None or months is not None else 12
@@ -172,10 +180,20 @@ def codes_issue(
     batch = _write_codes(
         csv_file,
         lambda on_chunk: ctx.billing.codes.issue_subscription_codes(
-            solution=solution, level=level, units=units, term_months=term, license_kind=kind, count=count,
-            reseller=reseller, account=account, redeem_by=redeem_by, reference=reference, actor=ctx.actor,
-            now=now, on_chunk=on_chunk,
-        ),  # fmt: skip
+            solution=solution,
+            level=level,
+            units=units,
+            term_months=term,
+            license_kind=kind,
+            count=count,
+            reseller=reseller,
+            account=account,
+            redeem_by=redeem_by,
+            reference=reference,
+            actor=ctx.actor,
+            now=now,
+            on_chunk=on_chunk,
+        ),
         count,
     )
     _echo_batch(batch, csv_file)
@@ -189,8 +207,8 @@ def codes_issue(
 @pass_context
 @handled
 def codes_credit(
-    ctx: Context, amount: str, currency: str, promo: bool, count: int, reseller: str | None, account: str | None,
-    redeem_by: date | None, reference: str | None, csv_file: Path | None,
+    ctx: Context, amount: str, currency: str, promo: bool, count: int, reseller: str | None,
+    account: str | None, redeem_by: date | None, reference: str | None, csv_file: Path | None,
 ) -> None:  # fmt: skip
     """Issue credit codes worth AMOUNT in CURRENCY."""
     money = Money.parse(amount, currency)
@@ -198,10 +216,17 @@ def codes_credit(
     batch = _write_codes(
         csv_file,
         lambda on_chunk: ctx.billing.codes.issue_credit_codes(
-            amount=money, source="promo" if promo else "topped_up", count=count, reseller=reseller,
-            account=account, redeem_by=redeem_by, reference=reference, actor=ctx.actor, now=now,
+            amount=money,
+            source="promo" if promo else "topped_up",
+            count=count,
+            reseller=reseller,
+            account=account,
+            redeem_by=redeem_by,
+            reference=reference,
+            actor=ctx.actor,
+            now=now,
             on_chunk=on_chunk,
-        ),  # fmt: skip
+        ),
         count,
     )
     _echo_batch(batch, csv_file)
@@ -239,11 +264,15 @@ def codes_void(ctx: Context, code: str) -> None:
 def redeem(ctx: Context, code: str, account: str, renews: int | None, yes: bool) -> None:
     """Redeem CODE into ACCOUNT on the customer's behalf (shows what will happen first)."""
     now = now_utc()
-    plan = ctx.billing.redemptions.preview(code=code, account=account, renews=renews, actor=ctx.actor, now=now)
+    plan = ctx.billing.redemptions.preview(
+        code=code, account=account, renews=renews, actor=ctx.actor, now=now
+    )
     click.echo(plan_text(plan))
     if not yes and not click.confirm("Redeem?", default=True):
         raise click.ClickException("nothing redeemed")
-    receipt = ctx.billing.redemptions.redeem(code=code, account=account, renews=renews, actor=ctx.actor, now=now)
+    receipt = ctx.billing.redemptions.redeem(
+        code=code, account=account, renews=renews, actor=ctx.actor, now=now
+    )
     click.echo(f"redeemed into {receipt.plan.account.slug}")
     click.echo(breakdown_text(ctx.billing.licenses.breakdown(account=account, actor=ctx.actor, now=now)))
 
@@ -254,7 +283,9 @@ def redeem(ctx: Context, code: str, account: str, renews: int | None, yes: bool)
 @handled
 def renewals(ctx: Context, account: str) -> None:
     """The renewal breakdown of ACCOUNT."""
-    click.echo(breakdown_text(ctx.billing.licenses.breakdown(account=account, actor=ctx.actor, now=now_utc())))
+    click.echo(
+        breakdown_text(ctx.billing.licenses.breakdown(account=account, actor=ctx.actor, now=now_utc()))
+    )
 
 
 @cli.group(invoke_without_command=True)
@@ -286,8 +317,8 @@ def accounts(click_ctx: click.Context, reseller: str | None) -> None:
 @pass_context
 @handled
 def accounts_add(
-    ctx: Context, slug: str, name: tuple[str, ...], reseller: str | None, pays: str | None, currency: str | None,
-    time_zone: str | None,
+    ctx: Context, slug: str, name: tuple[str, ...], reseller: str | None, pays: str | None,
+    currency: str | None, time_zone: str | None,
 ) -> None:  # fmt: skip
     """Create the customer account SLUG called NAME."""
     account = ctx.billing.accounts.create_account(
@@ -398,7 +429,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("JOANBOT_DEBUG"):
             raise
         log.exception("unexpected failure")
-        click.echo(f"Error: unexpected failure ({type(error).__name__}); set JOANBOT_DEBUG=1 for details", err=True)
+        click.echo(
+            f"Error: unexpected failure ({type(error).__name__}); set JOANBOT_DEBUG=1 for details", err=True
+        )
         return 3
     return 0
 

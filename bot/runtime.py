@@ -16,7 +16,9 @@ def open_billing(settings: Settings, *, migrate: bool = True) -> Billing:
         db,
         key=settings.code_key,
         settings=BillingSettings(
-            default_time_zone=settings.time_zone, default_currency=settings.currency, proration=settings.proration
+            default_time_zone=settings.time_zone,
+            default_currency=settings.currency,
+            proration=settings.proration,
         ),
     )
     if migrate:

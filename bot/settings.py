@@ -13,8 +13,8 @@ from sqlalchemy import make_url
 from sqlalchemy.exc import ArgumentError
 
 from billing.codeformat import KEY_MIN_BYTES, CodeKey
-from billing.money import CURRENCIES
 from billing.errors import InvalidInput
+from billing.money import CURRENCIES
 from billing.periods import zone
 from billing.proration import DEFAULT_POLICY, POLICIES, ProrationPolicy, policy_named
 
@@ -102,5 +102,7 @@ def _code_key(env: Mapping[str, str], backend: str, database: str | None, home: 
             pass  # another process created it first: use theirs
     text = key_file.read_text().strip()
     if len(text.encode()) < KEY_MIN_BYTES:
-        raise SettingsError(f"the code key file {key_file} is damaged (shorter than {KEY_MIN_BYTES} characters)")
+        raise SettingsError(
+            f"the code key file {key_file} is damaged (shorter than {KEY_MIN_BYTES} characters)"
+        )
     return CodeKey(text.encode())

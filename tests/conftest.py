@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.exc import OperationalError
 
-import billing.models  # noqa: F401
+import billing.models
 import migrations
 from billing import Actor, Billing, BillingSettings, CodeKey, Database, operator
 from billing.db import Base, make_engine
@@ -97,8 +97,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def db(database_url: str) -> Iterator[Database]:
-    database = Database.from_url(database_url, pool_size=20, max_overflow=10) if "postgresql" in database_url \
-        else Database.from_url(database_url)  # fmt: skip
+    pooled = {"pool_size": 20, "max_overflow": 10} if "postgresql" in database_url else {}
+    database = Database.from_url(database_url, **pooled)
     yield database
     database.dispose()
 
@@ -106,7 +106,9 @@ def db(database_url: str) -> Iterator[Database]:
 @pytest.fixture
 def billing(db: Database) -> Billing:
     """The billing core on an empty database with the shipped catalog loaded."""
-    core = Billing(db, key=TEST_KEY, settings=BillingSettings(default_time_zone="UTC", default_currency="USD"))
+    core = Billing(
+        db, key=TEST_KEY, settings=BillingSettings(default_time_zone="UTC", default_currency="USD")
+    )
     core.catalog.ensure_default()
     return core
 
