@@ -182,3 +182,17 @@ def test_a_monthly_subscription_bills_the_change_month_whole(billing):
 
     assert quote.fraction == 1 and str(quote.amount) == "$2.00"
     assert quote.renews_on.isoformat() == "2021-02-28"
+
+
+def test_the_breakdown_shows_a_subscription_as_one_auto_renewing_line_with_its_current_count(billing):
+    account(billing, pays="card", now=at("2021-01-01"))
+    subscribe(billing, 3, now=at("2021-01-01"))
+    add(billing, 3, now=at("2021-07-02"))
+    reduce(billing, 1, now=at("2021-08-02"))
+
+    (room,) = billing.licenses.breakdown(account="acme", actor=STAFF, now=at("2021-08-02")).solutions
+
+    assert room.total == 5
+    assert [(line.renews_on.isoformat(), line.units, line.auto_renew) for line in room.lines] == [
+        ("2022-01-01", 5, True)
+    ]
