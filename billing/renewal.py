@@ -83,15 +83,17 @@ class Renewals:
     def _renew_once(self, cohort_id: int, *, now: datetime, actor: Actor) -> InvoiceView | None:
         """Bill the next period of one cohort if it is due; None when it is not (any more)."""
         with self._db.write() as session:
+            # The account row first, as every use case that spends credit does: two invoices of one account
+            # never spend the same credit at once (on SQLite, BEGIN IMMEDIATE already serializes writers).
+            owner = select(Cohort.account_id).where(Cohort.id == cohort_id).scalar_subquery()
+            account = session.scalar(select(Account).where(Account.id == owner).with_for_update())
             cohort = session.scalar(
                 select(Cohort)
                 .where(Cohort.id == cohort_id)
                 .options(joinedload(Cohort.solution), joinedload(Cohort.level).joinedload(PlanLevel.solution))
                 .with_for_update(of=Cohort)
             )
-            assert cohort is not None
-            account = session.get(Account, cohort.account_id)
-            assert account is not None
+            assert account is not None and cohort is not None
             if not cohort.auto_renew or cohort.ends_on > local_date(now, account.time_zone):
                 return None
             period = Period(
