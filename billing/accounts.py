@@ -142,7 +142,9 @@ def _reseller_view(session: Session, reseller: Reseller) -> ResellerView:
 
 
 class Accounts:
-    def __init__(self, db: Database, *, default_time_zone: str = "UTC", default_currency: str = "USD") -> None:
+    def __init__(
+        self, db: Database, *, default_time_zone: str = "UTC", default_currency: str = "USD"
+    ) -> None:
         self._db = db
         self.default_time_zone = zone(default_time_zone).key
         self.default_currency = currency_code(default_currency)
@@ -242,7 +244,9 @@ class Accounts:
                 account_id=account.id,
                 at=now,
                 details={
-                    "before": {k: getattr(before, k) for k in ("payment_method", "reseller_slug", "time_zone")},
+                    "before": {
+                        k: getattr(before, k) for k in ("payment_method", "reseller_slug", "time_zone")
+                    },
                     "after": {k: getattr(after, k) for k in ("payment_method", "reseller_slug", "time_zone")},
                 },
                 request_ref=request_ref,
@@ -267,9 +271,7 @@ class Accounts:
                 query = query.where(Account.reseller_id == find_reseller(session, reseller).id)
             if search:
                 pattern = f"%{search.strip().lower()}%"
-                query = query.where(
-                    (Account.slug.like(pattern)) | (func.lower(Account.name).like(pattern))
-                )
+                query = query.where((Account.slug.like(pattern)) | (func.lower(Account.name).like(pattern)))
             return [account_view(account) for account in session.scalars(query)]
 
     # Resellers ------------------------------------------------------------------------------------------
@@ -314,7 +316,9 @@ class Accounts:
 
     def list_resellers(self) -> list[ResellerView]:
         with self._db.read() as session:
-            return [_reseller_view(session, r) for r in session.scalars(select(Reseller).order_by(Reseller.slug))]
+            return [
+                _reseller_view(session, r) for r in session.scalars(select(Reseller).order_by(Reseller.slug))
+            ]
 
     def reseller_for_team(self, team_id: str) -> ResellerView | None:
         with self._db.read() as session:
@@ -340,7 +344,13 @@ class Accounts:
             return _reseller_view(session, reseller) if reseller else None
 
     def add_reseller_member(
-        self, *, reseller: str, slack_user_id: str, actor: Actor, now: datetime, request_ref: str | None = None
+        self,
+        *,
+        reseller: str,
+        slack_user_id: str,
+        actor: Actor,
+        now: datetime,
+        request_ref: str | None = None,
     ) -> ResellerView:
         actor.require_admin("add reseller members")
         with self._db.write() as session:
@@ -348,7 +358,9 @@ class Accounts:
             member = session.get(ResellerMember, slack_user_id)
             if member is None:
                 session.add(
-                    ResellerMember(slack_user_id=slack_user_id, reseller_id=owner.id, added_by=actor.ref, added_at=now)
+                    ResellerMember(
+                        slack_user_id=slack_user_id, reseller_id=owner.id, added_by=actor.ref, added_at=now
+                    )
                 )
             else:
                 member.reseller_id = owner.id
@@ -374,10 +386,17 @@ class Accounts:
             link = session.get(ResellerChannel, channel_id)
             if link is None:
                 session.add(
-                    ResellerChannel(channel_id=channel_id, reseller_id=owner.id, linked_by=actor.ref, linked_at=now)
+                    ResellerChannel(
+                        channel_id=channel_id, reseller_id=owner.id, linked_by=actor.ref, linked_at=now
+                    )
                 )
             else:
-                link.reseller_id, link.linked_by, link.linked_at, link.panel_ts = owner.id, actor.ref, now, None
+                link.reseller_id, link.linked_by, link.linked_at, link.panel_ts = (
+                    owner.id,
+                    actor.ref,
+                    now,
+                    None,
+                )
             audit.record(
                 session,
                 actor=actor,
@@ -447,4 +466,7 @@ class Accounts:
 
     def list_staff(self) -> list[tuple[str, str]]:
         with self._db.read() as session:
-            return [(s.slack_user_id, s.role) for s in session.scalars(select(Staff).order_by(Staff.slack_user_id))]
+            return [
+                (s.slack_user_id, s.role)
+                for s in session.scalars(select(Staff).order_by(Staff.slack_user_id))
+            ]

@@ -8,29 +8,36 @@ cleared opens a new alert. Acknowledging is a person's action and also bumps the
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from billing import audit
 from billing.actors import Actor
 from billing.db import Database
 from billing.errors import Conflict, NotFound
+from billing.errors import BillingError
+from billing.ledger import balances
 from billing.models import (
     Account,
     Alert,
     Assignment,
     Cohort,
+    Invoice,
     OutboxMessage,
     PrepaidCode,
     RedeemAttempt,
     Solution,
 )
+from billing.models.invoicing import invoice_number
+from billing.money import Money
 from billing.periods import local_date
+from billing.quotes import BILLED_METHODS, interval_of, unit_price
 from billing.redemption import GUESSING
 
 LAPSED_ALERT_DAYS = 30
@@ -102,6 +109,7 @@ def lapsed_cohorts(session: Session, now: datetime) -> Iterable[Condition]:
         .where(
             Cohort.renewed_at.is_(None),
             Cohort.auto_renew.is_(False),
+            Cohort.origin.not_in(BILLED_METHODS),  # a cancelled card/invoice subscription ends by choice
             Cohort.ends_on <= today + timedelta(days=1),
             Cohort.ends_on > today - timedelta(days=LAPSED_ALERT_DAYS + 1),
         )
@@ -171,6 +179,54 @@ def codes_near_redeem_by(session: Session, now: datetime) -> Iterable[Condition]
                         {"prefix": prefix, "redeem_by": redeem_by.isoformat()})  # fmt: skip
 
 
+CREDIT_LOOKAHEAD_DAYS = 14
+
+
+def overdue_invoices(session: Session, now: datetime) -> Iterable[Condition]:
+    """An invoice past its due date with an amount remaining. Carries amounts: staff channel only."""
+    remaining = Invoice.total_minor - Invoice.credit_applied_minor - Invoice.amount_paid_minor
+    rows = session.execute(
+        select(Invoice.id, Invoice.currency, remaining, Invoice.due_on, Account.id, Account.slug, Account.time_zone)
+        .join(Account, Account.id == Invoice.account_id)
+        .where(Invoice.status.in_(("open", "partially_paid")), remaining > 0, Invoice.due_on <= now.date())
+    )
+    for invoice_id, currency, owed, due_on, account_id, slug, tz in rows:
+        if due_on < local_date(now, tz):
+            yield Condition("overdue_invoice", f"invoice:{invoice_id}", account_id, None,
+                            {"account": slug, "invoice": invoice_number(invoice_id),
+                             "owed": str(Money(int(owed), currency)), "due_on": due_on.isoformat()})  # fmt: skip
+
+
+def credit_short(session: Session, now: datetime) -> Iterable[Condition]:
+    """A credits-paying account whose balance will not cover its renewal invoices due in the next 14 days.
+    Carries amounts: staff channel only."""
+    horizon = now.date() + timedelta(days=CREDIT_LOOKAHEAD_DAYS)
+    cohorts = session.scalars(
+        select(Cohort)
+        .join(Account, Account.id == Cohort.account_id)
+        .where(Cohort.auto_renew.is_(True), Account.payment_method == "credits", Cohort.ends_on <= horizon)
+        .options(joinedload(Cohort.level))
+    ).all()
+    needed: dict[tuple[int, str], int] = defaultdict(int)
+    for cohort in cohorts:
+        account = session.get(Account, cohort.account_id)
+        assert account is not None
+        try:
+            price = unit_price(session, level=cohort.level, interval=interval_of(cohort), currency=account.currency)
+        except BillingError:
+            continue
+        needed[(account.id, account.currency)] += price.minor * cohort.units
+    for (account_id, currency), minor in needed.items():
+        balance = balances(session, account_id=account_id).get(currency, {})
+        have = sum(balance.values())
+        if have < minor:
+            account = session.get(Account, account_id)
+            assert account is not None
+            yield Condition("credit_short", f"account:{account_id}:{currency}", account_id, None,
+                            {"account": account.slug, "needed": str(Money(minor, currency)),
+                             "balance": str(Money(have, currency))})  # fmt: skip
+
+
 UNREACHABLE_ERRORS = ("not_in_channel", "channel_not_found", "is_archived")
 UNREACHABLE_MEMORY = timedelta(days=7)
 
@@ -193,6 +249,7 @@ def unreachable_channels(session: Session, now: datetime) -> Iterable[Condition]
 
 CONDITIONS: tuple[ConditionSource, ...] = (
     lapsed_cohorts, over_capacity, failed_redemptions, codes_near_redeem_by, unreachable_channels,
+    overdue_invoices, credit_short,
 )  # fmt: skip
 
 

@@ -255,11 +255,12 @@ def _apply(session: Session, rows: list[CatalogRow]) -> LoadReport:
     touched: dict[int, PlanLevel] = {}
     for row in rows:
         solution = solutions[row.solution]
-        level = levels.get((solution.id, row.level))
-        if level is None:
-            level = PlanLevel(solution_id=solution.id, slug=row.level, name=row.level_name, rank=row.rank)
-            session.add(level)
-            levels[(solution.id, row.level)] = level
+        found = levels.get((solution.id, row.level))
+        if found is None:
+            found = PlanLevel(solution_id=solution.id, slug=row.level, name=row.level_name, rank=row.rank)
+            session.add(found)
+            levels[(solution.id, row.level)] = found
+        level = found
         level.name, level.rank = row.level_name, row.rank
         touched[id(level)] = level
     _restore_untouched_ranks(session, levels.values(), touched)

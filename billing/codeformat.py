@@ -31,12 +31,12 @@ KEY_MIN_BYTES = 32
 _VALUE = {symbol: value for value, symbol in enumerate(ALPHABET)}
 _LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
 # Whitespace, zero-width characters and the marks Slack formatting puts around or inside pasted text.
-_NOISE = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff`*_~\-–—]+")
+_NOISE = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff`*_~\-\u2013\u2014]+")
 
 # Anything shaped like a code, for log redaction: five groups of five, or 25 symbols in a row; the
 # separators include a form-encoded body's ``+`` and ``%20``.
 CODE_SHAPED = re.compile(
-    r"(?<![0-9A-Za-z])(?:[0-9A-Za-z]{5}(?:[\s\-–—+]|%20)?){4}[0-9A-Za-z]{5}(?![0-9A-Za-z])"
+    r"(?<![0-9A-Za-z])(?:[0-9A-Za-z]{5}(?:[\s\-\u2013\u2014+]|%20)?){4}[0-9A-Za-z]{5}(?![0-9A-Za-z])"
 )
 
 

@@ -101,7 +101,7 @@ class CodeView:
     def summary(self) -> str:
         if self.kind == "credit":
             return f"{self.amount} {self.credit_source} credit"
-        return f"{self.units} × {self.solution_name} {self.level} ({self.license_kind}) for {self.term}"
+        return f"{self.units} \u00d7 {self.solution_name} {self.level} ({self.license_kind}) for {self.term}"
 
 
 @dataclass(frozen=True)
@@ -165,7 +165,7 @@ def _slug(code: PrepaidCode, model: type[Account] | type[Reseller], key: int | N
     session = Session.object_session(code)
     assert session is not None
     found = session.get(model, key)
-    return found.slug if found else None
+    return found.slug if isinstance(found, Account | Reseller) else None
 
 
 def redemption_account_slug(code: PrepaidCode) -> str | None:
@@ -262,7 +262,8 @@ class Codes:
                 )
             if license_kind is not None and license_kind != found_solution.license_kind:
                 raise InvalidInput(
-                    f"{found_solution.name} is licensed per {found_solution.license_kind}, not per {license_kind}"
+                    f"{found_solution.name} is licensed per {found_solution.license_kind}, "
+                    f"not per {license_kind}"
                 )
             fields: dict[str, Any] = {
                 "kind": "subscription",
@@ -271,8 +272,19 @@ class Codes:
                 "units": units,
                 "term_months": term_months,
             }
-            return self._issue(session, fields, actor, now, count, reseller, account, redeem_by, reference,
-                               on_chunk, request_ref)
+            return self._issue(
+                session,
+                fields,
+                actor,
+                now,
+                count,
+                reseller,
+                account,
+                redeem_by,
+                reference,
+                on_chunk,
+                request_ref,
+            )
 
     def issue_credit_codes(
         self,
@@ -303,8 +315,19 @@ class Codes:
             "credit_source": source,
         }
         with self._db.write() as session:
-            return self._issue(session, fields, actor, now, count, reseller, account, redeem_by, reference,
-                               on_chunk, request_ref)
+            return self._issue(
+                session,
+                fields,
+                actor,
+                now,
+                count,
+                reseller,
+                account,
+                redeem_by,
+                reference,
+                on_chunk,
+                request_ref,
+            )
 
     def _issue(
         self,
@@ -381,7 +404,9 @@ class Codes:
             select(PrepaidCode).where(PrepaidCode.batch == batch).order_by(PrepaidCode.id).limit(1)
         )
         assert first is not None
-        return IssuedBatch(batch=batch, codes=tuple(issued), template=code_view(first, today=local_date(now, self._tz)))
+        return IssuedBatch(
+            batch=batch, codes=tuple(issued), template=code_view(first, today=local_date(now, self._tz))
+        )
 
     def show(self, *, code: str, actor: Actor, now: datetime) -> CodeView:
         """Look a code up by its full text (staff only)."""

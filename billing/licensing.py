@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from billing import audit
@@ -135,7 +135,13 @@ def cohorts_of(session: Session, account_id: int) -> list[Cohort]:
 
 
 def check_single_level(
-    session: Session, *, account: Account, solution_id: int, plan_level_id: int, starts_on: date, ends_on: date
+    session: Session,
+    *,
+    account: Account,
+    solution_id: int,
+    plan_level_id: int,
+    starts_on: date,
+    ends_on: date,
 ) -> None:
     """Refuse a cohort whose period overlaps licenses of another level of the same solution."""
     clash = session.scalar(
@@ -272,8 +278,9 @@ class Licenses:
             today = local_date(now, found.time_zone)
             return [
                 cohort_view(c)
-                for c in renewal_candidates(session, account=found, solution_id=_solution(session, solution).id,
-                                            today=today)
+                for c in renewal_candidates(
+                    session, account=found, solution_id=_solution(session, solution).id, today=today
+                )
             ]
 
     def assign(
@@ -372,7 +379,9 @@ class Licenses:
                 request_ref=request_ref,
             )
 
-    def record_activity(self, *, account: str, solution: str, subject: str, actor: Actor, now: datetime) -> None:
+    def record_activity(
+        self, *, account: str, solution: str, subject: str, actor: Actor, now: datetime
+    ) -> None:
         """A device or user was seen: their license stays theirs for another 60 days."""
         with self._db.write() as session:
             found = find_account(session, slug=account, actor=actor)
@@ -395,7 +404,9 @@ class Licenses:
         cutoff = now - timedelta(days=IDLE_USER_DAYS)
         with self._db.write() as session:
             idle = session.execute(
-                select(Assignment.id, Assignment.account_id, Assignment.subject, Assignment.last_active_at).where(
+                select(
+                    Assignment.id, Assignment.account_id, Assignment.subject, Assignment.last_active_at
+                ).where(
                     Assignment.license_kind == "user",
                     Assignment.released_at.is_(None),
                     Assignment.last_active_at < cutoff,
@@ -410,7 +421,7 @@ class Licenses:
                 .execution_options(synchronize_session=False)
             )
             session.execute(
-                AuditEvent.__table__.insert(),
+                insert(AuditEvent),
                 [
                     {
                         "at": now,
@@ -419,7 +430,10 @@ class Licenses:
                         "subject_type": "user",
                         "subject_id": row.subject,
                         "account_id": row.account_id,
-                        "details": {"last_active_at": row.last_active_at.isoformat(), "reason": "idle_60_days"},
+                        "details": {
+                            "last_active_at": row.last_active_at.isoformat(),
+                            "reason": "idle_60_days",
+                        },
                         "request_ref": None,
                     }
                     for row in idle
@@ -431,7 +445,8 @@ class Licenses:
 def renewal_candidates(
     session: Session, *, account: Account, solution_id: int, today: date, plan_level_id: int | None = None
 ) -> list[Cohort]:
-    """Cohorts a code of this plan may renew: unrenewed, not auto-renewing, ending within 45 days or lapsed."""
+    """Cohorts a code of this plan may renew: unrenewed, not auto-renewing, ending within 45 days or
+    lapsed."""
     horizon = today + timedelta(days=RENEWAL_WINDOW_DAYS)
     conditions = [
         Cohort.account_id == account.id,

@@ -98,8 +98,8 @@ class RedemptionPlan:
         if self.renews is not None:
             return (
                 f"Renews {self.renews.units} {code.solution_name} licenses of {self.account.name} that "
-                f"renew on {format_date(self.renews.ends_on)}: {licenses} from {format_date(self.starts_on)}, "
-                f"next renewal {format_date(self.ends_on)}."
+                f"renew on {format_date(self.renews.ends_on)}: {licenses} from "
+                f"{format_date(self.starts_on)}, next renewal {format_date(self.ends_on)}."
             )
         return (
             f"Adds {licenses} to {self.account.name} from {format_date(self.starts_on)}, "
@@ -124,7 +124,9 @@ class Redemptions:
         self, *, code: str, account: str, actor: Actor, now: datetime, renews: int | None = None
     ) -> RedemptionPlan:
         """What redeeming ``code`` into ``account`` would do, changing nothing (the confirm step)."""
-        return self._attempt(code=code, account=account, actor=actor, now=now, renews=renews, commit=False)
+        plan = self._attempt(code=code, account=account, actor=actor, now=now, renews=renews, commit=False)
+        assert isinstance(plan, RedemptionPlan)
+        return plan
 
     def redeem(
         self,
@@ -175,7 +177,11 @@ class Redemptions:
                 return _plan(session, found, found_account, actor, now, renews)
         except BillingError as error:
             self._record_failure(
-                actor=actor, account=account, now=now, reason=error.code, prefix=codeformat.prefix_of(canonical)
+                actor=actor,
+                account=account,
+                now=now,
+                reason=error.code,
+                prefix=codeformat.prefix_of(canonical),
             )
             raise
 
@@ -210,7 +216,9 @@ class Redemptions:
             return
         with self._db.write() as session:
             account_id = session.scalar(select(Account.id).where(Account.slug == account.strip().lower()))
-            session.add(RedeemAttempt(actor=actor.ref, account_id=account_id, at=now, reason=reason, prefix=prefix))
+            session.add(
+                RedeemAttempt(actor=actor.ref, account_id=account_id, at=now, reason=reason, prefix=prefix)
+            )
 
 
 def _plan(
@@ -249,7 +257,9 @@ def _plan(
             raise AlreadyRenewed(f"those licenses were already renewed ({renewed.units} renewing "
                                  f"{format_date(renewed.ends_on)})")  # fmt: skip
         if (renewed.solution_id, renewed.plan_level_id) != (code.solution_id, code.plan_level_id):
-            raise RenewalMismatch("a renewal code must be of the same solution and level as the licenses it renews")
+            raise RenewalMismatch(
+                "a renewal code must be of the same solution and level as the licenses it renews"
+            )
         if renewed.auto_renew:
             raise RenewalMismatch("those licenses renew automatically (card or invoice) and need no code")
         if renewed not in candidates:
@@ -289,8 +299,8 @@ def _replay(session: Session, key: str, now: datetime) -> Receipt | None:
         starts_on=cohort.starts_on if cohort else None,
         ends_on=cohort.ends_on if cohort else None,
         renews=cohort_view(renewed) if renewed else None,
-        credit=Money(code.amount_minor, code.currency) if code.kind == "credit" and code.amount_minor and code.currency
-        else None,
+        credit=Money(code.amount_minor, code.currency)
+        if code.kind == "credit" and code.amount_minor and code.currency else None,
     )  # fmt: skip
     return Receipt(plan=plan, redemption_id=redemption.id, cohort_id=redemption.cohort_id, replayed=True)
 
@@ -390,4 +400,6 @@ def _redeem(
         },
         request_ref=request_ref,
     )
-    return Receipt(plan=plan, redemption_id=redemption.id, cohort_id=cohort.id if cohort else None, replayed=False)
+    return Receipt(
+        plan=plan, redemption_id=redemption.id, cohort_id=cohort.id if cohort else None, replayed=False
+    )

@@ -24,6 +24,7 @@ from billing.db import Database
 from billing.models import Account, Cohort, PlanLevel, ReminderNotice, Solution
 from billing.models.notices import REMINDER_THRESHOLDS
 from billing.periods import local_date
+from billing.quotes import BILLED_METHODS
 
 # Time zones run from UTC-12 to UTC+14: widen the UTC window by a day each side, then decide per row.
 _SLACK_DAYS = 1
@@ -50,6 +51,7 @@ def due_selection(today_utc: date) -> Select[tuple[int, int, date, date, str]]:
             Cohort.ends_on > today_utc - timedelta(days=_SLACK_DAYS),
             Cohort.ends_on <= today_utc + timedelta(days=max(REMINDER_THRESHOLDS) + _SLACK_DAYS),
             Cohort.auto_renew.is_(False),
+            Cohort.origin.not_in(BILLED_METHODS),  # a cancelled card/invoice subscription ends by choice
         )
     )
 

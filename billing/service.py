@@ -10,11 +10,16 @@ from billing.audit import AuditLog
 from billing.catalog import Catalog
 from billing.codeformat import CodeKey
 from billing.codes import Codes
-from billing.delivery import Outbox
 from billing.db import Database
+from billing.delivery import Outbox
+from billing.invoicing import Invoices
+from billing.ledger import Credits
 from billing.licensing import Licenses
+from billing.proration import DEFAULT_POLICY, ProrationPolicy
 from billing.redemption import Redemptions
 from billing.reminders import Reminders
+from billing.renewal import Renewals
+from billing.subscriptions import Subscriptions
 from billing.sweep import Sweep
 
 
@@ -22,6 +27,7 @@ from billing.sweep import Sweep
 class BillingSettings:
     default_time_zone: str = "UTC"
     default_currency: str = "USD"
+    proration: ProrationPolicy = DEFAULT_POLICY
 
 
 class Billing:
@@ -43,3 +49,8 @@ class Billing:
         self.alerts = Alerts(db)
         self.outbox = Outbox(db)
         self.sweep = Sweep(db, licenses=self.licenses, reminders=self.reminders, alerts=self.alerts)
+        self.subscriptions = Subscriptions(db, proration=settings.proration)
+        self.invoices = Invoices(db)
+        self.credits = Credits(db)
+        self.renewals = Renewals(db)
+        self.sweep.housekeeping["auto-renewal invoices"] = lambda now: len(self.renewals.renew_due(now=now).invoices)

@@ -7,72 +7,26 @@ settings, 3 for an unexpected failure (logged; set JOANBOT_DEBUG=1 for the trace
 from __future__ import annotations
 
 import csv
-import getpass
 import logging
 import os
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
-from functools import wraps
+from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
 
-from billing import Actor, Billing, BillingError, operator
+from billing import BillingError
 from billing.codes import IssuedBatch, IssuedCode
 from billing.money import Money
-from billing.periods import format_date, parse_date, term_months
-from bot.runtime import open_billing
-from bot.settings import Settings, SettingsError
+from billing.periods import format_date, term_months
+from bot.cli_money import register as register_money_commands
+from bot.clikit import Context, F, date_option, handled, now_utc, pass_context
+from bot.settings import SettingsError
 from bot.textviews import breakdown_text, code_text, plan_text
 
 log = logging.getLogger("joanbot.cli")
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-class Context:
-    """Opened lazily, so ``--help`` and usage errors never touch the database."""
-
-    def __init__(self) -> None:
-        self._billing: Billing | None = None
-        self.actor: Actor = operator(os.environ.get("JOANBOT_OPERATOR") or getpass.getuser())
-
-    @property
-    def billing(self) -> Billing:
-        if self._billing is None:
-            self._billing = open_billing(Settings.from_env())
-        return self._billing
-
-
-pass_context = click.make_pass_decorator(Context, ensure=True)
-
-
-def _date_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return parse_date(value)
-    except BillingError as error:
-        raise click.BadParameter(str(error)) from None
-
-
-def handled(command: F) -> F:
-    """Turn billing refusals into one clear line and exit 1."""
-
-    @wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except BillingError as error:
-            raise click.ClickException(str(error)) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -138,7 +92,9 @@ def codes() -> None:
 
 
 def _write_codes(
-    batch_file: Path | None, issue: Callable[[Callable[[Sequence[IssuedCode]], None] | None], IssuedBatch], count: int
+    batch_file: Path | None,
+    issue: Callable[[Callable[[Sequence[IssuedCode]], None] | None], IssuedBatch],
+    count: int,
 ) -> IssuedBatch:
     """Issue codes, writing them to a CSV file as they are made; the file appears only if all were issued."""
     if batch_file is None:
@@ -184,10 +140,14 @@ _target_options = [
     click.option("--count", default=1, show_default=True, type=int, help="How many codes."),
     click.option("--reseller", help="Meant for this reseller's customers only."),
     click.option("--account", help="Meant for this account only."),
-    click.option("--redeem-by", callback=_date_option, help="Last day to redeem (2024-03-22 or 22.3.2024)."),
+    click.option("--redeem-by", callback=date_option, help="Last day to redeem (2024-03-22 or 22.3.2024)."),
     click.option("--ref", "reference", help="Free reference, e.g. the pro-forma invoice number."),
-    click.option("--csv", "csv_file", type=click.Path(dir_okay=False, path_type=Path),
-                 help="Write the codes to this CSV file instead of the screen (for many codes)."),  # fmt: skip
+    click.option(
+        "--csv",
+        "csv_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Write the codes to this CSV file instead of the screen (for many codes).",
+    ),
 ]
 
 
@@ -201,27 +161,39 @@ def target_options(command: F) -> F:
 @click.argument("solution")
 @click.argument("level")
 @click.argument("units", type=int)
-@click.option("--kind", type=click.Choice(["device", "user"]), help="License kind (checked against the solution).")
+@click.option(
+    "--kind", type=click.Choice(["device", "user"]), help="License kind (checked against the solution)."
+)
 @click.option("--years", type=int, help="Term in years (default 1).")
 @click.option("--months", type=int, help="Term in months.")
 @target_options
 @pass_context
 @handled
 def codes_issue(
-    ctx: Context, solution: str, level: str, units: int, kind: str | None, years: int | None, months: int | None,
-    count: int, reseller: str | None, account: str | None, redeem_by: date | None, reference: str | None,
-    csv_file: Path | None,
+    ctx: Context, solution: str, level: str, units: int, kind: str | None, years: int | None,
+    months: int | None, count: int, reseller: str | None, account: str | None, redeem_by: date | None,
+    reference: str | None, csv_file: Path | None,
 ) -> None:  # fmt: skip
     """Issue subscription codes: UNITS licenses of SOLUTION at LEVEL for a term."""
     term = term_months(years=years, months=months) if years is not None or months is not None else 12
-    now = _now()
+    now = now_utc()
     batch = _write_codes(
         csv_file,
         lambda on_chunk: ctx.billing.codes.issue_subscription_codes(
-            solution=solution, level=level, units=units, term_months=term, license_kind=kind, count=count,
-            reseller=reseller, account=account, redeem_by=redeem_by, reference=reference, actor=ctx.actor,
-            now=now, on_chunk=on_chunk,
-        ),  # fmt: skip
+            solution=solution,
+            level=level,
+            units=units,
+            term_months=term,
+            license_kind=kind,
+            count=count,
+            reseller=reseller,
+            account=account,
+            redeem_by=redeem_by,
+            reference=reference,
+            actor=ctx.actor,
+            now=now,
+            on_chunk=on_chunk,
+        ),
         count,
     )
     _echo_batch(batch, csv_file)
@@ -235,19 +207,26 @@ def codes_issue(
 @pass_context
 @handled
 def codes_credit(
-    ctx: Context, amount: str, currency: str, promo: bool, count: int, reseller: str | None, account: str | None,
-    redeem_by: date | None, reference: str | None, csv_file: Path | None,
+    ctx: Context, amount: str, currency: str, promo: bool, count: int, reseller: str | None,
+    account: str | None, redeem_by: date | None, reference: str | None, csv_file: Path | None,
 ) -> None:  # fmt: skip
     """Issue credit codes worth AMOUNT in CURRENCY."""
     money = Money.parse(amount, currency)
-    now = _now()
+    now = now_utc()
     batch = _write_codes(
         csv_file,
         lambda on_chunk: ctx.billing.codes.issue_credit_codes(
-            amount=money, source="promo" if promo else "topped_up", count=count, reseller=reseller,
-            account=account, redeem_by=redeem_by, reference=reference, actor=ctx.actor, now=now,
+            amount=money,
+            source="promo" if promo else "topped_up",
+            count=count,
+            reseller=reseller,
+            account=account,
+            redeem_by=redeem_by,
+            reference=reference,
+            actor=ctx.actor,
+            now=now,
             on_chunk=on_chunk,
-        ),  # fmt: skip
+        ),
         count,
     )
     _echo_batch(batch, csv_file)
@@ -259,7 +238,7 @@ def codes_credit(
 @handled
 def codes_show(ctx: Context, code: str) -> None:
     """Look a code up: status, who issued and who redeemed it, into which account."""
-    click.echo(code_text(ctx.billing.codes.show(code=code, actor=ctx.actor, now=_now())))
+    click.echo(code_text(ctx.billing.codes.show(code=code, actor=ctx.actor, now=now_utc())))
 
 
 @codes.command("void")
@@ -268,7 +247,7 @@ def codes_show(ctx: Context, code: str) -> None:
 @handled
 def codes_void(ctx: Context, code: str) -> None:
     """Void an unredeemed code."""
-    view = ctx.billing.codes.void(code=code, actor=ctx.actor, now=_now())
+    view = ctx.billing.codes.void(code=code, actor=ctx.actor, now=now_utc())
     click.echo(f"voided {view.display} ({view.summary()})")
 
 
@@ -284,12 +263,16 @@ def codes_void(ctx: Context, code: str) -> None:
 @handled
 def redeem(ctx: Context, code: str, account: str, renews: int | None, yes: bool) -> None:
     """Redeem CODE into ACCOUNT on the customer's behalf (shows what will happen first)."""
-    now = _now()
-    plan = ctx.billing.redemptions.preview(code=code, account=account, renews=renews, actor=ctx.actor, now=now)
+    now = now_utc()
+    plan = ctx.billing.redemptions.preview(
+        code=code, account=account, renews=renews, actor=ctx.actor, now=now
+    )
     click.echo(plan_text(plan))
     if not yes and not click.confirm("Redeem?", default=True):
         raise click.ClickException("nothing redeemed")
-    receipt = ctx.billing.redemptions.redeem(code=code, account=account, renews=renews, actor=ctx.actor, now=now)
+    receipt = ctx.billing.redemptions.redeem(
+        code=code, account=account, renews=renews, actor=ctx.actor, now=now
+    )
     click.echo(f"redeemed into {receipt.plan.account.slug}")
     click.echo(breakdown_text(ctx.billing.licenses.breakdown(account=account, actor=ctx.actor, now=now)))
 
@@ -300,7 +283,9 @@ def redeem(ctx: Context, code: str, account: str, renews: int | None, yes: bool)
 @handled
 def renewals(ctx: Context, account: str) -> None:
     """The renewal breakdown of ACCOUNT."""
-    click.echo(breakdown_text(ctx.billing.licenses.breakdown(account=account, actor=ctx.actor, now=_now())))
+    click.echo(
+        breakdown_text(ctx.billing.licenses.breakdown(account=account, actor=ctx.actor, now=now_utc()))
+    )
 
 
 @cli.group(invoke_without_command=True)
@@ -332,13 +317,13 @@ def accounts(click_ctx: click.Context, reseller: str | None) -> None:
 @pass_context
 @handled
 def accounts_add(
-    ctx: Context, slug: str, name: tuple[str, ...], reseller: str | None, pays: str | None, currency: str | None,
-    time_zone: str | None,
+    ctx: Context, slug: str, name: tuple[str, ...], reseller: str | None, pays: str | None,
+    currency: str | None, time_zone: str | None,
 ) -> None:  # fmt: skip
     """Create the customer account SLUG called NAME."""
     account = ctx.billing.accounts.create_account(
         slug=slug, name=" ".join(name), reseller=reseller, payment_method=pays, currency=currency,
-        time_zone=time_zone, actor=ctx.actor, now=_now(),
+        time_zone=time_zone, actor=ctx.actor, now=now_utc(),
     )  # fmt: skip
     click.echo(f"created account {account.slug} ({account.name}), pays {account.payment_method}")
 
@@ -363,7 +348,7 @@ def resellers(click_ctx: click.Context) -> None:
 def resellers_add(ctx: Context, slug: str, name: tuple[str, ...], team: str | None) -> None:
     """Create the reseller SLUG called NAME."""
     reseller = ctx.billing.accounts.create_reseller(
-        slug=slug, name=" ".join(name), slack_team_id=team, actor=ctx.actor, now=_now()
+        slug=slug, name=" ".join(name), slack_team_id=team, actor=ctx.actor, now=now_utc()
     )
     click.echo(f"created reseller {reseller.slug} ({reseller.name})")
 
@@ -380,7 +365,7 @@ def staff() -> None:
 @handled
 def staff_add(ctx: Context, user_id: str, role: str) -> None:
     """Give the Slack user USER_ID a ROLE."""
-    ctx.billing.accounts.add_staff(slack_user_id=user_id, role=role, actor=ctx.actor, now=_now())
+    ctx.billing.accounts.add_staff(slack_user_id=user_id, role=role, actor=ctx.actor, now=now_utc())
     click.echo(f"{user_id} is now {role}")
 
 
@@ -390,7 +375,7 @@ def staff_add(ctx: Context, user_id: str, role: str) -> None:
 @handled
 def staff_remove(ctx: Context, user_id: str) -> None:
     """Take USER_ID's staff role away."""
-    ctx.billing.accounts.remove_staff(slack_user_id=user_id, actor=ctx.actor, now=_now())
+    ctx.billing.accounts.remove_staff(slack_user_id=user_id, actor=ctx.actor, now=now_utc())
     click.echo(f"{user_id} has no staff role any more")
 
 
@@ -422,6 +407,9 @@ def demo() -> None:
     run_cli_walkthrough()
 
 
+register_money_commands(cli)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """The console script. Never shows a traceback unless JOANBOT_DEBUG is set."""
     logging.basicConfig(level=os.environ.get("JOANBOT_LOG_LEVEL", "WARNING").upper(), stream=sys.stderr,
@@ -445,7 +433,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("JOANBOT_DEBUG"):
             raise
         log.exception("unexpected failure")
-        click.echo(f"Error: unexpected failure ({type(error).__name__}); set JOANBOT_DEBUG=1 for details", err=True)
+        click.echo(
+            f"Error: unexpected failure ({type(error).__name__}); set JOANBOT_DEBUG=1 for details", err=True
+        )
         return 3
     return 0
 

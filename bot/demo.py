@@ -23,13 +23,18 @@ STEPS: Sequence[str] = (
 )
 
 
-def run_cli_walkthrough(echo: click.utils.LazyFile | None = None) -> int:
+def run_cli_walkthrough() -> int:
     """Issue codes, redeem them, try a code twice, print the renewal breakdown."""
     from bot.cli import cli
 
     with tempfile.TemporaryDirectory(prefix="joanbot-demo-") as home:
         runner = CliRunner()
-        env = {"JOANBOT_HOME": str(Path(home)), "DATABASE_URL": "", "JOANBOT_CODE_KEY": "", "JOANBOT_OPERATOR": "demo"}
+        env = {
+            "JOANBOT_HOME": str(Path(home)),
+            "DATABASE_URL": "",
+            "JOANBOT_CODE_KEY": "",
+            "JOANBOT_OPERATOR": "demo",
+        }
         last_code = ""
         for step in STEPS:
             command = step.format(code=last_code)

@@ -15,7 +15,11 @@ def open_billing(settings: Settings, *, migrate: bool = True) -> Billing:
     billing = Billing(
         db,
         key=settings.code_key,
-        settings=BillingSettings(default_time_zone=settings.time_zone, default_currency=settings.currency),
+        settings=BillingSettings(
+            default_time_zone=settings.time_zone,
+            default_currency=settings.currency,
+            proration=settings.proration,
+        ),
     )
     if migrate:
         billing.catalog.ensure_default()

@@ -16,6 +16,7 @@ from billing.codeformat import KEY_MIN_BYTES, CodeKey
 from billing.errors import InvalidInput
 from billing.money import CURRENCIES
 from billing.periods import zone
+from billing.proration import DEFAULT_POLICY, POLICIES, ProrationPolicy, policy_named
 
 
 class SettingsError(Exception):
@@ -33,6 +34,7 @@ class Settings:
     home: Path
     time_zone: str = "UTC"
     currency: str = "USD"
+    proration: ProrationPolicy = DEFAULT_POLICY
     embedded: bool = False  # no DATABASE_URL: the SQLite file under ``home``
 
     @classmethod
@@ -59,8 +61,16 @@ class Settings:
         currency = env.get("JOANBOT_CURRENCY", "USD").upper()
         if currency not in CURRENCIES:
             raise SettingsError(f"JOANBOT_CURRENCY must be one of {', '.join(sorted(CURRENCIES))}")
+        proration_name = env.get("JOANBOT_PRORATION", DEFAULT_POLICY)
+        try:
+            proration = policy_named(proration_name)
+        except InvalidInput:
+            raise SettingsError(
+                f"JOANBOT_PRORATION must be one of {', '.join(POLICIES)}, not {proration_name!r}"
+            ) from None
         return cls(
             database_url=url,
+            proration=proration,
             code_key=_code_key(env, parsed.get_backend_name(), parsed.database, home),
             home=home,
             time_zone=time_zone,
@@ -92,5 +102,7 @@ def _code_key(env: Mapping[str, str], backend: str, database: str | None, home: 
             pass  # another process created it first: use theirs
     text = key_file.read_text().strip()
     if len(text.encode()) < KEY_MIN_BYTES:
-        raise SettingsError(f"the code key file {key_file} is damaged (shorter than {KEY_MIN_BYTES} characters)")
+        raise SettingsError(
+            f"the code key file {key_file} is damaged (shorter than {KEY_MIN_BYTES} characters)"
+        )
     return CodeKey(text.encode())

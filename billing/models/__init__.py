@@ -3,7 +3,8 @@
 from billing.models.audit import AuditEvent
 from billing.models.catalog import PlanLevel, Price, Solution
 from billing.models.codes import PrepaidCode, RedeemAttempt, Redemption
-from billing.models.ledger import CreditEntry
+from billing.models.invoicing import Invoice, InvoiceLine, LicenseChange, LineCredit, Payment
+from billing.models.ledger import CreditEntry, CreditSpend
 from billing.models.licensing import Assignment, Cohort
 from billing.models.notices import Alert, ReminderNotice
 from billing.models.outbox import ChannelPacing, OutboxMessage
@@ -19,6 +20,12 @@ __all__ = [
     "AuditEvent",
     "Cohort",
     "CreditEntry",
+    "CreditSpend",
+    "Invoice",
+    "InvoiceLine",
+    "LicenseChange",
+    "LineCredit",
+    "Payment",
     "PlanLevel",
     "PrepaidCode",
     "Price",

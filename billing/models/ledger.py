@@ -1,10 +1,15 @@
-"""The credit ledger (Joan Credits): append-only, per account and currency, every entry with a source."""
+"""The credit ledger (Joan Credits): append-only, per account and currency, every entry with a source.
+
+A positive entry is a lot (a top-up, a promo grant, a credit for removed licenses). A negative entry spends
+part of one lot on one invoice, and its ``CreditSpend`` row says which: a lot's remaining credit is its
+amount plus the entries spending it, and a balance is the sum of the entries.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from billing.db import Base
@@ -28,3 +33,16 @@ class CreditEntry(Base):
     at: Mapped[datetime]
     code_id: Mapped[int | None] = mapped_column(ForeignKey("prepaid_codes.id"))
     memo: Mapped[str] = mapped_column(String(200), default="")
+
+
+class CreditSpend(Base):
+    """Which lot a negative entry spent, on which invoice. A lot is spent at most once per invoice."""
+
+    __tablename__ = "credit_spends"
+    __table_args__ = (UniqueConstraint("invoice_id", "lot_id"), Index("ix_credit_spends_lot_id", "lot_id"))
+
+    entry_id: Mapped[int] = mapped_column(
+        ForeignKey("credit_entries.id"), primary_key=True, autoincrement=False
+    )
+    lot_id: Mapped[int] = mapped_column(ForeignKey("credit_entries.id"))
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"))

@@ -1,7 +1,7 @@
 """sweep notices alerts outbox
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-22 21:26:35.796729
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 
 
 revision: str = '0004'
-down_revision: str | Sequence[str] | None = '0001'
+down_revision: str | Sequence[str] | None = '0002'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

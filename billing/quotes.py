@@ -1,0 +1,370 @@
+"""Quotes: what starting, adding to, reducing or cancelling a subscription would do, worked out in a session.
+
+A subscription is one auto-renewing cohort per account and solution, with one renewal date. A quote names
+the licenses, the service period, the proration fraction and the amount charged (or credited, for a
+reduction). The same functions produce the preview and, under lock, the commit, which must come out equal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from fractions import Fraction
+from typing import Literal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload
+
+from billing.accounts import find_account
+from billing.actors import Actor
+from billing.catalog import UnknownPlanLevel, UnknownSolution
+from billing.errors import Conflict, InvalidInput, NotFound
+from billing.ledger import lots_with_remaining
+from billing.licensing import check_single_level
+from billing.models import Account, Cohort, InvoiceLine, LineCredit, PlanLevel, Price, Solution
+from billing.money import Money
+from billing.periods import Period, add_months, format_date, local_date
+from billing.proration import ProrationPolicy, fraction, month_index
+
+BILLED_METHODS = ("card", "invoice", "credits")
+INTERVAL_MONTHS = {"month": 1, "year": 12}
+MAX_UNITS = 100_000
+Action = Literal["start", "add", "reduce", "cancel"]
+
+
+class NotBilledDirectly(Conflict):
+    code = "not_billed_directly"
+
+
+class NoPrice(NotFound):
+    code = "no_price"
+
+
+class NoSubscription(NotFound):
+    code = "no_subscription"
+
+
+class AlreadySubscribed(Conflict):
+    code = "already_subscribed"
+
+
+class RenewalDue(Conflict):
+    code = "renewal_due"
+
+
+class InvalidUnits(InvalidInput):
+    code = "invalid_units"
+
+
+class QuoteChanged(Conflict):
+    code = "quote_changed"
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """Part of a reduction's credit, against the charge line that paid for those licenses."""
+
+    line_id: int
+    quantity: int
+    amount: Money
+
+
+@dataclass(frozen=True)
+class Quote:
+    """What a change does: the licenses, the dates and the amount (charged, or credited for ``reduce``)."""
+
+    action: Action
+    account: str
+    solution: str
+    level: str
+    interval: str
+    units: int  # licenses started, added or removed (0 to cancel)
+    units_after: int
+    effective_on: date
+    period: Period  # the service period charged or credited
+    renews_on: date  # next renewal date (for ``cancel``: the day the licenses lapse)
+    unit_price: Money
+    fraction: Fraction
+    amount: Money
+    allocations: tuple[Allocation, ...] = ()
+    # For display only (not part of what the commit must reproduce): the credit the invoice will take.
+    credit_available: Money | None = field(default=None, compare=False)
+
+    def describe(self) -> str:
+        share = "" if self.fraction == 1 else f" x {self.fraction.numerator}/{self.fraction.denominator}"
+        dates = f"{format_date(self.period.start)} to {format_date(self.period.end)}"
+        if self.action == "cancel":
+            return (
+                f"Cancels the renewal of {self.units_after} {self.solution} licenses of {self.account}: they "
+                f"stay until {format_date(self.renews_on)}; nothing is refunded."
+            )
+        if self.action == "reduce":
+            return (
+                f"Removes {self.units} {self.solution} licenses from {self.account} on "
+                f"{format_date(self.effective_on)} ({self.units_after} left): {self.amount} credited for "
+                f"{dates}. Renews {format_date(self.renews_on)}."
+            )
+        verb = "Starts" if self.action == "start" else "Adds"
+        text = (
+            f"{verb} {self.units} {self.solution} {self.level} licenses for {self.account} "
+            f"({self.units_after} in all): {self.units} x {self.unit_price}/{self.interval}{share} = "
+            f"{self.amount} for {dates}. Renews {format_date(self.renews_on)}."
+        )
+        if self.credit_available is not None and self.credit_available.minor > 0:
+            text += f" Credit available: {self.credit_available}."
+        return text
+
+
+def current_period(cohort: Cohort) -> Period:
+    """The term ending on the cohort's renewal date, from the anchor (never chained)."""
+    ends = month_index(cohort.anchor_on, cohort.ends_on)
+    return Period(add_months(cohort.anchor_on, ends - cohort.term_months), cohort.ends_on)
+
+
+def interval_of(cohort: Cohort) -> str:
+    return "year" if cohort.term_months == 12 else "month"
+
+
+def unit_price(session: Session, *, level: PlanLevel, interval: str, currency: str) -> Money:
+    price = session.scalar(
+        select(Price).where(
+            Price.plan_level_id == level.id, Price.interval == interval, Price.currency == currency
+        )
+    )
+    if price is None:
+        raise NoPrice(
+            f"the catalog has no {interval}ly {currency} price for {level.solution.name} {level.name}"
+        )
+    return Money(price.unit_minor, currency)
+
+
+def _units(units: int) -> int:
+    if not 1 <= units <= MAX_UNITS:
+        raise InvalidUnits(f"the number of licenses must be 1 to {MAX_UNITS:,}", units=units)
+    return units
+
+
+def billed_account(session: Session, slug: str, actor: Actor, *, lock: bool) -> Account:
+    account = find_account(session, slug=slug, actor=actor, for_update=lock)
+    if account.payment_method not in BILLED_METHODS:
+        raise NotBilledDirectly(
+            f"{account.name} pays through a reseller with pre-paid codes; only card, invoice and credits "
+            "accounts have subscriptions"
+        )
+    return account
+
+
+def solution_named(session: Session, slug: str) -> Solution:
+    found = session.scalar(select(Solution).where(Solution.slug == slug.strip().lower()))
+    if found is None:
+        raise UnknownSolution(f"unknown solution {slug!r}", solution=slug)
+    return found
+
+
+def find_subscription(
+    session: Session, account: Account, solution: Solution, *, lock: bool = False
+) -> Cohort:
+    query = (
+        select(Cohort)
+        .where(
+            Cohort.account_id == account.id,
+            Cohort.solution_id == solution.id,
+            Cohort.auto_renew.is_(True),
+            Cohort.origin.in_(BILLED_METHODS),
+        )
+        .options(joinedload(Cohort.solution), joinedload(Cohort.level).joinedload(PlanLevel.solution))
+    )
+    cohort = session.scalar(query.with_for_update(of=Cohort) if lock else query)
+    if cohort is None:
+        raise NoSubscription(f"{account.name} has no renewing {solution.name} subscription")
+    return cohort
+
+
+def _credit(session: Session, account: Account) -> Money:
+    left = lots_with_remaining(session, account_id=account.id, currency=account.currency)
+    return Money(sum(amount for _, amount in left), account.currency)
+
+
+def plan_start(
+    session: Session,
+    account: Account,
+    solution_slug: str,
+    level_slug: str,
+    units: int,
+    interval: str,
+    starts_on: date | None,
+    now: datetime,
+) -> Quote:
+    today = local_date(now, account.time_zone)
+    starts_on = starts_on or today
+    if starts_on < today:
+        raise InvalidInput(f"a subscription cannot start in the past ({format_date(starts_on)})")
+    if interval not in INTERVAL_MONTHS:
+        raise InvalidInput(f"the interval must be month or year, not {interval!r}")
+    solution = solution_named(session, solution_slug)
+    level = level_named(solution, level_slug)
+    existing = session.scalar(
+        select(func.count()).where(
+            Cohort.account_id == account.id,
+            Cohort.solution_id == solution.id,
+            Cohort.auto_renew.is_(True),
+            Cohort.origin.in_(BILLED_METHODS),
+        )
+    )
+    if existing:
+        raise AlreadySubscribed(
+            f"{account.name} already has a renewing {solution.name} subscription; add licenses to it instead"
+        )
+    period = Period(starts_on, add_months(starts_on, INTERVAL_MONTHS[interval]))
+    check_single_level(
+        session,
+        account=account,
+        solution_id=solution.id,
+        plan_level_id=level.id,
+        starts_on=period.start,
+        ends_on=period.end,
+    )
+    price = unit_price(session, level=level, interval=interval, currency=account.currency)
+    units = _units(units)
+    return Quote(
+        action="start",
+        account=account.slug,
+        solution=solution.slug,
+        level=level.slug,
+        interval=interval,
+        units=units,
+        units_after=units,
+        effective_on=starts_on,
+        period=period,
+        renews_on=period.end,
+        unit_price=price,
+        fraction=Fraction(1),
+        amount=price.times(units),
+        credit_available=_credit(session, account),
+    )
+
+
+def plan_change(
+    session: Session,
+    account: Account,
+    solution: Solution,
+    action: Action,
+    units: int,
+    now: datetime,
+    *,
+    policy: ProrationPolicy,
+    lock: bool = False,
+) -> Quote:
+    cohort = find_subscription(session, account, solution, lock=lock)
+    today = local_date(now, account.time_zone)
+    if cohort.ends_on <= today:
+        raise RenewalDue(
+            f"the renewal of {account.name}'s {solution.name} licenses on "
+            f"{format_date(cohort.ends_on)} has not been billed yet; renew first"
+        )
+    period = current_period(cohort)
+    on = max(today, period.start)
+    interval = interval_of(cohort)
+    base = Quote(
+        action=action,
+        account=account.slug,
+        solution=solution.slug,
+        level=cohort.level.slug,
+        interval=interval,
+        units=units,
+        units_after=cohort.units,
+        effective_on=on,
+        period=period,
+        renews_on=cohort.ends_on,
+        unit_price=Money.zero(account.currency),
+        fraction=Fraction(0),
+        amount=Money.zero(account.currency),
+    )
+    if action == "cancel":
+        return base
+    units = _units(units)
+    share = fraction(policy, period=period, on=on, anchor=cohort.anchor_on)
+    if action == "add":
+        price = unit_price(session, level=cohort.level, interval=interval, currency=account.currency)
+        return replace(
+            base,
+            units_after=cohort.units + units,
+            period=Period(on, period.end),
+            unit_price=price,
+            fraction=share,
+            amount=price.times(units * share),
+            credit_available=_credit(session, account),
+        )
+    if units >= cohort.units:
+        raise InvalidUnits(
+            f"{account.name} has {cohort.units} {solution.name} licenses; to remove them all, "
+            "cancel the subscription"
+        )
+    allocations = _allocate_credit(session, cohort, period, units, share, account.currency)
+    return replace(
+        base,
+        units_after=cohort.units - units,
+        period=Period(on, period.end),
+        fraction=share,
+        unit_price=_newest_unit_price(session, cohort, period, account.currency),
+        amount=Money(sum(a.amount.minor for a in allocations), account.currency),
+        allocations=tuple(allocations),
+    )
+
+
+def level_named(solution: Solution, slug: str) -> PlanLevel:
+    for level in solution.levels:
+        if level.slug == slug.strip().lower():
+            return level
+    raise UnknownPlanLevel(f"{solution.name} has no level {slug!r}", level=slug)
+
+
+def _charge_lines(session: Session, cohort: Cohort, period: Period) -> list[tuple[InvoiceLine, int, int]]:
+    """The cohort's charge lines for ``period``, newest first, each with the quantity and amount already
+    credited against it."""
+    credited = (
+        select(
+            LineCredit.invoice_line_id,
+            func.sum(LineCredit.quantity).label("q"),
+            func.sum(LineCredit.amount_minor).label("a"),
+        )
+        .group_by(LineCredit.invoice_line_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(InvoiceLine, func.coalesce(credited.c.q, 0), func.coalesce(credited.c.a, 0))
+        .outerjoin(credited, credited.c.invoice_line_id == InvoiceLine.id)
+        .where(
+            InvoiceLine.cohort_id == cohort.id,
+            InvoiceLine.service_start >= period.start,
+            InvoiceLine.service_end == period.end,
+        )
+        .order_by(InvoiceLine.id.desc())
+    ).all()
+    return [(line, int(quantity), int(amount)) for line, quantity, amount in rows]
+
+
+def _allocate_credit(
+    session: Session, cohort: Cohort, period: Period, units: int, share: Fraction, currency: str
+) -> list[Allocation]:
+    """Credit for removing ``units``: the newest charged licenses first, each at its own unit price and the
+    change's fraction, never more than is left uncredited on the line that charged them."""
+    allocations: list[Allocation] = []
+    needed = units
+    for line, credited_quantity, credited_amount in _charge_lines(session, cohort, period):
+        take = min(needed, line.quantity - credited_quantity)
+        if take <= 0:
+            continue
+        owed = Money(line.unit_minor, currency).times(take * share)
+        amount = min(owed.minor, line.amount_minor - credited_amount)
+        if amount > 0:
+            allocations.append(Allocation(line.id, take, Money(amount, currency)))
+        needed -= take
+        if needed == 0:
+            break
+    return allocations
+
+
+def _newest_unit_price(session: Session, cohort: Cohort, period: Period, currency: str) -> Money:
+    lines = _charge_lines(session, cohort, period)
+    return Money(lines[0][0].unit_minor, currency) if lines else Money.zero(currency)

@@ -1,0 +1,265 @@
+"""Card, invoice and credits subscriptions: start, add licenses, reduce (staff), cancel.
+
+A subscription is one auto-renewing cohort per account and solution, with one renewal date. Its license
+count changes in place, and every change is an immutable ``LicenseChange`` with its charge line (or its
+credits). Each use case has a preview that returns a ``Quote`` (amount and dates, changing nothing) and a
+commit that takes the quote back, works it out again, and refuses with ``QuoteChanged`` unless it comes
+out the same: what is charged is exactly what was shown.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session
+
+from billing import audit
+from billing.actors import Actor
+from billing.db import Database
+from billing.errors import InvalidInput
+from billing.invoicing import InvoiceView, LineSpec, invoice_view, issue_invoice
+from billing.ledger import add_credit
+from billing.models import Account, Cohort, LicenseChange, LineCredit
+from billing.periods import local_date
+from billing.proration import DEFAULT_POLICY, ProrationPolicy
+from billing.quotes import (
+    INTERVAL_MONTHS,
+    Action,
+    Quote,
+    QuoteChanged,
+    billed_account,
+    find_subscription,
+    level_named,
+    plan_change,
+    plan_start,
+    solution_named,
+)
+
+
+@dataclass(frozen=True)
+class ChangeReceipt:
+    quote: Quote
+    cohort_id: int
+    invoice: InvoiceView | None
+
+
+class Subscriptions:
+    def __init__(self, db: Database, *, proration: ProrationPolicy = DEFAULT_POLICY) -> None:
+        self._db = db
+        self.proration = proration
+
+    # -- previews -----------------------------------------------------------------------------------------
+
+    def preview_start(
+        self,
+        *,
+        account: str,
+        solution: str,
+        level: str,
+        units: int,
+        actor: Actor,
+        now: datetime,
+        interval: str = "year",
+        starts_on: date | None = None,
+    ) -> Quote:
+        """Start ``units`` auto-renewing licenses, billed a full term at once (from today by default)."""
+        actor.require_staff("start subscriptions")
+        with self._db.read() as session:
+            found = billed_account(session, account, actor, lock=False)
+            return plan_start(session, found, solution, level, units, interval, starts_on, now)
+
+    def preview_add(self, *, account: str, solution: str, units: int, actor: Actor, now: datetime) -> Quote:
+        """Add ``units`` licenses now, billed at once for the rest of the period."""
+        actor.require_staff("add licenses")
+        with self._db.read() as session:
+            found = billed_account(session, account, actor, lock=False)
+            return plan_change(
+                session, found, solution_named(session, solution), "add", units, now, policy=self.proration
+            )
+
+    def preview_reduce(
+        self, *, account: str, solution: str, units: int, actor: Actor, now: datetime
+    ) -> Quote:
+        """Remove ``units`` licenses now, crediting the unused part of what was charged for them."""
+        actor.require_staff("reduce licenses")
+        with self._db.read() as session:
+            found = billed_account(session, account, actor, lock=False)
+            return plan_change(
+                session, found, solution_named(session, solution), "reduce", units, now, policy=self.proration
+            )
+
+    def preview_cancel(self, *, account: str, solution: str, actor: Actor, now: datetime) -> Quote:
+        """Stop renewing: the licenses stay until the renewal date, nothing is refunded."""
+        actor.require_staff("cancel subscriptions")
+        with self._db.read() as session:
+            found = billed_account(session, account, actor, lock=False)
+            return plan_change(
+                session, found, solution_named(session, solution), "cancel", 0, now, policy=self.proration
+            )
+
+    # -- commits ------------------------------------------------------------------------------------------
+
+    def start(
+        self, *, quote: Quote, actor: Actor, now: datetime, request_ref: str | None = None
+    ) -> ChangeReceipt:
+        actor.require_staff("start subscriptions")
+        with self._db.write() as session:
+            found = billed_account(session, quote.account, actor, lock=True)
+            plan = plan_start(
+                session,
+                found,
+                quote.solution,
+                quote.level,
+                quote.units,
+                quote.interval,
+                quote.period.start,
+                now,
+            )
+            _same(plan, quote)
+            solution = solution_named(session, quote.solution)
+            level = level_named(solution, quote.level)
+            cohort = Cohort(
+                account_id=found.id,
+                solution_id=solution.id,
+                plan_level_id=level.id,
+                license_kind=solution.license_kind,
+                units=plan.units,
+                anchor_on=plan.period.start,
+                term_months=INTERVAL_MONTHS[plan.interval],
+                starts_on=plan.period.start,
+                ends_on=plan.period.end,
+                auto_renew=True,
+                origin=found.payment_method,
+                created_at=now,
+                created_on=local_date(now, found.time_zone),
+            )
+            session.add(cohort)
+            session.flush()
+            return self._commit(session, found, cohort, plan, actor, now, request_ref, kind="term")
+
+    def add(
+        self, *, quote: Quote, actor: Actor, now: datetime, request_ref: str | None = None
+    ) -> ChangeReceipt:
+        actor.require_staff("add licenses")
+        return self._change(quote, "add", actor, now, request_ref)
+
+    def reduce(
+        self, *, quote: Quote, actor: Actor, now: datetime, request_ref: str | None = None
+    ) -> ChangeReceipt:
+        actor.require_staff("reduce licenses")
+        return self._change(quote, "reduce", actor, now, request_ref)
+
+    def cancel(
+        self, *, quote: Quote, actor: Actor, now: datetime, request_ref: str | None = None
+    ) -> ChangeReceipt:
+        actor.require_staff("cancel subscriptions")
+        return self._change(quote, "cancel", actor, now, request_ref)
+
+    # -- the work -----------------------------------------------------------------------------------------
+
+    def _change(
+        self, quote: Quote, action: Action, actor: Actor, now: datetime, request_ref: str | None
+    ) -> ChangeReceipt:
+        if quote.action != action:
+            raise InvalidInput(f"that is a quote to {quote.action}, not to {action}")
+        with self._db.write() as session:
+            found = billed_account(session, quote.account, actor, lock=True)
+            solution = solution_named(session, quote.solution)
+            plan = plan_change(
+                session, found, solution, action, quote.units, now, policy=self.proration, lock=True
+            )
+            _same(plan, quote)
+            cohort = find_subscription(session, found, solution, lock=True)
+            if action == "cancel":
+                cohort.auto_renew = False
+            else:
+                cohort.units = plan.units_after
+            return self._commit(session, found, cohort, plan, actor, now, request_ref, kind="proration")
+
+    def _commit(
+        self,
+        session: Session,
+        account: Account,
+        cohort: Cohort,
+        plan: Quote,
+        actor: Actor,
+        now: datetime,
+        request_ref: str | None,
+        *,
+        kind: str,
+    ) -> ChangeReceipt:
+        delta = {"start": plan.units, "add": plan.units, "reduce": -plan.units, "cancel": 0}[plan.action]
+        change = LicenseChange(
+            cohort_id=cohort.id,
+            kind=plan.action,
+            effective_on=plan.effective_on,
+            delta=delta,
+            units_after=plan.units_after,
+            at=now,
+            actor=actor.ref,
+        )
+        session.add(change)
+        session.flush()
+        invoice = None
+        if plan.action in ("start", "add"):
+            what = "licenses" if plan.action == "start" else "licenses added"
+            spec = LineSpec(
+                cohort_id=cohort.id,
+                kind=kind,
+                change_id=change.id,
+                period=plan.period,
+                quantity=plan.units,
+                unit=plan.unit_price,
+                fraction=plan.fraction,
+                description=f"{cohort.solution.name} {cohort.level.name}, {plan.units} {what}",
+            )
+            issued, _ = issue_invoice(
+                session, account=account, lines=[spec], now=now, memo=f"{plan.action}: {plan.solution}"
+            )
+            invoice = invoice_view(issued, account.slug)
+        elif plan.action == "reduce" and plan.amount.minor > 0:
+            entry = add_credit(
+                session,
+                account_id=account.id,
+                amount=plan.amount,
+                source="adjustment",
+                now=now,
+                memo=f"{plan.units} {plan.solution} licenses removed",
+            )
+            session.add_all(
+                LineCredit(
+                    change_id=change.id,
+                    invoice_line_id=a.line_id,
+                    credit_entry_id=entry.id,
+                    quantity=a.quantity,
+                    amount_minor=a.amount.minor,
+                )
+                for a in plan.allocations
+            )
+        audit.record(
+            session,
+            actor=actor,
+            action=f"subscription.{plan.action}",
+            subject_type="cohort",
+            subject_id=cohort.id,
+            account_id=account.id,
+            at=now,
+            request_ref=request_ref,
+            details={
+                "units": plan.units,
+                "units_after": plan.units_after,
+                "amount": plan.amount.plain(),
+                "currency": plan.amount.currency,
+                "effective_on": plan.effective_on.isoformat(),
+                "invoice": invoice.number if invoice else None,
+            },
+        )
+        session.flush()
+        return ChangeReceipt(quote=plan, cohort_id=cohort.id, invoice=invoice)
+
+
+def _same(plan: Quote, quote: Quote) -> None:
+    if plan != quote:
+        raise QuoteChanged(
+            f"the quote is out of date (now: {plan.describe()}); nothing was changed",
+            amount=plan.amount.plain(),
+        )
