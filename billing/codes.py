@@ -164,7 +164,7 @@ def _slug(code: PrepaidCode, model: type[Account] | type[Reseller], key: int | N
         return None
     session = Session.object_session(code)
     assert session is not None
-    found = session.get(model, key)
+    found = session.get(Account, key) if model is Account else session.get(Reseller, key)
     return found.slug if found else None
 
 

@@ -12,13 +12,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     BigInteger,
     DateTime,
-    Integer,
     Engine,
+    Integer,
     MetaData,
     create_engine,
     event,
@@ -61,7 +61,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
         datetime: UTCDateTime(),
         # Money and ids are 64-bit; SQLite only auto-increments a column declared exactly INTEGER.
         int: BigInteger().with_variant(Integer, "sqlite"),
@@ -70,7 +70,7 @@ class Base(DeclarativeBase):
 
 def _sqlite_on_connect(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     # SQLAlchemy's documented recipe: stop pysqlite from issuing BEGIN on its own ...
-    dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")

@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from billing import audit
@@ -410,7 +410,7 @@ class Licenses:
                 .execution_options(synchronize_session=False)
             )
             session.execute(
-                AuditEvent.__table__.insert(),
+                insert(AuditEvent),
                 [
                     {
                         "at": now,

@@ -26,7 +26,6 @@ from billing.codes import (
     CodeExpired,
     CodeView,
     CodeVoided,
-    UnknownCode,
     code_view,
     find_code,
 )
@@ -122,7 +121,9 @@ class Redemptions:
         self, *, code: str, account: str, actor: Actor, now: datetime, renews: int | None = None
     ) -> RedemptionPlan:
         """What redeeming ``code`` into ``account`` would do, changing nothing (the confirm step)."""
-        return self._attempt(code=code, account=account, actor=actor, now=now, renews=renews, commit=False)
+        plan = self._attempt(code=code, account=account, actor=actor, now=now, renews=renews, commit=False)
+        assert isinstance(plan, RedemptionPlan)
+        return plan
 
     def redeem(
         self,

@@ -10,7 +10,9 @@ from billing.catalog import Catalog
 from billing.codeformat import CodeKey
 from billing.codes import Codes
 from billing.db import Database
+from billing.identity import Identities
 from billing.licensing import Licenses
+from billing.overview import Overview
 from billing.redemption import Redemptions
 
 
@@ -35,3 +37,5 @@ class Billing:
         self.redemptions = Redemptions(db, key=key)
         self.licenses = Licenses(db)
         self.audit = AuditLog(db)
+        self.identity = Identities(db)
+        self.overview = Overview(db)

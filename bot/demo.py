@@ -23,7 +23,7 @@ STEPS: Sequence[str] = (
 )
 
 
-def run_cli_walkthrough(echo: click.utils.LazyFile | None = None) -> int:
+def run_cli_walkthrough() -> int:
     """Issue codes, redeem them, try a code twice, print the renewal breakdown."""
     from bot.cli import cli
 

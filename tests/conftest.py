@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.exc import OperationalError
 
-import billing.models  # noqa: F401
+import billing.models
 import migrations
 from billing import Actor, Billing, BillingSettings, CodeKey, Database, operator
 from billing.db import Base, make_engine
