@@ -26,7 +26,8 @@ MAX_LABEL = 2000
 MAX_FALLBACK_TEXT = 3000
 # Undocumented aggregate limit on a message's block text (msg_blocks_too_long near 13.2k): stay under it.
 MESSAGE_TEXT_BUDGET = 11000
-VIEW_TEXT_BUDGET = 60000
+# A view may be 250 kB of JSON; non-ASCII text is escaped to 6 bytes a character, so keep to 30k characters.
+VIEW_TEXT_BUDGET = 30000
 
 
 def clip(text: str, limit: int) -> str:

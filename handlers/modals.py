@@ -18,6 +18,7 @@ from handlers.parsing import RedeemInput
 
 TERMS = (1, 3, 6, 12, 24, 36, 48, 60, 120)
 NEW_LICENSES = "new"
+MAX_RADIO = 10
 
 
 def _input(block_id: str, label: str, element: Block, *, optional: bool = False, hint: str | None = None,
@@ -46,13 +47,17 @@ def _external(action_id: str, placeholder: str, initial: Block | None = None) ->
 def plan_options(solutions: Sequence[SolutionView]) -> list[Block]:
     """One option group per solution, one option per level (at most 100 of each)."""
     groups = []
-    for solution in solutions[: kit.MAX_OPTIONS]:
+    room = kit.MAX_OPTIONS  # in all: a catalog is a handful of solutions, but never overflow the menu
+    for solution in solutions:
         options = [
             kit.option(f"{solution.name} {level.name}", f"{solution.slug}:{level.slug}", f"per {solution.license_kind}")
-            for level in solution.levels[: kit.MAX_OPTIONS]
+            for level in solution.levels[:room]
         ]
         if options:
             groups.append({"label": kit.plain(solution.name, kit.MAX_OPTION_TEXT), "options": options})
+            room -= len(options)
+        if room <= 0:
+            break
     return groups
 
 
@@ -105,16 +110,18 @@ def confirm_modal(plan: RedemptionPlan, request: RedeemInput) -> Block:
         kit.section(f"*Code {escape(plan.code.display)} into {escape(plan.account.name)}*"),
         kit.section("\n".join(blocks.plan_lines(plan))),
     ]
-    candidates = list(plan.renewal_candidates) + ([plan.renews] if plan.renews else [])
+    # Radio buttons take at most 10 options: new licenses, the chosen renewal, then the soonest others.
+    others = sorted(plan.renewal_candidates, key=lambda c: (c.ends_on, c.id))
+    candidates = ([plan.renews] if plan.renews else []) + others[: MAX_RADIO - 1 - (1 if plan.renews else 0)]
     if candidates:
         options = [kit.option("New licenses", NEW_LICENSES, "start today")] + [
             kit.option(f"Renew {c.units} renewing {format_date(c.ends_on)}", str(c.id), f"block {c.id}")
-            for c in sorted(candidates, key=lambda c: (c.ends_on, c.id))[: kit.MAX_OPTIONS - 1]
+            for c in sorted(candidates, key=lambda c: (c.ends_on, c.id))
         ]
-        chosen = str(request.renews) if request.renews is not None else NEW_LICENSES
-        element: Block = {"type": "radio_buttons", "action_id": ids.ACTION_RENEWAL_CHOICE,
-                          "options": options[:10],  # radio buttons take at most 10
-                          "initial_option": next(o for o in options if o["value"] == chosen)}  # fmt: skip
+        element: Block = {"type": "radio_buttons", "action_id": ids.ACTION_RENEWAL_CHOICE, "options": options,
+                          "initial_option": options[0]}  # fmt: skip
+        if plan.renews is not None:
+            element["initial_option"] = next(o for o in options if o["value"] == str(plan.renews.id))
         body.append(_input(ids.BLOCK_RENEWAL, "New licenses or a renewal?", element, dispatch=True))
     body.append(kit.context("Nothing changes until you confirm."))
     metadata = {"c": request.code, "a": request.account, "r": request.renews}

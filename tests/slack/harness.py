@@ -38,7 +38,7 @@ class InlineExecutor(Executor):
         future: Future[Any] = Future()
         try:
             future.set_result(fn(*args, **kwargs))
-        except BaseException as error:  # noqa: BLE001  (handed to the future, as an executor does)
+        except BaseException as error:
             future.set_exception(error)
         return future
 

@@ -6,7 +6,16 @@ import json
 
 from handlers import ids
 from tests.slack.harness import (
-    ADMIN, HOME, NORTH_TEAM, NORTH_USER, PANEL_CHANNEL, SALES, number, selected, text_input, view_of,
+    ADMIN,
+    HOME,
+    NORTH_TEAM,
+    NORTH_USER,
+    PANEL_CHANNEL,
+    SALES,
+    number,
+    selected,
+    text_input,
+    view_of,
 )  # fmt: skip
 
 ISSUE_VALUES = {
@@ -88,7 +97,7 @@ def test_a_reseller_member_redeems_by_command_preview_then_confirm(world):
 
 def test_the_panel_button_opens_the_redeem_modal_which_previews_then_confirms(world):
     code = world.code(reseller="northwind", units=7)
-    world.slack.command(f"reseller link northwind", user_id=ADMIN, team=HOME, channel=PANEL_CHANNEL)
+    world.slack.command("reseller link northwind", user_id=ADMIN, team=HOME, channel=PANEL_CHANNEL)
 
     opened = world.slack.click(ids.ACTION_PANEL_REDEEM, "northwind", user_id=NORTH_USER, team=NORTH_TEAM,
                                channel=PANEL_CHANNEL, ephemeral=False)  # fmt: skip
