@@ -52,7 +52,8 @@ def code_view(kind: str = "subscription") -> CodeView:
 
 
 def cohort(i: int) -> CohortView:
-    return CohortView(i, "room", LONG, "pro", LONG, "device", 5, TODAY, TODAY + timedelta(days=i), 12, False, False, None)
+    ends = TODAY + timedelta(days=i)
+    return CohortView(i, "room", LONG, "pro", LONG, "device", 5, TODAY, ends, 12, False, False, None)
 
 
 PLAN = RedemptionPlan(code=code_view(), account=ACCOUNTS[0], redeemed_on=TODAY, starts_on=TODAY,
