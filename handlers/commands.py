@@ -167,10 +167,11 @@ def _reseller_new(request: Request, parsed: Parsed) -> Reply:
 def _reseller_link(request: Request, parsed: Parsed) -> Reply:
     slug = parsing.one_word(parsed, "reseller")
     channel = str(request.body.get("channel_id") or "")
+    previous = request.billing.identity.panel_ts(channel_id=channel)
     reseller = request.billing.accounts.link_channel(
         reseller=slug, channel_id=channel, actor=request.actor, now=request.now, request_ref=request.ref
     )
-    posted = delivery.post_panel(request.client, channel, reseller)
+    posted = delivery.post_panel(request.client, channel, reseller, existing_ts=previous)
     if posted is None:
         return blocks.notice(f"Linked this channel to {reseller.name}, but I could not post the panel here: "
                              "invite me to the channel and run the command again.")  # fmt: skip

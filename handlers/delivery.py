@@ -33,10 +33,19 @@ def send_codes_file(client: WebClient, user_id: str, batch: IssuedBatch) -> bool
     return True
 
 
-def post_panel(client: WebClient, channel: str, reseller: ResellerView) -> str | None:
-    """Post the reseller panel into ``channel``; its ts, or None when the bot cannot post there."""
+def post_panel(client: WebClient, channel: str, reseller: ResellerView, *, existing_ts: str | None = None) -> str | None:
+    """Post the reseller panel into ``channel`` (or bring the one already there up to date); its ts, or None
+    when the bot cannot post there."""
+    panel = blocks.panel_message(reseller)
+    if existing_ts is not None:
+        try:
+            client.chat_update(channel=channel, ts=existing_ts, **panel)
+            return existing_ts
+        except SlackApiError as error:
+            log.info("panel %s in %s not updated (%s): posting a new one", existing_ts, channel,
+                     error.response.get("error"))  # fmt: skip
     try:
-        posted = client.chat_postMessage(channel=channel, **blocks.panel_message(reseller))
+        posted = client.chat_postMessage(channel=channel, **panel)
     except SlackApiError as error:
         if error.response.get("error") in UNPOSTABLE:
             log.info("cannot post the panel in %s: %s", channel, error.response.get("error"))

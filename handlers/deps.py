@@ -44,7 +44,7 @@ def acting_user(body: dict[str, Any], context: Any) -> SlackUser:
     if isinstance(user, dict):  # interactivity: block_actions, view_submission, shortcut, block_suggestion
         return SlackUser(str(user.get("id") or ""), user.get("team_id"))
     if "user_id" in body:  # slash command (form fields)
-        return SlackUser(str(body["user_id"]), body.get("user_team_id") or body.get("team_id"))
+        return SlackUser(str(body["user_id"]), body.get("team_id"))
     event = body.get("event") or {}
     team = getattr(context, "actor_team_id", None) or event.get("user_team") or body.get("team_id")
     return SlackUser(str(event.get("user") or ""), team)

@@ -23,6 +23,16 @@ def test_reseller_link_posts_the_panel_in_the_channel_and_remembers_it(world):
     assert "posted the panel" in _said(response)
 
 
+def test_linking_again_updates_the_panel_in_place(world):
+    first = world.slack.command("reseller link northwind", user_id=ADMIN, team=HOME, channel=PANEL_CHANNEL)
+    ts = first.to("chat.postMessage")[0]
+    again = world.slack.command("reseller link northwind", user_id=ADMIN, team=HOME, channel=PANEL_CHANNEL)
+    (update,) = again.to("chat.update")
+    assert again.to("chat.postMessage") == []
+    assert update.body["ts"] == world.billing.identity.panel_ts(channel_id=PANEL_CHANNEL)
+    assert ts.method == "chat.postMessage"
+
+
 def test_reseller_link_where_the_bot_is_not_a_member_says_to_invite_it(world):
     world.standin.fail("chat.postMessage", "not_in_channel")
     response = world.slack.command("reseller link northwind", user_id=ADMIN, team=HOME, channel="CPRIVATE")
