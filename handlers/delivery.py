@@ -33,7 +33,9 @@ def send_codes_file(client: WebClient, user_id: str, batch: IssuedBatch) -> bool
     return True
 
 
-def post_panel(client: WebClient, channel: str, reseller: ResellerView, *, existing_ts: str | None = None) -> str | None:
+def post_panel(
+    client: WebClient, channel: str, reseller: ResellerView, *, existing_ts: str | None = None
+) -> str | None:
     """Post the reseller panel into ``channel`` (or bring the one already there up to date); its ts, or None
     when the bot cannot post there."""
     panel = blocks.panel_message(reseller)
