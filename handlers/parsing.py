@@ -144,7 +144,7 @@ def split(text: str) -> Parsed:
     options: dict[str, str] = {}
     for token in rest:
         match = _OPTION.match(token)
-        if match and name != "audit":
+        if match:
             options[match.group(1).lower()] = match.group(2)
         else:
             words.append(token)

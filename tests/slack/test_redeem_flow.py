@@ -137,6 +137,18 @@ def test_the_same_signed_confirm_sent_20_times_redeems_once(world):
     assert len([e for e in world.billing.audit.entries(actor=_staff()) if e.action == "code.redeemed"]) == 1
 
 
+def test_the_confirm_modal_submitted_again_redeems_once_and_shows_the_same_receipt(world):
+    code = world.code(reseller="northwind", units=3)
+    view = world.slack.shortcut(ids.SHORTCUT_REDEEM, user_id=NORTH_USER, team=NORTH_TEAM).opened_view
+    step1 = world.slack.submit(view, {ids.BLOCK_CODE: {ids.ACTION_CODE_INPUT: text_input(code)},
+                                      ids.BLOCK_ACCOUNT: {ids.ACTION_ACCOUNT_SELECT: selected("acme")}},
+                               user_id=NORTH_USER, team=NORTH_TEAM)  # fmt: skip
+    confirm_view = step1.json["view"]
+    first, second = (world.slack.submit(confirm_view, {}, user_id=NORTH_USER, team=NORTH_TEAM) for _ in range(2))
+    assert first.json == second.json and "redeemed" in json.dumps(first.json["view"])
+    assert world.billing.licenses.breakdown(account="acme", actor=_staff(), now=world.now).solutions[0].total == 3
+
+
 def test_a_renewal_is_offered_and_previewed_with_its_dates(world):
     from tests.billing.builders import licenses
     from tests.conftest import at
