@@ -249,8 +249,8 @@ def _apply(session: Session, rows: list[CatalogRow]) -> LoadReport:
     session.flush()
     levels = {(lv.solution_id, lv.slug): lv for lv in session.scalars(select(PlanLevel))}
     # Ranks may be swapped by a file: park the levels being loaded on unique negative ranks first.
-    for level in levels.values():
-        level.rank = -level.id
+    for parked in levels.values():
+        parked.rank = -parked.id
     session.flush()
     touched: dict[int, PlanLevel] = {}
     for row in rows:

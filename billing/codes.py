@@ -164,8 +164,8 @@ def _slug(code: PrepaidCode, model: type[Account] | type[Reseller], key: int | N
         return None
     session = Session.object_session(code)
     assert session is not None
-    found = session.get(model, key)
-    return found.slug if isinstance(found, Account | Reseller) else None
+    found = session.get(Account, key) if model is Account else session.get(Reseller, key)
+    return found.slug if found else None
 
 
 def redemption_account_slug(code: PrepaidCode) -> str | None:

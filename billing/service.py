@@ -14,7 +14,9 @@ from billing.db import Database
 from billing.delivery import Outbox
 from billing.invoicing import Invoices
 from billing.ledger import Credits
+from billing.identity import Identities
 from billing.licensing import Licenses
+from billing.overview import Overview
 from billing.proration import DEFAULT_POLICY, ProrationPolicy
 from billing.redemption import Redemptions
 from billing.reminders import Reminders
@@ -54,3 +56,5 @@ class Billing:
         self.credits = Credits(db)
         self.renewals = Renewals(db)
         self.sweep.housekeeping["auto-renewal invoices"] = lambda now: len(self.renewals.renew_due(now=now).invoices)
+        self.identity = Identities(db)
+        self.overview = Overview(db)

@@ -410,6 +410,14 @@ def demo() -> None:
 register_money_commands(cli)
 
 
+@cli.command()
+def serve() -> None:
+    """Run the Slack bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on PORT (default 3000)."""
+    from bot.server import run
+
+    run()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """The console script. Never shows a traceback unless JOANBOT_DEBUG is set."""
     logging.basicConfig(level=os.environ.get("JOANBOT_LOG_LEVEL", "WARNING").upper(), stream=sys.stderr,

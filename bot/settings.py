@@ -106,3 +106,63 @@ def _code_key(env: Mapping[str, str], backend: str, database: str | None, home: 
             f"the code key file {key_file} is damaged (shorter than {KEY_MIN_BYTES} characters)"
         )
     return CodeKey(text.encode())
+
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+
+
+@dataclass(frozen=True)
+class SlackSettings:
+    """What the Slack bot needs beyond the billing core's settings. Secrets stay out of ``repr``."""
+
+    bot_token: str = field(repr=False)
+    signing_secret: str | None = field(repr=False)
+    app_token: str | None = field(repr=False)
+    api_url: str = DEFAULT_SLACK_API_URL
+    admins: frozenset[str] = frozenset()
+    sales_channel: str | None = None
+    port: int = 3000
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.app_token is not None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> SlackSettings:
+        env = os.environ if environ is None else environ
+
+        def get(name: str) -> str | None:
+            return env.get(name, "").strip() or None
+
+        bot_token = get("SLACK_BOT_TOKEN")
+        if bot_token is None:
+            raise SettingsError("SLACK_BOT_TOKEN is not set: the bot token (xoxb-...) from the app's install page")
+        if not bot_token.startswith("xoxb-"):
+            raise SettingsError("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
+        app_token = get("SLACK_APP_TOKEN")
+        if app_token is not None and not app_token.startswith("xapp-"):
+            raise SettingsError("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
+        signing_secret = get("SLACK_SIGNING_SECRET")
+        if app_token is None and signing_secret is None:
+            raise SettingsError(
+                "SLACK_SIGNING_SECRET is not set: HTTP mode (no SLACK_APP_TOKEN) verifies every request with it"
+            )
+        api_url = get("SLACK_API_URL") or DEFAULT_SLACK_API_URL
+        if not api_url.startswith(("https://", "http://")):
+            raise SettingsError(f"SLACK_API_URL must be an http(s) URL, not {api_url!r}")
+        admins = frozenset(a.strip() for a in (get("JOANBOT_ADMINS") or "").split(",") if a.strip())
+        bad = sorted(a for a in admins if not (a[:1] in ("U", "W") and a.isalnum() and a.isupper()))
+        if bad:
+            raise SettingsError(f"JOANBOT_ADMINS must list Slack user ids like U012ABCDEF, not {bad[0]!r}")
+        port_text = get("PORT") or "3000"
+        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            raise SettingsError(f"PORT must be a TCP port number, not {port_text!r}")
+        return cls(
+            bot_token=bot_token,
+            signing_secret=signing_secret,
+            app_token=app_token,
+            api_url=api_url if api_url.endswith("/") else api_url + "/",
+            admins=admins,
+            sales_channel=get("JOANBOT_SALES_CHANNEL"),
+            port=int(port_text),
+        )

@@ -1,0 +1,15 @@
+"""Slack listeners (registered per surface) and the pure Block Kit builders they render with."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+
+def register(app: App) -> None:
+    from handlers import actions, commands, events, options, views
+
+    commands.register(app)
+    actions.register(app)
+    views.register(app)
+    options.register(app)
+    events.register(app)

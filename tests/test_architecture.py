@@ -1,4 +1,6 @@
-"""The billing core is plain Python: it never imports Slack or the outer layers."""
+"""The billing core stays free of Slack and of the outer layers."""
+
+from __future__ import annotations
 
 import ast
 from pathlib import Path
@@ -24,3 +26,8 @@ def test_billing_never_reads_the_clock():
     for path in Path(__file__).parent.parent.joinpath("billing").rglob("*.py"):
         text = path.read_text()
         assert "datetime.now(" not in text and "date.today(" not in text and "utcnow(" not in text, path
+
+
+def test_handlers_never_read_the_environment():
+    for path in (Path(__file__).resolve().parents[1] / "handlers").rglob("*.py"):
+        assert "os.environ" not in path.read_text(), path.name

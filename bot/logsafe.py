@@ -1,0 +1,60 @@
+"""Log redaction: no code-shaped text and no Slack token reaches any log line.
+
+Bolt logs a whole request body at INFO when a signature check fails, and a code typed into ``/joan`` would
+ride along. Redaction therefore happens where every record is made (the record factory), so it holds for
+every logger and handler, including ones added later (a test's capture, a log shipper).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from billing.codeformat import redact
+
+TOKEN = re.compile(r"\bx(?:ox[a-z]|app)-[A-Za-z0-9-]+")
+
+
+def scrub(text: str) -> str:
+    return TOKEN.sub("[token]", redact(text))
+
+
+class _RedactedRecord(logging.LogRecord):
+    def getMessage(self) -> str:
+        return scrub(super().getMessage())
+
+
+class RedactingFilter(logging.Filter):
+    """For handlers: also scrubs the formatted traceback text, which ``getMessage`` does not cover."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = scrub(record.exc_text)
+        return True
+
+
+_installed = False
+
+
+def install() -> None:
+    """Make every log record redact itself; idempotent."""
+    global _installed
+    if _installed:
+        return
+    base = logging.getLogRecordFactory()
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = base(*args, **kwargs)
+        if type(record) is logging.LogRecord:
+            record.__class__ = _RedactedRecord
+        else:  # someone else's record class: format now, redacted
+            record.msg, record.args = scrub(record.getMessage()), None
+        return record
+
+    logging.setLogRecordFactory(factory)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactingFilter())
+    _installed = True

@@ -1,0 +1,129 @@
+"""Serving the app: HTTP (a WSGI app on waitress, ``/slack/events`` and ``/healthz``) or Socket Mode.
+
+The WSGI app checks the one thing Bolt gets wrong before Bolt sees the request: a timestamp header that
+is not a number makes Bolt answer 500; here it is a 401 like every other bad signature.
+"""
+
+from __future__ import annotations
+
+import http
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+from slack_bolt.request import BoltRequest
+
+from bot.settings import SlackSettings
+
+log = logging.getLogger("joanbot.server")
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+MAX_BODY = 1_000_000  # Slack's payloads are a few kilobytes; refuse anything absurd before reading it
+
+StartResponse = Callable[..., Any]
+
+
+def _status(code: int) -> str:
+    return f"{code} {http.HTTPStatus(code).phrase}"
+
+
+def _headers(environ: dict[str, Any]) -> dict[str, str | Sequence[str]]:
+    headers: dict[str, str | Sequence[str]] = {}
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            headers[key[5:].replace("_", "-").lower()] = [str(value)]
+    if environ.get("CONTENT_TYPE"):
+        headers["content-type"] = [str(environ["CONTENT_TYPE"])]
+    return headers
+
+
+def timestamp_is_numeric(headers: Mapping[str, str | Sequence[str]]) -> bool:
+    found = headers.get("x-slack-request-timestamp") or ""
+    value = (found if isinstance(found, str) else (list(found) or [""])[0]).strip()
+    return value.isascii() and value.isdigit() and len(value) <= 12
+
+
+class SlackWSGI:
+    """``/slack/events`` for commands, interactivity, options and events; ``/healthz`` for load balancers."""
+
+    def __init__(self, app: App, *, health: Callable[[], bool] | None = None) -> None:
+        self.app = app
+        self.health = health or (lambda: True)
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET")
+        if path == HEALTH_PATH and method in ("GET", "HEAD"):
+            ok = self.health()
+            return self._reply(start_response, 200 if ok else 503, b"ok" if ok else b"unhealthy", "text/plain")
+        if path != EVENTS_PATH:
+            return self._reply(start_response, 404, b"not found", "text/plain")
+        if method != "POST":
+            return self._reply(start_response, 405, b"method not allowed", "text/plain")
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = -1
+        if not 0 <= length <= MAX_BODY:
+            return self._reply(start_response, 413, b"too large", "text/plain")
+        raw = environ["wsgi.input"].read(length) if length else b""
+        headers = _headers(environ)
+        response = dispatch(self.app, raw.decode("utf-8", "replace"), headers, environ.get("QUERY_STRING", ""))
+        return self._bolt_reply(start_response, response)
+
+    @staticmethod
+    def _reply(start_response: StartResponse, status: int, body: bytes, content_type: str) -> list[bytes]:
+        start_response(_status(status), [("Content-Type", content_type), ("Content-Length", str(len(body)))])
+        return [body]
+
+    @staticmethod
+    def _bolt_reply(start_response: StartResponse, response: BoltResponse) -> list[bytes]:
+        body = (response.body or "").encode("utf-8")
+        headers = [(k, v) for k, values in response.headers.items() for v in values if k.lower() != "content-length"]
+        headers.append(("Content-Length", str(len(body))))
+        start_response(_status(response.status), headers)
+        return [body]
+
+
+def dispatch(app: App, body: str, headers: dict[str, str | Sequence[str]], query: str = "") -> BoltResponse:
+    """Hand one HTTP request to Bolt, after refusing what Bolt would mishandle (a non-numeric timestamp)."""
+    if not timestamp_is_numeric(headers):
+        log.info("refused a request with a missing or malformed X-Slack-Request-Timestamp")
+        return BoltResponse(status=401, body='{"error":"invalid request"}',
+                            headers={"content-type": "application/json;charset=utf-8"})  # fmt: skip
+    return app.dispatch(BoltRequest(body=body, query=query, headers=headers))
+
+
+def serve_http(app: App, settings: SlackSettings, *, host: str = "0.0.0.0", threads: int = 16) -> None:  # noqa: S104
+    """Serve on all interfaces (a container or a host behind a load balancer) until interrupted."""
+    import waitress
+
+    log.info("serving HTTP on %s:%s%s", host, settings.port, EVENTS_PATH)
+    waitress.serve(SlackWSGI(app), host=host, port=settings.port, threads=threads, ident="joanbot")
+
+
+def serve_socket_mode(app: App, settings: SlackSettings) -> None:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    assert settings.app_token is not None
+    log.info("connecting in Socket Mode")
+    SocketModeHandler(app, settings.app_token).start()  # type: ignore[no-untyped-call]
+
+
+def run() -> None:
+    """``joanbot serve``: settings from the environment (failing fast by name), then serve until stopped."""
+    from bot import logsafe
+    from bot.app import build_app
+    from bot.runtime import open_billing
+    from bot.settings import Settings
+
+    logsafe.install()
+    slack = SlackSettings.from_env()
+    billing = open_billing(Settings.from_env())
+    app = build_app(slack, billing)
+    if slack.socket_mode:
+        serve_socket_mode(app, slack)
+    else:
+        serve_http(app, slack)

@@ -1,0 +1,280 @@
+"""Pure builders of the bot's messages (dicts in Slack's shape). None of them carries a price unless it
+goes to staff only, and every one stays within Slack's limits (``kit``)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from billing import Actor
+from billing.accounts import AccountView, ResellerView
+from billing.audit import AuditEntry
+from billing.codes import CodeView, IssuedBatch
+from billing.licensing import Breakdown
+from billing.periods import format_date
+from billing.redemption import Receipt, RedemptionPlan
+from handlers import ids, kit
+from handlers.kit import Block, escape
+from handlers.parsing import USAGE, RedeemInput, Usage
+
+CODES_SHOWN_INLINE = 10  # more than this: a file in the issuer's DM
+MAX_RENEWAL_BUTTONS = 5
+
+
+def notice(text: str) -> dict[str, Any]:
+    return kit.message(text, [kit.section(text)])
+
+
+def usage_message(error: Usage) -> dict[str, Any]:
+    reason = f"{error.reason[:1].upper()}{error.reason[1:]}. " if error.reason else ""
+    text = f"{reason}Usage: `{error.usage}`"
+    body = [kit.section(escape(text)), kit.context("`/joan help` lists everything.")]
+    return kit.message(f"{reason}Usage: {error.usage}", body)
+
+
+_EXAMPLES = {
+    "redeem": "/joan redeem ABCDE-FGHJK-MNPQR-STVWX-YZ012 acme",
+    "renewals": "/joan renewals acme",
+    "code issue": "/joan code issue room professional 10 years=1 reseller=northwind ref=PI-2026-001",
+}
+
+
+def help_message(actor: Actor) -> dict[str, Any]:
+    if actor.role == "reseller":
+        names = ["redeem", "renewals", "account", "accounts"]
+        intro = "You can see and redeem codes for your own customers' accounts."
+    elif actor.is_admin:
+        names = list(USAGE)
+        intro = "You are an admin: everything below is open to you."
+    else:
+        names = [n for n in USAGE if not n.startswith(("staff", "reseller", "audit"))]
+        intro = "You are on the sales team: codes, redemptions, accounts and renewals."
+    lines = [f"`{escape(USAGE[name])}`" for name in names if name != "help"]
+    examples = [f"`{escape(text)}`" for name, text in _EXAMPLES.items() if name in names]
+    blocks = [kit.header("What joanbot can do for you"), kit.section(intro)]
+    blocks += kit.text_sections(lines, max_blocks=10, budget=6000)
+    if examples:
+        blocks.append(kit.section("*Examples*\n" + "\n".join(examples)))
+    blocks.append(kit.context("Codes typed without arguments open a form: `/joan redeem`, `/joan code issue`."))
+    return kit.message(intro, blocks)
+
+
+# -- redemption ---------------------------------------------------------------------------------------------
+
+
+def redeem_value(request: RedeemInput) -> str:
+    """What the Confirm button carries back: only to the person who typed it (ephemeral message)."""
+    return json.dumps({"c": request.code, "a": request.account, "r": request.renews}, separators=(",", ":"))
+
+
+def parse_redeem_value(value: str) -> RedeemInput:
+    data = json.loads(value)
+    renews = data.get("r")
+    return RedeemInput(str(data["c"]), str(data["a"]), int(renews) if renews is not None else None)
+
+
+def plan_lines(plan: RedemptionPlan) -> list[str]:
+    return [escape(plan.describe())]
+
+
+def preview_message(plan: RedemptionPlan, request: RedeemInput) -> dict[str, Any]:
+    code = plan.code
+    blocks: list[Block] = [
+        kit.section(f"*Redeem code {escape(code.display)} into {escape(plan.account.name)}?*"),
+        kit.section("\n".join(plan_lines(plan))),
+    ]
+    for candidate in plan.renewal_candidates[:MAX_RENEWAL_BUTTONS]:
+        blocks.append(
+            kit.section(
+                f"Or renew {candidate.units} {escape(candidate.solution_name)} licenses renewing "
+                f"{format_date(candidate.ends_on)} (block {candidate.id}).",
+                accessory=kit.button(
+                    "Preview renewal", ids.ACTION_REDEEM_PREVIEW,
+                    redeem_value(RedeemInput(request.code, request.account, candidate.id)),
+                ),
+            )
+        )  # fmt: skip
+    blocks.append(
+        kit.actions(
+            kit.button("Confirm", ids.ACTION_REDEEM_CONFIRM, redeem_value(request), style="primary"),
+            kit.button("Cancel", ids.ACTION_REDEEM_CANCEL, "cancel"),
+        )
+    )
+    blocks.append(kit.context("Nothing changes until you confirm."))
+    return kit.message(f"Redeem code {code.display} into {plan.account.name}?", blocks)
+
+
+def receipt_lines(receipt: Receipt) -> list[str]:
+    plan = receipt.plan
+    done = plan.describe().replace("Adds ", "Added ", 1).replace("Renews ", "Renewed ", 1)
+    return [f":white_check_mark: Code {escape(plan.code.display)} redeemed. {escape(done)}"]
+
+
+def receipt_message(receipt: Receipt) -> dict[str, Any]:
+    lines = receipt_lines(receipt)
+    blocks = [kit.section("\n".join(lines))]
+    blocks.append(kit.context(f"See the licenses with `/joan renewals {escape(receipt.plan.account.slug)}`."))
+    return kit.message(lines[0], blocks)
+
+
+# -- accounts and renewals ----------------------------------------------------------------------------------
+
+
+def breakdown_lines(breakdown: Breakdown) -> list[str]:
+    lines: list[str] = []
+    if not breakdown.solutions:
+        lines.append("No active licenses.")
+    for solution in breakdown.solutions:
+        lines.append(
+            f"*{escape(solution.solution_name)} {escape(solution.level_name)}* ({solution.license_kind} licenses): "
+            f"*{solution.total}* available, {solution.in_use} in use"
+        )
+        if solution.over_capacity:
+            lines.append(f"  :warning: over capacity by {solution.over_capacity}")
+        for line in solution.lines:
+            note = " (renewed)" if line.renewed else " (renews automatically)" if line.auto_renew else ""
+            lines.append(f"  • {line.units} renewing {format_date(line.renews_on)}{note}")
+        for upcoming in solution.upcoming:
+            lines.append(
+                f"  • {upcoming.units} starting {format_date(upcoming.starts_on)}, renewing "
+                f"{format_date(upcoming.renews_on)}"
+            )
+    return lines
+
+
+def breakdown_blocks(breakdown: Breakdown, *, max_blocks: int, budget: int) -> list[Block]:
+    account = breakdown.account
+    blocks: list[Block] = [
+        kit.header(f"Renewals: {account.name}"),
+        kit.context(f"`{escape(account.slug)}` · as of {format_date(breakdown.today)}"),
+    ]
+    blocks += kit.text_sections(breakdown_lines(breakdown), max_blocks=max_blocks - len(blocks), budget=budget,
+                                more="…and {n} more lines.")  # fmt: skip
+    return blocks
+
+
+def breakdown_message(breakdown: Breakdown) -> dict[str, Any]:
+    blocks = breakdown_blocks(breakdown, max_blocks=kit.MAX_MESSAGE_BLOCKS, budget=kit.MESSAGE_TEXT_BUDGET)
+    return kit.message(f"Renewal breakdown for {breakdown.account.name}", blocks)
+
+
+def account_message(account: AccountView, breakdown: Breakdown, actor: Actor) -> dict[str, Any]:
+    facts = [f"*Reseller:* {escape(account.reseller_name or 'none (direct customer)')}"]
+    if actor.is_staff:
+        facts.append(f"*Pays by:* {escape(account.payment_method)} · *Currency:* {escape(account.currency)}")
+    facts.append(f"*Time zone:* {escape(account.time_zone)}")
+    in_use = [f"{s.solution_name}: {s.in_use} of {s.total} in use" for s in breakdown.solutions]
+    blocks = [kit.header(account.name), kit.section("\n".join(facts))]
+    if in_use:
+        blocks.append(kit.context(escape(" · ".join(in_use))))
+    blocks += breakdown_blocks(breakdown, max_blocks=kit.MAX_MESSAGE_BLOCKS - len(blocks),
+                               budget=kit.MESSAGE_TEXT_BUDGET - 1000)[2:]  # fmt: skip
+    return kit.message(f"Account {account.name}", blocks)
+
+
+def account_lines(accounts: Sequence[AccountView], *, show_reseller: bool) -> list[str]:
+    lines = []
+    for account in accounts:
+        owner = f" · {escape(account.reseller_slug)}" if show_reseller and account.reseller_slug else ""
+        lines.append(f"`{escape(account.slug)}` {escape(account.name)}{owner}")
+    return lines
+
+
+def accounts_message(accounts: Sequence[AccountView], actor: Actor, reseller: str | None = None) -> dict[str, Any]:
+    title = f"Accounts of {reseller}" if reseller else "Your accounts" if actor.role == "reseller" else "Accounts"
+    blocks = [kit.header(f"{title} ({len(accounts)})")]
+    if not accounts:
+        blocks.append(kit.section("No accounts yet."))
+    blocks += kit.text_sections(
+        account_lines(accounts, show_reseller=actor.is_staff and reseller is None),
+        max_blocks=kit.MAX_MESSAGE_BLOCKS - 1, budget=kit.MESSAGE_TEXT_BUDGET,
+        more="…and {n} more: narrow with `/joan accounts RESELLER`.",
+    )  # fmt: skip
+    return kit.message(title, blocks)
+
+
+# -- codes --------------------------------------------------------------------------------------------------
+
+
+def code_lines(code: CodeView) -> list[str]:
+    rows = [
+        ("Status", code.status),
+        ("What", code.summary()),
+        ("Reseller", code.reseller or "-"),
+        ("Meant for account", code.account or "-"),
+        ("Redeem by", format_date(code.redeem_by) if code.redeem_by else "-"),
+        ("Reference", code.reference or "-"),
+        ("Issued", f"{format_date(code.issued_at.date())} by {code.issued_by}"),
+    ]
+    if code.voided_at:
+        rows.append(("Voided", f"{format_date(code.voided_at.date())} by {code.voided_by}"))
+    if code.redeemed_at:
+        rows.append(("Redeemed", f"{format_date(code.redeemed_at.date())} by {code.redeemed_by} into "
+                                 f"{code.redeemed_into}"))  # fmt: skip
+    return [f"*{label}:* {escape(value)}" for label, value in rows]
+
+
+def code_message(code: CodeView, *, title: str = "Code") -> dict[str, Any]:
+    blocks = [kit.header(f"{title} {code.display}"), kit.section("\n".join(code_lines(code)))]
+    return kit.message(f"{title} {code.display}: {code.status}", blocks)
+
+
+def issued_message(batch: IssuedBatch) -> dict[str, Any]:
+    """The new codes, for the issuer only. Many codes go as a file instead (see ``issued_file``)."""
+    template = batch.template
+    count = len(batch.codes)
+    summary = f"Issued {count} code{'s' if count != 1 else ''}: {template.summary()}"
+    blocks: list[Block] = [kit.section(f"*{escape(summary)}*")]
+    if count <= CODES_SHOWN_INLINE:
+        blocks.append(kit.section("\n".join(f"`{c.code}`" for c in batch.codes)))
+        blocks.append(kit.context("Shown only this once, only to you. Copy them now."))
+    else:
+        blocks.append(kit.context("The codes are in the file in your direct messages with me, shown only there."))
+    extra = []
+    if template.reseller:
+        extra.append(f"for reseller {template.reseller}")
+    if template.account:
+        extra.append(f"for account {template.account}")
+    if template.redeem_by:
+        extra.append(f"redeem by {format_date(template.redeem_by)}")
+    if template.reference:
+        extra.append(f"ref {template.reference}")
+    if extra:
+        blocks.append(kit.context(escape(" · ".join(extra))))
+    return kit.message(summary, blocks)
+
+
+def issued_file(batch: IssuedBatch) -> str:
+    """The CSV the issuer gets in their DM when there are too many codes for a message."""
+    return "code,prefix\n" + "".join(f"{c.code},{c.prefix}\n" for c in batch.codes)
+
+
+def audit_message(entries: Sequence[AuditEntry], subject: str | None) -> dict[str, Any]:
+    title = f"Audit log: {subject}" if subject else "Audit log"
+    lines = [
+        f"{e.at:%Y-%m-%d %H:%M} `{escape(e.action)}` {escape(e.subject_type)} {escape(e.subject_id)} by "
+        f"{escape(e.actor)}"
+        for e in entries
+    ]
+    blocks = [kit.header(title)] + (kit.text_sections(lines, max_blocks=40, budget=kit.MESSAGE_TEXT_BUDGET)
+                                    if lines else [kit.section("Nothing recorded.")])  # fmt: skip
+    return kit.message(title, blocks)
+
+
+# -- the reseller panel -------------------------------------------------------------------------------------
+
+
+def panel_message(reseller: ResellerView) -> dict[str, Any]:
+    """The message in a reseller's linked channel: buttons only, no account data, no prices."""
+    text = f"joanbot for {reseller.name}"
+    blocks = [
+        kit.header(text),
+        kit.section("Renewal breakdowns and code redemption for your customers. Only you see the answers."),
+        kit.actions(
+            kit.button("Renewal breakdown", ids.ACTION_PANEL_BREAKDOWN, reseller.slug),
+            kit.button("Redeem a code", ids.ACTION_PANEL_REDEEM, reseller.slug, style="primary"),
+            kit.button("Our accounts", ids.ACTION_PANEL_ACCOUNTS, reseller.slug),
+        ),
+    ]
+    return kit.message(text, blocks)

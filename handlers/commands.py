@@ -1,0 +1,244 @@
+"""``/joan``: ack at once, then parse the text, call one billing use case, answer only the person who typed.
+
+Answers go through the command's ``response_url`` as ephemeral messages (never ``in_channel``), so an
+account's data never lands where a reseller could read it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from billing import Actor, Billing, BillingError, codeformat
+from billing.money import Money
+from handlers import blocks, delivery, deps, errors, ids, modals, parsing
+from handlers.parsing import Parsed, Usage
+
+Reply = dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class Request:
+    billing: Billing
+    actor: Actor
+    body: dict[str, Any]
+    client: WebClient
+    context: Any
+
+    @property
+    def now(self) -> Any:
+        return deps.now(self.context)
+
+    @property
+    def ref(self) -> str:
+        return deps.request_ref(self.body)
+
+
+def on_command(ack: Any, body: dict[str, Any], context: Any, respond: Any, client: WebClient) -> None:
+    ack()
+    actor = deps.actor(context, body)
+    if actor is None:
+        respond(**blocks.notice(errors.REFUSAL), response_type="ephemeral")
+        return
+    parsed = parsing.split(str(body.get("text") or ""))
+    request = Request(deps.services(context).billing, actor, body, client, context)
+    route = ROUTES.get(parsed.name)
+    try:
+        if route is None:
+            raise Usage("help", f"there is no subcommand {parsed.name!r}")
+        reply = route(request, parsed)
+    except Usage as error:
+        reply = blocks.usage_message(error)
+    except BillingError as error:
+        reply = blocks.notice(errors.message(error, actor))
+    if reply is not None:
+        respond(**reply, response_type="ephemeral")
+
+
+def _help(request: Request, parsed: Parsed) -> Reply:
+    return blocks.help_message(request.actor)
+
+
+def _group(name: str) -> Callable[[Request, Parsed], Reply]:
+    def usage(request: Request, parsed: Parsed) -> Reply:
+        choices = [k.split()[1] for k in parsing.USAGE if k.startswith(parsed.name + " ")]
+        raise Usage(name, f"say what to do: {', '.join(choices)}")
+
+    return usage
+
+
+def _code_issue(request: Request, parsed: Parsed) -> Reply:
+    request.actor.require_staff("issue codes")
+    if not parsed.words and not parsed.options:
+        _open(request, modals.issue_modal(request.billing.catalog.solutions(), channel=request.body.get("channel_id")))
+        return None
+    given = parsing.issue_input(parsed)
+    batch = request.billing.codes.issue_subscription_codes(
+        solution=given.solution, level=given.level, units=given.units, term_months=given.term_months,
+        count=given.count, reseller=given.reseller, account=given.account, redeem_by=given.redeem_by,
+        reference=given.reference, license_kind=given.kind, actor=request.actor, now=request.now,
+        request_ref=request.ref,
+    )  # fmt: skip
+    delivery.send_codes_file(request.client, request.body["user_id"], batch)
+    return blocks.issued_message(batch)
+
+
+def _code_credit(request: Request, parsed: Parsed) -> Reply:
+    request.actor.require_staff("issue codes")
+    given = parsing.credit_input(parsed)
+    batch = request.billing.codes.issue_credit_codes(
+        amount=Money.parse(given.amount, given.currency), source=given.source, count=given.count,
+        reseller=given.reseller, account=given.account, redeem_by=given.redeem_by, actor=request.actor,
+        now=request.now, request_ref=request.ref,
+    )  # fmt: skip
+    delivery.send_codes_file(request.client, request.body["user_id"], batch)
+    return blocks.issued_message(batch)
+
+
+def _code_show(request: Request, parsed: Parsed) -> Reply:
+    code = parsing.one_word(parsed, "code")
+    return blocks.code_message(request.billing.codes.show(code=code, actor=request.actor, now=request.now))
+
+
+def _code_void(request: Request, parsed: Parsed) -> Reply:
+    code = parsing.one_word(parsed, "code")
+    voided = request.billing.codes.void(code=code, actor=request.actor, now=request.now, request_ref=request.ref)
+    return blocks.code_message(voided, title="Voided code")
+
+
+def _redeem(request: Request, parsed: Parsed) -> Reply:
+    if not parsed.words and not parsed.options:
+        _open(request, modals.redeem_modal(channel=request.body.get("channel_id")))
+        return None
+    given = parsing.redeem_input(parsed)
+    plan = request.billing.redemptions.preview(
+        code=given.code, account=given.account, renews=given.renews, actor=request.actor, now=request.now
+    )
+    return blocks.preview_message(plan, given)
+
+
+def _renewals(request: Request, parsed: Parsed) -> Reply:
+    account = parsing.one_word(parsed, "account")
+    return blocks.breakdown_message(request.billing.licenses.breakdown(account=account, actor=request.actor,
+                                                                       now=request.now))  # fmt: skip
+
+
+def _account(request: Request, parsed: Parsed) -> Reply:
+    slug = parsing.one_word(parsed, "account")
+    account = request.billing.accounts.get_account(slug=slug, actor=request.actor)
+    breakdown = request.billing.licenses.breakdown(account=slug, actor=request.actor, now=request.now)
+    return blocks.account_message(account, breakdown, request.actor)
+
+
+def _accounts(request: Request, parsed: Parsed) -> Reply:
+    parsing.only(parsed, set())
+    if len(parsed.words) > 1:
+        raise Usage(parsed.name, "give at most one reseller")
+    # A reseller member always sees their own accounts: naming another reseller must reveal nothing.
+    reseller = parsed.words[0] if parsed.words and request.actor.is_staff else None
+    accounts = request.billing.accounts.list_accounts(actor=request.actor, reseller=reseller)
+    return blocks.accounts_message(accounts, request.actor, reseller)
+
+
+def _account_new(request: Request, parsed: Parsed) -> Reply:
+    given = parsing.account_input(parsed)
+    created = request.billing.accounts.create_account(
+        slug=given.slug, name=given.name, reseller=given.reseller, payment_method=given.pays,
+        currency=given.currency, time_zone=given.tz, actor=request.actor, now=request.now, request_ref=request.ref,
+    )  # fmt: skip
+    owner = f", a customer of {created.reseller_name}" if created.reseller_name else ""
+    return blocks.notice(f"Created account {created.name} ({created.slug}){owner}, paying by {created.payment_method}.")
+
+
+def _reseller_new(request: Request, parsed: Parsed) -> Reply:
+    given = parsing.reseller_input(parsed)
+    created = request.billing.accounts.create_reseller(
+        slug=given.slug, name=given.name, slack_team_id=given.team, actor=request.actor, now=request.now,
+        request_ref=request.ref,
+    )  # fmt: skip
+    team = f" (Slack team {created.slack_team_id})" if created.slack_team_id else ""
+    return blocks.notice(f"Created reseller {created.name} ({created.slug}){team}.")
+
+
+def _reseller_link(request: Request, parsed: Parsed) -> Reply:
+    slug = parsing.one_word(parsed, "reseller")
+    channel = str(request.body.get("channel_id") or "")
+    previous = request.billing.identity.panel_ts(channel_id=channel)
+    reseller = request.billing.accounts.link_channel(
+        reseller=slug, channel_id=channel, actor=request.actor, now=request.now, request_ref=request.ref
+    )
+    posted = delivery.post_panel(request.client, channel, reseller, existing_ts=previous)
+    if posted is None:
+        return blocks.notice(f"Linked this channel to {reseller.name}, but I could not post the panel here: "
+                             "invite me to the channel and run the command again.")  # fmt: skip
+    request.billing.identity.set_panel_ts(channel_id=channel, ts=posted, actor=request.actor, now=request.now)
+    return blocks.notice(f"Linked this channel to {reseller.name} and posted the panel.")
+
+
+def _staff(request: Request, parsed: Parsed) -> Reply:
+    given = parsing.staff_input(parsed)
+    accounts = request.billing.accounts
+    if given.role is not None:
+        accounts.add_staff(slack_user_id=given.user_id, role=given.role, actor=request.actor, now=request.now,
+                           request_ref=request.ref)  # fmt: skip
+        return blocks.notice(f"<@{given.user_id}> is now {given.role}.")
+    accounts.remove_staff(slack_user_id=given.user_id, actor=request.actor, now=request.now, request_ref=request.ref)
+    return blocks.notice(f"<@{given.user_id}> no longer has a staff role.")
+
+
+def _audit(request: Request, parsed: Parsed) -> Reply:
+    request.actor.require_admin("read the audit log")
+    if len(parsed.words) > 1 or parsed.options:
+        raise Usage(parsed.name, "give at most one account or code")
+    audit = request.billing.audit
+    if not parsed.words:
+        return blocks.audit_message(audit.entries(actor=request.actor), None)
+    target = parsed.words[0]
+    try:
+        prefix = codeformat.prefix_of(codeformat.normalize(target))
+    except BillingError:
+        account = request.billing.accounts.get_account(slug=target, actor=request.actor)
+        return blocks.audit_message(audit.entries(actor=request.actor, account_id=account.id), account.slug)
+    return blocks.audit_message(audit.entries(actor=request.actor, subject=("code", prefix)), f"code {prefix}…")
+
+
+def _not_yet(request: Request, parsed: Parsed) -> Reply:
+    request.actor.require_staff("see credits and invoices")
+    parsing.one_word(parsed, "account")
+    return blocks.notice(errors.NOT_YET)
+
+
+def _open(request: Request, view: dict[str, Any]) -> None:
+    request.client.views_open(trigger_id=request.body["trigger_id"], view=view)
+
+
+ROUTES: dict[str, Callable[[Request, Parsed], Reply]] = {
+    "help": _help,
+    "code": _group("code issue"),
+    "code issue": _code_issue,
+    "code credit": _code_credit,
+    "code show": _code_show,
+    "code void": _code_void,
+    "redeem": _redeem,
+    "renewals": _renewals,
+    "account": _account,
+    "accounts": _accounts,
+    "account new": _account_new,
+    "reseller": _group("reseller new"),
+    "reseller new": _reseller_new,
+    "reseller link": _reseller_link,
+    "staff": _group("staff add"),
+    "staff add": _staff,
+    "staff remove": _staff,
+    "audit": _audit,
+    "credits": _not_yet,
+    "invoices": _not_yet,
+}
+
+
+def register(app: App) -> None:
+    app.command(ids.COMMAND)(on_command)

@@ -1,0 +1,145 @@
+"""Block Kit primitives as plain dicts, each clipped to Slack's limits so no builder can exceed them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+Block = dict[str, Any]
+
+# Slack's hard limits (research/slack-platform.md §2).
+MAX_MESSAGE_BLOCKS = 50
+MAX_VIEW_BLOCKS = 100
+MAX_SECTION_TEXT = 3000
+MAX_HEADER_TEXT = 150
+MAX_CONTEXT_ELEMENTS = 10
+MAX_ACTIONS_ELEMENTS = 25
+MAX_BUTTON_TEXT = 75
+MAX_BUTTON_VALUE = 2000
+MAX_OPTIONS = 100
+MAX_OPTION_TEXT = 75
+MAX_OPTION_VALUE = 150
+MAX_MODAL_TITLE = 24
+MAX_PRIVATE_METADATA = 3000
+MAX_LABEL = 2000
+MAX_FALLBACK_TEXT = 3000
+# Undocumented aggregate limit on a message's block text (msg_blocks_too_long near 13.2k): stay under it.
+MESSAGE_TEXT_BUDGET = 11000
+# A view may be 250 kB of JSON; non-ASCII text is escaped to 6 bytes a character, so keep to 30k characters.
+VIEW_TEXT_BUDGET = 30000
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def escape(text: str) -> str:
+    """Text from people or the database, safe inside mrkdwn (no mentions, links or formatting tricks)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def plain(text: str, limit: int = MAX_SECTION_TEXT) -> dict[str, Any]:
+    return {"type": "plain_text", "text": clip(text, limit), "emoji": True}
+
+
+def mrkdwn(text: str, limit: int = MAX_SECTION_TEXT) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": clip(text, limit)}
+
+
+def header(text: str) -> Block:
+    return {"type": "header", "text": plain(text, MAX_HEADER_TEXT)}
+
+
+def section(text: str, *, accessory: Block | None = None, block_id: str | None = None) -> Block:
+    block: Block = {"type": "section", "text": mrkdwn(text)}
+    if accessory is not None:
+        block["accessory"] = accessory
+    if block_id is not None:
+        block["block_id"] = block_id
+    return block
+
+
+def context(*texts: str) -> Block:
+    return {"type": "context", "elements": [mrkdwn(t, 2000) for t in texts[:MAX_CONTEXT_ELEMENTS]]}
+
+
+def divider() -> Block:
+    return {"type": "divider"}
+
+
+def button(text: str, action_id: str, value: str = "", *, style: str | None = None) -> Block:
+    if len(value) > MAX_BUTTON_VALUE:
+        raise ValueError(f"button value of {len(value)} characters is over Slack's {MAX_BUTTON_VALUE}")
+    element: Block = {"type": "button", "text": plain(text, MAX_BUTTON_TEXT), "action_id": action_id}
+    if value:
+        element["value"] = value
+    if style:
+        element["style"] = style
+    return element
+
+
+def actions(*elements: Block, block_id: str | None = None) -> Block:
+    block: Block = {"type": "actions", "elements": list(elements[:MAX_ACTIONS_ELEMENTS])}
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def option(text: str, value: str, description: str | None = None) -> Block:
+    if len(value) > MAX_OPTION_VALUE:
+        raise ValueError(f"option value {value[:20]!r}… is over Slack's {MAX_OPTION_VALUE} characters")
+    built: Block = {"text": plain(text, MAX_OPTION_TEXT), "value": value}
+    if description:
+        built["description"] = plain(description, MAX_OPTION_TEXT)
+    return built
+
+
+def text_sections(lines: Sequence[str], *, max_blocks: int, budget: int, more: str = "…and {n} more.") -> list[Block]:
+    """``lines`` as few sections as possible, within ``max_blocks`` blocks and ``budget`` characters in all.
+
+    What does not fit is counted in a last line (``more`` with ``{n}``), so nothing is dropped silently.
+    """
+    blocks: list[Block] = []
+    current: list[str] = []
+    used = 0
+    reserve = len(more) + 12
+    for index, line in enumerate(lines):
+        line = clip(line, MAX_SECTION_TEXT - reserve)
+        size = len(line) + 1
+        starts_block = not current or sum(len(c) + 1 for c in current) + size > MAX_SECTION_TEXT - reserve
+        if used + size > budget - reserve or (starts_block and len(blocks) + 1 >= max_blocks):
+            current.append(more.format(n=len(lines) - index))
+            break
+        if starts_block and current:
+            blocks.append(section("\n".join(current)))
+            current = []
+        current.append(line)
+        used += size
+    if current:
+        blocks.append(section("\n".join(current)))
+    return blocks
+
+
+def modal(title: str, blocks: Iterable[Block], *, callback_id: str, submit: str | None = None,
+          close: str = "Close", metadata: dict[str, Any] | None = None) -> Block:  # fmt: skip
+    view: Block = {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": plain(title, MAX_MODAL_TITLE),
+        "close": plain(close, MAX_MODAL_TITLE),
+        "blocks": list(blocks)[:MAX_VIEW_BLOCKS],
+    }
+    if submit:
+        view["submit"] = plain(submit, MAX_MODAL_TITLE)
+    if metadata is not None:
+        encoded = json.dumps(metadata, separators=(",", ":"))
+        if len(encoded) > MAX_PRIVATE_METADATA:
+            raise ValueError("private_metadata is over Slack's 3000 characters")
+        view["private_metadata"] = encoded
+    return view
+
+
+def message(text: str, blocks: list[Block]) -> dict[str, Any]:
+    """A message body: the notification/fallback ``text`` plus at most 50 blocks."""
+    return {"text": clip(text, MAX_FALLBACK_TEXT), "blocks": blocks[:MAX_MESSAGE_BLOCKS]}

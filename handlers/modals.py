@@ -1,0 +1,170 @@
+"""Pure builders of the modals: issue codes, redeem a code (and its confirm step), breakdowns, notes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from billing.accounts import AccountView
+from billing.catalog import SolutionView
+from billing.codes import IssuedBatch
+from billing.licensing import Breakdown
+from billing.periods import describe_term, format_date
+from billing.redemption import Receipt, RedemptionPlan
+from handlers import blocks, ids, kit
+from handlers.kit import Block, escape
+from handlers.parsing import RedeemInput
+
+TERMS = (1, 3, 6, 12, 24, 36, 48, 60, 120)
+NEW_LICENSES = "new"
+MAX_RADIO = 10
+
+
+def _input(block_id: str, label: str, element: Block, *, optional: bool = False, hint: str | None = None,
+           dispatch: bool = False) -> Block:  # fmt: skip
+    block: Block = {"type": "input", "block_id": block_id, "label": kit.plain(label, kit.MAX_LABEL),
+                    "element": element, "optional": optional}  # fmt: skip
+    if hint:
+        block["hint"] = kit.plain(hint, kit.MAX_LABEL)
+    if dispatch:
+        block["dispatch_action"] = True
+    return block
+
+
+def account_option(account: AccountView) -> Block:
+    return kit.option(f"{account.name} ({account.slug})", account.slug)
+
+
+def _external(action_id: str, placeholder: str, initial: Block | None = None) -> Block:
+    element: Block = {"type": "external_select", "action_id": action_id, "min_query_length": 0,
+                      "placeholder": kit.plain(placeholder, 150)}  # fmt: skip
+    if initial is not None:
+        element["initial_option"] = initial
+    return element
+
+
+def plan_options(solutions: Sequence[SolutionView]) -> list[Block]:
+    """One option group per solution, one option per level (at most 100 of each)."""
+    groups = []
+    room = kit.MAX_OPTIONS  # in all: a catalog is a handful of solutions, but never overflow the menu
+    for solution in solutions:
+        options = [
+            kit.option(f"{solution.name} {level.name}", f"{solution.slug}:{level.slug}", f"per {solution.license_kind}")
+            for level in solution.levels[:room]
+        ]
+        if options:
+            groups.append({"label": kit.plain(solution.name, kit.MAX_OPTION_TEXT), "options": options})
+            room -= len(options)
+        if room <= 0:
+            break
+    return groups
+
+
+def issue_modal(solutions: Sequence[SolutionView], *, channel: str | None = None) -> Block:
+    terms = [kit.option(describe_term(m), str(m)) for m in TERMS]
+    body = [
+        _input(ids.BLOCK_PLAN, "Solution and plan level",
+               {"type": "static_select", "action_id": ids.ACTION_PLAN_SELECT,
+                "placeholder": kit.plain("Choose", 150), "option_groups": plan_options(solutions)}),
+        _input(ids.BLOCK_UNITS, "Licenses per code",
+               {"type": "number_input", "action_id": ids.ACTION_UNITS_INPUT, "is_decimal_allowed": False,
+                "min_value": "1"}),
+        _input(ids.BLOCK_TERM, "Term",
+               {"type": "static_select", "action_id": ids.ACTION_TERM_SELECT, "options": terms,
+                "initial_option": terms[TERMS.index(12)]}),
+        _input(ids.BLOCK_COUNT, "How many codes",
+               {"type": "number_input", "action_id": ids.ACTION_COUNT_INPUT, "is_decimal_allowed": False,
+                "min_value": "1", "initial_value": "1"}, hint="More than 10 arrive as a file in your DMs."),
+        _input(ids.BLOCK_RESELLER, "Only for this reseller's customers",
+               _external(ids.ACTION_RESELLER_SELECT, "Type to search resellers"), optional=True),
+        _input(ids.BLOCK_ACCOUNT, "Only for this account",
+               _external(ids.ACTION_ACCOUNT_SELECT, "Type to search accounts"), optional=True),
+        _input(ids.BLOCK_REDEEM_BY, "Redeem by",
+               {"type": "datepicker", "action_id": ids.ACTION_REDEEM_BY}, optional=True),
+        _input(ids.BLOCK_REFERENCE, "Reference (e.g. pro-forma invoice number)",
+               {"type": "plain_text_input", "action_id": ids.ACTION_REFERENCE_INPUT, "max_length": 200},
+               optional=True),
+    ]  # fmt: skip
+    return kit.modal("Issue codes", body, callback_id=ids.VIEW_ISSUE, submit="Issue", close="Cancel",
+                     metadata={"channel": channel})  # fmt: skip
+
+
+def redeem_modal(*, account: AccountView | None = None, channel: str | None = None) -> Block:
+    body = [
+        _input(ids.BLOCK_CODE, "Code",
+               {"type": "plain_text_input", "action_id": ids.ACTION_CODE_INPUT, "max_length": 100,
+                "placeholder": kit.plain("XXXXX-XXXXX-XXXXX-XXXXX-XXXXX", 150)}),
+        _input(ids.BLOCK_ACCOUNT, "Account",
+               _external(ids.ACTION_ACCOUNT_SELECT, "Type to search your accounts",
+                         account_option(account) if account else None)),
+        kit.context("Next you see what the code will do; nothing changes until you confirm."),
+    ]  # fmt: skip
+    return kit.modal("Redeem a code", body, callback_id=ids.VIEW_REDEEM, submit="Preview", close="Cancel",
+                     metadata={"channel": channel})  # fmt: skip
+
+
+def confirm_modal(plan: RedemptionPlan, request: RedeemInput) -> Block:
+    """The confirm step: the preview, and the renewal choice when the account has licenses it could renew."""
+    body: list[Block] = [
+        kit.section(f"*Code {escape(plan.code.display)} into {escape(plan.account.name)}*"),
+        kit.section("\n".join(blocks.plan_lines(plan))),
+    ]
+    # Radio buttons take at most 10 options: new licenses, the chosen renewal, then the soonest others.
+    others = sorted(plan.renewal_candidates, key=lambda c: (c.ends_on, c.id))
+    candidates = ([plan.renews] if plan.renews else []) + others[: MAX_RADIO - 1 - (1 if plan.renews else 0)]
+    if candidates:
+        options = [kit.option("New licenses", NEW_LICENSES, "start today")] + [
+            kit.option(f"Renew {c.units} renewing {format_date(c.ends_on)}", str(c.id), f"block {c.id}")
+            for c in sorted(candidates, key=lambda c: (c.ends_on, c.id))
+        ]
+        element: Block = {"type": "radio_buttons", "action_id": ids.ACTION_RENEWAL_CHOICE, "options": options,
+                          "initial_option": options[0]}  # fmt: skip
+        if plan.renews is not None:
+            element["initial_option"] = next(o for o in options if o["value"] == str(plan.renews.id))
+        body.append(_input(ids.BLOCK_RENEWAL, "New licenses or a renewal?", element, dispatch=True))
+    body.append(kit.context("Nothing changes until you confirm."))
+    metadata = {"c": request.code, "a": request.account, "r": request.renews}
+    return kit.modal("Redeem a code", body, callback_id=ids.VIEW_REDEEM_CONFIRM, submit="Confirm", close="Cancel",
+                     metadata=metadata)  # fmt: skip
+
+
+def confirm_request(view: dict[str, Any]) -> RedeemInput:
+    data = json.loads(view.get("private_metadata") or "{}")
+    renews = data.get("r")
+    return RedeemInput(str(data.get("c", "")), str(data.get("a", "")), int(renews) if renews is not None else None)
+
+
+def info_modal(title: str, body: list[Block]) -> Block:
+    return kit.modal(title, body, callback_id=ids.VIEW_INFO, close="Done")
+
+
+def note_modal(title: str, text: str) -> Block:
+    return info_modal(title, [kit.section(escape(text))])
+
+
+def receipt_modal(receipt: Receipt) -> Block:
+    return info_modal("Code redeemed", [kit.section("\n".join(blocks.receipt_lines(receipt)))])
+
+
+def breakdown_picker_modal(*, account: AccountView | None = None) -> Block:
+    body = [_input(ids.BLOCK_ACCOUNT, "Account",
+                   _external(ids.ACTION_ACCOUNT_SELECT, "Type to search your accounts",
+                             account_option(account) if account else None))]  # fmt: skip
+    return kit.modal("Renewal breakdown", body, callback_id=ids.VIEW_BREAKDOWN, submit="Show", close="Cancel")
+
+
+def breakdown_modal(breakdown: Breakdown) -> Block:
+    body = blocks.breakdown_blocks(breakdown, max_blocks=kit.MAX_VIEW_BLOCKS, budget=kit.VIEW_TEXT_BUDGET)
+    return info_modal("Renewal breakdown", body)
+
+
+def accounts_modal(accounts: Sequence[AccountView]) -> Block:
+    body: list[Block] = [kit.section(f"*{len(accounts)} account{'s' if len(accounts) != 1 else ''}*")]
+    body += kit.text_sections(blocks.account_lines(accounts, show_reseller=False),
+                              max_blocks=kit.MAX_VIEW_BLOCKS - 1, budget=kit.VIEW_TEXT_BUDGET)  # fmt: skip
+    return info_modal("Our accounts", body)
+
+
+def issued_modal(batch: IssuedBatch) -> Block:
+    return info_modal("Codes issued", blocks.issued_message(batch)["blocks"])

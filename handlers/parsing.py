@@ -1,0 +1,291 @@
+"""``/joan`` text and modal state, parsed into small typed inputs. Nothing here talks to billing or Slack.
+
+Grammar: ``/joan SUBCOMMAND POSITIONAL... [key=value...]``. Options may stand anywhere; the remaining words
+are the positional arguments, in order. A subcommand typed without its arguments opens its modal (where
+there is one) or shows its usage.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from billing import BillingError
+from billing.periods import parse_date, term_months
+
+USAGE: dict[str, str] = {
+    "help": "/joan help",
+    "code issue": "/joan code issue SOLUTION LEVEL UNITS [kind=device|user] [years=N|months=N] [count=N] "
+    "[reseller=SLUG] [account=SLUG] [redeem-by=YYYY-MM-DD] [ref=TEXT]",
+    "code credit": "/joan code credit AMOUNT CURRENCY [promo] [count=N] [reseller=SLUG] [account=SLUG] "
+    "[redeem-by=YYYY-MM-DD]",
+    "code show": "/joan code show CODE",
+    "code void": "/joan code void CODE",
+    "redeem": "/joan redeem CODE ACCOUNT [renews=BLOCK]",
+    "renewals": "/joan renewals ACCOUNT",
+    "account": "/joan account ACCOUNT",
+    "accounts": "/joan accounts [RESELLER]",
+    "account new": "/joan account new SLUG NAME... [reseller=SLUG] [pays=reseller|card|invoice|credits] "
+    "[currency=XXX] [tz=Area/City]",
+    "reseller new": "/joan reseller new SLUG NAME... [team=TEAM_ID]",
+    "reseller link": "/joan reseller link SLUG",
+    "staff add": "/joan staff add @user admin|sales",
+    "staff remove": "/joan staff remove @user",
+    "audit": "/joan audit [ACCOUNT|CODE]",
+    "credits": "/joan credits ACCOUNT",
+    "invoices": "/joan invoices ACCOUNT",
+}
+MAX_SLACK_COUNT = 1000  # more codes than this at once: the ops CLI writes them to a CSV file
+
+_OPTION = re.compile(r"^([a-z][a-z-]*)=(.*)$", re.DOTALL)
+_USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^([UW][A-Z0-9]{2,30})$")
+_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'"})
+
+
+class Usage(Exception):
+    """The text does not fit the subcommand's grammar; ``str()`` says why, ``usage`` how."""
+
+    def __init__(self, subcommand: str, reason: str = "") -> None:
+        super().__init__(reason)
+        self.subcommand = subcommand
+        self.reason = reason
+        self.usage = USAGE.get(subcommand, USAGE["help"])
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A subcommand with its positional words and options, before typing."""
+
+    name: str
+    words: tuple[str, ...]
+    options: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class IssueInput:
+    solution: str
+    level: str
+    units: int
+    term_months: int
+    count: int = 1
+    kind: str | None = None
+    reseller: str | None = None
+    account: str | None = None
+    redeem_by: date | None = None
+    reference: str | None = None
+
+
+@dataclass(frozen=True)
+class CreditInput:
+    amount: str
+    currency: str
+    source: str
+    count: int = 1
+    reseller: str | None = None
+    account: str | None = None
+    redeem_by: date | None = None
+
+
+@dataclass(frozen=True)
+class RedeemInput:
+    code: str
+    account: str
+    renews: int | None = None
+
+
+@dataclass(frozen=True)
+class AccountInput:
+    slug: str
+    name: str
+    reseller: str | None = None
+    pays: str | None = None
+    currency: str | None = None
+    tz: str | None = None
+
+
+@dataclass(frozen=True)
+class ResellerInput:
+    slug: str
+    name: str
+    team: str | None = None
+
+
+@dataclass(frozen=True)
+class StaffInput:
+    user_id: str
+    role: str | None = None
+
+
+_TWO_WORD = {"code", "staff"}  # always take a second word
+_OPTIONAL_SECOND = {"account": ("new",), "reseller": ("new", "link")}
+
+
+def split(text: str) -> Parsed:
+    """The subcommand name (one or two words), positional words and ``key=value`` options."""
+    cleaned = (text or "").translate(_QUOTES).strip()
+    try:
+        tokens = shlex.split(cleaned)
+    except ValueError:
+        tokens = cleaned.split()
+    if not tokens:
+        return Parsed("help", ())
+    head, rest = tokens[0].lower(), tokens[1:]
+    name = head
+    if head in _TWO_WORD:
+        if not rest:
+            return Parsed(head, ())
+        name, rest = f"{head} {rest[0].lower()}", rest[1:]
+    elif head in _OPTIONAL_SECOND and rest and rest[0].lower() in _OPTIONAL_SECOND[head]:
+        name, rest = f"{head} {rest[0].lower()}", rest[1:]
+    words: list[str] = []
+    options: dict[str, str] = {}
+    for token in rest:
+        match = _OPTION.match(token)
+        if match:
+            options[match.group(1).lower()] = match.group(2)
+        else:
+            words.append(token)
+    return Parsed(name, tuple(words), options)
+
+
+def only(parsed: Parsed, allowed: set[str]) -> None:
+    unknown = sorted(set(parsed.options) - allowed)
+    if unknown:
+        raise Usage(parsed.name, f"unknown option {unknown[0]}=")
+
+
+def _int(parsed: Parsed, text: str, what: str) -> int:
+    try:
+        return int(text.replace(",", "").replace("_", ""))
+    except ValueError:
+        raise Usage(parsed.name, f"{what} must be a whole number, not {text!r}") from None
+
+
+def _date(parsed: Parsed, key: str) -> date | None:
+    value = parsed.options.get(key)
+    if value is None:
+        return None
+    try:
+        return parse_date(value)
+    except BillingError:
+        raise Usage(parsed.name, f"{key} must be a date like 2024-03-22 or 22.3.2024") from None
+
+
+def _count(parsed: Parsed) -> int:
+    count = _int(parsed, parsed.options.get("count", "1"), "count")
+    if not 1 <= count <= MAX_SLACK_COUNT:
+        raise Usage(parsed.name, f"count must be 1 to {MAX_SLACK_COUNT:,} in Slack (use the ops CLI for more)")
+    return count
+
+
+def issue_input(parsed: Parsed) -> IssueInput:
+    only(parsed, {"kind", "years", "months", "count", "reseller", "account", "redeem-by", "ref"})
+    if len(parsed.words) != 3:
+        raise Usage(parsed.name, "give the solution, the level and the number of units")
+    solution, level, units = parsed.words
+    years = parsed.options.get("years")
+    months = parsed.options.get("months")
+    if years is not None and months is not None:
+        raise Usage(parsed.name, "give years= or months=, not both")
+    try:
+        term = term_months(
+            years=_int(parsed, years, "years") if years is not None else (None if months else 1),
+            months=_int(parsed, months, "months") if months is not None else None,
+        )
+    except BillingError as error:
+        raise Usage(parsed.name, str(error)) from None
+    kind = parsed.options.get("kind")
+    if kind is not None and kind not in ("device", "user"):
+        raise Usage(parsed.name, "kind must be device or user")
+    return IssueInput(
+        solution=solution.lower(), level=level.lower(), units=_int(parsed, units, "units"), term_months=term,
+        count=_count(parsed), kind=kind, reseller=parsed.options.get("reseller"),
+        account=parsed.options.get("account"), redeem_by=_date(parsed, "redeem-by"),
+        reference=parsed.options.get("ref"),
+    )  # fmt: skip
+
+
+def credit_input(parsed: Parsed) -> CreditInput:
+    only(parsed, {"count", "reseller", "account", "redeem-by"})
+    words = list(parsed.words)
+    promo = any(w.lower() == "promo" for w in words)
+    words = [w for w in words if w.lower() not in ("promo", "topped_up", "topped-up")]
+    if len(words) != 2:
+        raise Usage(parsed.name, "give the amount and the currency")
+    amount, currency = words
+    return CreditInput(
+        amount=amount, currency=currency.upper(), source="promo" if promo else "topped_up", count=_count(parsed),
+        reseller=parsed.options.get("reseller"), account=parsed.options.get("account"),
+        redeem_by=_date(parsed, "redeem-by"),
+    )  # fmt: skip
+
+
+def one_word(parsed: Parsed, what: str) -> str:
+    only(parsed, set())
+    if len(parsed.words) != 1:
+        raise Usage(parsed.name, f"give the {what}")
+    return parsed.words[0]
+
+
+def redeem_input(parsed: Parsed) -> RedeemInput:
+    only(parsed, {"renews"})
+    words = list(parsed.words)
+    if len(words) > 2:  # a code typed with spaces between its groups: the account is the last word
+        words = ["".join(words[:-1]), words[-1]]
+    if len(words) != 2:
+        raise Usage(parsed.name, "give the code and the account")
+    renews = parsed.options.get("renews")
+    return RedeemInput(words[0], words[1].lower(), _int(parsed, renews, "renews") if renews is not None else None)
+
+
+def account_input(parsed: Parsed) -> AccountInput:
+    only(parsed, {"reseller", "pays", "currency", "tz"})
+    if len(parsed.words) < 2:
+        raise Usage(parsed.name, "give the slug and the name")
+    return AccountInput(
+        slug=parsed.words[0], name=" ".join(parsed.words[1:]), reseller=parsed.options.get("reseller"),
+        pays=parsed.options.get("pays"), currency=parsed.options.get("currency"), tz=parsed.options.get("tz"),
+    )  # fmt: skip
+
+
+def reseller_input(parsed: Parsed) -> ResellerInput:
+    only(parsed, {"team"})
+    if len(parsed.words) < 2:
+        raise Usage(parsed.name, "give the slug and the name")
+    return ResellerInput(parsed.words[0], " ".join(parsed.words[1:]), parsed.options.get("team"))
+
+
+def user_id(parsed: Parsed, text: str) -> str:
+    match = _USER.match(text.strip())
+    if not match:
+        raise Usage(parsed.name, f"{text!r} is not a Slack user: mention them, like @alice")
+    return match.group(1) or match.group(2)
+
+
+def staff_input(parsed: Parsed) -> StaffInput:
+    only(parsed, set())
+    if parsed.name == "staff add":
+        if len(parsed.words) != 2 or parsed.words[1].lower() not in ("admin", "sales"):
+            raise Usage(parsed.name, "give the user and the role (admin or sales)")
+        return StaffInput(user_id(parsed, parsed.words[0]), parsed.words[1].lower())
+    if len(parsed.words) != 1:
+        raise Usage(parsed.name, "give the user")
+    return StaffInput(user_id(parsed, parsed.words[0]))
+
+
+# -- modal state -------------------------------------------------------------------------------------------
+
+
+def state_value(view: dict[str, Any], block_id: str, action_id: str) -> str | None:
+    """The submitted value of one input, whatever its element type; None when left empty."""
+    element = view.get("state", {}).get("values", {}).get(block_id, {}).get(action_id) or {}
+    for key in ("selected_option",):
+        if element.get(key):
+            return str(element[key].get("value"))
+    for key in ("value", "selected_date"):
+        if element.get(key) not in (None, ""):
+            return str(element[key]).strip() or None
+    return None

@@ -1,0 +1,159 @@
+"""Modal submissions. Refusals travel in the ack as errors on the offending field (``response_action=errors``);
+a success replaces the modal with the next step. Each is one short billing call before the ack."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from billing import Actor, BillingError
+from billing.actors import NotAllowed
+from billing.errors import InvalidInput
+from billing.periods import parse_date
+from handlers import delivery, deps, errors, ids, modals
+from handlers.actions import redeem_key
+from handlers.parsing import MAX_SLACK_COUNT, RedeemInput, state_value
+
+log = logging.getLogger("joanbot.slack")
+
+
+def _field_error(ack: Any, error: BillingError, actor: Actor | None, default: str, view: dict[str, Any]) -> None:
+    """Show ``error`` on its field when the modal has that field, else replace the modal with a note."""
+    block = errors.field(error, default)
+    present = {b.get("block_id") for b in view.get("blocks", []) if b.get("type") == "input"}
+    if block in present:
+        ack(response_action="errors", errors={block: errors.message(error, actor)})
+    else:
+        ack(response_action="update", view=modals.note_modal("Not done", errors.message(error, actor)))
+
+
+def _refuse(ack: Any) -> None:
+    ack(response_action="update", view=modals.note_modal("joanbot", errors.REFUSAL))
+
+
+def _whole(text: str | None, what: str, block: str, default: int | None = None) -> int:
+    if text is None and default is not None:
+        return default
+    try:
+        return int(str(text))
+    except ValueError:
+        raise _Field(block, f"{what} must be a whole number") from None
+
+
+class _Field(InvalidInput):
+    code = "invalid_field"
+
+    def __init__(self, block: str, message: str) -> None:
+        super().__init__(message)
+        self.block = block
+
+
+def on_issue(ack: Any, body: dict[str, Any], view: dict[str, Any], context: Any, client: WebClient) -> None:
+    actor = deps.actor(context, body)
+    if actor is None:
+        _refuse(ack)
+        return
+    billing = deps.services(context).billing
+    values = {block: state_value(view, block, action) for block, action in (
+        (ids.BLOCK_PLAN, ids.ACTION_PLAN_SELECT), (ids.BLOCK_UNITS, ids.ACTION_UNITS_INPUT),
+        (ids.BLOCK_TERM, ids.ACTION_TERM_SELECT), (ids.BLOCK_COUNT, ids.ACTION_COUNT_INPUT),
+        (ids.BLOCK_RESELLER, ids.ACTION_RESELLER_SELECT), (ids.BLOCK_ACCOUNT, ids.ACTION_ACCOUNT_SELECT),
+        (ids.BLOCK_REDEEM_BY, ids.ACTION_REDEEM_BY), (ids.BLOCK_REFERENCE, ids.ACTION_REFERENCE_INPUT),
+    )}  # fmt: skip
+    try:
+        actor.require_staff("issue codes")
+        solution, _, level = (values[ids.BLOCK_PLAN] or ":").partition(":")
+        count = _whole(values[ids.BLOCK_COUNT], "the number of codes", ids.BLOCK_COUNT, default=1)
+        if not 1 <= count <= MAX_SLACK_COUNT:
+            raise _Field(ids.BLOCK_COUNT, f"1 to {MAX_SLACK_COUNT:,} codes at once in Slack; the ops CLI does more")
+        redeem_by = values[ids.BLOCK_REDEEM_BY]
+        batch = billing.codes.issue_subscription_codes(
+            solution=solution, level=level, units=_whole(values[ids.BLOCK_UNITS], "units", ids.BLOCK_UNITS),
+            term_months=_whole(values[ids.BLOCK_TERM], "the term", ids.BLOCK_TERM, default=12), count=count,
+            reseller=values[ids.BLOCK_RESELLER], account=values[ids.BLOCK_ACCOUNT],
+            redeem_by=parse_date(redeem_by) if redeem_by else None, reference=values[ids.BLOCK_REFERENCE],
+            actor=actor, now=deps.now(context), request_ref=deps.request_ref(body),
+        )  # fmt: skip
+    except _Field as error:
+        ack(response_action="errors", errors={error.block: error.message})
+        return
+    except NotAllowed as error:
+        ack(response_action="update", view=modals.note_modal("Issue codes", errors.message(error, actor)))
+        return
+    except BillingError as error:
+        _field_error(ack, error, actor, ids.BLOCK_PLAN, view)
+        return
+    ack(response_action="update", view=modals.issued_modal(batch))
+    delivery.send_codes_file(client, body["user"]["id"], batch)
+
+
+def on_redeem(ack: Any, body: dict[str, Any], view: dict[str, Any], context: Any) -> None:
+    """Step one: the code and the account. A valid pair moves to the confirm step with its preview."""
+    actor = deps.actor(context, body)
+    if actor is None:
+        _refuse(ack)
+        return
+    code = state_value(view, ids.BLOCK_CODE, ids.ACTION_CODE_INPUT) or ""
+    account = state_value(view, ids.BLOCK_ACCOUNT, ids.ACTION_ACCOUNT_SELECT) or ""
+    request = RedeemInput(code, account)
+    try:
+        plan = deps.services(context).billing.redemptions.preview(
+            code=code, account=account, actor=actor, now=deps.now(context)
+        )
+    except BillingError as error:
+        _field_error(ack, error, actor, ids.BLOCK_CODE, view)
+        return
+    ack(response_action="update", view=modals.confirm_modal(plan, request))
+
+
+def on_redeem_confirm(ack: Any, body: dict[str, Any], view: dict[str, Any], context: Any) -> None:
+    """Step two: redeem, once per modal whatever the number of submissions."""
+    actor = deps.actor(context, body)
+    if actor is None:
+        _refuse(ack)
+        return
+    request = modals.confirm_request(view)
+    choice = state_value(view, ids.BLOCK_RENEWAL, ids.ACTION_RENEWAL_CHOICE)
+    if choice is not None:
+        renews = None if choice == modals.NEW_LICENSES else int(choice) if choice.isdigit() else -1
+        request = RedeemInput(request.code, request.account, renews)
+    try:
+        receipt = deps.services(context).billing.redemptions.redeem(
+            code=request.code, account=request.account, renews=request.renews, actor=actor, now=deps.now(context),
+            idempotency_key=redeem_key(actor, request, f"view:{view.get('id', '')}"),
+            request_ref=deps.request_ref(body),
+        )  # fmt: skip
+    except BillingError as error:
+        _field_error(ack, error, actor, ids.BLOCK_RENEWAL, view)
+        return
+    ack(response_action="update", view=modals.receipt_modal(receipt))
+
+
+def on_breakdown(ack: Any, body: dict[str, Any], view: dict[str, Any], context: Any) -> None:
+    actor = deps.actor(context, body)
+    if actor is None:
+        _refuse(ack)
+        return
+    account = state_value(view, ids.BLOCK_ACCOUNT, ids.ACTION_ACCOUNT_SELECT) or ""
+    try:
+        breakdown = deps.services(context).billing.licenses.breakdown(account=account, actor=actor,
+                                                                    now=deps.now(context))  # fmt: skip
+    except BillingError as error:
+        _field_error(ack, error, actor, ids.BLOCK_ACCOUNT, view)
+        return
+    ack(response_action="update", view=modals.breakdown_modal(breakdown))
+
+
+def on_info(ack: Any) -> None:
+    ack()
+
+
+def register(app: App) -> None:
+    app.view(ids.VIEW_ISSUE)(on_issue)
+    app.view(ids.VIEW_REDEEM)(on_redeem)
+    app.view(ids.VIEW_REDEEM_CONFIRM)(on_redeem_confirm)
+    app.view(ids.VIEW_BREAKDOWN)(on_breakdown)
+    app.view(ids.VIEW_INFO)(on_info)

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+import logging
+import sys
+
+from billing import codeformat
+from bot import logsafe
+
+
+def test_every_record_is_redacted_whoever_logs_it_and_however(caplog):
+    logsafe.install()
+    code = codeformat.grouped(codeformat.generate())
+    caplog.set_level(logging.DEBUG)
+    logging.getLogger("slack_bolt.anything").info("body: text=redeem+%s+acme&token=%s", code, "xoxb-1-2-abc")
+    logging.getLogger("x").warning(f"inline {code.replace('-', '')} and xapp-1-A0-xyz")
+    assert code not in caplog.text and code.replace("-", "") not in caplog.text
+    assert "xoxb-1" not in caplog.text and "xapp-1" not in caplog.text
+    assert caplog.text.count("[code]") == 2 and caplog.text.count("[token]") == 2
+
+
+def test_tracebacks_are_redacted_by_the_handler_filter():
+    logsafe.install()
+    code = codeformat.grouped(codeformat.generate())
+    try:
+        raise ValueError(f"bad {code}")
+    except ValueError:
+        record = logging.getLogger("t").makeRecord("t", logging.ERROR, __file__, 1, "failed", (), sys.exc_info())
+    logsafe.RedactingFilter().filter(record)
+    assert record.exc_text and code not in record.exc_text and "[code]" in record.exc_text

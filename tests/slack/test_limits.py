@@ -1,0 +1,200 @@
+"""Every builder stays within Slack's limits, with large inputs: 200 cohorts, 500 accounts, 1000 codes."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from billing import Actor
+from billing.accounts import AccountView, ResellerView
+from billing.audit import AuditEntry
+from billing.catalog import LevelView, SolutionView
+from billing.codes import CodeView, IssuedBatch, IssuedCode
+from billing.licensing import Breakdown, CohortView, RenewalLine, SolutionBreakdown, UpcomingLine
+from billing.overview import DueRenewal
+from billing.redemption import Receipt, RedemptionPlan
+from handlers import blocks, home, kit, modals
+from handlers.parsing import RedeemInput, Usage
+
+LONG = "Ω" * 300
+TODAY = date(2026, 3, 2)
+STAFF = Actor(ref="slack:THOME/UA", role="admin")
+MEMBER = Actor(ref="slack:TNORTH/UB", role="reseller", reseller_id=1)
+
+
+def account(i: int) -> AccountView:
+    return AccountView(i, f"account-{i:04d}-with-a-long-slug"[:40], f"{LONG} Customer {i}", "Europe/Ljubljana", "EUR",
+                       "reseller", 1, "northwind", LONG)  # fmt: skip
+
+
+ACCOUNTS = [account(i) for i in range(500)]
+
+
+def breakdown(cohorts: int = 200, solutions: int = 3) -> Breakdown:
+    lines = tuple(RenewalLine(TODAY + timedelta(days=i), 10 + i, i % 3 == 0, i % 5 == 0, (i,))
+                  for i in range(cohorts))  # fmt: skip
+    upcoming = tuple(UpcomingLine(TODAY + timedelta(days=i), TODAY + timedelta(days=400 + i), 5, i)
+                     for i in range(cohorts))  # fmt: skip
+    return Breakdown(
+        account=ACCOUNTS[0], today=TODAY,
+        solutions=tuple(SolutionBreakdown(f"s{n}", LONG, "enterprise", LONG, "device", 99999, 100500, lines, upcoming)
+                        for n in range(solutions)),
+    )  # fmt: skip
+
+
+def code_view(kind: str = "subscription") -> CodeView:
+    at = datetime(2026, 3, 2, tzinfo=UTC)
+    return CodeView(1, "ABCD", kind, "redeemed", "room", LONG, LONG, "device", 100000, 120, None, None, LONG, LONG,
+                    TODAY, LONG, "b" * 32, LONG, at, LONG, at, LONG, at, LONG)  # fmt: skip
+
+
+def cohort(i: int) -> CohortView:
+    ends = TODAY + timedelta(days=i)
+    return CohortView(i, "room", LONG, "pro", LONG, "device", 5, TODAY, ends, 12, False, False, None)
+
+
+PLAN = RedemptionPlan(code=code_view(), account=ACCOUNTS[0], redeemed_on=TODAY, starts_on=TODAY,
+                      ends_on=TODAY + timedelta(days=365), renews=cohort(0),
+                      renewal_candidates=tuple(cohort(i) for i in range(1, 200)))  # fmt: skip
+REQUEST = RedeemInput("ABCDE-FGHJK-MNPQR-STVWX-YZ012", "account-0000-with-a-long-slug", 99999)
+BATCH = IssuedBatch("b" * 32, tuple(IssuedCode("ABCDE-FGHJK-MNPQR-STVWX-YZ012", "ABCD") for _ in range(1000)),
+                    code_view())  # fmt: skip
+FEW = IssuedBatch("b" * 32, BATCH.codes[:10], code_view())
+SOLUTIONS = [SolutionView(f"s{i}", LONG, "device", tuple(LevelView(f"l{j}", LONG, j, {}) for j in range(150)))
+             for i in range(150)]  # fmt: skip
+AUDIT = [AuditEntry(datetime(2026, 3, 2, tzinfo=UTC), LONG, LONG, LONG, LONG, {}, None) for _ in range(500)]
+DUE = [DueRenewal(f"a{i}", LONG, "northwind", LONG, LONG, "device", 5, TODAY, i % 45) for i in range(500)]
+RESELLER = ResellerView(1, "northwind", LONG, "TNORTH", ())
+
+MESSAGES = {
+    "help staff": lambda: blocks.help_message(STAFF),
+    "help member": lambda: blocks.help_message(MEMBER),
+    "usage": lambda: blocks.usage_message(Usage("code issue", LONG * 10)),
+    "notice": lambda: blocks.notice(LONG * 50),
+    "preview": lambda: blocks.preview_message(PLAN, REQUEST),
+    "receipt": lambda: blocks.receipt_message(Receipt(PLAN, 1, 1, False)),
+    "breakdown": lambda: blocks.breakdown_message(breakdown()),
+    "account": lambda: blocks.account_message(ACCOUNTS[0], breakdown(), STAFF),
+    "accounts staff": lambda: blocks.accounts_message(ACCOUNTS, STAFF),
+    "accounts member": lambda: blocks.accounts_message(ACCOUNTS, MEMBER, "northwind"),
+    "code": lambda: blocks.code_message(code_view()),
+    "credit code": lambda: blocks.code_message(code_view("credit")),
+    "issued many": lambda: blocks.issued_message(BATCH),
+    "issued few": lambda: blocks.issued_message(FEW),
+    "audit": lambda: blocks.audit_message(AUDIT, LONG),
+    "panel": lambda: blocks.panel_message(RESELLER),
+}
+VIEWS = {
+    "issue": lambda: modals.issue_modal(SOLUTIONS, channel="C" * 20),
+    "redeem": lambda: modals.redeem_modal(account=ACCOUNTS[0], channel="C" * 20),
+    "confirm": lambda: modals.confirm_modal(PLAN, REQUEST),
+    "receipt": lambda: modals.receipt_modal(Receipt(PLAN, 1, 1, False)),
+    "picker": lambda: modals.breakdown_picker_modal(account=ACCOUNTS[0]),
+    "breakdown": lambda: modals.breakdown_modal(breakdown()),
+    "accounts": lambda: modals.accounts_modal(ACCOUNTS),
+    "issued": lambda: modals.issued_modal(BATCH),
+    "note": lambda: modals.note_modal(LONG, LONG * 20),
+    "staff home": lambda: home.staff_home(DUE),
+    "reseller home": lambda: home.reseller_home(ACCOUNTS),
+    "nobody home": lambda: home.nobody_home(),
+}
+
+
+def texts(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        found = [node["text"]] if node.get("type") in ("mrkdwn", "plain_text") else []
+        return found + [t for value in node.values() for t in texts(value)]
+    if isinstance(node, list):
+        return [t for value in node for t in texts(value)]
+    return []
+
+
+def check_element(element: dict[str, Any]) -> None:
+    assert len(element.get("action_id", "")) <= 255
+    if element.get("type") == "button":
+        assert len(element["text"]["text"]) <= kit.MAX_BUTTON_TEXT
+        assert len(element.get("value", "")) <= kit.MAX_BUTTON_VALUE
+    options = element.get("options", [])
+    assert len(options) <= (10 if element.get("type") == "radio_buttons" else kit.MAX_OPTIONS)
+    groups = element.get("option_groups", [])
+    assert len(groups) <= kit.MAX_OPTIONS
+    for group in groups:
+        assert len(group["label"]["text"]) <= kit.MAX_OPTION_TEXT and len(group["options"]) <= kit.MAX_OPTIONS
+        options = options + group["options"]
+    for option in options:
+        assert len(option["text"]["text"]) <= kit.MAX_OPTION_TEXT and len(option["value"]) <= kit.MAX_OPTION_VALUE
+        assert len(option.get("description", {}).get("text", "")) <= kit.MAX_OPTION_TEXT
+    if "placeholder" in element:
+        assert len(element["placeholder"]["text"]) <= 150
+
+
+def check_block(block: dict[str, Any]) -> None:
+    assert len(block.get("block_id", "")) <= 255
+    kind = block["type"]
+    if kind == "section":
+        assert len(block["text"]["text"]) <= kit.MAX_SECTION_TEXT
+        assert len(block.get("fields", [])) <= 10
+        if "accessory" in block:
+            check_element(block["accessory"])
+    elif kind == "header":
+        assert len(block["text"]["text"]) <= kit.MAX_HEADER_TEXT
+    elif kind == "context":
+        assert len(block["elements"]) <= kit.MAX_CONTEXT_ELEMENTS
+    elif kind == "actions":
+        assert len(block["elements"]) <= kit.MAX_ACTIONS_ELEMENTS
+        for element in block["elements"]:
+            check_element(element)
+    elif kind == "input":
+        assert len(block["label"]["text"]) <= kit.MAX_LABEL
+        check_element(block["element"])
+    else:
+        assert kind == "divider", kind
+
+
+@pytest.mark.parametrize("name", sorted(MESSAGES))
+def test_every_message_stays_within_slacks_limits(name):
+    message = MESSAGES[name]()
+    assert 0 < len(message["blocks"]) <= kit.MAX_MESSAGE_BLOCKS
+    assert 0 < len(message["text"]) <= kit.MAX_FALLBACK_TEXT
+    for block in message["blocks"]:
+        check_block(block)
+    assert sum(len(t) for t in texts(message["blocks"])) <= 12000  # under msg_blocks_too_long
+
+
+@pytest.mark.parametrize("name", sorted(VIEWS))
+def test_every_view_stays_within_slacks_limits(name):
+    view = VIEWS[name]()
+    assert 0 < len(view["blocks"]) <= kit.MAX_VIEW_BLOCKS
+    for key in ("title", "submit", "close"):
+        if key in view:
+            assert len(view[key]["text"]) <= kit.MAX_MODAL_TITLE
+    assert len(view.get("private_metadata", "")) <= kit.MAX_PRIVATE_METADATA
+    assert len(view.get("callback_id", "")) <= 255
+    for block in view["blocks"]:
+        check_block(block)
+    assert len(json.dumps(view).encode()) < 250_000
+
+
+def test_long_lists_say_how_many_did_not_fit():
+    shown = json.dumps(blocks.accounts_message(ACCOUNTS, STAFF))
+    assert "more: narrow with" in shown
+    assert "more lines" in json.dumps(blocks.breakdown_message(breakdown()))
+
+
+def test_text_from_people_cannot_mention_or_link():
+    hostile = AccountView(1, "x", "<!channel> <https://evil|click>", "UTC", "USD", "card", None, None, None)
+    shown = json.dumps(blocks.accounts_message([hostile], STAFF))
+    assert "<!channel>" not in shown and "&lt;!channel&gt;" in shown
+
+
+def test_no_builder_for_resellers_carries_a_price():
+    member_facing = [blocks.preview_message(PLAN, REQUEST), blocks.receipt_message(Receipt(PLAN, 1, 1, False)),
+                     blocks.breakdown_message(breakdown()), blocks.account_message(ACCOUNTS[0], breakdown(), MEMBER),
+                     blocks.accounts_message(ACCOUNTS, MEMBER), blocks.panel_message(RESELLER),
+                     home.reseller_home(ACCOUNTS)]  # fmt: skip
+    for built in member_facing:
+        shown = json.dumps(built)
+        assert not any(mark in shown for mark in ("$", "€", "£", "USD", "EUR", "GBP", "AED", "Pays by")), shown[:200]
