@@ -22,6 +22,7 @@ from billing.codes import IssuedBatch, IssuedCode
 from billing.money import Money
 from billing.periods import format_date, term_months
 from bot.cli_money import register as register_money_commands
+from bot.cli_sweep import register as register_sweep_command
 from bot.clikit import Context, F, date_option, handled, now_utc, pass_context
 from bot.settings import SettingsError
 from bot.textviews import breakdown_text, code_text, plan_text
@@ -408,6 +409,7 @@ def demo() -> None:
 
 
 register_money_commands(cli)
+register_sweep_command(cli)
 
 
 @cli.command()
@@ -440,7 +442,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:
         if os.environ.get("JOANBOT_DEBUG"):
             raise
-        log.exception("unexpected failure")
+        log.error("unexpected failure: %s: %s", type(error).__name__, error)
         click.echo(
             f"Error: unexpected failure ({type(error).__name__}); set JOANBOT_DEBUG=1 for details", err=True
         )

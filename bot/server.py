@@ -117,13 +117,24 @@ def run() -> None:
     from bot import logsafe
     from bot.app import build_app
     from bot.runtime import open_billing
-    from bot.settings import Settings
+    from bot.poster import Poster, posting_client
+    from bot.scheduler import Background
+    from bot.settings import Settings, SettingsError
 
     logsafe.install()
     slack = SlackSettings.from_env()
+    if slack.sales_channel is None:
+        raise SettingsError("JOANBOT_SALES_CHANNEL is not set: the channel id (C...) where reminders and alerts "
+                            "of direct accounts go")  # fmt: skip
     billing = open_billing(Settings.from_env())
     app = build_app(slack, billing)
-    if slack.socket_mode:
-        serve_socket_mode(app, slack)
-    else:
-        serve_http(app, slack)
+    background = Background(billing, Poster(billing, posting_client(slack.bot_token, slack.api_url)),
+                            sales_channel=slack.sales_channel)  # fmt: skip
+    background.start()
+    try:
+        if slack.socket_mode:
+            serve_socket_mode(app, slack)
+        else:
+            serve_http(app, slack)
+    finally:
+        background.stop()

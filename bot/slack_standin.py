@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import random
 import threading
 import time
 from collections import defaultdict, deque
@@ -41,12 +42,48 @@ class Call:
 
 @dataclass(frozen=True)
 class Reply:
-    """A scripted answer: a JSON body, an HTTP status, extra headers, and a delay before answering."""
+    """A scripted answer: a JSON body, an HTTP status, extra headers, and a delay before answering.
+    ``drop``: close the connection without answering (the request's effect stands)."""
 
     body: dict[str, Any]
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    drop: bool = False
+
+
+@dataclass
+class Faults:
+    """Misbehaviour of ``chat.postMessage`` for fault drills, decided by a seeded random generator.
+
+    ``server_errors``: share of posts answered 500 without storing them. ``lost_responses``: share of posts
+    stored and then answered with a dropped connection (the caller cannot know it worked).
+    ``channel_rate``: at most one message per ``channel_rate`` seconds per channel, else 429 with
+    ``Retry-After``. ``unpostable``: channels answering ``not_in_channel``.
+    """
+
+    server_errors: float = 0.0
+    lost_responses: float = 0.0
+    channel_rate: float | None = None
+    retry_after: int = 1
+    unpostable: set[str] = field(default_factory=set)
+    seed: int = 7
+    _random: random.Random = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._random = random.Random(self.seed)
+
+
+@dataclass(frozen=True)
+class Posted:
+    """A message the stand-in holds, as a channel's history would show it."""
+
+    channel: str
+    ts: str
+    text: str
+    blocks: list[dict[str, Any]]
+    metadata: dict[str, Any] | None
+    at: float
 
 
 Responder = Callable[[Call], Reply | dict[str, Any]]
@@ -63,6 +100,9 @@ class SlackStandIn:
         self._ids = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self.faults: Faults | None = None
+        self.messages: dict[str, list[Posted]] = defaultdict(list)  # channel -> messages, oldest first
+        self._last_post: dict[str, float] = {}
 
     # -- lifecycle ------------------------------------------------------------------------------------------
 
@@ -136,6 +176,13 @@ class SlackStandIn:
                 else:
                     table.pop(method, None)
 
+    def posted(self, channel: str | None = None) -> list[Posted]:
+        """Every message stored (posted and not deleted), oldest first; edits are applied in place."""
+        with self._lock:
+            if channel is not None:
+                return list(self.messages.get(channel, []))
+            return sorted((m for ms in self.messages.values() for m in ms), key=lambda m: m.at)
+
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
             return [c for c in self.calls if c.method == method]
@@ -165,13 +212,18 @@ class SlackStandIn:
             self.calls.append(call)
             queued = self._scripts.get(method)
             scripted = queued.popleft() if queued else self._sticky.get(method)
-        if scripted is None:
+        if scripted is None and self.faults is not None and method == "chat.postMessage":
+            reply = self._post_with_faults(call)
+        elif scripted is None:
             reply = Reply(self._default(call))
         else:
             produced = scripted(call) if callable(scripted) else scripted
             reply = produced if isinstance(produced, Reply) else Reply(produced)
         if reply.delay:
             time.sleep(reply.delay)
+        if reply.drop:
+            request.close_connection = True
+            return
         payload = json.dumps(reply.body).encode()
         try:
             request.send_response(reply.status)
@@ -201,14 +253,17 @@ class SlackStandIn:
                     "team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": "BJOANBOT",
                     "is_enterprise_install": False}  # fmt: skip
         if method == "chat.postMessage":
-            ts = self._next_ts()
+            ts = self._store(call)
             return {"ok": True, "channel": body.get("channel"), "ts": ts,
                     "message": {"type": "message", "text": body.get("text"), "blocks": body.get("blocks"),
                                 "ts": ts, "bot_id": "BJOANBOT", "user": self.bot_user_id}}  # fmt: skip
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": self._next_ts()}
-        if method in ("chat.update", "chat.delete"):
+        if method == "chat.update":
+            self._edit(call)
             return {"ok": True, "channel": body.get("channel"), "ts": body.get("ts"), "text": body.get("text")}
+        if method == "chat.delete":
+            return {"ok": True, "channel": body.get("channel"), "ts": body.get("ts")}
         if method in ("views.open", "views.update", "views.push", "views.publish"):
             view = body.get("view")
             view = json.loads(view) if isinstance(view, str) else dict(view or {})
@@ -224,7 +279,9 @@ class SlackStandIn:
             return {"ok": True, "channel": {"id": body.get("channel"), "name": "channel", "is_member": True}}
         if method in ("conversations.members",):
             return {"ok": True, "members": [self.bot_user_id], "response_metadata": {"next_cursor": ""}}
-        if method in ("conversations.history", "conversations.replies"):
+        if method == "conversations.history":
+            return self._history(body)
+        if method == "conversations.replies":
             return {"ok": True, "messages": [], "has_more": False, "response_metadata": {"next_cursor": ""}}
         if method == "files.getUploadURLExternal":
             file_id = self._next_id("F")
@@ -236,6 +293,71 @@ class SlackStandIn:
         if method == "users.info":
             return {"ok": True, "user": {"id": body.get("user"), "team_id": self.team_id, "is_bot": False}}
         return {"ok": True}
+
+
+    # -- channels: what was posted, as a history would show it ---------------------------------------------
+
+    def _store(self, call: Call) -> str:
+        body = call.body
+        blocks = body.get("blocks")
+        blocks = json.loads(blocks) if isinstance(blocks, str) else blocks or []
+        metadata = body.get("metadata")
+        metadata = json.loads(metadata) if isinstance(metadata, str) else metadata
+        channel = str(body.get("channel"))
+        with self._lock:
+            ts = self._next_ts()
+            self.messages[channel].append(Posted(channel, ts, str(body.get("text") or ""), blocks, metadata, call.at))
+            self._last_post[channel] = call.at
+        return ts
+
+    def _edit(self, call: Call) -> None:
+        body = call.body
+        blocks = body.get("blocks")
+        blocks = json.loads(blocks) if isinstance(blocks, str) else blocks or []
+        channel, ts = str(body.get("channel")), str(body.get("ts"))
+        with self._lock:
+            stored = self.messages.get(channel, [])
+            for index, message in enumerate(stored):
+                if message.ts == ts:
+                    stored[index] = Posted(channel, ts, str(body.get("text") or ""), blocks, message.metadata,
+                                           message.at)  # fmt: skip
+
+    def _history(self, body: dict[str, Any]) -> dict[str, Any]:
+        channel = str(body.get("channel"))
+        oldest = float(body.get("oldest") or 0)
+        with_metadata = str(body.get("include_all_metadata", "")).lower() in ("1", "true")
+        with self._lock:
+            found = [m for m in reversed(self.messages.get(channel, [])) if float(m.ts) >= oldest]
+        return {
+            "ok": True,
+            "messages": [
+                {"type": "message", "ts": m.ts, "text": m.text, "bot_id": "BJOANBOT",
+                 **({"metadata": m.metadata} if with_metadata and m.metadata else {})}
+                for m in found
+            ],  # fmt: skip
+            "has_more": False,
+            "response_metadata": {"next_cursor": ""},
+        }
+
+    def _post_with_faults(self, call: Call) -> Reply:
+        faults = self.faults
+        assert faults is not None
+        channel = str(call.body.get("channel"))
+        if channel in faults.unpostable:
+            return Reply({"ok": False, "error": "not_in_channel"})
+        with self._lock:
+            last = self._last_post.get(channel)
+            too_soon = faults.channel_rate is not None and last is not None and call.at - last < faults.channel_rate
+            roll = faults._random.random()
+        if too_soon:
+            return Reply({"ok": False, "error": "ratelimited"}, status=429,
+                         headers={"Retry-After": str(faults.retry_after)})  # fmt: skip
+        if roll < faults.server_errors:
+            return Reply({"ok": False, "error": "internal_error"}, status=500)
+        reply = Reply(self._default(call))
+        if roll < faults.server_errors + faults.lost_responses:
+            return Reply(reply.body, drop=True)
+        return reply
 
 
 def _parse(raw: bytes, content_type: str, query: str) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 21:11:56.534700
+Create Date: 2026-11-22 21:38:12.682569
 """
 
 from __future__ import annotations
@@ -37,6 +37,34 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_audit_events_account_id'), ['account_id'], unique=False)
         batch_op.create_index('ix_audit_events_at', ['at'], unique=False)
         batch_op.create_index('ix_audit_events_subject', ['subject_type', 'subject_id'], unique=False)
+
+    op.create_table('channel_pacing',
+    sa.Column('channel_id', sa.String(length=32), nullable=False),
+    sa.Column('next_post_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('channel_id', name=op.f('pk_channel_pacing'))
+    )
+    op.create_table('outbox_messages',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('dedupe_key', sa.String(length=200), nullable=False),
+    sa.Column('channel_id', sa.String(length=32), nullable=False),
+    sa.Column('payload', sa.JSON(), nullable=False),
+    sa.Column('state', sa.String(length=10), nullable=False),
+    sa.Column('claim_token', sa.String(length=32), nullable=True),
+    sa.Column('lease_until', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('attempts', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('first_claimed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('outcome_unknown', sa.Boolean(), nullable=False),
+    sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('external_ts', sa.String(length=32), nullable=True),
+    sa.Column('last_error', sa.String(length=200), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("state IN ('pending', 'claimed', 'sent', 'cancelled', 'dead')", name=op.f('ck_outbox_messages_state')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_messages')),
+    sa.UniqueConstraint('dedupe_key', name=op.f('uq_outbox_messages_dedupe_key'))
+    )
+    with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
+        batch_op.create_index('ix_outbox_messages_state_next_attempt_at', ['state', 'next_attempt_at'], unique=False)
 
     op.create_table('resellers',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -117,6 +145,29 @@ def upgrade() -> None:
     with op.batch_alter_table('reseller_members', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_reseller_members_reseller_id'), ['reseller_id'], unique=False)
 
+    op.create_table('alerts',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('kind', sa.String(length=30), nullable=False),
+    sa.Column('subject_key', sa.String(length=120), nullable=False),
+    sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('reseller_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('details', sa.JSON(), nullable=False),
+    sa.Column('opened_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('acknowledged_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('acknowledged_by', sa.String(length=100), nullable=True),
+    sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('version', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('delivered_version', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('channel_id', sa.String(length=32), nullable=True),
+    sa.Column('message_ts', sa.String(length=32), nullable=True),
+    sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_alerts_account_id_accounts')),
+    sa.ForeignKeyConstraint(['reseller_id'], ['resellers.id'], name=op.f('fk_alerts_reseller_id_resellers')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_alerts'))
+    )
+    with op.batch_alter_table('alerts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_alerts_account_id'), ['account_id'], unique=False)
+        batch_op.create_index('uq_alerts_open_subject', ['kind', 'subject_key'], unique=True, sqlite_where=sa.text('resolved_at IS NULL'), postgresql_where=sa.text('resolved_at IS NULL'))
+
     op.create_table('assignments',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -136,6 +187,30 @@ def upgrade() -> None:
     with op.batch_alter_table('assignments', schema=None) as batch_op:
         batch_op.create_index('ix_assignments_kind_last_active_at', ['license_kind', 'last_active_at'], unique=False)
         batch_op.create_index('uq_assignments_active_subject', ['account_id', 'solution_id', 'subject'], unique=True, sqlite_where=sa.text('released_at IS NULL'), postgresql_where=sa.text('released_at IS NULL'))
+
+    op.create_table('invoices',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('issued_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('issued_on', sa.Date(), nullable=False),
+    sa.Column('due_on', sa.Date(), nullable=False),
+    sa.Column('total_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('credit_applied_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('amount_paid_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('status', sa.String(length=14), nullable=False),
+    sa.Column('memo', sa.String(length=200), nullable=False),
+    sa.CheckConstraint("status IN ('open', 'paid', 'partially_paid', 'void')", name=op.f('ck_invoices_status')),
+    sa.CheckConstraint('amount_paid_minor >= 0', name=op.f('ck_invoices_paid_not_negative')),
+    sa.CheckConstraint('credit_applied_minor + amount_paid_minor <= total_minor', name=op.f('ck_invoices_not_overpaid')),
+    sa.CheckConstraint('credit_applied_minor >= 0', name=op.f('ck_invoices_credit_not_negative')),
+    sa.CheckConstraint('total_minor >= 0', name=op.f('ck_invoices_total_not_negative')),
+    sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_invoices_account_id_accounts')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_invoices'))
+    )
+    with op.batch_alter_table('invoices', schema=None) as batch_op:
+        batch_op.create_index('ix_invoices_account_id_issued_on', ['account_id', 'issued_on'], unique=False)
+        batch_op.create_index('ix_invoices_status_due_on', ['status', 'due_on'], unique=False)
 
     op.create_table('prepaid_codes',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -221,6 +296,7 @@ def upgrade() -> None:
     sa.Column('renews_cohort_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('renewed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_on', sa.Date(), nullable=False),
     sa.CheckConstraint("license_kind IN ('device', 'user')", name=op.f('ck_cohorts_license_kind')),
     sa.CheckConstraint('ends_on > starts_on', name=op.f('ck_cohorts_ends_after_start')),
     sa.CheckConstraint('units > 0', name=op.f('ck_cohorts_units_positive')),
@@ -236,6 +312,7 @@ def upgrade() -> None:
     with op.batch_alter_table('cohorts', schema=None) as batch_op:
         batch_op.create_index('ix_cohorts_account_id_solution_id', ['account_id', 'solution_id'], unique=False)
         batch_op.create_index('ix_cohorts_ends_on', ['ends_on'], unique=False)
+        batch_op.create_index('ix_cohorts_unrenewed_ends_on', ['ends_on'], unique=False, sqlite_where=sa.text('renewed_at IS NULL'), postgresql_where=sa.text('renewed_at IS NULL'))
 
     op.create_table('credit_entries',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -254,6 +331,50 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('credit_entries', schema=None) as batch_op:
         batch_op.create_index('ix_credit_entries_account_id_currency', ['account_id', 'currency'], unique=False)
+
+    op.create_table('payments',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('invoice_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('amount_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('actor', sa.String(length=100), nullable=False),
+    sa.Column('reference', sa.String(length=200), nullable=False),
+    sa.CheckConstraint('amount_minor > 0', name=op.f('ck_payments_amount_positive')),
+    sa.ForeignKeyConstraint(['invoice_id'], ['invoices.id'], name=op.f('fk_payments_invoice_id_invoices')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_payments'))
+    )
+    with op.batch_alter_table('payments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_payments_invoice_id'), ['invoice_id'], unique=False)
+
+    op.create_table('credit_spends',
+    sa.Column('entry_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=False, nullable=False),
+    sa.Column('lot_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('invoice_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.ForeignKeyConstraint(['entry_id'], ['credit_entries.id'], name=op.f('fk_credit_spends_entry_id_credit_entries')),
+    sa.ForeignKeyConstraint(['invoice_id'], ['invoices.id'], name=op.f('fk_credit_spends_invoice_id_invoices')),
+    sa.ForeignKeyConstraint(['lot_id'], ['credit_entries.id'], name=op.f('fk_credit_spends_lot_id_credit_entries')),
+    sa.PrimaryKeyConstraint('entry_id', name=op.f('pk_credit_spends')),
+    sa.UniqueConstraint('invoice_id', 'lot_id', name=op.f('uq_credit_spends_invoice_id_lot_id'))
+    )
+    with op.batch_alter_table('credit_spends', schema=None) as batch_op:
+        batch_op.create_index('ix_credit_spends_lot_id', ['lot_id'], unique=False)
+
+    op.create_table('license_changes',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('cohort_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('effective_on', sa.Date(), nullable=False),
+    sa.Column('delta', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('units_after', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('actor', sa.String(length=100), nullable=False),
+    sa.CheckConstraint("kind IN ('start', 'add', 'reduce', 'cancel')", name=op.f('ck_license_changes_kind')),
+    sa.CheckConstraint('units_after >= 0', name=op.f('ck_license_changes_units_after_not_negative')),
+    sa.ForeignKeyConstraint(['cohort_id'], ['cohorts.id'], name=op.f('fk_license_changes_cohort_id_cohorts')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_license_changes'))
+    )
+    with op.batch_alter_table('license_changes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_license_changes_cohort_id'), ['cohort_id'], unique=False)
 
     op.create_table('redemptions',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -278,20 +399,123 @@ def upgrade() -> None:
     with op.batch_alter_table('redemptions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_redemptions_account_id'), ['account_id'], unique=False)
 
+    op.create_table('reminder_notices',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('cohort_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('renews_on', sa.Date(), nullable=False),
+    sa.Column('threshold', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('due_on', sa.Date(), nullable=False),
+    sa.Column('late', sa.Boolean(), nullable=False),
+    sa.Column('planned_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('delivery_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('handled_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('handled_by', sa.String(length=100), nullable=True),
+    sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_reminder_notices_account_id_accounts')),
+    sa.ForeignKeyConstraint(['cohort_id'], ['cohorts.id'], name=op.f('fk_reminder_notices_cohort_id_cohorts')),
+    sa.ForeignKeyConstraint(['delivery_id'], ['outbox_messages.id'], name=op.f('fk_reminder_notices_delivery_id_outbox_messages')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reminder_notices')),
+    sa.UniqueConstraint('cohort_id', 'renews_on', 'threshold', name=op.f('uq_reminder_notices_cohort_id_renews_on_threshold'))
+    )
+    with op.batch_alter_table('reminder_notices', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_reminder_notices_account_id'), ['account_id'], unique=False)
+        batch_op.create_index('ix_reminder_notices_renews_on', ['renews_on'], unique=False)
+        batch_op.create_index('ix_reminder_notices_undelivered', ['id'], unique=False, sqlite_where=sa.text('delivery_id IS NULL'), postgresql_where=sa.text('delivery_id IS NULL'))
+
+    op.create_table('invoice_lines',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('invoice_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('cohort_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('change_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('description', sa.String(length=200), nullable=False),
+    sa.Column('service_start', sa.Date(), nullable=False),
+    sa.Column('service_end', sa.Date(), nullable=False),
+    sa.Column('quantity', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('unit_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('fraction_num', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('fraction_den', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('amount_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.CheckConstraint("kind IN ('term', 'proration')", name=op.f('ck_invoice_lines_kind')),
+    sa.CheckConstraint('amount_minor >= 0', name=op.f('ck_invoice_lines_amount_not_negative')),
+    sa.CheckConstraint('fraction_num > 0 AND fraction_num <= fraction_den', name=op.f('ck_invoice_lines_fraction_in_range')),
+    sa.CheckConstraint('quantity > 0', name=op.f('ck_invoice_lines_quantity_positive')),
+    sa.CheckConstraint('service_end > service_start', name=op.f('ck_invoice_lines_service_period')),
+    sa.ForeignKeyConstraint(['change_id'], ['license_changes.id'], name=op.f('fk_invoice_lines_change_id_license_changes')),
+    sa.ForeignKeyConstraint(['cohort_id'], ['cohorts.id'], name=op.f('fk_invoice_lines_cohort_id_cohorts')),
+    sa.ForeignKeyConstraint(['invoice_id'], ['invoices.id'], name=op.f('fk_invoice_lines_invoice_id_invoices')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_invoice_lines')),
+    sa.UniqueConstraint('change_id', name=op.f('uq_invoice_lines_change_id'))
+    )
+    with op.batch_alter_table('invoice_lines', schema=None) as batch_op:
+        batch_op.create_index('ix_invoice_lines_cohort_id_service_end', ['cohort_id', 'service_end'], unique=False)
+        batch_op.create_index(batch_op.f('ix_invoice_lines_invoice_id'), ['invoice_id'], unique=False)
+        batch_op.create_index('uq_invoice_lines_term_period', ['cohort_id', 'service_start'], unique=True, sqlite_where=sa.text("kind = 'term'"), postgresql_where=sa.text("kind = 'term'"))
+
+    op.create_table('line_credits',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('change_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('invoice_line_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('credit_entry_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('quantity', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('amount_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.CheckConstraint('amount_minor > 0', name=op.f('ck_line_credits_amount_positive')),
+    sa.CheckConstraint('quantity > 0', name=op.f('ck_line_credits_quantity_positive')),
+    sa.ForeignKeyConstraint(['change_id'], ['license_changes.id'], name=op.f('fk_line_credits_change_id_license_changes')),
+    sa.ForeignKeyConstraint(['credit_entry_id'], ['credit_entries.id'], name=op.f('fk_line_credits_credit_entry_id_credit_entries')),
+    sa.ForeignKeyConstraint(['invoice_line_id'], ['invoice_lines.id'], name=op.f('fk_line_credits_invoice_line_id_invoice_lines')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_line_credits'))
+    )
+    with op.batch_alter_table('line_credits', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_line_credits_change_id'), ['change_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_line_credits_credit_entry_id'), ['credit_entry_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_line_credits_invoice_line_id'), ['invoice_line_id'], unique=False)
+
 
 
 
 def downgrade() -> None:
 
+    with op.batch_alter_table('line_credits', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_line_credits_invoice_line_id'))
+        batch_op.drop_index(batch_op.f('ix_line_credits_credit_entry_id'))
+        batch_op.drop_index(batch_op.f('ix_line_credits_change_id'))
+
+    op.drop_table('line_credits')
+    with op.batch_alter_table('invoice_lines', schema=None) as batch_op:
+        batch_op.drop_index('uq_invoice_lines_term_period', sqlite_where=sa.text("kind = 'term'"), postgresql_where=sa.text("kind = 'term'"))
+        batch_op.drop_index(batch_op.f('ix_invoice_lines_invoice_id'))
+        batch_op.drop_index('ix_invoice_lines_cohort_id_service_end')
+
+    op.drop_table('invoice_lines')
+    with op.batch_alter_table('reminder_notices', schema=None) as batch_op:
+        batch_op.drop_index('ix_reminder_notices_undelivered', sqlite_where=sa.text('delivery_id IS NULL'), postgresql_where=sa.text('delivery_id IS NULL'))
+        batch_op.drop_index('ix_reminder_notices_renews_on')
+        batch_op.drop_index(batch_op.f('ix_reminder_notices_account_id'))
+
+    op.drop_table('reminder_notices')
     with op.batch_alter_table('redemptions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_redemptions_account_id'))
 
     op.drop_table('redemptions')
+    with op.batch_alter_table('license_changes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_license_changes_cohort_id'))
+
+    op.drop_table('license_changes')
+    with op.batch_alter_table('credit_spends', schema=None) as batch_op:
+        batch_op.drop_index('ix_credit_spends_lot_id')
+
+    op.drop_table('credit_spends')
+    with op.batch_alter_table('payments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_payments_invoice_id'))
+
+    op.drop_table('payments')
     with op.batch_alter_table('credit_entries', schema=None) as batch_op:
         batch_op.drop_index('ix_credit_entries_account_id_currency')
 
     op.drop_table('credit_entries')
     with op.batch_alter_table('cohorts', schema=None) as batch_op:
+        batch_op.drop_index('ix_cohorts_unrenewed_ends_on', sqlite_where=sa.text('renewed_at IS NULL'), postgresql_where=sa.text('renewed_at IS NULL'))
         batch_op.drop_index('ix_cohorts_ends_on')
         batch_op.drop_index('ix_cohorts_account_id_solution_id')
 
@@ -309,11 +533,21 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_prepaid_codes_account_id'))
 
     op.drop_table('prepaid_codes')
+    with op.batch_alter_table('invoices', schema=None) as batch_op:
+        batch_op.drop_index('ix_invoices_status_due_on')
+        batch_op.drop_index('ix_invoices_account_id_issued_on')
+
+    op.drop_table('invoices')
     with op.batch_alter_table('assignments', schema=None) as batch_op:
         batch_op.drop_index('uq_assignments_active_subject', sqlite_where=sa.text('released_at IS NULL'), postgresql_where=sa.text('released_at IS NULL'))
         batch_op.drop_index('ix_assignments_kind_last_active_at')
 
     op.drop_table('assignments')
+    with op.batch_alter_table('alerts', schema=None) as batch_op:
+        batch_op.drop_index('uq_alerts_open_subject', sqlite_where=sa.text('resolved_at IS NULL'), postgresql_where=sa.text('resolved_at IS NULL'))
+        batch_op.drop_index(batch_op.f('ix_alerts_account_id'))
+
+    op.drop_table('alerts')
     with op.batch_alter_table('reseller_members', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_reseller_members_reseller_id'))
 
@@ -330,6 +564,11 @@ def downgrade() -> None:
     op.drop_table('staff')
     op.drop_table('solutions')
     op.drop_table('resellers')
+    with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
+        batch_op.drop_index('ix_outbox_messages_state_next_attempt_at')
+
+    op.drop_table('outbox_messages')
+    op.drop_table('channel_pacing')
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_events_subject')
         batch_op.drop_index('ix_audit_events_at')

@@ -14,6 +14,7 @@ from slack_sdk.signature import SignatureVerifier
 from waitress.server import create_server
 
 from bot import server
+from bot.settings import SettingsError
 from bot.server import SlackWSGI
 from tests.slack.harness import ADMIN, HOME, SECRET
 
@@ -59,6 +60,9 @@ def test_serve_picks_socket_mode_when_an_app_token_is_set_else_http(monkeypatch,
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
     monkeypatch.setenv("SLACK_API_URL", standin.url)
     monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-test")
+    with pytest.raises(SettingsError, match="JOANBOT_SALES_CHANNEL"):
+        server.run()
+    monkeypatch.setenv("JOANBOT_SALES_CHANNEL", "CSALES")
     server.run()
     monkeypatch.delenv("SLACK_APP_TOKEN")
     monkeypatch.setenv("SLACK_SIGNING_SECRET", "s")
