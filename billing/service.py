@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from billing.accounts import Accounts
 from billing.alerts import Alerts
@@ -11,7 +12,7 @@ from billing.catalog import Catalog
 from billing.codeformat import CodeKey
 from billing.codes import Codes
 from billing.db import Database
-from billing.delivery import Outbox
+from billing.delivery import LEASE, Outbox
 from billing.invoicing import Invoices
 from billing.ledger import Credits
 from billing.identity import Identities
@@ -30,6 +31,7 @@ class BillingSettings:
     default_time_zone: str = "UTC"
     default_currency: str = "USD"
     proration: ProrationPolicy = DEFAULT_POLICY
+    outbox_lease: timedelta = LEASE  # how long a poster holds a message before another may take it over
 
 
 class Billing:
@@ -49,7 +51,7 @@ class Billing:
         self.audit = AuditLog(db)
         self.reminders = Reminders(db)
         self.alerts = Alerts(db)
-        self.outbox = Outbox(db)
+        self.outbox = Outbox(db, lease=settings.outbox_lease)
         self.sweep = Sweep(db, licenses=self.licenses, reminders=self.reminders, alerts=self.alerts)
         self.subscriptions = Subscriptions(db, proration=settings.proration)
         self.invoices = Invoices(db)

@@ -44,16 +44,22 @@ def posting_client(token: str, base_url: str | None = None, timeout: int = 10) -
     return WebClient(**kwargs)
 
 
-def backoff(attempts: int) -> timedelta:
-    base = min(MAX_BACKOFF.total_seconds(), 5 * 2 ** max(0, attempts - 1))
-    return timedelta(seconds=base * (0.8 + 0.4 * random.random()))
+RETRY_BASE_SECONDS = 5.0
+
+
+def backoff(attempts: int, base: float = RETRY_BASE_SECONDS) -> timedelta:
+    """Exponential with jitter: 5 s, 10 s, 20 s ... up to 30 min."""
+    seconds = min(MAX_BACKOFF.total_seconds(), base * 2 ** max(0, attempts - 1))
+    return timedelta(seconds=seconds * (0.8 + 0.4 * random.random()))
 
 
 class Poster:
-    def __init__(self, billing: Billing, client: WebClient, *, clock: Clock | None = None) -> None:
+    def __init__(self, billing: Billing, client: WebClient, *, clock: Clock | None = None,
+                 retry_base: float = RETRY_BASE_SECONDS) -> None:  # fmt: skip
         self.billing = billing
         self.client = client
         self.clock = clock or (lambda: datetime.now(UTC))
+        self.retry_base = retry_base
 
     # -- rendering: fresh at send time, so a renewed cohort or a resolved alert is said as it is now --
 
@@ -82,7 +88,7 @@ class Poster:
         self.deliver(claim)
         return True
 
-    def drain(self, *, until: datetime | None = None, sleep: Callable[[float], None] = time.sleep,
+    def drain(self, *, until: datetime | None = None, sleep: Callable[[float], object] = time.sleep,
               max_wait: float = 5.0) -> int:  # fmt: skip
         """Post until the outbox is empty (or ``until`` passes), sleeping while channels are paced."""
         delivered = 0
@@ -127,7 +133,7 @@ class Poster:
             self._failed(claim, error)
         except (URLError, TimeoutError, ConnectionError, OSError) as error:
             log.warning("outbox %s: outcome unknown (%s); will reconcile", claim.dedupe_key, type(error).__name__)
-            outbox.retry_later(claim, now=self.clock(), delay=backoff(claim.attempts), error=type(error).__name__,
+            outbox.retry_later(claim, now=self.clock(), delay=backoff(claim.attempts, self.retry_base), error=type(error).__name__,
                                outcome_unknown=True)  # fmt: skip
 
     def _failed(self, claim: Claim, error: SlackApiError) -> None:
@@ -142,7 +148,7 @@ class Poster:
             self.billing.outbox.retry_later(claim, now=now, delay=delay, error="ratelimited")
             return
         uncertain = status >= 500
-        state = self.billing.outbox.retry_later(claim, now=now, delay=backoff(claim.attempts), error=code,
+        state = self.billing.outbox.retry_later(claim, now=now, delay=backoff(claim.attempts, self.retry_base), error=code,
                                                 outcome_unknown=uncertain)  # fmt: skip
         level = logging.ERROR if state == "dead" or code in UNREACHABLE_ERRORS else logging.WARNING
         log.log(level, "outbox %s to %s failed: %s (attempt %d, now %s)", claim.dedupe_key, claim.channel_id, code,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import migrations
 from billing import Billing, BillingSettings, Database
 from bot.settings import Settings
@@ -19,6 +21,7 @@ def open_billing(settings: Settings, *, migrate: bool = True) -> Billing:
             default_time_zone=settings.time_zone,
             default_currency=settings.currency,
             proration=settings.proration,
+            outbox_lease=timedelta(seconds=settings.post_lease_seconds),
         ),
     )
     if migrate:

@@ -35,6 +35,7 @@ class Settings:
     time_zone: str = "UTC"
     currency: str = "USD"
     proration: ProrationPolicy = DEFAULT_POLICY
+    post_lease_seconds: int = 120
     embedded: bool = False  # no DATABASE_URL: the SQLite file under ``home``
 
     @classmethod
@@ -68,7 +69,11 @@ class Settings:
             raise SettingsError(
                 f"JOANBOT_PRORATION must be one of {', '.join(POLICIES)}, not {proration_name!r}"
             ) from None
+        lease_text = env.get("JOANBOT_POST_LEASE_SECONDS", "120").strip()
+        if not lease_text.isdigit() or not 1 <= int(lease_text) <= 3600:
+            raise SettingsError(f"JOANBOT_POST_LEASE_SECONDS must be a number of seconds (1-3600), not {lease_text!r}")
         return cls(
+            post_lease_seconds=int(lease_text),
             database_url=url,
             proration=proration,
             code_key=_code_key(env, parsed.get_backend_name(), parsed.database, home),

@@ -1,0 +1,76 @@
+"""Delivery under Slack's faults: 429 with Retry-After, 500s and lost responses, one message/s/channel."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+import billing.delivery as delivery
+from billing.models import OutboxMessage, ReminderNotice
+from bot.slack_standin import Faults
+from tests.billing.builders import account, licenses, reseller
+from tests.conftest import STAFF, at
+from tests.sweep.conftest import SALES, keys
+
+CHANNELS = ("CNORTH", "CSOUTH", "CEAST")
+
+
+def _world(billing, per_channel=6):
+    for index, channel in enumerate(CHANNELS):
+        slug = f"reseller{index}"
+        reseller(billing, slug, now=at("2024-01-01"))
+        billing.accounts.link_channel(reseller=slug, channel_id=channel, actor=STAFF, now=at("2024-01-01"))
+        for n in range(per_channel):
+            account(billing, f"{slug}-acme{n}", reseller=slug, now=at("2024-01-01"))
+            licenses(billing, account_slug=f"{slug}-acme{n}", now=at("2024-01-01"))
+    billing.sweep.run(now=at("2024-11-17"))  # 45 days before 1 Jan 2025
+    return billing.outbox.enqueue(now=at("2024-11-17"), sales_channel=SALES)
+
+
+def test_every_message_arrives_exactly_once_through_429s_500s_and_lost_responses(billing, standin, poster,
+                                                                                monkeypatch):  # fmt: skip
+    monkeypatch.setattr(delivery, "MAX_REMINDERS_PER_MESSAGE", 2)  # several messages per channel
+    queued = _world(billing)
+    assert queued == 9
+    standin.faults = Faults(server_errors=0.2, lost_responses=0.2, channel_rate=1.0, retry_after=1, seed=3)
+
+    poster.drain()
+
+    assert sorted(keys(standin)) == sorted(Counter(keys(standin)))  # no key twice
+    with billing.db.read() as session:
+        rows = session.query(OutboxMessage).all()
+        assert {r.state for r in rows} == {"sent"}
+        assert sorted(keys(standin)) == sorted(r.dedupe_key for r in rows)
+        assert session.query(ReminderNotice).count() == 18
+    for channel in CHANNELS:
+        times = [m.at for m in standin.posted(channel)]
+        assert len(times) == 3
+        assert all(later - earlier >= 1.0 for earlier, later in zip(times, times[1:], strict=False)), channel
+    posts = standin.calls_to("chat.postMessage")
+    assert len(posts) > 9  # faults really happened: some posts were refused or lost
+    assert standin.calls_to("conversations.history")  # and uncertain outcomes were reconciled
+
+
+def test_a_channel_the_bot_cannot_post_to_raises_an_alert_in_the_sales_channel(billing, standin, poster):
+    _world(billing, per_channel=1)
+    standin.faults = Faults(unpostable={"CSOUTH"})
+    poster.drain(until=poster.clock() + timedelta(seconds=3))
+    billing.sweep.run(now=at("2024-11-17", hour=13))
+    billing.outbox.enqueue(now=at("2024-11-17", hour=13), sales_channel=SALES)
+    poster.drain(until=poster.clock() + timedelta(seconds=3))
+    (alert,) = standin.posted(SALES)
+    assert "Cannot post to a channel" in alert.text and "CSOUTH" in alert.text and "not_in_channel" in alert.text
+    assert {m.channel for m in standin.posted()} == {"CNORTH", "CEAST", SALES}
+    with billing.db.read() as session:
+        waiting = session.query(OutboxMessage).filter(OutboxMessage.channel_id == "CSOUTH").one()
+        assert waiting.state == "pending" and waiting.last_error == "not_in_channel"
+
+
+def test_a_post_whose_response_was_lost_is_found_by_its_key_not_posted_again(billing, standin, poster):
+    _world(billing, per_channel=1)
+    standin.faults = Faults(lost_responses=1.0)
+    poster.post_one()  # stored by Slack, but the answer never came
+    standin.faults = None
+    poster.drain(until=poster.clock() + timedelta(seconds=5))
+    assert len(standin.posted()) == 3
+    assert len(keys(standin)) == len(set(keys(standin))) == 3
