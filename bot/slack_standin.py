@@ -59,7 +59,8 @@ class Faults:
     ``server_errors``: share of posts answered 500 without storing them. ``lost_responses``: share of posts
     stored and then answered with a dropped connection (the caller cannot know it worked).
     ``channel_rate``: at most one message per ``channel_rate`` seconds per channel, else 429 with
-    ``Retry-After``. ``unpostable``: channels answering ``not_in_channel``.
+    ``Retry-After``. ``unpostable``: channels answering ``not_in_channel``. ``slow_posts``: a delay between
+    storing a post and answering, a window for a poster to crash in.
     """
 
     server_errors: float = 0.0
@@ -67,6 +68,7 @@ class Faults:
     channel_rate: float | None = None
     retry_after: int = 1
     unpostable: set[str] = field(default_factory=set)
+    slow_posts: float = 0.0  # seconds between storing a post and answering it (a window to crash in)
     seed: int = 7
     _random: random.Random = field(init=False, repr=False)
 
@@ -354,9 +356,9 @@ class SlackStandIn:
                          headers={"Retry-After": str(faults.retry_after)})  # fmt: skip
         if roll < faults.server_errors:
             return Reply({"ok": False, "error": "internal_error"}, status=500)
-        reply = Reply(self._default(call))
+        reply = Reply(self._default(call), delay=faults.slow_posts)
         if roll < faults.server_errors + faults.lost_responses:
-            return Reply(reply.body, drop=True)
+            return Reply(reply.body, delay=faults.slow_posts, drop=True)
         return reply
 
 
