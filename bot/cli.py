@@ -402,10 +402,11 @@ def audit(ctx: Context, account: str | None, limit: int) -> None:
 
 @cli.command()
 def demo() -> None:
-    """Try the product on a throwaway database: issue and redeem codes, print a renewal breakdown."""
-    from bot.demo import run_cli_walkthrough
+    """Try the product without Slack: the real bot on a throwaway database, against a stand-in for Slack,
+    with the calendar moved through a renewal. Prints every message the bot posts."""
+    from bot.demo import run_demo
 
-    run_cli_walkthrough()
+    run_demo()
 
 
 register_money_commands(cli)

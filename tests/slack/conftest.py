@@ -56,4 +56,4 @@ def world(billing: Billing, standin: SlackStandIn) -> World:
     app = build_app(config, billing, client=WebClient(token=config.bot_token, base_url=standin.url),
                     clock=lambda: NOW, listener_executor=InlineExecutor())  # fmt: skip
     standin.clear()
-    return World(billing, standin, SlackDriver(SlackWSGI(app), standin), NOW)
+    return World(billing, standin, SlackDriver(SlackWSGI(app), standin, secret=SECRET), NOW)

@@ -1,0 +1,182 @@
+"""Driving the real Bolt app the way Slack does: signed HTTP requests through the WSGI app, with the Web API
+answered by the loopback stand-in. Payloads follow the shapes Slack sends (bolt-python's scenario tests).
+
+Used by the tests and by ``joanbot demo``, which is why it lives in the package.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass, field
+from itertools import count
+from typing import Any
+from urllib.parse import urlencode
+
+from slack_sdk.signature import SignatureVerifier
+
+from bot.server import SlackWSGI
+from bot.slack_standin import Call, SlackStandIn
+
+HOME = "THOME"
+
+
+class InlineExecutor(Executor):
+    """Runs each listener at once, so all its work is done when dispatch returns."""
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as error:
+            future.set_exception(error)
+        return future
+
+
+@dataclass
+class Response:
+    status: int
+    text: str
+    calls: list[Call] = field(default_factory=list)  # what the app sent to Slack while handling it
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.text) if self.text else None
+
+    def to(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    @property
+    def replies(self) -> list[dict[str, Any]]:
+        """Bodies posted to the response_url: the ephemeral answers to the person who acted."""
+        return [c.body for c in self.to("response_url")]
+
+    def reply_text(self) -> str:
+        return "\n".join(json.dumps(r) for r in self.replies)
+
+    @property
+    def opened_view(self) -> dict[str, Any]:
+        (call,) = self.to("views.open")
+        view = call.body["view"]
+        return json.loads(view) if isinstance(view, str) else view
+
+
+def user(user_id: str, team: str) -> dict[str, Any]:
+    return {"id": user_id, "username": user_id.lower(), "name": user_id.lower(), "team_id": team}
+
+
+class SlackDriver:
+    def __init__(self, wsgi: SlackWSGI, standin: SlackStandIn, *, secret: str) -> None:
+        self.wsgi = wsgi
+        self.standin = standin
+        self.secret = secret
+        self._ids = count(1)
+
+    # -- transport --------------------------------------------------------------------------------------
+
+    def post(self, body: str, content_type: str, *, timestamp: str | None = None, signature: str | None = None,
+             path: str = "/slack/events", secret: str | None = None) -> Response:  # fmt: skip
+        ts = str(int(time.time())) if timestamp is None else timestamp
+        if signature is None:
+            signature = SignatureVerifier(secret or self.secret).generate_signature(timestamp=ts, body=body)
+        raw = body.encode()
+        environ = {
+            "REQUEST_METHOD": "POST", "PATH_INFO": path, "QUERY_STRING": "", "CONTENT_TYPE": content_type,
+            "CONTENT_LENGTH": str(len(raw)), "wsgi.input": io.BytesIO(raw),
+            "HTTP_X_SLACK_REQUEST_TIMESTAMP": ts, "HTTP_X_SLACK_SIGNATURE": signature,
+        }  # fmt: skip
+        return self._call(environ)
+
+    def get(self, path: str) -> Response:
+        return self._call({"REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": "", "wsgi.input": io.BytesIO()})
+
+    def _call(self, environ: dict[str, Any]) -> Response:
+        before = len(self.standin.calls)
+        status: list[str] = []
+        chunks = self.wsgi(environ, lambda s, headers: status.append(s))
+        text = b"".join(chunks).decode()
+        return Response(int(status[0].split()[0]), text, list(self.standin.calls[before:]))
+
+    def form(self, fields: dict[str, Any], **kwargs: Any) -> Response:
+        return self.post(urlencode(fields), "application/x-www-form-urlencoded", **kwargs)
+
+    def interactive(self, payload: dict[str, Any], **kwargs: Any) -> Response:
+        return self.form({"payload": json.dumps(payload)}, **kwargs)
+
+    # -- what Slack sends -------------------------------------------------------------------------------
+
+    def command_body(self, text: str, *, user_id: str, team: str, channel: str = "CSALES") -> dict[str, Any]:
+        n = next(self._ids)
+        return {
+            "token": "deprecated", "team_id": team, "team_domain": team.lower(), "channel_id": channel,
+            "channel_name": "a-channel", "user_id": user_id, "user_name": user_id.lower(), "command": "/joan",
+            "text": text, "api_app_id": "AJOAN", "is_enterprise_install": "false",
+            "response_url": self.standin.response_url(f"command-{n}"), "trigger_id": f"trigger-{n}",
+        }  # fmt: skip
+
+    def command(self, text: str, *, user_id: str, team: str, channel: str = "CSALES", **kwargs: Any) -> Response:
+        return self.form(self.command_body(text, user_id=user_id, team=team, channel=channel), **kwargs)
+
+    def action_payload(self, action_id: str, value: str, *, user_id: str, team: str, channel: str = "CSALES",
+                       message_ts: str = "1700000000.000100", ephemeral: bool = True) -> dict[str, Any]:  # fmt: skip
+        n = next(self._ids)
+        return {
+            "type": "block_actions", "user": user(user_id, team), "api_app_id": "AJOAN", "token": "deprecated",
+            "container": {"type": "message", "message_ts": message_ts, "channel_id": channel,
+                          "is_ephemeral": ephemeral},
+            "trigger_id": f"trigger-{n}", "team": {"id": team, "domain": team.lower()}, "enterprise": None,
+            "is_enterprise_install": False, "channel": {"id": channel, "name": "a-channel"},
+            "response_url": self.standin.response_url(f"action-{n}"),
+            "actions": [{"action_id": action_id, "block_id": "b", "type": "button", "value": value,
+                         "text": {"type": "plain_text", "text": "x"}, "action_ts": "1700000001.000000"}],
+        }  # fmt: skip
+
+    def click(self, action_id: str, value: str = "", **kwargs: Any) -> Response:
+        return self.interactive(self.action_payload(action_id, value, **kwargs))
+
+    def shortcut(self, callback_id: str, *, user_id: str, team: str) -> Response:
+        n = next(self._ids)
+        return self.interactive({
+            "type": "shortcut", "token": "deprecated", "action_ts": "1700000001.000000",
+            "team": {"id": team, "domain": team.lower()}, "user": user(user_id, team), "is_enterprise_install": False,
+            "enterprise": None, "callback_id": callback_id, "trigger_id": f"trigger-{n}",
+        })  # fmt: skip
+
+    def submission_payload(self, view: dict[str, Any], values: dict[str, dict[str, Any]], *, user_id: str,
+                           team: str, view_id: str = "VMODAL1") -> dict[str, Any]:  # fmt: skip
+        """``view`` as the bot built it, submitted with ``values`` as {block_id: {action_id: state}}."""
+        submitted = {
+            **view, "id": view_id, "team_id": HOME, "state": {"values": values}, "hash": "1700000000.abc",
+            "previous_view_id": None, "root_view_id": view_id, "app_id": "AJOAN", "external_id": "",
+            "app_installed_team_id": HOME, "bot_id": "BJOANBOT",
+        }  # fmt: skip
+        submitted.setdefault("private_metadata", "")
+        return {
+            "type": "view_submission", "team": {"id": team, "domain": team.lower()}, "user": user(user_id, team),
+            "api_app_id": "AJOAN", "token": "deprecated", "trigger_id": f"trigger-{next(self._ids)}",
+            "view": submitted, "response_urls": [], "is_enterprise_install": False, "enterprise": None,
+        }  # fmt: skip
+
+    def submit(self, view: dict[str, Any], values: dict[str, dict[str, Any]], *, user_id: str, team: str,
+               view_id: str = "VMODAL1") -> Response:  # fmt: skip
+        return self.interactive(self.submission_payload(view, values, user_id=user_id, team=team, view_id=view_id))
+
+    def suggest(self, action_id: str, typed: str, *, user_id: str, team: str, block_id: str = "account") -> Response:
+        return self.interactive({
+            "type": "block_suggestion", "user": user(user_id, team), "container": {"type": "view", "view_id": "V1"},
+            "api_app_id": "AJOAN", "token": "deprecated", "action_id": action_id, "block_id": block_id,
+            "value": typed, "team": {"id": team, "domain": team.lower()},
+            "view": {"id": "V1", "type": "modal", "callback_id": "redeem_code_modal", "blocks": [],
+                     "team_id": HOME, "app_installed_team_id": HOME, "state": {"values": {}}},
+        })  # fmt: skip
+
+    def event(self, event: dict[str, Any], *, event_id: str | None = None, **kwargs: Any) -> Response:
+        body = {
+            "token": "deprecated", "team_id": HOME, "api_app_id": "AJOAN", "event": event,
+            "type": "event_callback", "event_id": event_id or f"Ev{next(self._ids):08d}", "event_time": 1700000000,
+            "authorizations": [{"enterprise_id": None, "team_id": HOME, "user_id": "UJOANBOT", "is_bot": True,
+                                "is_enterprise_install": False}],
+        }  # fmt: skip
+        return self.post(json.dumps(body), "application/json", **kwargs)

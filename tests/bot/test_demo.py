@@ -1,0 +1,16 @@
+"""``joanbot demo`` runs the real bot end to end and shows every message it posts."""
+
+from bot.demo import run_demo
+
+
+def test_the_demo_walks_a_renewal_from_45_days_ahead_to_a_late_renewal():
+    lines: list[str] = []
+    assert run_demo(lines.append) == 0
+    transcript = "\n".join(lines)
+    for days in (45, 30, 14, 7):
+        assert f"in {days} days." in transcript
+    assert transcript.count("== Renewal reminder ==") == 4
+    assert "Licenses lapsed without renewal" in transcript
+    assert "The bot edits its earlier message" in transcript and "Resolved on" in transcript
+    assert "10 available, 0 in use" in transcript
+    assert "$" not in transcript  # everything here is in a reseller's channel or reply
