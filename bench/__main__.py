@@ -1,8 +1,8 @@
 """Benchmarks. Each prints its figure next to a reference measured in the same run, and the ratio.
 
-    python -m bench                 # every benchmark, SQLite and (when BENCH_DATABASE_URL or
-                                    # TEST_DATABASE_URL is set) PostgreSQL
-    python -m bench sweep --rows 200000
+python -m bench                 # every benchmark, SQLite and (when BENCH_DATABASE_URL or
+                                # TEST_DATABASE_URL is set) PostgreSQL
+python -m bench sweep --rows 200000
 """
 
 from __future__ import annotations

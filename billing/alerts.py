@@ -20,8 +20,7 @@ from sqlalchemy.orm import Session, joinedload
 from billing import audit
 from billing.actors import Actor
 from billing.db import Database
-from billing.errors import Conflict, NotFound
-from billing.errors import BillingError
+from billing.errors import BillingError, Conflict, NotFound
 from billing.ledger import balances
 from billing.models import (
     Account,
@@ -102,8 +101,16 @@ def lapsed_cohorts(session: Session, now: datetime) -> Iterable[Condition]:
     """A non-auto-renewing cohort whose renewal date passed without a renewal, for 30 days after it."""
     today = now.date()
     rows = session.execute(
-        select(Cohort.id, Cohort.account_id, Cohort.ends_on, Cohort.units, Solution.name, Account.time_zone,
-               Account.reseller_id, Account.slug)  # fmt: skip
+        select(
+            Cohort.id,
+            Cohort.account_id,
+            Cohort.ends_on,
+            Cohort.units,
+            Solution.name,
+            Account.time_zone,
+            Account.reseller_id,
+            Account.slug,
+        )  # fmt: skip
         .join(Account, Account.id == Cohort.account_id)
         .join(Solution, Solution.id == Cohort.solution_id)
         .where(
@@ -133,10 +140,25 @@ def over_capacity(session: Session, now: datetime) -> Iterable[Condition]:
     # Capacity only for the (account, solution) pairs that have assignments: proportional to those.
     licenses = func.coalesce(func.sum(Cohort.units), 0)
     rows = session.execute(
-        select(used.c.account_id, used.c.solution_id, used.c.used, licenses, Account.reseller_id, Account.slug,
-               Solution.name)  # fmt: skip
-        .join(Cohort, and_(Cohort.account_id == used.c.account_id, Cohort.solution_id == used.c.solution_id,
-                           Cohort.starts_on <= today, Cohort.ends_on > today), isouter=True)  # fmt: skip
+        select(
+            used.c.account_id,
+            used.c.solution_id,
+            used.c.used,
+            licenses,
+            Account.reseller_id,
+            Account.slug,
+            Solution.name,
+        )  # fmt: skip
+        .join(
+            Cohort,
+            and_(
+                Cohort.account_id == used.c.account_id,
+                Cohort.solution_id == used.c.solution_id,
+                Cohort.starts_on <= today,
+                Cohort.ends_on > today,
+            ),
+            isouter=True,
+        )  # fmt: skip
         .join(Account, Account.id == used.c.account_id)
         .join(Solution, Solution.id == used.c.solution_id)
         .group_by(used.c.account_id, used.c.solution_id, used.c.used, Account.reseller_id, Account.slug, Solution.name)
@@ -166,8 +188,7 @@ def codes_near_redeem_by(session: Session, now: datetime) -> Iterable[Condition]
     """A code meant for a reseller, unredeemed, with its redeem-by date within a week."""
     today = now.date()
     rows = session.execute(
-        select(PrepaidCode.id, PrepaidCode.prefix, PrepaidCode.redeem_by, PrepaidCode.reseller_id)
-        .where(
+        select(PrepaidCode.id, PrepaidCode.prefix, PrepaidCode.redeem_by, PrepaidCode.reseller_id).where(
             PrepaidCode.status == "issued",
             PrepaidCode.reseller_id.is_not(None),
             PrepaidCode.redeem_by >= today,
@@ -321,4 +342,3 @@ class Alerts:
             query = query.where(Alert.reseller_id == actor.reseller_id)
         with self._db.read() as session:
             return [alert_view(a) for a in session.scalars(query)]
-

@@ -88,7 +88,9 @@ class Outbox:
             created += self._enqueue_alerts(session, now, routes, sales_channel)
             return created
 
-    def _add_all(self, session: Session, messages: list[tuple[str, str, dict[str, Any]]], now: datetime) -> dict[str, int]:
+    def _add_all(
+        self, session: Session, messages: list[tuple[str, str, dict[str, Any]]], now: datetime
+    ) -> dict[str, int]:
         """Insert ``(dedupe_key, channel, payload)`` rows in one statement; returns the new rows' ids by key
         (a key another sweep already inserted is skipped)."""
         if not messages:

@@ -78,4 +78,3 @@ class Sweep:
                 if acquired:
                     connection.exec_driver_sql(f"SELECT pg_advisory_unlock({SWEEP_LOCK_ID})")
                     connection.commit()
-

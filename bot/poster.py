@@ -67,7 +67,9 @@ class Poster:
         """The message to send, and the ts to edit (for edits); None when there is nothing left to say."""
         payload, now = claim.payload, self.clock()
         if payload["kind"] == "reminders":
-            views = [v for v in self.billing.reminders.views(notice_ids=payload["notice_ids"], now=now) if not v.renewed]
+            views = [
+                v for v in self.billing.reminders.views(notice_ids=payload["notice_ids"], now=now) if not v.renewed
+            ]
             return (notices.reminder_digest(views, note=payload.get("note")), None) if views else None
         try:
             alert = self.billing.alerts.get(alert_id=int(payload["alert_id"]))

@@ -116,8 +116,8 @@ def run() -> None:
     """``joanbot serve``: settings from the environment (failing fast by name), then serve until stopped."""
     from bot import logsafe
     from bot.app import build_app
-    from bot.runtime import open_billing
     from bot.poster import Poster, posting_client
+    from bot.runtime import open_billing
     from bot.scheduler import Background
     from bot.settings import Settings, SettingsError
 

@@ -14,8 +14,8 @@ from slack_sdk.signature import SignatureVerifier
 from waitress.server import create_server
 
 from bot import server
-from bot.settings import SettingsError
 from bot.server import SlackWSGI
+from bot.settings import SettingsError
 from tests.slack.harness import ADMIN, HOME, SECRET
 
 

@@ -92,4 +92,3 @@ def test_a_sweep_killed_while_posting_loses_nothing_and_duplicates_nothing_when_
     assert rerun.returncode == 0, (out, err)
     _all_delivered_once(billing, standin)
     assert standin.calls_to("conversations.history")  # the uncertain post was looked up, not re-sent
-
