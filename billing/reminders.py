@@ -47,7 +47,7 @@ class DueReminder:
     days_left: int
 
 
-def due_selection(today_utc: date) -> Select[tuple[int, int, date, date, str]]:
+def due_selection(today_utc: date) -> Select[int, int, date, date, str]:
     """The candidate rows: unrenewed cohorts ending within the reminder horizon (uses the partial index)."""
     return (
         select(Cohort.id, Cohort.account_id, Cohort.ends_on, Cohort.created_on, Account.time_zone)

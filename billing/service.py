@@ -12,9 +12,9 @@ from billing.codeformat import CodeKey
 from billing.codes import Codes
 from billing.db import Database
 from billing.delivery import Outbox
+from billing.identity import Identities
 from billing.invoicing import Invoices
 from billing.ledger import Credits
-from billing.identity import Identities
 from billing.licensing import Licenses
 from billing.overview import Overview
 from billing.proration import DEFAULT_POLICY, ProrationPolicy

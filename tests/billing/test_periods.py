@@ -1,3 +1,4 @@
+import itertools
 from datetime import UTC, date, datetime
 
 import pytest
@@ -59,7 +60,7 @@ def test_consecutive_terms_tile_with_no_gap_and_no_overlap(anchor, term):
         Period(anniversary(anchor, term_months=term, n=n), anniversary(anchor, term_months=term, n=n + 1))
         for n in range(8)
     ]
-    for earlier, later in zip(periods, periods[1:], strict=False):
+    for earlier, later in itertools.pairwise(periods):
         assert earlier.end == later.start
         assert not earlier.overlaps(later)
         assert earlier.days > 0

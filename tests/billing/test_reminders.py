@@ -10,7 +10,8 @@ from tests.conftest import at
 
 def _notices(billing):
     with billing.db.read() as session:
-        return [(n.threshold, n.due_on, n.late) for n in session.scalars(select(ReminderNotice).order_by(ReminderNotice.id))]
+        notices = session.scalars(select(ReminderNotice).order_by(ReminderNotice.id))
+        return [(n.threshold, n.due_on, n.late) for n in notices]
 
 
 def _sweep_daily(billing, first: date, last: date, *, twice=False):

@@ -86,7 +86,7 @@ def test_bulk_issue_writes_thousands_of_codes_to_a_private_csv(joanbot, tmp_path
 def test_bad_input_gives_one_clear_line_and_changes_nothing(joanbot, database_url, argv, message):
     joanbot("accounts", "add", "acme", "Acme")
     before = _counts(database_url)
-    code, out, err = joanbot(*argv)
+    code, _out, err = joanbot(*argv)
     assert code != 0
     assert message in err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
