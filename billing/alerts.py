@@ -124,8 +124,8 @@ def lapsed_cohorts(session: Session, now: datetime) -> Iterable[Condition]:
     for cohort_id, account_id, ends_on, units, solution, tz, reseller_id, slug in rows:
         local = local_date(now, tz)
         if ends_on <= local < ends_on + timedelta(days=LAPSED_ALERT_DAYS):
-            yield Condition("lapsed", f"cohort:{cohort_id}", account_id, reseller_id,
-                            {"account": slug, "solution": solution, "units": units, "renews_on": ends_on.isoformat()})  # fmt: skip
+            details = {"account": slug, "solution": solution, "units": units, "renews_on": ends_on.isoformat()}
+            yield Condition("lapsed", f"cohort:{cohort_id}", account_id, reseller_id, details)
 
 
 def over_capacity(session: Session, now: datetime) -> Iterable[Condition]:
@@ -196,6 +196,7 @@ def codes_near_redeem_by(session: Session, now: datetime) -> Iterable[Condition]
         )
     )
     for code_id, prefix, redeem_by, reseller_id in rows:
+        assert redeem_by is not None  # selected by its range
         yield Condition("code_expiring", f"code:{code_id}", None, reseller_id,
                         {"prefix": prefix, "redeem_by": redeem_by.isoformat()})  # fmt: skip
 

@@ -21,10 +21,16 @@ from sqlalchemy.orm import Session
 from billing import audit
 from billing.actors import Actor
 from billing.db import Database
-from billing.models import Account, Cohort, PlanLevel, ReminderNotice, Solution
+from billing.errors import NotFound
+from billing.models import Account, Cohort, PlanLevel, ReminderNotice, Reseller, Solution
 from billing.models.notices import REMINDER_THRESHOLDS
 from billing.periods import local_date
 from billing.quotes import BILLED_METHODS
+
+
+class NoticeNotFound(NotFound):
+    code = "notice_not_found"
+
 
 # Time zones run from UTC-12 to UTC+14: widen the UTC window by a day each side, then decide per row.
 _SLACK_DAYS = 1
@@ -41,7 +47,7 @@ class DueReminder:
     days_left: int
 
 
-def due_selection(today_utc: date) -> Select[tuple[int, int, date, date, str]]:
+def due_selection(today_utc: date) -> Select[int, int, date, date, str]:
     """The candidate rows: unrenewed cohorts ending within the reminder horizon (uses the partial index)."""
     return (
         select(Cohort.id, Cohort.account_id, Cohort.ends_on, Cohort.created_on, Account.time_zone)
@@ -151,6 +157,30 @@ class Reminders:
         with self._db.read() as session:
             return notice_views(session, notice_ids, now=now)
 
+    def renewal_draft(self, *, notice_id: int, actor: Actor) -> RenewalDraft:
+        """What a renewal code for a reminded cohort would be: the issue form's starting values (staff only)."""
+        actor.require_staff("issue renewal codes")
+        with self._db.read() as session:
+            row = session.execute(
+                select(ReminderNotice, Cohort, Account, Reseller, Solution, PlanLevel)
+                .join(Cohort, Cohort.id == ReminderNotice.cohort_id)
+                .join(Account, Account.id == ReminderNotice.account_id)
+                .join(Reseller, Reseller.id == Account.reseller_id, isouter=True)
+                .join(Solution, Solution.id == Cohort.solution_id)
+                .join(PlanLevel, PlanLevel.id == Cohort.plan_level_id)
+                .where(ReminderNotice.id == notice_id)
+            ).first()
+            if row is None:
+                raise NoticeNotFound("no such reminder")
+            notice, cohort, account, reseller, solution, level = row
+            return RenewalDraft(
+                notice_id=notice.id, cohort_id=cohort.id, account_slug=account.slug, account_name=account.name,
+                reseller_slug=reseller.slug if reseller else None, reseller_name=reseller.name if reseller else None,
+                solution=solution.slug, solution_name=solution.name, level=level.slug, level_name=level.name,
+                license_kind=cohort.license_kind, units=cohort.units, term_months=cohort.term_months,
+                renews_on=cohort.ends_on,
+            )  # fmt: skip
+
     def mark_handled(self, *, notice_id: int, actor: Actor, now: datetime) -> bool:
         """Someone took care of a reminder. Returns False when it was already handled."""
         with self._db.write() as session:
@@ -197,6 +227,26 @@ class NoticeView:
     days_left: int
     renewed: bool
     handled_by: str | None
+
+
+@dataclass(frozen=True)
+class RenewalDraft:
+    """The reminded cohort, as the starting point of a code that renews it."""
+
+    notice_id: int
+    cohort_id: int
+    account_slug: str
+    account_name: str
+    reseller_slug: str | None
+    reseller_name: str | None
+    solution: str
+    solution_name: str
+    level: str
+    level_name: str
+    license_kind: str
+    units: int
+    term_months: int
+    renews_on: date
 
 
 def notice_views(session: Session, notice_ids: Sequence[int], *, now: datetime) -> list[NoticeView]:

@@ -120,9 +120,13 @@ class SlackDriver:
         return self.form(self.command_body(text, user_id=user_id, team=team, channel=channel), **kwargs)
 
     def action_payload(self, action_id: str, value: str, *, user_id: str, team: str, channel: str = "CSALES",
-                       message_ts: str = "1700000000.000100", ephemeral: bool = True) -> dict[str, Any]:  # fmt: skip
+                       message_ts: str = "1700000000.000100", ephemeral: bool = True,
+                       message: dict[str, Any] | None = None) -> dict[str, Any]:  # fmt: skip
+        """A button click; ``message`` is the bot's message it sits on (Slack sends it with non-ephemeral ones)."""
         n = next(self._ids)
-        return {
+        extra = {} if message is None else {"message": {"type": "message", "user": "UJOANBOT", "bot_id": "BJOANBOT",
+                                                         "ts": message_ts, **message}}  # fmt: skip
+        return {**extra,
             "type": "block_actions", "user": user(user_id, team), "api_app_id": "AJOAN", "token": "deprecated",
             "container": {"type": "message", "message_ts": message_ts, "channel_id": channel,
                           "is_ephemeral": ephemeral},

@@ -6,10 +6,11 @@ from slack_bolt import App
 
 
 def register(app: App) -> None:
-    from handlers import actions, commands, events, options, views
+    from handlers import actions, commands, events, notice_actions, options, views
 
     commands.register(app)
     actions.register(app)
+    notice_actions.register(app)
     views.register(app)
     options.register(app)
     events.register(app)

@@ -25,6 +25,10 @@ ACTION_PANEL_ACCOUNTS = "panel_accounts"
 ACTION_HOME_ISSUE = "home_issue"
 ACTION_HOME_REDEEM = "home_redeem"
 ACTION_RENEWAL_CHOICE = "renewal_choice"
+# Buttons on what the daily sweep posts (reminder digests and problem alerts).
+ACTION_REMINDER_ISSUE_RENEWAL = "reminder_issue_renewal_code"
+ACTION_REMINDER_HANDLED = "reminder_mark_handled"
+ACTION_ALERT_ACKNOWLEDGE = "alert_acknowledge"
 # Typeahead (external_select) action ids: answered by the options listener.
 ACTION_ACCOUNT_SELECT = "account_select"
 ACTION_RESELLER_SELECT = "reseller_select"

@@ -12,6 +12,7 @@ from billing.codes import IssuedBatch
 from billing.licensing import Breakdown
 from billing.periods import describe_term, format_date
 from billing.redemption import Receipt, RedemptionPlan
+from billing.reminders import RenewalDraft
 from handlers import blocks, ids, kit
 from handlers.kit import Block, escape
 from handlers.parsing import RedeemInput
@@ -61,31 +62,56 @@ def plan_options(solutions: Sequence[SolutionView]) -> list[Block]:
     return groups
 
 
-def issue_modal(solutions: Sequence[SolutionView], *, channel: str | None = None) -> Block:
+def _find_option(groups: Sequence[Block], value: str) -> Block | None:
+    return next((o for g in groups for o in g["options"] if o["value"] == value), None)
+
+
+def issue_modal(solutions: Sequence[SolutionView], *, channel: str | None = None,
+                renewal: RenewalDraft | None = None) -> Block:  # fmt: skip
+    """The issue form; with ``renewal``, pre-filled for a code that renews that cohort (same plan, units
+    and account, its own term when the form offers it, else a year)."""
     terms = [kit.option(describe_term(m), str(m)) for m in TERMS]
+    groups = plan_options(solutions)
+    plan: Block = {"type": "static_select", "action_id": ids.ACTION_PLAN_SELECT,
+                   "placeholder": kit.plain("Choose", 150), "option_groups": groups}  # fmt: skip
+    units: Block = {"type": "number_input", "action_id": ids.ACTION_UNITS_INPUT, "is_decimal_allowed": False,
+                    "min_value": "1"}  # fmt: skip
+    term = terms[TERMS.index(12)]
+    reseller = account = None
+    if renewal is not None:
+        chosen = _find_option(groups, f"{renewal.solution}:{renewal.level}")
+        if chosen is not None:
+            plan["initial_option"] = chosen
+        units["initial_value"] = str(renewal.units)
+        if renewal.term_months in TERMS:
+            term = terms[TERMS.index(renewal.term_months)]
+        account = kit.option(f"{renewal.account_name} ({renewal.account_slug})", renewal.account_slug)
+        if renewal.reseller_slug:
+            reseller = kit.option(f"{renewal.reseller_name} ({renewal.reseller_slug})", renewal.reseller_slug)
     body = [
-        _input(ids.BLOCK_PLAN, "Solution and plan level",
-               {"type": "static_select", "action_id": ids.ACTION_PLAN_SELECT,
-                "placeholder": kit.plain("Choose", 150), "option_groups": plan_options(solutions)}),
-        _input(ids.BLOCK_UNITS, "Licenses per code",
-               {"type": "number_input", "action_id": ids.ACTION_UNITS_INPUT, "is_decimal_allowed": False,
-                "min_value": "1"}),
+        _input(ids.BLOCK_PLAN, "Solution and plan level", plan),
+        _input(ids.BLOCK_UNITS, "Licenses per code", units),
         _input(ids.BLOCK_TERM, "Term",
                {"type": "static_select", "action_id": ids.ACTION_TERM_SELECT, "options": terms,
-                "initial_option": terms[TERMS.index(12)]}),
+                "initial_option": term}),
         _input(ids.BLOCK_COUNT, "How many codes",
                {"type": "number_input", "action_id": ids.ACTION_COUNT_INPUT, "is_decimal_allowed": False,
                 "min_value": "1", "initial_value": "1"}, hint="More than 10 arrive as a file in your DMs."),
         _input(ids.BLOCK_RESELLER, "Only for this reseller's customers",
-               _external(ids.ACTION_RESELLER_SELECT, "Type to search resellers"), optional=True),
+               _external(ids.ACTION_RESELLER_SELECT, "Type to search resellers", reseller), optional=True),
         _input(ids.BLOCK_ACCOUNT, "Only for this account",
-               _external(ids.ACTION_ACCOUNT_SELECT, "Type to search accounts"), optional=True),
+               _external(ids.ACTION_ACCOUNT_SELECT, "Type to search accounts", account), optional=True),
         _input(ids.BLOCK_REDEEM_BY, "Redeem by",
                {"type": "datepicker", "action_id": ids.ACTION_REDEEM_BY}, optional=True),
         _input(ids.BLOCK_REFERENCE, "Reference (e.g. pro-forma invoice number)",
                {"type": "plain_text_input", "action_id": ids.ACTION_REFERENCE_INPUT, "max_length": 200},
                optional=True),
     ]  # fmt: skip
+    if renewal is not None:
+        body.insert(0, kit.context(
+            f"Renewing `{escape(renewal.account_slug)}`: {renewal.units} {escape(renewal.solution_name)} "
+            f"{escape(renewal.level_name)} {renewal.license_kind} licenses due {format_date(renewal.renews_on)}. "
+            "Redeeming the code into the account offers to renew them."))  # fmt: skip
     return kit.modal("Issue codes", body, callback_id=ids.VIEW_ISSUE, submit="Issue", close="Cancel",
                      metadata={"channel": channel})  # fmt: skip
 

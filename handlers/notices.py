@@ -7,6 +7,7 @@ they name accounts, licenses and dates only.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -14,13 +15,16 @@ from typing import Any
 from billing.alerts import AlertView
 from billing.periods import format_date
 from billing.reminders import NoticeView
+from handlers import ids, kit
+from handlers.kit import escape
 
-# Action ids of the buttons on these messages (handled in handlers.reminder_actions).
-ISSUE_RENEWAL_CODE = "reminder_issue_renewal_code"
-MARK_HANDLED = "reminder_mark_handled"
-ACKNOWLEDGE_ALERT = "alert_acknowledge"
-
+# The buttons on these messages are handled in handlers.notice_actions.
 Message = dict[str, Any]
+
+# Alert kinds that carry amounts: raised for the sales channel only (no reseller), never shown to resellers.
+MONEY_KINDS = frozenset({"overdue_invoice", "credit_short"})
+NOTE_MARK = ":warning: "
+_NOTICE_BLOCK = re.compile(r"^notice_(\d+)$")
 
 
 def who(actor_ref: str | None) -> str:
@@ -36,8 +40,8 @@ def _days(days: int) -> str:
 
 def reminder_line(notice: NoticeView) -> str:
     text = (
-        f"*{notice.account_name}* (`{notice.account_slug}`): {notice.units} {notice.solution_name} "
-        f"{notice.level_name} {notice.license_kind} licenses renew on *{format_date(notice.renews_on)}*, "
+        f"*{escape(notice.account_name)}* (`{notice.account_slug}`): {notice.units} {escape(notice.solution_name)} "
+        f"{escape(notice.level_name)} {notice.license_kind} licenses renew on *{format_date(notice.renews_on)}*, "
         f"{_days(notice.days_left)}."
     )
     if notice.late:
@@ -46,15 +50,18 @@ def reminder_line(notice: NoticeView) -> str:
 
 
 def reminder_digest(notices: Sequence[NoticeView], *, note: str | None = None) -> Message:
+    """One message for up to 24 reminders (two blocks each; the outbox splits digests at 20), each line
+    clipped so that the whole stays under Slack's aggregate text limit, however long the names."""
     count = len(notices)
-    blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": "Renewal reminders" if count > 1 else "Renewal reminder"}}
-    ]
+    line_budget = min(kit.MAX_SECTION_TEXT, (kit.MESSAGE_TEXT_BUDGET - 1000) // max(count, 1))
+    note = kit.clip(note, 500) if note else None
+    title = "Renewal reminders" if count > 1 else "Renewal reminder"
+    blocks: list[dict[str, Any]] = [{"type": "header", "text": {"type": "plain_text", "text": title}}]
     if note:
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f":warning: {note}"}]})
+        blocks.append(kit.context(f"{NOTE_MARK}{note}"))
     for notice in notices:
         blocks.append({"type": "section", "block_id": f"notice_{notice.id}",
-                       "text": {"type": "mrkdwn", "text": reminder_line(notice)}})  # fmt: skip
+                       "text": {"type": "mrkdwn", "text": kit.clip(reminder_line(notice), line_budget)}})  # fmt: skip
         if notice.handled_by:
             blocks.append({"type": "context", "elements": [
                 {"type": "mrkdwn", "text": f":white_check_mark: Handled by {who(notice.handled_by)}"}]})  # fmt: skip
@@ -63,16 +70,17 @@ def reminder_digest(notices: Sequence[NoticeView], *, note: str | None = None) -
             "type": "actions",
             "block_id": f"notice_actions_{notice.id}",
             "elements": [
-                {"type": "button", "action_id": ISSUE_RENEWAL_CODE, "text": {"type": "plain_text", "text": "Issue renewal code"},
+                {"type": "button", "action_id": ids.ACTION_REMINDER_ISSUE_RENEWAL,
+                 "text": {"type": "plain_text", "text": "Issue renewal code"},
                  "value": json.dumps({"notice": notice.id, "cohort": notice.cohort_id})},
-                {"type": "button", "action_id": MARK_HANDLED, "text": {"type": "plain_text", "text": "Mark handled"},
-                 "value": str(notice.id)},
+                {"type": "button", "action_id": ids.ACTION_REMINDER_HANDLED,
+                 "text": {"type": "plain_text", "text": "Mark handled"}, "value": str(notice.id)},
             ],
         })  # fmt: skip
     soonest = min(n.renews_on for n in notices)
     text = (f"{count} license blocks renew soon, the first on {format_date(soonest)}" if count > 1
             else reminder_line(notices[0]).replace("*", "").replace("`", ""))  # fmt: skip
-    return {"text": text, "blocks": blocks}
+    return {"text": kit.clip(text, kit.MAX_FALLBACK_TEXT), "blocks": blocks}
 
 
 _TITLES = {
@@ -110,8 +118,12 @@ def alert_summary(alert: AlertView) -> str:
             return ", ".join(f"{key}: {value}" for key, value in sorted(d.items()))
 
 
+def alert_title(alert: AlertView) -> str:
+    return _TITLES.get(alert.kind, alert.kind.replace("_", " ").capitalize())
+
+
 def alert_message(alert: AlertView, *, note: str | None = None) -> Message:
-    title = _TITLES.get(alert.kind, alert.kind.replace("_", " ").capitalize())
+    title = alert_title(alert)
     if alert.resolved_at is not None:
         state = f":white_check_mark: Resolved on {format_date(alert.resolved_at.date())}"
     elif alert.acknowledged_at is not None:
@@ -120,13 +132,33 @@ def alert_message(alert: AlertView, *, note: str | None = None) -> Message:
         state = f":rotating_light: Open since {format_date(alert.opened_at.date())}"
     blocks: list[dict[str, Any]] = [
         {"type": "section", "block_id": f"alert_{alert.id}",
-         "text": {"type": "mrkdwn", "text": f"*{title}*\n{alert_summary(alert)}"}},
+         "text": kit.mrkdwn(f"*{title}*\n{alert_summary(alert)}")},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": state}]},
     ]  # fmt: skip
     if note:
-        blocks.insert(1, {"type": "context", "elements": [{"type": "mrkdwn", "text": f":warning: {note}"}]})
+        blocks.insert(1, kit.context(f"{NOTE_MARK}{kit.clip(note, 500)}"))
     if alert.resolved_at is None and alert.acknowledged_at is None:
         blocks.append({"type": "actions", "block_id": f"alert_actions_{alert.id}", "elements": [
-            {"type": "button", "action_id": ACKNOWLEDGE_ALERT, "text": {"type": "plain_text", "text": "Acknowledge"},
-             "value": str(alert.id)}]})  # fmt: skip
-    return {"text": f"{title}: {alert_summary(alert)}".replace("`", ""), "blocks": blocks}
+            {"type": "button", "action_id": ids.ACTION_ALERT_ACKNOWLEDGE,
+             "text": {"type": "plain_text", "text": "Acknowledge"}, "value": str(alert.id)}]})  # fmt: skip
+    fallback = f"{title}: {alert_summary(alert)}".replace("`", "")
+    return {"text": kit.clip(fallback, kit.MAX_FALLBACK_TEXT), "blocks": blocks}
+
+
+# Reading back a message these builders made (Slack sends it with every click), to render it again.
+
+
+def notice_ids_in(blocks: Sequence[dict[str, Any]]) -> list[int]:
+    """The reminders on a digest, from its sections' ``notice_{id}`` block ids, in message order."""
+    found = (_NOTICE_BLOCK.match(str(b.get("block_id") or "")) for b in blocks if b.get("type") == "section")
+    return [int(m.group(1)) for m in found if m]
+
+
+def note_in(blocks: Sequence[dict[str, Any]]) -> str | None:
+    """The note a digest or alert was posted with (e.g. "this reseller has no linked channel"), if any."""
+    for block in blocks[:3]:
+        for element in block.get("elements", []) if block.get("type") == "context" else ():
+            text = str(element.get("text") or "")
+            if text.startswith(NOTE_MARK):
+                return text[len(NOTE_MARK):]
+    return None

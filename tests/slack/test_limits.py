@@ -10,13 +10,15 @@ import pytest
 
 from billing import Actor
 from billing.accounts import AccountView, ResellerView
+from billing.alerts import AlertView
 from billing.audit import AuditEntry
 from billing.catalog import LevelView, SolutionView
 from billing.codes import CodeView, IssuedBatch, IssuedCode
 from billing.licensing import Breakdown, CohortView, RenewalLine, SolutionBreakdown, UpcomingLine
 from billing.overview import DueRenewal
 from billing.redemption import Receipt, RedemptionPlan
-from handlers import blocks, home, kit, modals
+from billing.reminders import NoticeView, RenewalDraft
+from handlers import blocks, home, kit, modals, notices
 from handlers.parsing import RedeemInput, Usage
 
 LONG = "Ω" * 300
@@ -69,6 +71,36 @@ AUDIT = [AuditEntry(datetime(2026, 3, 2, tzinfo=UTC), LONG, LONG, LONG, LONG, {}
 DUE = [DueRenewal(f"a{i}", LONG, "northwind", LONG, LONG, "device", 5, TODAY, i % 45) for i in range(500)]
 RESELLER = ResellerView(1, "northwind", LONG, "TNORTH", ())
 
+
+def notice(i: int) -> NoticeView:
+    return NoticeView(i, i, f"account-{i:04d}-with-a-long-slug", LONG, 1, "room", LONG, "pro", LONG, "device", 99999,
+                      TODAY + timedelta(days=30), 30, i % 2 == 0, 30, False,
+                      "slack:TNORTH/UB" if i % 3 == 0 else None)  # fmt: skip
+
+
+NOTICES = [notice(i) for i in range(24)]  # the most one message holds (the outbox splits at 20)
+ALERT_DETAILS = {
+    "lapsed": {"account": "a" * 40, "solution": LONG, "units": 99999, "renews_on": "2026-03-01"},
+    "over_capacity": {"account": "a" * 40, "solution": LONG, "in_use": 99999, "licenses": 1, "over_by": 99998},
+    "failed_redemptions": {"account": "a" * 40, "failures": 99999},
+    "code_expiring": {"prefix": "ABCD", "redeem_by": "2026-03-09"},
+    "channel_unreachable": {"channel": "C" * 20, "error": "not_in_channel", "waiting": 99999},
+    "overdue_invoice": {"account": "a" * 40, "invoice": "INV-000001", "owed": "$99,999.00", "due_on": "2026-03-01"},
+    "credit_short": {"account": "a" * 40, "needed": "$100.00", "balance": "$25.00"},
+    "something_new": {"detail": LONG * 20},
+}
+
+
+def alert(i: int, kind: str, *, acknowledged: bool = False) -> AlertView:
+    at = datetime(2026, 3, 2, tzinfo=UTC)
+    reseller = None if kind in notices.MONEY_KINDS or kind == "channel_unreachable" else 1
+    return AlertView(i, kind, f"k:{i}", 1, reseller, ALERT_DETAILS[kind], at, at if acknowledged else None,
+                     "slack:TNORTH/UB" if acknowledged else None, None, 1, None, None)  # fmt: skip
+
+
+ALERTS = [alert(i, sorted(ALERT_DETAILS)[i % len(ALERT_DETAILS)], acknowledged=i % 2 == 0) for i in range(51)]
+DRAFT = RenewalDraft(1, 1, "a" * 40, LONG, "r" * 40, LONG, "s0", LONG, "l149", LONG, "device", 99999, 18, TODAY)
+
 MESSAGES = {
     "help staff": lambda: blocks.help_message(STAFF),
     "help member": lambda: blocks.help_message(MEMBER),
@@ -86,6 +118,10 @@ MESSAGES = {
     "issued few": lambda: blocks.issued_message(FEW),
     "audit": lambda: blocks.audit_message(AUDIT, LONG),
     "panel": lambda: blocks.panel_message(RESELLER),
+    "reminder digest": lambda: notices.reminder_digest(NOTICES, note=LONG * 10),
+    "reminder": lambda: notices.reminder_digest(NOTICES[:1]),
+    **{f"alert {kind}": (lambda kind=kind: notices.alert_message(alert(1, kind), note=LONG * 10))
+       for kind in ALERT_DETAILS},
 }
 VIEWS = {
     "issue": lambda: modals.issue_modal(SOLUTIONS, channel="C" * 20),
@@ -100,6 +136,9 @@ VIEWS = {
     "staff home": lambda: home.staff_home(DUE),
     "reseller home": lambda: home.reseller_home(ACCOUNTS),
     "nobody home": lambda: home.nobody_home(),
+    "issue renewal": lambda: modals.issue_modal(SOLUTIONS, renewal=DRAFT),
+    "staff home with alerts": lambda: home.staff_home(DUE, ALERTS),
+    "reseller home with alerts": lambda: home.reseller_home(ACCOUNTS, ALERTS),
 }
 
 
@@ -188,13 +227,33 @@ def test_text_from_people_cannot_mention_or_link():
     hostile = AccountView(1, "x", "<!channel> <https://evil|click>", "UTC", "USD", "card", None, None, None)
     shown = json.dumps(blocks.accounts_message([hostile], STAFF))
     assert "<!channel>" not in shown and "&lt;!channel&gt;" in shown
+    named = NoticeView(1, 1, "x", "<!channel> <https://evil|click>", None, "room", "Room", "pro", "Pro", "device", 1,
+                       TODAY, 30, False, 30, False, None)  # fmt: skip
+    shown = json.dumps(notices.reminder_digest([named]))
+    assert "<!channel>" not in shown and "&lt;!channel&gt;" in shown
 
 
 def test_no_builder_for_resellers_carries_a_price():
     member_facing = [blocks.preview_message(PLAN, REQUEST), blocks.receipt_message(Receipt(PLAN, 1, 1, False)),
                      blocks.breakdown_message(breakdown()), blocks.account_message(ACCOUNTS[0], breakdown(), MEMBER),
                      blocks.accounts_message(ACCOUNTS, MEMBER), blocks.panel_message(RESELLER),
-                     home.reseller_home(ACCOUNTS)]  # fmt: skip
+                     home.reseller_home(ACCOUNTS), home.reseller_home(ACCOUNTS, ALERTS),
+                     notices.reminder_digest(NOTICES)]  # fmt: skip
     for built in member_facing:
         shown = json.dumps(built)
         assert not any(mark in shown for mark in ("$", "€", "£", "USD", "EUR", "GBP", "AED", "Pays by")), shown[:200]
+
+
+def test_a_long_home_keeps_room_for_the_alerts_and_says_how_many_did_not_fit():
+    staff = json.dumps(home.staff_home(DUE, ALERTS))
+    assert "Open alerts (50+)" in staff and "more." in staff
+    reseller = json.dumps(home.reseller_home(ACCOUNTS, ALERTS))
+    assert "Open alerts" in reseller and "Credit will not cover" not in reseller and "Invoice overdue" not in reseller
+
+
+def test_a_digest_can_be_read_back_from_its_blocks():
+    digest = notices.reminder_digest(NOTICES[:5], note="No linked channel.")
+    assert notices.notice_ids_in(digest["blocks"]) == [0, 1, 2, 3, 4]
+    assert notices.note_in(digest["blocks"]) == "No linked channel."
+    assert notices.note_in(notices.alert_message(alert(1, "lapsed"), note="Moved.")["blocks"]) == "Moved."
+    assert notices.note_in(notices.reminder_digest(NOTICES[:2])["blocks"]) is None
