@@ -13,9 +13,9 @@ import secrets
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, case, func, or_, select, type_coerce, update
+from sqlalchemy import Table, bindparam, case, func, or_, select, type_coerce, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -132,9 +132,11 @@ class Outbox:
         created = self._add_all(session, messages, now)
         assignments = [{"notice": n, "delivery": message_id} for key, message_id in created.items() for n in parts[key]]
         if assignments:
-            table = ReminderNotice.__table__
+            notices = cast(Table, ReminderNotice.__table__)  # Core: one executemany, not an ORM bulk update
             session.connection().execute(
-                table.update().where(table.c.id == bindparam("notice")).values(delivery_id=bindparam("delivery")),
+                update(notices)
+                .where(notices.c.id == bindparam("notice"))
+                .values(delivery_id=bindparam("delivery")),
                 assignments,
             )
         return len(created)

@@ -135,8 +135,8 @@ class Poster:
             self._failed(claim, error)
         except (URLError, TimeoutError, ConnectionError, OSError) as error:
             log.warning("outbox %s: outcome unknown (%s); will reconcile", claim.dedupe_key, type(error).__name__)
-            outbox.retry_later(claim, now=self.clock(), delay=backoff(claim.attempts, self.retry_base), error=type(error).__name__,
-                               outcome_unknown=True)  # fmt: skip
+            delay = backoff(claim.attempts, self.retry_base)
+            outbox.retry_later(claim, now=self.clock(), delay=delay, error=type(error).__name__, outcome_unknown=True)
 
     def _failed(self, claim: Claim, error: SlackApiError) -> None:
         response = error.response
@@ -150,8 +150,8 @@ class Poster:
             self.billing.outbox.retry_later(claim, now=now, delay=delay, error="ratelimited")
             return
         uncertain = status >= 500
-        state = self.billing.outbox.retry_later(claim, now=now, delay=backoff(claim.attempts, self.retry_base), error=code,
-                                                outcome_unknown=uncertain)  # fmt: skip
+        delay = backoff(claim.attempts, self.retry_base)
+        state = self.billing.outbox.retry_later(claim, now=now, delay=delay, error=code, outcome_unknown=uncertain)
         level = logging.ERROR if state == "dead" or code in UNREACHABLE_ERRORS else logging.WARNING
         log.log(level, "outbox %s to %s failed: %s (attempt %d, now %s)", claim.dedupe_key, claim.channel_id, code,
                 claim.attempts, state)  # fmt: skip
@@ -163,7 +163,8 @@ class Poster:
         while True:
             page = self.client.conversations_history(channel=claim.channel_id, oldest=f"{oldest:.6f}", limit=200,
                                                      include_all_metadata=True, cursor=cursor)  # fmt: skip
-            for message in page.get("messages", []):
+            messages: list[dict[str, Any]] = page.get("messages", [])
+            for message in messages:
                 payload = (message.get("metadata") or {}).get("event_payload") or {}
                 if payload.get("key") == claim.dedupe_key:
                     return str(message["ts"])

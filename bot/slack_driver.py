@@ -60,7 +60,8 @@ class Response:
     def opened_view(self) -> dict[str, Any]:
         (call,) = self.to("views.open")
         view = call.body["view"]
-        return json.loads(view) if isinstance(view, str) else view
+        parsed: dict[str, Any] = json.loads(view) if isinstance(view, str) else view
+        return parsed
 
 
 def user(user_id: str, team: str) -> dict[str, Any]:
