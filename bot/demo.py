@@ -37,7 +37,9 @@ ADMIN, NORTH_TEAM, NORTH_USER, CHANNEL, SALES = "UADMIN", "TNORTH", "UNORTH1", "
 Echo = Callable[[str], None]
 
 
-class DemoClock:
+class SimulatedClock:
+    """Time that moves only when told: ``sleep`` jumps it forward (the poster's pacing costs no real time)."""
+
     def __init__(self, start: datetime) -> None:
         self.now = start
 
@@ -102,7 +104,7 @@ class Demo:
         self.echo = echo
         self.standin = SlackStandIn().start()
         self.billing = open_billing(Settings.from_env({"JOANBOT_HOME": str(home)}))
-        self.clock = DemoClock(datetime.now(UTC).replace(microsecond=0))
+        self.clock = SimulatedClock(datetime.now(UTC).replace(microsecond=0))
         slack = SlackSettings.from_env({"SLACK_BOT_TOKEN": "xoxb-demo", "SLACK_SIGNING_SECRET": SECRET,
                                         "SLACK_API_URL": self.standin.url, "JOANBOT_ADMINS": ADMIN,
                                         "JOANBOT_SALES_CHANNEL": SALES})  # fmt: skip

@@ -3,28 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
+from bot.demo import SimulatedClock as SimClock  # noqa: F401  (re-exported for the simulations)
 from bot.poster import Poster, posting_client
 from bot.slack_standin import SlackStandIn
+from tests.billing.builders import account, licenses, reseller
+from tests.conftest import STAFF, at
 
 SALES = "CSALES"
 NORTH_CHANNEL = "CNORTH"
 
 
-class SimClock:
-    """Simulated time for the poster: ``sleep`` moves it forward instead of waiting."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += timedelta(seconds=max(seconds, 0.01))
+def resellers_with_customers(billing, channels: tuple[str, ...], per_channel: int) -> None:
+    """A reseller per channel (linked), each with ``per_channel`` accounts of 10 licenses renewing 1 Jan 2025."""
+    for index, channel in enumerate(channels):
+        slug = f"reseller{index}"
+        reseller(billing, slug, now=at("2024-01-01"))
+        billing.accounts.link_channel(reseller=slug, channel_id=channel, actor=STAFF, now=at("2024-01-01"))
+        for n in range(per_channel):
+            account(billing, f"{slug}-customer{n}", reseller=slug, now=at("2024-01-01"))
+            licenses(billing, account_slug=f"{slug}-customer{n}", now=at("2024-01-01"))
 
 
 @pytest.fixture

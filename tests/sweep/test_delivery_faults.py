@@ -9,21 +9,14 @@ from datetime import timedelta
 import billing.delivery as delivery
 from billing.models import OutboxMessage, ReminderNotice
 from bot.slack_standin import Faults
-from tests.billing.builders import account, licenses, reseller
-from tests.conftest import STAFF, at
-from tests.sweep.conftest import SALES, keys
+from tests.conftest import at
+from tests.sweep.conftest import SALES, keys, resellers_with_customers
 
 CHANNELS = ("CNORTH", "CSOUTH", "CEAST")
 
 
 def _world(billing, per_channel=6):
-    for index, channel in enumerate(CHANNELS):
-        slug = f"reseller{index}"
-        reseller(billing, slug, now=at("2024-01-01"))
-        billing.accounts.link_channel(reseller=slug, channel_id=channel, actor=STAFF, now=at("2024-01-01"))
-        for n in range(per_channel):
-            account(billing, f"{slug}-acme{n}", reseller=slug, now=at("2024-01-01"))
-            licenses(billing, account_slug=f"{slug}-acme{n}", now=at("2024-01-01"))
+    resellers_with_customers(billing, CHANNELS, per_channel)
     billing.sweep.run(now=at("2024-11-17"))  # 45 days before 1 Jan 2025
     return billing.outbox.enqueue(now=at("2024-11-17"), sales_channel=SALES)
 

@@ -15,22 +15,16 @@ import pytest
 
 from billing.models import OutboxMessage, ReminderNotice
 from bot.slack_standin import Faults
-from tests.billing.builders import account, licenses, reseller
-from tests.conftest import STAFF, at
-from tests.sweep.conftest import SALES, keys
+from tests.billing.builders import account, licenses
+from tests.conftest import at
+from tests.sweep.conftest import SALES, keys, resellers_with_customers
 
 ROOT = Path(__file__).resolve().parents[2]
 CHANNELS = ("CNORTH", "CSOUTH", "CEAST", "CWEST")
 
 
 def _world(billing, per_channel: int = 4) -> None:
-    for index, channel in enumerate(CHANNELS):
-        slug = f"reseller{index}"
-        reseller(billing, slug, now=at("2024-01-01"))
-        billing.accounts.link_channel(reseller=slug, channel_id=channel, actor=STAFF, now=at("2024-01-01"))
-        for n in range(per_channel):
-            account(billing, f"{slug}-customer{n}", reseller=slug, now=at("2024-01-01"))
-            licenses(billing, account_slug=f"{slug}-customer{n}", now=at("2024-01-01"))
+    resellers_with_customers(billing, CHANNELS, per_channel)
     account(billing, "direct", now=at("2024-01-01"))
     licenses(billing, account_slug="direct", now=at("2024-01-01"))
 
