@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 
 from billing import Actor, Billing, BillingError, codeformat
 from billing.money import Money
-from handlers import blocks, delivery, deps, errors, ids, modals, parsing
+from handlers import blocks, delivery, deps, errors, ids, modals, money_blocks, parsing
 from handlers.parsing import Parsed, Usage
 
 Reply = dict[str, Any] | None
@@ -206,10 +206,15 @@ def _audit(request: Request, parsed: Parsed) -> Reply:
     return blocks.audit_message(audit.entries(actor=request.actor, subject=("code", prefix)), f"code {prefix}…")
 
 
-def _not_yet(request: Request, parsed: Parsed) -> Reply:
-    request.actor.require_staff("see credits and invoices")
-    parsing.one_word(parsed, "account")
-    return blocks.notice(errors.NOT_YET)
+def _credits(request: Request, parsed: Parsed) -> Reply:
+    account = parsing.one_word(parsed, "account")
+    overview = request.billing.credits.overview(account=account, actor=request.actor, now=request.now)
+    return money_blocks.credits_message(overview)
+
+
+def _invoices(request: Request, parsed: Parsed) -> Reply:
+    account = parsing.one_word(parsed, "account")
+    return money_blocks.invoices_message(account, request.billing.invoices.list(account=account, actor=request.actor))
 
 
 def _open(request: Request, view: dict[str, Any]) -> None:
@@ -235,8 +240,8 @@ ROUTES: dict[str, Callable[[Request, Parsed], Reply]] = {
     "staff add": _staff,
     "staff remove": _staff,
     "audit": _audit,
-    "credits": _not_yet,
-    "invoices": _not_yet,
+    "credits": _credits,
+    "invoices": _invoices,
 }
 
 

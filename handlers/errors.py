@@ -14,7 +14,6 @@ REFUSAL = (
     "Sorry, I can only help the vendor's staff and its resellers. If you think you should have access, "
     "ask your contact at the vendor."
 )
-NOT_YET = "That is not available in Slack yet: it arrives with invoicing and Joan Credits."
 SOMETHING_WRONG = "Something went wrong on our side and nothing was changed. Please try again; if it keeps " \
     "happening, tell the vendor and quote reference {ref}."  # fmt: skip
 

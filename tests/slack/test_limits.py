@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, timedelta
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -14,11 +15,14 @@ from billing.alerts import AlertView
 from billing.audit import AuditEntry
 from billing.catalog import LevelView, SolutionView
 from billing.codes import CodeView, IssuedBatch, IssuedCode
+from billing.invoicing import InvoiceView, LineView
+from billing.ledger import CreditBalance, CreditsOverview, RedeemedCode, TopUp
+from billing.money import Money
 from billing.licensing import Breakdown, CohortView, RenewalLine, SolutionBreakdown, UpcomingLine
 from billing.overview import DueRenewal
 from billing.redemption import Receipt, RedemptionPlan
 from billing.reminders import NoticeView, RenewalDraft
-from handlers import blocks, home, kit, modals, notices
+from handlers import blocks, home, kit, modals, money_blocks, notices
 from handlers.parsing import RedeemInput, Usage
 
 LONG = "Ω" * 300
@@ -101,6 +105,22 @@ def alert(i: int, kind: str, *, acknowledged: bool = False) -> AlertView:
 ALERTS = [alert(i, sorted(ALERT_DETAILS)[i % len(ALERT_DETAILS)], acknowledged=i % 2 == 0) for i in range(51)]
 DRAFT = RenewalDraft(1, 1, "a" * 40, LONG, "r" * 40, LONG, "s0", LONG, "l149", LONG, "device", 99999, 18, TODAY)
 
+def invoice(i: int) -> InvoiceView:
+    usd = Money(123456, "USD")
+    line = LineView(LONG, date(2025, 1, 1), date(2026, 1, 1), 100_000, usd, Fraction(8, 12), usd)
+    return InvoiceView(i, f"INV-{i:06d}", LONG, "USD", date(2025, 1, 1), date(2025, 1, 31), "partially_paid",
+                       usd, usd, usd, usd, (line,) * 20, LONG)  # fmt: skip
+
+
+INVOICES = [invoice(i) for i in range(200)]
+CREDITS = CreditsOverview(
+    ACCOUNTS[0], date(2025, 1, 1),
+    tuple(CreditBalance(c, Money(10**9, c), Money(1, c), Money(2, c)) for c in ("USD", "EUR", "GBP", "AED")),
+    tuple(TopUp("ABCD", Money(5000, "USD"), date(2025, 1, 1), "topped_up") for _ in range(500)),
+    tuple(RedeemedCode("WXYZ", LONG, "device", 10, 100, date(2026, 1, 1), 36) for _ in range(500)),
+)  # fmt: skip
+
+
 MESSAGES = {
     "help staff": lambda: blocks.help_message(STAFF),
     "help member": lambda: blocks.help_message(MEMBER),
@@ -118,6 +138,8 @@ MESSAGES = {
     "issued few": lambda: blocks.issued_message(FEW),
     "audit": lambda: blocks.audit_message(AUDIT, LONG),
     "panel": lambda: blocks.panel_message(RESELLER),
+    "invoices": lambda: money_blocks.invoices_message(LONG, INVOICES),
+    "credits": lambda: money_blocks.credits_message(CREDITS),
     "reminder digest": lambda: notices.reminder_digest(NOTICES, note=LONG * 10),
     "reminder": lambda: notices.reminder_digest(NOTICES[:1]),
     **{f"alert {kind}": (lambda kind=kind: notices.alert_message(alert(1, kind), note=LONG * 10))

@@ -64,11 +64,22 @@ def test_code_show_and_void_show_the_prefix_only(world):
     assert "already voided" in _said(again)
 
 
-def test_credit_codes_are_issued_and_credits_and_invoices_are_not_available_yet(world):
+def test_staff_see_credits_and_invoices_and_reseller_members_never_do(world):
+    from tests.billing.builders import account, credit, subscribe
+
     issued = world.slack.command("code credit 50 USD promo", user_id=SALES, team=HOME)
-    assert "50.00 promo credit" in _said(issued) or "promo credit" in _said(issued)
-    assert "not available in Slack yet" in _said(world.slack.command("credits acme", user_id=SALES, team=HOME))
-    assert "not available in Slack yet" in _said(world.slack.command("invoices acme", user_id=SALES, team=HOME))
+    assert "promo credit" in _said(issued)
+    account(world.billing, "paysco", pays="credits", now=world.now)
+    credit(world.billing, "50", "paysco", now=world.now)
+    subscribe(world.billing, 4, "paysco", level="standard", now=world.now)  # $20.00, paid from credit
+
+    credits = _said(world.slack.command("credits paysco", user_id=SALES, team=HOME))
+    assert "$30.00" in credits and "topped up" in credits
+    invoices = _said(world.slack.command("invoices paysco", user_id=SALES, team=HOME))
+    assert "INV-000001" in invoices and "$20.00" in invoices and "owed $0.00" in invoices
+    for command in ("credits acme", "invoices acme"):
+        refused = _said(world.slack.command(command, user_id=NORTH_USER, team=NORTH_TEAM))
+        assert "$" not in refused and "INV-" not in refused
 
 
 def test_admins_read_the_audit_log_by_account_and_by_code(world):
