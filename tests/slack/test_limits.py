@@ -17,8 +17,8 @@ from billing.catalog import LevelView, SolutionView
 from billing.codes import CodeView, IssuedBatch, IssuedCode
 from billing.invoicing import InvoiceView, LineView
 from billing.ledger import CreditBalance, CreditsOverview, RedeemedCode, TopUp
-from billing.money import Money
 from billing.licensing import Breakdown, CohortView, RenewalLine, SolutionBreakdown, UpcomingLine
+from billing.money import Money
 from billing.overview import DueRenewal
 from billing.redemption import Receipt, RedemptionPlan
 from billing.reminders import NoticeView, RenewalDraft
