@@ -20,6 +20,7 @@ from typing import Any
 import click
 from slack_sdk import WebClient
 
+from billing import operator
 from billing.codeformat import CODE_SHAPED
 from billing.periods import format_date
 from bot.app import build_app
@@ -162,7 +163,7 @@ class Demo:
                    channel=CHANNEL, **member)  # fmt: skip
         self.say("Rob", "renewals acme", channel=CHANNEL, **member)
 
-        (cohort,) = self.billing.licenses.cohorts(account="acme", actor=_staff())
+        (cohort,) = self.billing.licenses.cohorts(account="acme", actor=operator("demo"))
         renews = cohort.ends_on
         for days, title in ((45, "45 days before renewal"), (30, "30 days before"), (14, "14 days before"),
                             (7, "7 days before"), (0, "the renewal date passes without a renewal")):  # fmt: skip
@@ -180,12 +181,6 @@ class Demo:
 
 def _indent(text: str, width: int = 3) -> str:
     return "\n".join(" " * width + line for line in text.splitlines())
-
-
-def _staff() -> Any:
-    from billing import operator
-
-    return operator("demo")
 
 
 def run_demo(echo: Echo = click.echo) -> int:

@@ -1,7 +1,6 @@
 """Single use under concurrency: 16 workers, each on its own connection, race to redeem one code."""
 
 import threading
-import time
 
 import pytest
 from sqlalchemy import func, select
@@ -69,4 +68,3 @@ def test_the_database_refuses_a_second_redemption_row_even_without_the_python_ch
         session.add(Redemption(code_id=first.code_id, account_id=first.account_id, redeemed_by="y",
                                on_behalf=True, redeemed_at=at("2024-01-03")))  # fmt: skip
         session.flush()
-    time.sleep(0)
