@@ -273,18 +273,9 @@ class Codes:
                 "term_months": term_months,
             }
             return self._issue(
-                session,
-                fields,
-                actor,
-                now,
-                count,
-                reseller,
-                account,
-                redeem_by,
-                reference,
-                on_chunk,
-                request_ref,
-            )
+                session, fields, actor=actor, now=now, count=count, reseller=reseller, account=account,
+                redeem_by=redeem_by, reference=reference, on_chunk=on_chunk, request_ref=request_ref,
+            )  # fmt: skip
 
     def issue_credit_codes(
         self,
@@ -316,23 +307,15 @@ class Codes:
         }
         with self._db.write() as session:
             return self._issue(
-                session,
-                fields,
-                actor,
-                now,
-                count,
-                reseller,
-                account,
-                redeem_by,
-                reference,
-                on_chunk,
-                request_ref,
-            )
+                session, fields, actor=actor, now=now, count=count, reseller=reseller, account=account,
+                redeem_by=redeem_by, reference=reference, on_chunk=on_chunk, request_ref=request_ref,
+            )  # fmt: skip
 
     def _issue(
         self,
         session: Session,
         fields: dict[str, Any],
+        *,
         actor: Actor,
         now: datetime,
         count: int,
