@@ -23,6 +23,7 @@ test: install lint
 	$(BIN)/python -m pytest -n auto
 
 lint: install
+	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 

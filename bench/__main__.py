@@ -19,8 +19,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("which", nargs="?", default="all", choices=["all", "sweep"])
     parser.add_argument("--rows", type=int, default=1_000_000, help="cohorts to generate (default 1,000,000)")
     default_postgres = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
-    parser.add_argument("--postgres", default=default_postgres,
-                        help="PostgreSQL server URL (a scratch database is created on it)")  # fmt: skip
+    parser.add_argument(
+        "--postgres", default=default_postgres, help="PostgreSQL server URL (a scratch database is created on it)"
+    )
     args = parser.parse_args(argv)
     ok = sweep.run(rows=args.rows, postgres_url=args.postgres)
     return 0 if ok else 1

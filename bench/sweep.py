@@ -42,11 +42,21 @@ def _populate(db: Database, rows: int) -> None:
         solution_id = session.query(Solution.id).filter(Solution.slug == "room").scalar()
         level_id = session.query(PlanLevel.id).filter(PlanLevel.solution_id == solution_id).first()[0]
         session.execute(insert(Reseller), [{"slug": f"r{i}", "name": f"R {i}", "created_at": NOW} for i in range(200)])
-        session.execute(insert(Account), [
-            {"slug": f"a{i}", "name": f"A {i}", "time_zone": ZONES[i % len(ZONES)], "currency": "USD",
-             "payment_method": "reseller", "reseller_id": 1 + i % 200, "created_at": NOW}
-            for i in range(50_000)
-        ])  # fmt: skip
+        session.execute(
+            insert(Account),
+            [
+                {
+                    "slug": f"a{i}",
+                    "name": f"A {i}",
+                    "time_zone": ZONES[i % len(ZONES)],
+                    "currency": "USD",
+                    "payment_method": "reseller",
+                    "reseller_id": 1 + i % 200,
+                    "created_at": NOW,
+                }
+                for i in range(50_000)
+            ],
+        )
     batch = 20_000
     for start in range(0, rows, batch):
         chunk = []
@@ -54,13 +64,24 @@ def _populate(db: Database, rows: int) -> None:
             ends = NOW.date() + timedelta(days=rng.randint(-365, 365))
             starts = ends - timedelta(days=365)
             past = ends <= NOW.date()
-            chunk.append({
-                "account_id": rng.randint(1, 50_000), "solution_id": solution_id, "plan_level_id": level_id,
-                "license_kind": "device", "units": rng.randint(1, 50), "anchor_on": starts, "term_months": 12,
-                "starts_on": starts, "ends_on": ends, "auto_renew": rng.random() < 0.2, "origin": "code",
-                "renewed_at": NOW if (past and rng.random() < 0.97) or rng.random() < 0.1 else None,
-                "created_at": datetime.combine(starts, datetime.min.time(), UTC), "created_on": starts,
-            })  # fmt: skip
+            chunk.append(
+                {
+                    "account_id": rng.randint(1, 50_000),
+                    "solution_id": solution_id,
+                    "plan_level_id": level_id,
+                    "license_kind": "device",
+                    "units": rng.randint(1, 50),
+                    "anchor_on": starts,
+                    "term_months": 12,
+                    "starts_on": starts,
+                    "ends_on": ends,
+                    "auto_renew": rng.random() < 0.2,
+                    "origin": "code",
+                    "renewed_at": NOW if (past and rng.random() < 0.97) or rng.random() < 0.1 else None,
+                    "created_at": datetime.combine(starts, datetime.min.time(), UTC),
+                    "created_on": starts,
+                }
+            )
         with db.write() as session:
             session.execute(insert(Cohort), chunk)
     with db.engine.begin() as connection:
@@ -110,9 +131,10 @@ def _plan_uses_index(db: Database) -> bool:
                 ((today - timedelta(days=1)).isoformat(), (today + timedelta(days=46)).isoformat(), 0),
             ).all()
         else:
-            rows = connection.execute(text("EXPLAIN " + RAW_SQL),
-                                      {"low": today - timedelta(days=1), "high": today + timedelta(days=46),
-                                       "false": False}).all()  # fmt: skip
+            rows = connection.execute(
+                text("EXPLAIN " + RAW_SQL),
+                {"low": today - timedelta(days=1), "high": today + timedelta(days=46), "false": False},
+            ).all()
     plan = "\n".join(str(row) for row in rows)
     return "ix_cohorts_unrenewed_ends_on" in plan
 

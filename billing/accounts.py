@@ -88,9 +88,7 @@ class AccountView:
 def check_slug(text: str, what: str = "slug") -> str:
     slug = text.strip().lower()
     if not SLUG.match(slug):
-        raise InvalidSlug(
-            f"{what} {text!r} must be 2-40 lower-case letters, digits or hyphens, like 'acme'", slug=text
-        )
+        raise InvalidSlug(f"{what} {text!r} must be 2-40 lower-case letters, digits or hyphens, like 'acme'", slug=text)
     return slug
 
 
@@ -135,16 +133,12 @@ def find_reseller(session: Session, slug: str) -> Reseller:
 
 
 def _reseller_view(session: Session, reseller: Reseller) -> ResellerView:
-    channels = session.scalars(
-        select(ResellerChannel.channel_id).where(ResellerChannel.reseller_id == reseller.id)
-    )
+    channels = session.scalars(select(ResellerChannel.channel_id).where(ResellerChannel.reseller_id == reseller.id))
     return ResellerView(reseller.id, reseller.slug, reseller.name, reseller.slack_team_id, tuple(channels))
 
 
 class Accounts:
-    def __init__(
-        self, db: Database, *, default_time_zone: str = "UTC", default_currency: str = "USD"
-    ) -> None:
+    def __init__(self, db: Database, *, default_time_zone: str = "UTC", default_currency: str = "USD") -> None:
         self._db = db
         self.default_time_zone = zone(default_time_zone).key
         self.default_currency = currency_code(default_currency)
@@ -244,9 +238,7 @@ class Accounts:
                 account_id=account.id,
                 at=now,
                 details={
-                    "before": {
-                        k: getattr(before, k) for k in ("payment_method", "reseller_slug", "time_zone")
-                    },
+                    "before": {k: getattr(before, k) for k in ("payment_method", "reseller_slug", "time_zone")},
                     "after": {k: getattr(after, k) for k in ("payment_method", "reseller_slug", "time_zone")},
                 },
                 request_ref=request_ref,
@@ -316,9 +308,7 @@ class Accounts:
 
     def list_resellers(self) -> list[ResellerView]:
         with self._db.read() as session:
-            return [
-                _reseller_view(session, r) for r in session.scalars(select(Reseller).order_by(Reseller.slug))
-            ]
+            return [_reseller_view(session, r) for r in session.scalars(select(Reseller).order_by(Reseller.slug))]
 
     def reseller_for_team(self, team_id: str) -> ResellerView | None:
         with self._db.read() as session:
@@ -358,9 +348,7 @@ class Accounts:
             member = session.get(ResellerMember, slack_user_id)
             if member is None:
                 session.add(
-                    ResellerMember(
-                        slack_user_id=slack_user_id, reseller_id=owner.id, added_by=actor.ref, added_at=now
-                    )
+                    ResellerMember(slack_user_id=slack_user_id, reseller_id=owner.id, added_by=actor.ref, added_at=now)
                 )
             else:
                 member.reseller_id = owner.id
@@ -386,9 +374,7 @@ class Accounts:
             link = session.get(ResellerChannel, channel_id)
             if link is None:
                 session.add(
-                    ResellerChannel(
-                        channel_id=channel_id, reseller_id=owner.id, linked_by=actor.ref, linked_at=now
-                    )
+                    ResellerChannel(channel_id=channel_id, reseller_id=owner.id, linked_by=actor.ref, linked_at=now)
                 )
             else:
                 link.reseller_id, link.linked_by, link.linked_at, link.panel_ts = (
@@ -440,9 +426,7 @@ class Accounts:
                 request_ref=request_ref,
             )
 
-    def remove_staff(
-        self, *, slack_user_id: str, actor: Actor, now: datetime, request_ref: str | None = None
-    ) -> None:
+    def remove_staff(self, *, slack_user_id: str, actor: Actor, now: datetime, request_ref: str | None = None) -> None:
         actor.require_admin("change staff roles")
         with self._db.write() as session:
             staff = session.get(Staff, slack_user_id)
@@ -466,7 +450,4 @@ class Accounts:
 
     def list_staff(self) -> list[tuple[str, str]]:
         with self._db.read() as session:
-            return [
-                (s.slack_user_id, s.role)
-                for s in session.scalars(select(Staff).order_by(Staff.slack_user_id))
-            ]
+            return [(s.slack_user_id, s.role) for s in session.scalars(select(Staff).order_by(Staff.slack_user_id))]

@@ -41,8 +41,10 @@ class Actor:
         return self.role in ("admin", "operator")
 
     def may_see_account(self, account_reseller_id: int | None) -> bool:
-        return self.is_staff or self.role == "system" or (
-            self.reseller_id is not None and self.reseller_id == account_reseller_id
+        return (
+            self.is_staff
+            or self.role == "system"
+            or (self.reseller_id is not None and self.reseller_id == account_reseller_id)
         )
 
     def require_staff(self, what: str) -> None:

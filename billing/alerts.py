@@ -81,10 +81,20 @@ class AlertView:
 
 def alert_view(alert: Alert) -> AlertView:
     return AlertView(
-        alert.id, alert.kind, alert.subject_key, alert.account_id, alert.reseller_id, dict(alert.details),
-        alert.opened_at, alert.acknowledged_at, alert.acknowledged_by, alert.resolved_at, alert.version,
-        alert.channel_id, alert.message_ts,
-    )  # fmt: skip
+        alert.id,
+        alert.kind,
+        alert.subject_key,
+        alert.account_id,
+        alert.reseller_id,
+        dict(alert.details),
+        alert.opened_at,
+        alert.acknowledged_at,
+        alert.acknowledged_by,
+        alert.resolved_at,
+        alert.version,
+        alert.channel_id,
+        alert.message_ts,
+    )
 
 
 @dataclass(frozen=True)
@@ -110,7 +120,7 @@ def lapsed_cohorts(session: Session, now: datetime) -> Iterable[Condition]:
             Account.time_zone,
             Account.reseller_id,
             Account.slug,
-        )  # fmt: skip
+        )
         .join(Account, Account.id == Cohort.account_id)
         .join(Solution, Solution.id == Cohort.solution_id)
         .where(
@@ -148,7 +158,7 @@ def over_capacity(session: Session, now: datetime) -> Iterable[Condition]:
             Account.reseller_id,
             Account.slug,
             Solution.name,
-        )  # fmt: skip
+        )
         .join(
             Cohort,
             and_(
@@ -158,16 +168,26 @@ def over_capacity(session: Session, now: datetime) -> Iterable[Condition]:
                 Cohort.ends_on > today,
             ),
             isouter=True,
-        )  # fmt: skip
+        )
         .join(Account, Account.id == used.c.account_id)
         .join(Solution, Solution.id == used.c.solution_id)
         .group_by(used.c.account_id, used.c.solution_id, used.c.used, Account.reseller_id, Account.slug, Solution.name)
         .having(used.c.used > licenses)
     )
     for account_id, solution_id, in_use, licenses, reseller_id, slug, solution in rows:
-        yield Condition("over_capacity", f"account:{account_id}:solution:{solution_id}", account_id, reseller_id,
-                        {"account": slug, "solution": solution, "in_use": int(in_use), "licenses": int(licenses),
-                         "over_by": int(in_use) - int(licenses)})  # fmt: skip
+        yield Condition(
+            "over_capacity",
+            f"account:{account_id}:solution:{solution_id}",
+            account_id,
+            reseller_id,
+            {
+                "account": slug,
+                "solution": solution,
+                "in_use": int(in_use),
+                "licenses": int(licenses),
+                "over_by": int(in_use) - int(licenses),
+            },
+        )
 
 
 def failed_redemptions(session: Session, now: datetime) -> Iterable[Condition]:
@@ -180,8 +200,13 @@ def failed_redemptions(session: Session, now: datetime) -> Iterable[Condition]:
         .having(func.count() >= FAILED_REDEMPTIONS_THRESHOLD)
     )
     for account_id, count, reseller_id, slug in rows:
-        yield Condition("failed_redemptions", f"account:{account_id}", account_id, reseller_id,
-                        {"account": slug, "failures": int(count)})  # fmt: skip
+        yield Condition(
+            "failed_redemptions",
+            f"account:{account_id}",
+            account_id,
+            reseller_id,
+            {"account": slug, "failures": int(count)},
+        )
 
 
 def codes_near_redeem_by(session: Session, now: datetime) -> Iterable[Condition]:
@@ -197,8 +222,13 @@ def codes_near_redeem_by(session: Session, now: datetime) -> Iterable[Condition]
     )
     for code_id, prefix, redeem_by, reseller_id in rows:
         assert redeem_by is not None  # selected by its range
-        yield Condition("code_expiring", f"code:{code_id}", None, reseller_id,
-                        {"prefix": prefix, "redeem_by": redeem_by.isoformat()})  # fmt: skip
+        yield Condition(
+            "code_expiring",
+            f"code:{code_id}",
+            None,
+            reseller_id,
+            {"prefix": prefix, "redeem_by": redeem_by.isoformat()},
+        )
 
 
 CREDIT_LOOKAHEAD_DAYS = 14
@@ -214,9 +244,18 @@ def overdue_invoices(session: Session, now: datetime) -> Iterable[Condition]:
     )
     for invoice_id, currency, owed, due_on, account_id, slug, tz in rows:
         if due_on < local_date(now, tz):
-            yield Condition("overdue_invoice", f"invoice:{invoice_id}", account_id, None,
-                            {"account": slug, "invoice": invoice_number(invoice_id),
-                             "owed": str(Money(int(owed), currency)), "due_on": due_on.isoformat()})  # fmt: skip
+            yield Condition(
+                "overdue_invoice",
+                f"invoice:{invoice_id}",
+                account_id,
+                None,
+                {
+                    "account": slug,
+                    "invoice": invoice_number(invoice_id),
+                    "owed": str(Money(int(owed), currency)),
+                    "due_on": due_on.isoformat(),
+                },
+            )
 
 
 def credit_short(session: Session, now: datetime) -> Iterable[Condition]:
@@ -244,9 +283,13 @@ def credit_short(session: Session, now: datetime) -> Iterable[Condition]:
         if have < minor:
             account = session.get(Account, account_id)
             assert account is not None
-            yield Condition("credit_short", f"account:{account_id}:{currency}", account_id, None,
-                            {"account": account.slug, "needed": str(Money(minor, currency)),
-                             "balance": str(Money(have, currency))})  # fmt: skip
+            yield Condition(
+                "credit_short",
+                f"account:{account_id}:{currency}",
+                account_id,
+                None,
+                {"account": account.slug, "needed": str(Money(minor, currency)), "balance": str(Money(have, currency))},
+            )
 
 
 UNREACHABLE_ERRORS = ("not_in_channel", "channel_not_found", "is_archived")
@@ -265,14 +308,24 @@ def unreachable_channels(session: Session, now: datetime) -> Iterable[Condition]
         .group_by(OutboxMessage.channel_id)
     )
     for channel_id, error, waiting in rows:
-        yield Condition("channel_unreachable", f"channel:{channel_id}", None, None,
-                        {"channel": channel_id, "error": error, "waiting": int(waiting)})  # fmt: skip
+        yield Condition(
+            "channel_unreachable",
+            f"channel:{channel_id}",
+            None,
+            None,
+            {"channel": channel_id, "error": error, "waiting": int(waiting)},
+        )
 
 
 CONDITIONS: tuple[ConditionSource, ...] = (
-    lapsed_cohorts, over_capacity, failed_redemptions, codes_near_redeem_by, unreachable_channels,
-    overdue_invoices, credit_short,
-)  # fmt: skip
+    lapsed_cohorts,
+    over_capacity,
+    failed_redemptions,
+    codes_near_redeem_by,
+    unreachable_channels,
+    overdue_invoices,
+    credit_short,
+)
 
 
 def reconcile(session: Session, conditions: Iterable[Condition], now: datetime) -> AlertChanges:
@@ -284,9 +337,18 @@ def reconcile(session: Session, conditions: Iterable[Condition], now: datetime) 
     for key, condition in current.items():
         alert = open_alerts.get(key)
         if alert is None:
-            session.add(Alert(kind=condition.kind, subject_key=condition.subject_key, account_id=condition.account_id,
-                              reseller_id=condition.reseller_id, details=condition.details, opened_at=now,
-                              version=1, delivered_version=0))  # fmt: skip
+            session.add(
+                Alert(
+                    kind=condition.kind,
+                    subject_key=condition.subject_key,
+                    account_id=condition.account_id,
+                    reseller_id=condition.reseller_id,
+                    details=condition.details,
+                    opened_at=now,
+                    version=1,
+                    delivered_version=0,
+                )
+            )
             opened += 1
         elif alert.details != condition.details:
             alert.details = condition.details
@@ -324,8 +386,16 @@ class Alerts:
                 raise AlertAlreadyAcknowledged(f"already acknowledged by {alert.acknowledged_by}")
             alert.acknowledged_at, alert.acknowledged_by = now, actor.ref
             alert.version += 1
-            audit.record(session, actor=actor, action="alert.acknowledged", subject_type="alert", subject_id=alert.id,
-                         account_id=alert.account_id, at=now, details={"kind": alert.kind})  # fmt: skip
+            audit.record(
+                session,
+                actor=actor,
+                action="alert.acknowledged",
+                subject_type="alert",
+                subject_id=alert.id,
+                account_id=alert.account_id,
+                at=now,
+                details={"kind": alert.kind},
+            )
             return alert_view(alert)
 
     def get(self, *, alert_id: int) -> AlertView:

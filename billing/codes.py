@@ -257,13 +257,10 @@ class Codes:
                 )
             )
             if found_level is None:
-                raise UnknownPlanLevel(
-                    f"{found_solution.name} has no level {level!r}", solution=solution, level=level
-                )
+                raise UnknownPlanLevel(f"{found_solution.name} has no level {level!r}", solution=solution, level=level)
             if license_kind is not None and license_kind != found_solution.license_kind:
                 raise InvalidInput(
-                    f"{found_solution.name} is licensed per {found_solution.license_kind}, "
-                    f"not per {license_kind}"
+                    f"{found_solution.name} is licensed per {found_solution.license_kind}, not per {license_kind}"
                 )
             fields: dict[str, Any] = {
                 "kind": "subscription",
@@ -273,9 +270,18 @@ class Codes:
                 "term_months": term_months,
             }
             return self._issue(
-                session, fields, actor=actor, now=now, count=count, reseller=reseller, account=account,
-                redeem_by=redeem_by, reference=reference, on_chunk=on_chunk, request_ref=request_ref,
-            )  # fmt: skip
+                session,
+                fields,
+                actor=actor,
+                now=now,
+                count=count,
+                reseller=reseller,
+                account=account,
+                redeem_by=redeem_by,
+                reference=reference,
+                on_chunk=on_chunk,
+                request_ref=request_ref,
+            )
 
     def issue_credit_codes(
         self,
@@ -307,9 +313,18 @@ class Codes:
         }
         with self._db.write() as session:
             return self._issue(
-                session, fields, actor=actor, now=now, count=count, reseller=reseller, account=account,
-                redeem_by=redeem_by, reference=reference, on_chunk=on_chunk, request_ref=request_ref,
-            )  # fmt: skip
+                session,
+                fields,
+                actor=actor,
+                now=now,
+                count=count,
+                reseller=reseller,
+                account=account,
+                redeem_by=redeem_by,
+                reference=reference,
+                on_chunk=on_chunk,
+                request_ref=request_ref,
+            )
 
     def _issue(
         self,
@@ -383,13 +398,9 @@ class Codes:
                 for code in issued
             ],
         )
-        first = session.scalar(
-            select(PrepaidCode).where(PrepaidCode.batch == batch).order_by(PrepaidCode.id).limit(1)
-        )
+        first = session.scalar(select(PrepaidCode).where(PrepaidCode.batch == batch).order_by(PrepaidCode.id).limit(1))
         assert first is not None
-        return IssuedBatch(
-            batch=batch, codes=tuple(issued), template=code_view(first, today=local_date(now, self._tz))
-        )
+        return IssuedBatch(batch=batch, codes=tuple(issued), template=code_view(first, today=local_date(now, self._tz)))
 
     def show(self, *, code: str, actor: Actor, now: datetime) -> CodeView:
         """Look a code up by its full text (staff only)."""

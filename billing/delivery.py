@@ -102,14 +102,23 @@ class Outbox:
             .returning(OutboxMessage.id, OutboxMessage.dedupe_key)
         )
         rows = [
-            {"dedupe_key": key, "channel_id": channel, "payload": payload, "state": "pending", "attempts": 0,
-             "outcome_unknown": False, "next_attempt_at": now, "created_at": now}
+            {
+                "dedupe_key": key,
+                "channel_id": channel,
+                "payload": payload,
+                "state": "pending",
+                "attempts": 0,
+                "outcome_unknown": False,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
             for key, channel, payload in messages
-        ]  # fmt: skip
+        ]
         return {key: message_id for message_id, key in session.connection().execute(statement, rows)}
 
-    def _enqueue_reminders(self, session: Session, now: datetime, routes: dict[int, tuple[str | None, str]],
-                           sales_channel: str | None) -> int:  # fmt: skip
+    def _enqueue_reminders(
+        self, session: Session, now: datetime, routes: dict[int, tuple[str | None, str]], sales_channel: str | None
+    ) -> int:
         rows = session.execute(
             select(ReminderNotice.id, Account.reseller_id)
             .join(Account, Account.id == ReminderNotice.account_id)
@@ -134,15 +143,14 @@ class Outbox:
         if assignments:
             notices = cast(Table, ReminderNotice.__table__)  # Core: one executemany, not an ORM bulk update
             session.connection().execute(
-                update(notices)
-                .where(notices.c.id == bindparam("notice"))
-                .values(delivery_id=bindparam("delivery")),
+                update(notices).where(notices.c.id == bindparam("notice")).values(delivery_id=bindparam("delivery")),
                 assignments,
             )
         return len(created)
 
-    def _enqueue_alerts(self, session: Session, now: datetime, routes: dict[int, tuple[str | None, str]],
-                        sales_channel: str | None) -> int:  # fmt: skip
+    def _enqueue_alerts(
+        self, session: Session, now: datetime, routes: dict[int, tuple[str | None, str]], sales_channel: str | None
+    ) -> int:
         alerts = session.scalars(
             select(Alert).where(Alert.delivered_version < Alert.version).order_by(Alert.id).with_for_update()
         ).all()
@@ -188,8 +196,16 @@ class Outbox:
                 row.state, row.claim_token, row.lease_until = "claimed", token, now + self.lease
                 row.attempts += 1
                 row.first_claimed_at = row.first_claimed_at or now
-                return Claim(row.id, token, row.dedupe_key, row.channel_id, dict(row.payload), row.attempts,
-                             row.outcome_unknown, row.first_claimed_at)  # fmt: skip
+                return Claim(
+                    row.id,
+                    token,
+                    row.dedupe_key,
+                    row.channel_id,
+                    dict(row.payload),
+                    row.attempts,
+                    row.outcome_unknown,
+                    row.first_claimed_at,
+                )
             return None
 
     def _take_pace(self, session: Session, channel_id: str, now: datetime) -> bool:
@@ -229,13 +245,18 @@ class Outbox:
                         alert.delivered_version = max(alert.delivered_version, int(claim.payload["version"]))
             return True
 
-    def retry_later(self, claim: Claim, *, now: datetime, delay: timedelta, error: str,
-                    outcome_unknown: bool = False) -> str:  # fmt: skip
+    def retry_later(
+        self, claim: Claim, *, now: datetime, delay: timedelta, error: str, outcome_unknown: bool = False
+    ) -> str:
         """Put a message back for a later attempt (or give up after MAX_ATTEMPTS). Returns the new state."""
         state = "dead" if claim.attempts >= MAX_ATTEMPTS else "pending"
         with self._db.write() as session:
-            values: dict[str, Any] = {"state": state, "claim_token": None, "next_attempt_at": now + delay,
-                                      "last_error": error[:200]}  # fmt: skip
+            values: dict[str, Any] = {
+                "state": state,
+                "claim_token": None,
+                "next_attempt_at": now + delay,
+                "last_error": error[:200],
+            }
             if outcome_unknown:
                 values["outcome_unknown"] = True
             session.execute(

@@ -106,6 +106,11 @@ class Identities:
                 return  # unlinked meanwhile: nothing to remember
             link.panel_ts = ts
             audit.record(
-                session, actor=actor, action="reseller.panel_posted", subject_type="channel",
-                subject_id=channel_id, at=now, details={"ts": ts},
-            )  # fmt: skip
+                session,
+                actor=actor,
+                action="reseller.panel_posted",
+                subject_type="channel",
+                subject_id=channel_id,
+                at=now,
+                details={"ts": ts},
+            )

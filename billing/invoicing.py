@@ -305,9 +305,7 @@ class Invoices:
 
 
 def _find(session: Session, text: str, *, for_update: bool = False) -> tuple[Invoice, Account]:
-    query = (
-        select(Invoice).where(Invoice.id == parse_invoice_number(text)).options(selectinload(Invoice.lines))
-    )
+    query = select(Invoice).where(Invoice.id == parse_invoice_number(text)).options(selectinload(Invoice.lines))
     if for_update:
         query = query.with_for_update()
     invoice = session.scalar(query)

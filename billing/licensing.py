@@ -269,9 +269,7 @@ class Licenses:
             found = find_account(session, slug=account, actor=actor)
             return [cohort_view(c) for c in cohorts_of(session, found.id)]
 
-    def renewal_candidates(
-        self, *, account: str, solution: str, actor: Actor, now: datetime
-    ) -> list[CohortView]:
+    def renewal_candidates(self, *, account: str, solution: str, actor: Actor, now: datetime) -> list[CohortView]:
         """Unrenewed, non-auto-renewing cohorts of a solution ending within 45 days or already lapsed."""
         with self._db.read() as session:
             found = find_account(session, slug=account, actor=actor)
@@ -379,9 +377,7 @@ class Licenses:
                 request_ref=request_ref,
             )
 
-    def record_activity(
-        self, *, account: str, solution: str, subject: str, actor: Actor, now: datetime
-    ) -> None:
+    def record_activity(self, *, account: str, solution: str, subject: str, actor: Actor, now: datetime) -> None:
         """A device or user was seen: their license stays theirs for another 60 days."""
         with self._db.write() as session:
             found = find_account(session, slug=account, actor=actor)
@@ -404,9 +400,7 @@ class Licenses:
         cutoff = now - timedelta(days=IDLE_USER_DAYS)
         with self._db.write() as session:
             idle = session.execute(
-                select(
-                    Assignment.id, Assignment.account_id, Assignment.subject, Assignment.last_active_at
-                ).where(
+                select(Assignment.id, Assignment.account_id, Assignment.subject, Assignment.last_active_at).where(
                     Assignment.license_kind == "user",
                     Assignment.released_at.is_(None),
                     Assignment.last_active_at < cutoff,

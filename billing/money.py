@@ -37,9 +37,7 @@ class CurrencyMismatch(InvalidInput):
 def currency_code(text: str) -> str:
     code = text.strip().upper()
     if code not in CURRENCIES:
-        raise UnknownCurrency(
-            f"unknown currency {text!r}; use one of {', '.join(sorted(CURRENCIES))}", currency=text
-        )
+        raise UnknownCurrency(f"unknown currency {text!r}; use one of {', '.join(sorted(CURRENCIES))}", currency=text)
     return code
 
 
@@ -66,9 +64,7 @@ class Money:
         match = _AMOUNT.match(cleaned)
         exponent = CURRENCIES[currency]
         if not match or len(match.group(2) or "") > exponent:
-            raise InvalidAmount(
-                f"{text!r} is not an amount of {currency} (up to {exponent} decimals)", amount=text
-            )
+            raise InvalidAmount(f"{text!r} is not an amount of {currency} (up to {exponent} decimals)", amount=text)
         whole, fraction = match.group(1), (match.group(2) or "").ljust(exponent, "0")
         return cls(int(whole) * 10**exponent + int(fraction or "0"), currency)
 

@@ -77,9 +77,7 @@ def term_months(*, years: int | None = None, months: int | None = None) -> int:
     total = years * 12 if years is not None else months
     assert total is not None
     if not 1 <= total <= MAX_TERM_MONTHS:
-        raise InvalidTerm(
-            f"a term must be between 1 month and {MAX_TERM_MONTHS // 12} years", term_months=total
-        )
+        raise InvalidTerm(f"a term must be between 1 month and {MAX_TERM_MONTHS // 12} years", term_months=total)
     return total
 
 

@@ -50,8 +50,7 @@ def month_index(anchor: date, day: date) -> int:
 def _check(period: Period, on: date) -> None:
     if on not in period:
         raise OutsidePeriod(
-            f"{format_date(on)} is not within the period "
-            f"{format_date(period.start)} to {format_date(period.end)}"
+            f"{format_date(on)} is not within the period {format_date(period.start)} to {format_date(period.end)}"
         )
 
 

@@ -127,14 +127,10 @@ def interval_of(cohort: Cohort) -> str:
 
 def unit_price(session: Session, *, level: PlanLevel, interval: str, currency: str) -> Money:
     price = session.scalar(
-        select(Price).where(
-            Price.plan_level_id == level.id, Price.interval == interval, Price.currency == currency
-        )
+        select(Price).where(Price.plan_level_id == level.id, Price.interval == interval, Price.currency == currency)
     )
     if price is None:
-        raise NoPrice(
-            f"the catalog has no {interval}ly {currency} price for {level.solution.name} {level.name}"
-        )
+        raise NoPrice(f"the catalog has no {interval}ly {currency} price for {level.solution.name} {level.name}")
     return Money(price.unit_minor, currency)
 
 
@@ -161,9 +157,7 @@ def solution_named(session: Session, slug: str) -> Solution:
     return found
 
 
-def find_subscription(
-    session: Session, account: Account, solution: Solution, *, lock: bool = False
-) -> Cohort:
+def find_subscription(session: Session, account: Account, solution: Solution, *, lock: bool = False) -> Cohort:
     query = (
         select(Cohort)
         .where(
@@ -297,8 +291,7 @@ def plan_change(
         )
     if units >= cohort.units:
         raise InvalidUnits(
-            f"{account.name} has {cohort.units} {solution.name} licenses; to remove them all, "
-            "cancel the subscription"
+            f"{account.name} has {cohort.units} {solution.name} licenses; to remove them all, cancel the subscription"
         )
     allocations = _allocate_credit(session, cohort, period, units, share, account.currency)
     return replace(

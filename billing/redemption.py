@@ -157,9 +157,18 @@ class Redemptions:
         assert isinstance(receipt, Receipt)
         return receipt
 
-    def _attempt(self, *, code: str, account: str, actor: Actor, now: datetime, commit: bool,
-                 renews: int | None = None, idempotency_key: str | None = None,
-                 request_ref: str | None = None) -> RedemptionPlan | Receipt:  # fmt: skip
+    def _attempt(
+        self,
+        *,
+        code: str,
+        account: str,
+        actor: Actor,
+        now: datetime,
+        commit: bool,
+        renews: int | None = None,
+        idempotency_key: str | None = None,
+        request_ref: str | None = None,
+    ) -> RedemptionPlan | Receipt:
         try:
             canonical = codeformat.normalize(code)
         except BillingError as error:
@@ -169,8 +178,9 @@ class Redemptions:
         try:
             if commit:
                 with self._db.write() as session:
-                    return _redeem(session, self._key, canonical, account, actor, now, renews,
-                                   idempotency_key, request_ref)  # fmt: skip
+                    return _redeem(
+                        session, self._key, canonical, account, actor, now, renews, idempotency_key, request_ref
+                    )
             with self._db.read() as session:
                 found_account = find_account(session, slug=account, actor=actor)
                 found = find_code(session, canonical=canonical, key=self._key)
@@ -196,29 +206,27 @@ class Redemptions:
             account_id = session.scalar(select(Account.id).where(Account.slug == account.strip().lower()))
             by_account = 0
             if account_id is not None:
-                by_account = session.scalar(
-                    select(func.count()).where(
-                        RedeemAttempt.account_id == account_id,
-                        RedeemAttempt.at >= since,
-                        RedeemAttempt.reason.in_(GUESSING),
+                by_account = (
+                    session.scalar(
+                        select(func.count()).where(
+                            RedeemAttempt.account_id == account_id,
+                            RedeemAttempt.at >= since,
+                            RedeemAttempt.reason.in_(GUESSING),
+                        )
                     )
-                ) or 0
+                    or 0
+                )
         if (by_actor or 0) >= MAX_FAILURES_PER_ACTOR or by_account >= MAX_FAILURES_PER_ACCOUNT:
             raise TooManyAttempts(
-                "too many failed redemption attempts: please wait 15 minutes and check the code with whoever "
-                "sent it"
+                "too many failed redemption attempts: please wait 15 minutes and check the code with whoever sent it"
             )
 
-    def _record_failure(
-        self, *, actor: Actor, account: str, now: datetime, reason: str, prefix: str | None
-    ) -> None:
+    def _record_failure(self, *, actor: Actor, account: str, now: datetime, reason: str, prefix: str | None) -> None:
         if reason == TooManyAttempts.code:
             return
         with self._db.write() as session:
             account_id = session.scalar(select(Account.id).where(Account.slug == account.strip().lower()))
-            session.add(
-                RedeemAttempt(actor=actor.ref, account_id=account_id, at=now, reason=reason, prefix=prefix)
-            )
+            session.add(RedeemAttempt(actor=actor.ref, account_id=account_id, at=now, reason=reason, prefix=prefix))
 
 
 def _plan(
@@ -241,9 +249,11 @@ def _plan(
     if code.kind == "credit":
         assert code.amount_minor is not None and code.currency is not None
         return RedemptionPlan(
-            code=view, account=account_view(account), redeemed_on=today,
+            code=view,
+            account=account_view(account),
+            redeemed_on=today,
             credit=Money(code.amount_minor, code.currency),
-        )  # fmt: skip
+        )
     assert code.solution_id is not None and code.plan_level_id is not None and code.term_months is not None
     candidates = renewal_candidates(
         session, account=account, solution_id=code.solution_id, plan_level_id=code.plan_level_id, today=today
@@ -254,12 +264,11 @@ def _plan(
         if renewed is None or renewed.account_id != account.id:
             raise CohortNotFound(f"{account.name} has no license block {renews}")
         if renewed.renewed_at is not None:
-            raise AlreadyRenewed(f"those licenses were already renewed ({renewed.units} renewing "
-                                 f"{format_date(renewed.ends_on)})")  # fmt: skip
-        if (renewed.solution_id, renewed.plan_level_id) != (code.solution_id, code.plan_level_id):
-            raise RenewalMismatch(
-                "a renewal code must be of the same solution and level as the licenses it renews"
+            raise AlreadyRenewed(
+                f"those licenses were already renewed ({renewed.units} renewing {format_date(renewed.ends_on)})"
             )
+        if (renewed.solution_id, renewed.plan_level_id) != (code.solution_id, code.plan_level_id):
+            raise RenewalMismatch("a renewal code must be of the same solution and level as the licenses it renews")
         if renewed.auto_renew:
             raise RenewalMismatch("those licenses renew automatically (card or invoice) and need no code")
         if renewed not in candidates:
@@ -269,9 +278,13 @@ def _plan(
     starts_on = renewed.ends_on if renewed is not None and renewed.ends_on > today else today
     ends_on = add_months(starts_on, code.term_months)
     check_single_level(
-        session, account=account, solution_id=code.solution_id, plan_level_id=code.plan_level_id,
-        starts_on=starts_on, ends_on=ends_on,
-    )  # fmt: skip
+        session,
+        account=account,
+        solution_id=code.solution_id,
+        plan_level_id=code.plan_level_id,
+        starts_on=starts_on,
+        ends_on=ends_on,
+    )
     return RedemptionPlan(
         code=view,
         account=account_view(account),
@@ -300,8 +313,9 @@ def _replay(session: Session, key: str, now: datetime) -> Receipt | None:
         ends_on=cohort.ends_on if cohort else None,
         renews=cohort_view(renewed) if renewed else None,
         credit=Money(code.amount_minor, code.currency)
-        if code.kind == "credit" and code.amount_minor and code.currency else None,
-    )  # fmt: skip
+        if code.kind == "credit" and code.amount_minor and code.currency
+        else None,
+    )
     return Receipt(plan=plan, redemption_id=redemption.id, cohort_id=redemption.cohort_id, replayed=True)
 
 
@@ -400,6 +414,4 @@ def _redeem(
         },
         request_ref=request_ref,
     )
-    return Receipt(
-        plan=plan, redemption_id=redemption.id, cohort_id=cohort.id if cohort else None, replayed=False
-    )
+    return Receipt(plan=plan, redemption_id=redemption.id, cohort_id=cohort.id if cohort else None, replayed=False)

@@ -174,12 +174,21 @@ class Reminders:
                 raise NoticeNotFound("no such reminder")
             notice, cohort, account, reseller, solution, level = row
             return RenewalDraft(
-                notice_id=notice.id, cohort_id=cohort.id, account_slug=account.slug, account_name=account.name,
-                reseller_slug=reseller.slug if reseller else None, reseller_name=reseller.name if reseller else None,
-                solution=solution.slug, solution_name=solution.name, level=level.slug, level_name=level.name,
-                license_kind=cohort.license_kind, units=cohort.units, term_months=cohort.term_months,
+                notice_id=notice.id,
+                cohort_id=cohort.id,
+                account_slug=account.slug,
+                account_name=account.name,
+                reseller_slug=reseller.slug if reseller else None,
+                reseller_name=reseller.name if reseller else None,
+                solution=solution.slug,
+                solution_name=solution.name,
+                level=level.slug,
+                level_name=level.name,
+                license_kind=cohort.license_kind,
+                units=cohort.units,
+                term_months=cohort.term_months,
                 renews_on=cohort.ends_on,
-            )  # fmt: skip
+            )
 
     def mark_handled(self, *, notice_id: int, actor: Actor, now: datetime) -> bool:
         """Someone took care of a reminder. Returns False when it was already handled."""

@@ -52,9 +52,7 @@ class Renewals:
             due = session.execute(
                 select(Cohort.id, Cohort.ends_on, Account.time_zone)
                 .join(Account, Account.id == Cohort.account_id)
-                .where(
-                    Cohort.auto_renew.is_(True), Cohort.origin.in_(BILLED_METHODS), Cohort.ends_on <= horizon
-                )
+                .where(Cohort.auto_renew.is_(True), Cohort.origin.in_(BILLED_METHODS), Cohort.ends_on <= horizon)
                 .order_by(Cohort.ends_on, Cohort.id)
             ).all()
         invoices: list[InvoiceView] = []
@@ -98,13 +96,9 @@ class Renewals:
                 return None
             period = Period(
                 cohort.ends_on,
-                add_months(
-                    cohort.anchor_on, month_index(cohort.anchor_on, cohort.ends_on) + cohort.term_months
-                ),
+                add_months(cohort.anchor_on, month_index(cohort.anchor_on, cohort.ends_on) + cohort.term_months),
             )
-            price = unit_price(
-                session, level=cohort.level, interval=interval_of(cohort), currency=account.currency
-            )
+            price = unit_price(session, level=cohort.level, interval=interval_of(cohort), currency=account.currency)
             spec = LineSpec(
                 cohort_id=cohort.id,
                 kind="term",

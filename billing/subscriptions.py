@@ -76,9 +76,7 @@ class Subscriptions:
                 session, found, solution_named(session, solution), "add", units, now, policy=self.proration
             )
 
-    def preview_reduce(
-        self, *, account: str, solution: str, units: int, actor: Actor, now: datetime
-    ) -> Quote:
+    def preview_reduce(self, *, account: str, solution: str, units: int, actor: Actor, now: datetime) -> Quote:
         """Remove ``units`` licenses now, crediting the unused part of what was charged for them."""
         actor.require_staff("reduce licenses")
         with self._db.read() as session:
@@ -98,9 +96,7 @@ class Subscriptions:
 
     # -- commits ------------------------------------------------------------------------------------------
 
-    def start(
-        self, *, quote: Quote, actor: Actor, now: datetime, request_ref: str | None = None
-    ) -> ChangeReceipt:
+    def start(self, *, quote: Quote, actor: Actor, now: datetime, request_ref: str | None = None) -> ChangeReceipt:
         actor.require_staff("start subscriptions")
         with self._db.write() as session:
             found = billed_account(session, quote.account, actor, lock=True)
@@ -136,21 +132,15 @@ class Subscriptions:
             session.flush()
             return self._commit(session, found, cohort, plan, actor, now, request_ref, kind="term")
 
-    def add(
-        self, *, quote: Quote, actor: Actor, now: datetime, request_ref: str | None = None
-    ) -> ChangeReceipt:
+    def add(self, *, quote: Quote, actor: Actor, now: datetime, request_ref: str | None = None) -> ChangeReceipt:
         actor.require_staff("add licenses")
         return self._change(quote, "add", actor, now, request_ref)
 
-    def reduce(
-        self, *, quote: Quote, actor: Actor, now: datetime, request_ref: str | None = None
-    ) -> ChangeReceipt:
+    def reduce(self, *, quote: Quote, actor: Actor, now: datetime, request_ref: str | None = None) -> ChangeReceipt:
         actor.require_staff("reduce licenses")
         return self._change(quote, "reduce", actor, now, request_ref)
 
-    def cancel(
-        self, *, quote: Quote, actor: Actor, now: datetime, request_ref: str | None = None
-    ) -> ChangeReceipt:
+    def cancel(self, *, quote: Quote, actor: Actor, now: datetime, request_ref: str | None = None) -> ChangeReceipt:
         actor.require_staff("cancel subscriptions")
         return self._change(quote, "cancel", actor, now, request_ref)
 
@@ -164,9 +154,7 @@ class Subscriptions:
         with self._db.write() as session:
             found = billed_account(session, quote.account, actor, lock=True)
             solution = solution_named(session, quote.solution)
-            plan = plan_change(
-                session, found, solution, action, quote.units, now, policy=self.proration, lock=True
-            )
+            plan = plan_change(session, found, solution, action, quote.units, now, policy=self.proration, lock=True)
             _same(plan, quote)
             cohort = find_subscription(session, found, solution, lock=True)
             if action == "cancel":

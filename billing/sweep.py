@@ -61,8 +61,9 @@ class Sweep:
             extra = {name: step(now) for name, step in self.housekeeping.items()}
             planned = self._reminders.plan(now=now)
             changes = self._alerts.sweep(now=now)
-            return SweepReport(at=now, ran=True, released_users=released, housekeeping=extra,
-                               reminders_planned=planned, alerts=changes)  # fmt: skip
+            return SweepReport(
+                at=now, ran=True, released_users=released, housekeeping=extra, reminders_planned=planned, alerts=changes
+            )
 
     @contextmanager
     def _lock(self) -> Iterator[bool]:

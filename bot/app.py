@@ -60,8 +60,9 @@ def build_app(
     @app.error
     def report(error: Exception, body: dict[str, Any], respond: Any, client: WebClient) -> BoltResponse:
         ref = errors.correlation_id()
-        log.error("unexpected failure (ref %s) in a %s request", ref, body.get("type") or body.get("command"),
-                  exc_info=error)  # fmt: skip
+        log.error(
+            "unexpected failure (ref %s) in a %s request", ref, body.get("type") or body.get("command"), exc_info=error
+        )
         text = errors.SOMETHING_WRONG.format(ref=ref)
         try:
             if body.get("response_url"):

@@ -162,19 +162,27 @@ def target_options(command: F) -> F:
 @click.argument("solution")
 @click.argument("level")
 @click.argument("units", type=int)
-@click.option(
-    "--kind", type=click.Choice(["device", "user"]), help="License kind (checked against the solution)."
-)
+@click.option("--kind", type=click.Choice(["device", "user"]), help="License kind (checked against the solution).")
 @click.option("--years", type=int, help="Term in years (default 1).")
 @click.option("--months", type=int, help="Term in months.")
 @target_options
 @pass_context
 @handled
 def codes_issue(
-    ctx: Context, solution: str, level: str, units: int, kind: str | None, years: int | None,
-    months: int | None, count: int, reseller: str | None, account: str | None, redeem_by: date | None,
-    reference: str | None, csv_file: Path | None,
-) -> None:  # fmt: skip
+    ctx: Context,
+    solution: str,
+    level: str,
+    units: int,
+    kind: str | None,
+    years: int | None,
+    months: int | None,
+    count: int,
+    reseller: str | None,
+    account: str | None,
+    redeem_by: date | None,
+    reference: str | None,
+    csv_file: Path | None,
+) -> None:
     """Issue subscription codes: UNITS licenses of SOLUTION at LEVEL for a term."""
     term = term_months(years=years, months=months) if years is not None or months is not None else 12
     now = now_utc()
@@ -208,9 +216,17 @@ def codes_issue(
 @pass_context
 @handled
 def codes_credit(
-    ctx: Context, amount: str, currency: str, promo: bool, count: int, reseller: str | None,
-    account: str | None, redeem_by: date | None, reference: str | None, csv_file: Path | None,
-) -> None:  # fmt: skip
+    ctx: Context,
+    amount: str,
+    currency: str,
+    promo: bool,
+    count: int,
+    reseller: str | None,
+    account: str | None,
+    redeem_by: date | None,
+    reference: str | None,
+    csv_file: Path | None,
+) -> None:
     """Issue credit codes worth AMOUNT in CURRENCY."""
     money = Money.parse(amount, currency)
     now = now_utc()
@@ -265,15 +281,11 @@ def codes_void(ctx: Context, code: str) -> None:
 def redeem(ctx: Context, code: str, account: str, renews: int | None, yes: bool) -> None:
     """Redeem CODE into ACCOUNT on the customer's behalf (shows what will happen first)."""
     now = now_utc()
-    plan = ctx.billing.redemptions.preview(
-        code=code, account=account, renews=renews, actor=ctx.actor, now=now
-    )
+    plan = ctx.billing.redemptions.preview(code=code, account=account, renews=renews, actor=ctx.actor, now=now)
     click.echo(plan_text(plan))
     if not yes and not click.confirm("Redeem?", default=True):
         raise click.ClickException("nothing redeemed")
-    receipt = ctx.billing.redemptions.redeem(
-        code=code, account=account, renews=renews, actor=ctx.actor, now=now
-    )
+    receipt = ctx.billing.redemptions.redeem(code=code, account=account, renews=renews, actor=ctx.actor, now=now)
     click.echo(f"redeemed into {receipt.plan.account.slug}")
     click.echo(breakdown_text(ctx.billing.licenses.breakdown(account=account, actor=ctx.actor, now=now)))
 
@@ -284,9 +296,7 @@ def redeem(ctx: Context, code: str, account: str, renews: int | None, yes: bool)
 @handled
 def renewals(ctx: Context, account: str) -> None:
     """The renewal breakdown of ACCOUNT."""
-    click.echo(
-        breakdown_text(ctx.billing.licenses.breakdown(account=account, actor=ctx.actor, now=now_utc()))
-    )
+    click.echo(breakdown_text(ctx.billing.licenses.breakdown(account=account, actor=ctx.actor, now=now_utc())))
 
 
 @cli.group(invoke_without_command=True)
@@ -303,29 +313,45 @@ def accounts(click_ctx: click.Context, reseller: str | None) -> None:
         click.echo("no accounts")
     for account in found:
         via = f"via {account.reseller_slug}" if account.reseller_slug else "direct"
-        click.echo(f"{account.slug:<24} {account.name:<32} {account.payment_method:<9} {via:<20} "
-                   f"{account.currency} {account.time_zone}")  # fmt: skip
+        click.echo(
+            f"{account.slug:<24} {account.name:<32} {account.payment_method:<9} {via:<20} "
+            f"{account.currency} {account.time_zone}"
+        )
 
 
 @accounts.command("add")
 @click.argument("slug")
 @click.argument("name", nargs=-1, required=True)
 @click.option("--reseller", help="The reseller the customer buys through.")
-@click.option("--pays", type=click.Choice(["reseller", "card", "invoice", "credits"]),
-              help="Payment method (default: reseller when --reseller is given, else card).")  # fmt: skip
+@click.option(
+    "--pays",
+    type=click.Choice(["reseller", "card", "invoice", "credits"]),
+    help="Payment method (default: reseller when --reseller is given, else card).",
+)
 @click.option("--currency", help="Billing currency (default from JOANBOT_CURRENCY).")
 @click.option("--tz", "time_zone", help="Billing time zone, Area/City (default from JOANBOT_TIME_ZONE).")
 @pass_context
 @handled
 def accounts_add(
-    ctx: Context, slug: str, name: tuple[str, ...], reseller: str | None, pays: str | None,
-    currency: str | None, time_zone: str | None,
-) -> None:  # fmt: skip
+    ctx: Context,
+    slug: str,
+    name: tuple[str, ...],
+    reseller: str | None,
+    pays: str | None,
+    currency: str | None,
+    time_zone: str | None,
+) -> None:
     """Create the customer account SLUG called NAME."""
     account = ctx.billing.accounts.create_account(
-        slug=slug, name=" ".join(name), reseller=reseller, payment_method=pays, currency=currency,
-        time_zone=time_zone, actor=ctx.actor, now=now_utc(),
-    )  # fmt: skip
+        slug=slug,
+        name=" ".join(name),
+        reseller=reseller,
+        payment_method=pays,
+        currency=currency,
+        time_zone=time_zone,
+        actor=ctx.actor,
+        now=now_utc(),
+    )
     click.echo(f"created account {account.slug} ({account.name}), pays {account.payment_method}")
 
 
@@ -396,8 +422,10 @@ def audit(ctx: Context, account: str | None, limit: int) -> None:
     """The audit log, newest first, optionally for one ACCOUNT."""
     account_id = ctx.billing.accounts.get_account(slug=account, actor=ctx.actor).id if account else None
     for entry in ctx.billing.audit.entries(actor=ctx.actor, account_id=account_id, limit=limit):
-        click.echo(f"{entry.at:%Y-%m-%d %H:%M:%S} {entry.actor:<20} {entry.action:<26} "
-                   f"{entry.subject_type}:{entry.subject_id} {entry.details}")  # fmt: skip
+        click.echo(
+            f"{entry.at:%Y-%m-%d %H:%M:%S} {entry.actor:<20} {entry.action:<26} "
+            f"{entry.subject_type}:{entry.subject_id} {entry.details}"
+        )
 
 
 @cli.command()
@@ -423,8 +451,11 @@ def serve() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The console script. Never shows a traceback unless JOANBOT_DEBUG is set."""
-    logging.basicConfig(level=os.environ.get("JOANBOT_LOG_LEVEL", "WARNING").upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")  # fmt: skip
+    logging.basicConfig(
+        level=os.environ.get("JOANBOT_LOG_LEVEL", "WARNING").upper(),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="joanbot", standalone_mode=False)
     except click.exceptions.Abort:
@@ -444,9 +475,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("JOANBOT_DEBUG"):
             raise
         log.error("unexpected failure: %s: %s", type(error).__name__, error)
-        click.echo(
-            f"Error: unexpected failure ({type(error).__name__}); set JOANBOT_DEBUG=1 for details", err=True
-        )
+        click.echo(f"Error: unexpected failure ({type(error).__name__}); set JOANBOT_DEBUG=1 for details", err=True)
         return 3
     return 0
 

@@ -46,8 +46,7 @@ def credits_text(overview: CreditsOverview) -> str:
     if overview.top_ups:
         out.append("Top-ups:")
         out.extend(
-            f"  {t.code_prefix}  {t.amount}  {format_date(t.activated_on)}  {t.source}"
-            for t in overview.top_ups
+            f"  {t.code_prefix}  {t.amount}  {format_date(t.activated_on)}  {t.source}" for t in overview.top_ups
         )
     if overview.codes:
         out.append("Redeemed codes:")
@@ -112,9 +111,7 @@ def licenses_start(
         actor=ctx.actor,
         now=now,
     )
-    _confirm_and_commit(
-        quote, yes, lambda q: ctx.billing.subscriptions.start(quote=q, actor=ctx.actor, now=now)
-    )
+    _confirm_and_commit(quote, yes, lambda q: ctx.billing.subscriptions.start(quote=q, actor=ctx.actor, now=now))
 
 
 @licenses.command("add")
@@ -130,9 +127,7 @@ def licenses_add(ctx: Context, account: str, solution: str, units: int, yes: boo
     quote = ctx.billing.subscriptions.preview_add(
         account=account, solution=solution, units=units, actor=ctx.actor, now=now
     )
-    _confirm_and_commit(
-        quote, yes, lambda q: ctx.billing.subscriptions.add(quote=q, actor=ctx.actor, now=now)
-    )
+    _confirm_and_commit(quote, yes, lambda q: ctx.billing.subscriptions.add(quote=q, actor=ctx.actor, now=now))
 
 
 @licenses.command("reduce")
@@ -148,9 +143,7 @@ def licenses_reduce(ctx: Context, account: str, solution: str, units: int, yes: 
     quote = ctx.billing.subscriptions.preview_reduce(
         account=account, solution=solution, units=units, actor=ctx.actor, now=now
     )
-    _confirm_and_commit(
-        quote, yes, lambda q: ctx.billing.subscriptions.reduce(quote=q, actor=ctx.actor, now=now)
-    )
+    _confirm_and_commit(quote, yes, lambda q: ctx.billing.subscriptions.reduce(quote=q, actor=ctx.actor, now=now))
 
 
 @licenses.command("cancel")
@@ -162,12 +155,8 @@ def licenses_reduce(ctx: Context, account: str, solution: str, units: int, yes: 
 def licenses_cancel(ctx: Context, account: str, solution: str, yes: bool) -> None:
     """Stop renewing ACCOUNT's SOLUTION licenses; they stay until the renewal date, nothing is refunded."""
     now = now_utc()
-    quote = ctx.billing.subscriptions.preview_cancel(
-        account=account, solution=solution, actor=ctx.actor, now=now
-    )
-    _confirm_and_commit(
-        quote, yes, lambda q: ctx.billing.subscriptions.cancel(quote=q, actor=ctx.actor, now=now)
-    )
+    quote = ctx.billing.subscriptions.preview_cancel(account=account, solution=solution, actor=ctx.actor, now=now)
+    _confirm_and_commit(quote, yes, lambda q: ctx.billing.subscriptions.cancel(quote=q, actor=ctx.actor, now=now))
 
 
 @click.command()

@@ -39,8 +39,7 @@ def register(cli: click.Group) -> None:
         if slack is None:
             click.echo(f"not posted: {missing}")
             return
-        poster = Poster(ctx.billing, posting_client(slack.bot_token, slack.api_url),
-                        clock=lambda: now_utc() + offset)  # fmt: skip
+        poster = Poster(ctx.billing, posting_client(slack.bot_token, slack.api_url), clock=lambda: now_utc() + offset)
         posted = poster.drain()
         counts = ctx.billing.outbox.counts()
         click.echo(f"posted {posted} message(s); outbox: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))

@@ -80,8 +80,10 @@ def readable(message: dict[str, Any]) -> str:
         elif kind == "context":
             lines.append("   " + " ".join(_plain(e.get("text", "")) for e in block.get("elements", [])))
         elif kind == "actions":
-            lines.append("   " + " ".join(f"[{e['text']['text']}]" for e in block.get("elements", [])
-                                          if e.get("type") == "button"))  # fmt: skip
+            lines.append(
+                "   "
+                + " ".join(f"[{e['text']['text']}]" for e in block.get("elements", []) if e.get("type") == "button")
+            )
     return "\n".join(line for line in lines if line.strip())
 
 
@@ -106,9 +108,15 @@ class Demo:
         self.standin = SlackStandIn().start()
         self.billing = open_billing(Settings.from_env({"JOANBOT_HOME": str(home)}))
         self.clock = SimulatedClock(datetime.now(UTC).replace(microsecond=0))
-        slack = SlackSettings.from_env({"SLACK_BOT_TOKEN": "xoxb-demo", "SLACK_SIGNING_SECRET": SECRET,
-                                        "SLACK_API_URL": self.standin.url, "JOANBOT_ADMINS": ADMIN,
-                                        "JOANBOT_SALES_CHANNEL": SALES})  # fmt: skip
+        slack = SlackSettings.from_env(
+            {
+                "SLACK_BOT_TOKEN": "xoxb-demo",
+                "SLACK_SIGNING_SECRET": SECRET,
+                "SLACK_API_URL": self.standin.url,
+                "JOANBOT_ADMINS": ADMIN,
+                "JOANBOT_SALES_CHANNEL": SALES,
+            }
+        )
         client = WebClient(token="xoxb-demo", base_url=self.standin.url)  # noqa: S106  (the stand-in's token)
         app = build_app(slack, self.billing, client=client, clock=self.clock, listener_executor=InlineExecutor())
         self.slack = SlackDriver(SlackWSGI(app), self.standin, secret=SECRET)
@@ -147,8 +155,11 @@ class Demo:
 
     def run(self) -> None:
         echo, admin, member = self.echo, {"user_id": ADMIN, "team": HOME}, {"user_id": NORTH_USER, "team": NORTH_TEAM}
-        echo(click.style("joanbot demo: a throwaway database and a stand-in for Slack; nothing leaves this machine.",
-                         fg="green"))  # fmt: skip
+        echo(
+            click.style(
+                "joanbot demo: a throwaway database and a stand-in for Slack; nothing leaves this machine.", fg="green"
+            )
+        )
         echo("Ana (UADMIN) is a vendor admin; Rob (UNORTH1) works at the reseller Northwind, in its own Slack org.")
         self.say("Ana", "reseller new northwind Northwind Resellers team=TNORTH", **admin)
         self.say("Ana", "account new acme Acme Inc reseller=northwind tz=Europe/Ljubljana", **admin)
@@ -159,22 +170,38 @@ class Demo:
         code = CODE_SHAPED.search(json.dumps(issued)).group(0)  # type: ignore[union-attr]
         echo("   (Ana sends the code to Rob.)")
         preview = self.say("Rob", f"redeem {code} acme", channel=CHANNEL, **member)
-        self.click("Rob", "Confirm", ids.ACTION_REDEEM_CONFIRM, _button_value(preview[-1], ids.ACTION_REDEEM_CONFIRM),
-                   channel=CHANNEL, **member)  # fmt: skip
+        self.click(
+            "Rob",
+            "Confirm",
+            ids.ACTION_REDEEM_CONFIRM,
+            _button_value(preview[-1], ids.ACTION_REDEEM_CONFIRM),
+            channel=CHANNEL,
+            **member,
+        )
         self.say("Rob", "renewals acme", channel=CHANNEL, **member)
 
         (cohort,) = self.billing.licenses.cohorts(account="acme", actor=operator("demo"))
         renews = cohort.ends_on
-        for days, title in ((45, "45 days before renewal"), (30, "30 days before"), (14, "14 days before"),
-                            (7, "7 days before"), (0, "the renewal date passes without a renewal")):  # fmt: skip
+        for days, title in (
+            (45, "45 days before renewal"),
+            (30, "30 days before"),
+            (14, "14 days before"),
+            (7, "7 days before"),
+            (0, "the renewal date passes without a renewal"),
+        ):
             self.day(renews - timedelta(days=days), title)
         self.clock.now = datetime.combine(renews + timedelta(days=2), time(9), UTC)
-        renewal = self.say("Ana", "code issue room professional 10 years=1 reseller=northwind ref=PI-2027-001",
-                           **admin)  # fmt: skip
+        renewal = self.say("Ana", "code issue room professional 10 years=1 reseller=northwind ref=PI-2027-001", **admin)
         code = CODE_SHAPED.search(json.dumps(renewal)).group(0)  # type: ignore[union-attr]
         preview = self.say("Rob", f"redeem {code} acme renews={cohort.id}", channel=CHANNEL, **member)
-        self.click("Rob", "Confirm", ids.ACTION_REDEEM_CONFIRM, _button_value(preview[-1], ids.ACTION_REDEEM_CONFIRM),
-                   channel=CHANNEL, **member)  # fmt: skip
+        self.click(
+            "Rob",
+            "Confirm",
+            ids.ACTION_REDEEM_CONFIRM,
+            _button_value(preview[-1], ids.ACTION_REDEEM_CONFIRM),
+            channel=CHANNEL,
+            **member,
+        )
         self.day(renews + timedelta(days=2), "renewed late: the alert resolves itself")
         echo(click.style(f"\nThat was everything; {len(self.standin.calls)} calls reached the stand-in.", fg="green"))
 

@@ -54,8 +54,9 @@ def backoff(attempts: int, base: float = RETRY_BASE_SECONDS) -> timedelta:
 
 
 class Poster:
-    def __init__(self, billing: Billing, client: WebClient, *, clock: Clock | None = None,
-                 retry_base: float = RETRY_BASE_SECONDS) -> None:  # fmt: skip
+    def __init__(
+        self, billing: Billing, client: WebClient, *, clock: Clock | None = None, retry_base: float = RETRY_BASE_SECONDS
+    ) -> None:
         self.billing = billing
         self.client = client
         self.clock = clock or (lambda: datetime.now(UTC))
@@ -90,8 +91,9 @@ class Poster:
         self.deliver(claim)
         return True
 
-    def drain(self, *, until: datetime | None = None, sleep: Callable[[float], object] = time.sleep,
-              max_wait: float = 5.0) -> int:  # fmt: skip
+    def drain(
+        self, *, until: datetime | None = None, sleep: Callable[[float], object] = time.sleep, max_wait: float = 5.0
+    ) -> int:
         """Post until the outbox is empty (or ``until`` passes), sleeping while channels are paced."""
         delivered = 0
         while until is None or self.clock() < until:
@@ -153,16 +155,24 @@ class Poster:
         delay = backoff(claim.attempts, self.retry_base)
         state = self.billing.outbox.retry_later(claim, now=now, delay=delay, error=code, outcome_unknown=uncertain)
         level = logging.ERROR if state == "dead" or code in UNREACHABLE_ERRORS else logging.WARNING
-        log.log(level, "outbox %s to %s failed: %s (attempt %d, now %s)", claim.dedupe_key, claim.channel_id, code,
-                claim.attempts, state)  # fmt: skip
+        log.log(
+            level,
+            "outbox %s to %s failed: %s (attempt %d, now %s)",
+            claim.dedupe_key,
+            claim.channel_id,
+            code,
+            claim.attempts,
+            state,
+        )
 
     def _find_posted(self, claim: Claim) -> str | None:
         """The ts of a message already posted for this claim, found by its metadata key, or None."""
         oldest = (claim.first_claimed_at - RECONCILE_LOOKBACK).timestamp()
         cursor: str | None = None
         while True:
-            page = self.client.conversations_history(channel=claim.channel_id, oldest=f"{oldest:.6f}", limit=200,
-                                                     include_all_metadata=True, cursor=cursor)  # fmt: skip
+            page = self.client.conversations_history(
+                channel=claim.channel_id, oldest=f"{oldest:.6f}", limit=200, include_all_metadata=True, cursor=cursor
+            )
             messages: list[dict[str, Any]] = page.get("messages", [])
             for message in messages:
                 payload = (message.get("metadata") or {}).get("event_payload") or {}

@@ -25,8 +25,10 @@ def run_sweep(billing: Billing, *, now: datetime, sales_channel: str | None, dry
     """One sweep and the outbox filled from it; a one-line summary for the log or the CLI."""
     report = billing.sweep.run(now=now, dry_run=dry_run)
     if dry_run:
-        lines = [f"dry run at {now:%Y-%m-%d %H:%M} UTC: {len(report.due)} reminders due, "
-                 f"{len(report.conditions)} alert conditions"]  # fmt: skip
+        lines = [
+            f"dry run at {now:%Y-%m-%d %H:%M} UTC: {len(report.due)} reminders due, "
+            f"{len(report.conditions)} alert conditions"
+        ]
         return "\n".join(lines)
     if not report.ran:
         return "another instance is sweeping; nothing done"
@@ -43,8 +45,14 @@ def run_sweep(billing: Billing, *, now: datetime, sales_channel: str | None, dry
 class Background:
     """Two daemon threads; ``stop()`` ends them at their next wake-up."""
 
-    def __init__(self, billing: Billing, poster: Poster, *, sales_channel: str | None,
-                 clock: Callable[[], datetime] | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        billing: Billing,
+        poster: Poster,
+        *,
+        sales_channel: str | None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         self.billing = billing
         self.poster = poster
         self.sales_channel = sales_channel

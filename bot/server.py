@@ -91,8 +91,9 @@ def dispatch(app: App, body: str, headers: dict[str, str | Sequence[str]], query
     """Hand one HTTP request to Bolt, after refusing what Bolt would mishandle (a non-numeric timestamp)."""
     if not timestamp_is_numeric(headers):
         log.info("refused a request with a missing or malformed X-Slack-Request-Timestamp")
-        return BoltResponse(status=401, body='{"error":"invalid request"}',
-                            headers={"content-type": "application/json;charset=utf-8"})  # fmt: skip
+        return BoltResponse(
+            status=401, body='{"error":"invalid request"}', headers={"content-type": "application/json;charset=utf-8"}
+        )
     return app.dispatch(BoltRequest(body=body, query=query, headers=headers))
 
 
@@ -124,12 +125,14 @@ def run() -> None:
     logsafe.install()
     slack = SlackSettings.from_env()
     if slack.sales_channel is None:
-        raise SettingsError("JOANBOT_SALES_CHANNEL is not set: the channel id (C...) where reminders and alerts "
-                            "of direct accounts go")  # fmt: skip
+        raise SettingsError(
+            "JOANBOT_SALES_CHANNEL is not set: the channel id (C...) where reminders and alerts of direct accounts go"
+        )
     billing = open_billing(Settings.from_env())
     app = build_app(slack, billing)
-    background = Background(billing, Poster(billing, posting_client(slack.bot_token, slack.api_url)),
-                            sales_channel=slack.sales_channel)  # fmt: skip
+    background = Background(
+        billing, Poster(billing, posting_client(slack.bot_token, slack.api_url)), sales_channel=slack.sales_channel
+    )
     background.start()
     try:
         if slack.socket_mode:

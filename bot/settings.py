@@ -107,9 +107,7 @@ def _code_key(env: Mapping[str, str], backend: str, database: str | None, home: 
             pass  # another process created it first: use theirs
     text = key_file.read_text().strip()
     if len(text.encode()) < KEY_MIN_BYTES:
-        raise SettingsError(
-            f"the code key file {key_file} is damaged (shorter than {KEY_MIN_BYTES} characters)"
-        )
+        raise SettingsError(f"the code key file {key_file} is damaged (shorter than {KEY_MIN_BYTES} characters)")
     return CodeKey(text.encode())
 
 

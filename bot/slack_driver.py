@@ -77,17 +77,30 @@ class SlackDriver:
 
     # -- transport --------------------------------------------------------------------------------------
 
-    def post(self, body: str, content_type: str, *, timestamp: str | None = None, signature: str | None = None,
-             path: str = "/slack/events", secret: str | None = None) -> Response:  # fmt: skip
+    def post(
+        self,
+        body: str,
+        content_type: str,
+        *,
+        timestamp: str | None = None,
+        signature: str | None = None,
+        path: str = "/slack/events",
+        secret: str | None = None,
+    ) -> Response:
         ts = str(int(time.time())) if timestamp is None else timestamp
         if signature is None:
             signature = SignatureVerifier(secret or self.secret).generate_signature(timestamp=ts, body=body)
         raw = body.encode()
         environ = {
-            "REQUEST_METHOD": "POST", "PATH_INFO": path, "QUERY_STRING": "", "CONTENT_TYPE": content_type,
-            "CONTENT_LENGTH": str(len(raw)), "wsgi.input": io.BytesIO(raw),
-            "HTTP_X_SLACK_REQUEST_TIMESTAMP": ts, "HTTP_X_SLACK_SIGNATURE": signature,
-        }  # fmt: skip
+            "REQUEST_METHOD": "POST",
+            "PATH_INFO": path,
+            "QUERY_STRING": "",
+            "CONTENT_TYPE": content_type,
+            "CONTENT_LENGTH": str(len(raw)),
+            "wsgi.input": io.BytesIO(raw),
+            "HTTP_X_SLACK_REQUEST_TIMESTAMP": ts,
+            "HTTP_X_SLACK_SIGNATURE": signature,
+        }
         return self._call(environ)
 
     def get(self, path: str) -> Response:
@@ -111,77 +124,181 @@ class SlackDriver:
     def command_body(self, text: str, *, user_id: str, team: str, channel: str = "CSALES") -> dict[str, Any]:
         n = next(self._ids)
         return {
-            "token": "deprecated", "team_id": team, "team_domain": team.lower(), "channel_id": channel,
-            "channel_name": "a-channel", "user_id": user_id, "user_name": user_id.lower(), "command": "/joan",
-            "text": text, "api_app_id": "AJOAN", "is_enterprise_install": "false",
-            "response_url": self.standin.response_url(f"command-{n}"), "trigger_id": f"trigger-{n}",
-        }  # fmt: skip
+            "token": "deprecated",
+            "team_id": team,
+            "team_domain": team.lower(),
+            "channel_id": channel,
+            "channel_name": "a-channel",
+            "user_id": user_id,
+            "user_name": user_id.lower(),
+            "command": "/joan",
+            "text": text,
+            "api_app_id": "AJOAN",
+            "is_enterprise_install": "false",
+            "response_url": self.standin.response_url(f"command-{n}"),
+            "trigger_id": f"trigger-{n}",
+        }
 
     def command(self, text: str, *, user_id: str, team: str, channel: str = "CSALES", **kwargs: Any) -> Response:
         return self.form(self.command_body(text, user_id=user_id, team=team, channel=channel), **kwargs)
 
-    def action_payload(self, action_id: str, value: str, *, user_id: str, team: str, channel: str = "CSALES",
-                       message_ts: str = "1700000000.000100", ephemeral: bool = True,
-                       message: dict[str, Any] | None = None) -> dict[str, Any]:  # fmt: skip
+    def action_payload(
+        self,
+        action_id: str,
+        value: str,
+        *,
+        user_id: str,
+        team: str,
+        channel: str = "CSALES",
+        message_ts: str = "1700000000.000100",
+        ephemeral: bool = True,
+        message: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         """A button click; ``message`` is the bot's message it sits on (Slack sends it with non-ephemeral ones)."""
         n = next(self._ids)
-        extra = {} if message is None else {"message": {"type": "message", "user": "UJOANBOT", "bot_id": "BJOANBOT",
-                                                         "ts": message_ts, **message}}  # fmt: skip
-        return {**extra,
-            "type": "block_actions", "user": user(user_id, team), "api_app_id": "AJOAN", "token": "deprecated",
-            "container": {"type": "message", "message_ts": message_ts, "channel_id": channel,
-                          "is_ephemeral": ephemeral},
-            "trigger_id": f"trigger-{n}", "team": {"id": team, "domain": team.lower()}, "enterprise": None,
-            "is_enterprise_install": False, "channel": {"id": channel, "name": "a-channel"},
+        extra = (
+            {}
+            if message is None
+            else {"message": {"type": "message", "user": "UJOANBOT", "bot_id": "BJOANBOT", "ts": message_ts, **message}}
+        )
+        return {
+            **extra,
+            "type": "block_actions",
+            "user": user(user_id, team),
+            "api_app_id": "AJOAN",
+            "token": "deprecated",
+            "container": {
+                "type": "message",
+                "message_ts": message_ts,
+                "channel_id": channel,
+                "is_ephemeral": ephemeral,
+            },
+            "trigger_id": f"trigger-{n}",
+            "team": {"id": team, "domain": team.lower()},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "channel": {"id": channel, "name": "a-channel"},
             "response_url": self.standin.response_url(f"action-{n}"),
-            "actions": [{"action_id": action_id, "block_id": "b", "type": "button", "value": value,
-                         "text": {"type": "plain_text", "text": "x"}, "action_ts": "1700000001.000000"}],
-        }  # fmt: skip
+            "actions": [
+                {
+                    "action_id": action_id,
+                    "block_id": "b",
+                    "type": "button",
+                    "value": value,
+                    "text": {"type": "plain_text", "text": "x"},
+                    "action_ts": "1700000001.000000",
+                }
+            ],
+        }
 
     def click(self, action_id: str, value: str = "", **kwargs: Any) -> Response:
         return self.interactive(self.action_payload(action_id, value, **kwargs))
 
     def shortcut(self, callback_id: str, *, user_id: str, team: str) -> Response:
         n = next(self._ids)
-        return self.interactive({
-            "type": "shortcut", "token": "deprecated", "action_ts": "1700000001.000000",
-            "team": {"id": team, "domain": team.lower()}, "user": user(user_id, team), "is_enterprise_install": False,
-            "enterprise": None, "callback_id": callback_id, "trigger_id": f"trigger-{n}",
-        })  # fmt: skip
+        return self.interactive(
+            {
+                "type": "shortcut",
+                "token": "deprecated",
+                "action_ts": "1700000001.000000",
+                "team": {"id": team, "domain": team.lower()},
+                "user": user(user_id, team),
+                "is_enterprise_install": False,
+                "enterprise": None,
+                "callback_id": callback_id,
+                "trigger_id": f"trigger-{n}",
+            }
+        )
 
-    def submission_payload(self, view: dict[str, Any], values: dict[str, dict[str, Any]], *, user_id: str,
-                           team: str, view_id: str = "VMODAL1") -> dict[str, Any]:  # fmt: skip
+    def submission_payload(
+        self,
+        view: dict[str, Any],
+        values: dict[str, dict[str, Any]],
+        *,
+        user_id: str,
+        team: str,
+        view_id: str = "VMODAL1",
+    ) -> dict[str, Any]:
         """``view`` as the bot built it, submitted with ``values`` as {block_id: {action_id: state}}."""
         submitted = {
-            **view, "id": view_id, "team_id": HOME, "state": {"values": values}, "hash": "1700000000.abc",
-            "previous_view_id": None, "root_view_id": view_id, "app_id": "AJOAN", "external_id": "",
-            "app_installed_team_id": HOME, "bot_id": "BJOANBOT",
-        }  # fmt: skip
+            **view,
+            "id": view_id,
+            "team_id": HOME,
+            "state": {"values": values},
+            "hash": "1700000000.abc",
+            "previous_view_id": None,
+            "root_view_id": view_id,
+            "app_id": "AJOAN",
+            "external_id": "",
+            "app_installed_team_id": HOME,
+            "bot_id": "BJOANBOT",
+        }
         submitted.setdefault("private_metadata", "")
         return {
-            "type": "view_submission", "team": {"id": team, "domain": team.lower()}, "user": user(user_id, team),
-            "api_app_id": "AJOAN", "token": "deprecated", "trigger_id": f"trigger-{next(self._ids)}",
-            "view": submitted, "response_urls": [], "is_enterprise_install": False, "enterprise": None,
-        }  # fmt: skip
+            "type": "view_submission",
+            "team": {"id": team, "domain": team.lower()},
+            "user": user(user_id, team),
+            "api_app_id": "AJOAN",
+            "token": "deprecated",
+            "trigger_id": f"trigger-{next(self._ids)}",
+            "view": submitted,
+            "response_urls": [],
+            "is_enterprise_install": False,
+            "enterprise": None,
+        }
 
-    def submit(self, view: dict[str, Any], values: dict[str, dict[str, Any]], *, user_id: str, team: str,
-               view_id: str = "VMODAL1") -> Response:  # fmt: skip
+    def submit(
+        self,
+        view: dict[str, Any],
+        values: dict[str, dict[str, Any]],
+        *,
+        user_id: str,
+        team: str,
+        view_id: str = "VMODAL1",
+    ) -> Response:
         return self.interactive(self.submission_payload(view, values, user_id=user_id, team=team, view_id=view_id))
 
     def suggest(self, action_id: str, typed: str, *, user_id: str, team: str, block_id: str = "account") -> Response:
-        return self.interactive({
-            "type": "block_suggestion", "user": user(user_id, team), "container": {"type": "view", "view_id": "V1"},
-            "api_app_id": "AJOAN", "token": "deprecated", "action_id": action_id, "block_id": block_id,
-            "value": typed, "team": {"id": team, "domain": team.lower()},
-            "view": {"id": "V1", "type": "modal", "callback_id": "redeem_code_modal", "blocks": [],
-                     "team_id": HOME, "app_installed_team_id": HOME, "state": {"values": {}}},
-        })  # fmt: skip
+        return self.interactive(
+            {
+                "type": "block_suggestion",
+                "user": user(user_id, team),
+                "container": {"type": "view", "view_id": "V1"},
+                "api_app_id": "AJOAN",
+                "token": "deprecated",
+                "action_id": action_id,
+                "block_id": block_id,
+                "value": typed,
+                "team": {"id": team, "domain": team.lower()},
+                "view": {
+                    "id": "V1",
+                    "type": "modal",
+                    "callback_id": "redeem_code_modal",
+                    "blocks": [],
+                    "team_id": HOME,
+                    "app_installed_team_id": HOME,
+                    "state": {"values": {}},
+                },
+            }
+        )
 
     def event(self, event: dict[str, Any], *, event_id: str | None = None, **kwargs: Any) -> Response:
         body = {
-            "token": "deprecated", "team_id": HOME, "api_app_id": "AJOAN", "event": event,
-            "type": "event_callback", "event_id": event_id or f"Ev{next(self._ids):08d}", "event_time": 1700000000,
-            "authorizations": [{"enterprise_id": None, "team_id": HOME, "user_id": "UJOANBOT", "is_bot": True,
-                                "is_enterprise_install": False}],
-        }  # fmt: skip
+            "token": "deprecated",
+            "team_id": HOME,
+            "api_app_id": "AJOAN",
+            "event": event,
+            "type": "event_callback",
+            "event_id": event_id or f"Ev{next(self._ids):08d}",
+            "event_time": 1700000000,
+            "authorizations": [
+                {
+                    "enterprise_id": None,
+                    "team_id": HOME,
+                    "user_id": "UJOANBOT",
+                    "is_bot": True,
+                    "is_enterprise_install": False,
+                }
+            ],
+        }
         return self.post(json.dumps(body), "application/json", **kwargs)

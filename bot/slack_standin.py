@@ -122,8 +122,9 @@ class SlackStandIn:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="slack-standin", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="slack-standin", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -167,8 +168,11 @@ class SlackStandIn:
         self.script(method, Reply({"ok": False, "error": error}), times=times)
 
     def rate_limit(self, method: str, retry_after: int = 1, *, times: int | None = 1) -> None:
-        self.script(method, Reply({"ok": False, "error": "ratelimited"}, status=429,
-                                  headers={"Retry-After": str(retry_after)}), times=times)  # fmt: skip
+        self.script(
+            method,
+            Reply({"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": str(retry_after)}),
+            times=times,
+        )
 
     def unscript(self, method: str | None = None) -> None:
         with self._lock:
@@ -251,14 +255,31 @@ class SlackStandIn:
         if method != "auth.test" and not (call.token or "").startswith(("xoxb-", "xoxp-", "xapp-")):
             return {"ok": False, "error": "not_authed"}
         if method == "auth.test":
-            return {"ok": True, "url": "https://home.example.slack.com/", "team": self.team, "user": "joanbot",
-                    "team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": "BJOANBOT",
-                    "is_enterprise_install": False}  # fmt: skip
+            return {
+                "ok": True,
+                "url": "https://home.example.slack.com/",
+                "team": self.team,
+                "user": "joanbot",
+                "team_id": self.team_id,
+                "user_id": self.bot_user_id,
+                "bot_id": "BJOANBOT",
+                "is_enterprise_install": False,
+            }
         if method == "chat.postMessage":
             ts = self._store(call)
-            return {"ok": True, "channel": body.get("channel"), "ts": ts,
-                    "message": {"type": "message", "text": body.get("text"), "blocks": body.get("blocks"),
-                                "ts": ts, "bot_id": "BJOANBOT", "user": self.bot_user_id}}  # fmt: skip
+            return {
+                "ok": True,
+                "channel": body.get("channel"),
+                "ts": ts,
+                "message": {
+                    "type": "message",
+                    "text": body.get("text"),
+                    "blocks": body.get("blocks"),
+                    "ts": ts,
+                    "bot_id": "BJOANBOT",
+                    "user": self.bot_user_id,
+                },
+            }
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": self._next_ts()}
         if method == "chat.update":
@@ -271,9 +292,17 @@ class SlackStandIn:
             view = json.loads(view) if isinstance(view, str) else dict(view or {})
             view_id = body.get("view_id") or self._next_id("V")
             digest = hashlib.sha1(json.dumps(view, sort_keys=True).encode()).hexdigest()[:16]  # noqa: S324
-            return {"ok": True, "view": {**view, "id": view_id, "team_id": self.team_id,
-                                         "hash": f"{time.time():.0f}.{digest}", "state": {"values": {}},
-                                         "app_installed_team_id": self.team_id}}  # fmt: skip
+            return {
+                "ok": True,
+                "view": {
+                    **view,
+                    "id": view_id,
+                    "team_id": self.team_id,
+                    "hash": f"{time.time():.0f}.{digest}",
+                    "state": {"values": {}},
+                    "app_installed_team_id": self.team_id,
+                },
+            }
         if method == "conversations.open":
             users = str(body.get("users", ""))
             return {"ok": True, "channel": {"id": "D" + hashlib.sha1(users.encode()).hexdigest()[:10].upper()}}  # noqa: S324
@@ -295,7 +324,6 @@ class SlackStandIn:
         if method == "users.info":
             return {"ok": True, "user": {"id": body.get("user"), "team_id": self.team_id, "is_bot": False}}
         return {"ok": True}
-
 
     # -- channels: what was posted, as a history would show it ---------------------------------------------
 
@@ -321,8 +349,9 @@ class SlackStandIn:
             stored = self.messages.get(channel, [])
             for index, message in enumerate(stored):
                 if message.ts == ts:
-                    stored[index] = Posted(channel, ts, str(body.get("text") or ""), blocks, message.metadata,
-                                           message.at)  # fmt: skip
+                    stored[index] = Posted(
+                        channel, ts, str(body.get("text") or ""), blocks, message.metadata, message.at
+                    )
 
     def _history(self, body: dict[str, Any]) -> dict[str, Any]:
         channel = str(body.get("channel"))
@@ -333,10 +362,15 @@ class SlackStandIn:
         return {
             "ok": True,
             "messages": [
-                {"type": "message", "ts": m.ts, "text": m.text, "bot_id": "BJOANBOT",
-                 **({"metadata": m.metadata} if with_metadata and m.metadata else {})}
+                {
+                    "type": "message",
+                    "ts": m.ts,
+                    "text": m.text,
+                    "bot_id": "BJOANBOT",
+                    **({"metadata": m.metadata} if with_metadata and m.metadata else {}),
+                }
                 for m in found
-            ],  # fmt: skip
+            ],
             "has_more": False,
             "response_metadata": {"next_cursor": ""},
         }
@@ -352,8 +386,9 @@ class SlackStandIn:
             too_soon = faults.channel_rate is not None and last is not None and call.at - last < faults.channel_rate
             roll = faults._random.random()
         if too_soon:
-            return Reply({"ok": False, "error": "ratelimited"}, status=429,
-                         headers={"Retry-After": str(faults.retry_after)})  # fmt: skip
+            return Reply(
+                {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": str(faults.retry_after)}
+            )
         if roll < faults.server_errors:
             return Reply({"ok": False, "error": "internal_error"}, status=500)
         reply = Reply(self._default(call), delay=faults.slow_posts)

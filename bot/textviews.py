@@ -45,8 +45,9 @@ def code_text(code: CodeView) -> str:
     if code.voided_at:
         rows.append(("Voided", f"{code.voided_at:%Y-%m-%d %H:%M} UTC by {code.voided_by}"))
     if code.redeemed_at:
-        rows.append(("Redeemed", f"{code.redeemed_at:%Y-%m-%d %H:%M} UTC by {code.redeemed_by} into "
-                                 f"{code.redeemed_into}"))  # fmt: skip
+        rows.append(
+            ("Redeemed", f"{code.redeemed_at:%Y-%m-%d %H:%M} UTC by {code.redeemed_by} into {code.redeemed_into}")
+        )
     width = max(len(label) for label, _ in rows)
     return "\n".join(f"{label:<{width}}  {value}" for label, value in rows)
 

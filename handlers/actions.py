@@ -63,9 +63,14 @@ def on_redeem_confirm(ack: Any, body: dict[str, Any], context: Any, respond: Any
     billing = deps.services(context).billing
     try:
         receipt = billing.redemptions.redeem(
-            code=request.code, account=request.account, renews=request.renews, actor=actor, now=deps.now(context),
-            idempotency_key=redeem_key(actor, request, _container_ref(body)), request_ref=deps.request_ref(body),
-        )  # fmt: skip
+            code=request.code,
+            account=request.account,
+            renews=request.renews,
+            actor=actor,
+            now=deps.now(context),
+            idempotency_key=redeem_key(actor, request, _container_ref(body)),
+            request_ref=deps.request_ref(body),
+        )
     except BillingError as error:
         respond(**blocks.notice(errors.message(error, actor)), response_type="ephemeral", replace_original=False)
         return
@@ -81,8 +86,9 @@ def on_redeem_preview(ack: Any, body: dict[str, Any], context: Any, respond: Any
         return
     billing = deps.services(context).billing
     try:
-        plan = billing.redemptions.preview(code=request.code, account=request.account, renews=request.renews,
-                                           actor=actor, now=deps.now(context))  # fmt: skip
+        plan = billing.redemptions.preview(
+            code=request.code, account=request.account, renews=request.renews, actor=actor, now=deps.now(context)
+        )
     except BillingError as error:
         respond(**blocks.notice(errors.message(error, actor)), response_type="ephemeral", replace_original=False)
         return
@@ -94,8 +100,7 @@ def on_redeem_cancel(ack: Any, respond: Any) -> None:
     respond(**blocks.notice("Cancelled: nothing was redeemed."), response_type="ephemeral", replace_original=True)
 
 
-def _open_for(body: dict[str, Any], context: Any, respond: Any, client: WebClient,
-              build: Any) -> None:  # fmt: skip
+def _open_for(body: dict[str, Any], context: Any, respond: Any, client: WebClient, build: Any) -> None:
     """Open the modal ``build(actor)`` returns for the clicking user, or refuse them."""
     actor = deps.actor(context, body)
     if actor is None:
@@ -180,4 +185,3 @@ def register(app: App) -> None:
     app.action(ids.ACTION_RENEWAL_CHOICE)(on_renewal_choice)
     app.shortcut(ids.SHORTCUT_ISSUE)(on_open_issue)
     app.shortcut(ids.SHORTCUT_REDEEM)(on_shortcut_redeem)
-

@@ -90,11 +90,12 @@ def preview_message(plan: RedemptionPlan, request: RedeemInput) -> dict[str, Any
                 f"Or renew {candidate.units} {escape(candidate.solution_name)} licenses renewing "
                 f"{format_date(candidate.ends_on)} (block {candidate.id}).",
                 accessory=kit.button(
-                    "Preview renewal", ids.ACTION_REDEEM_PREVIEW,
+                    "Preview renewal",
+                    ids.ACTION_REDEEM_PREVIEW,
                     redeem_value(RedeemInput(request.code, request.account, candidate.id)),
                 ),
             )
-        )  # fmt: skip
+        )
     blocks.append(
         kit.actions(
             kit.button("Confirm", ids.ACTION_REDEEM_CONFIRM, redeem_value(request), style="primary"),
@@ -149,8 +150,9 @@ def breakdown_blocks(breakdown: Breakdown, *, max_blocks: int, budget: int) -> l
         kit.header(f"Renewals: {account.name}"),
         kit.context(f"`{escape(account.slug)}` · as of {format_date(breakdown.today)}"),
     ]
-    blocks += kit.text_sections(breakdown_lines(breakdown), max_blocks=max_blocks - len(blocks), budget=budget,
-                                more="…and {n} more lines.")  # fmt: skip
+    blocks += kit.text_sections(
+        breakdown_lines(breakdown), max_blocks=max_blocks - len(blocks), budget=budget, more="…and {n} more lines."
+    )
     return blocks
 
 
@@ -168,8 +170,9 @@ def account_message(account: AccountView, breakdown: Breakdown, actor: Actor) ->
     blocks = [kit.header(account.name), kit.section("\n".join(facts))]
     if in_use:
         blocks.append(kit.context(escape(" · ".join(in_use))))
-    blocks += breakdown_blocks(breakdown, max_blocks=kit.MAX_MESSAGE_BLOCKS - len(blocks),
-                               budget=kit.MESSAGE_TEXT_BUDGET - 1000)[2:]  # fmt: skip
+    blocks += breakdown_blocks(
+        breakdown, max_blocks=kit.MAX_MESSAGE_BLOCKS - len(blocks), budget=kit.MESSAGE_TEXT_BUDGET - 1000
+    )[2:]
     return kit.message(f"Account {account.name}", blocks)
 
 
@@ -188,9 +191,10 @@ def accounts_message(accounts: Sequence[AccountView], actor: Actor, reseller: st
         blocks.append(kit.section("No accounts yet."))
     blocks += kit.text_sections(
         account_lines(accounts, show_reseller=actor.is_staff and reseller is None),
-        max_blocks=kit.MAX_MESSAGE_BLOCKS - 1, budget=kit.MESSAGE_TEXT_BUDGET,
+        max_blocks=kit.MAX_MESSAGE_BLOCKS - 1,
+        budget=kit.MESSAGE_TEXT_BUDGET,
         more="…and {n} more: narrow with `/joan accounts RESELLER`.",
-    )  # fmt: skip
+    )
     return kit.message(title, blocks)
 
 
@@ -210,8 +214,9 @@ def code_lines(code: CodeView) -> list[str]:
     if code.voided_at:
         rows.append(("Voided", f"{format_date(code.voided_at.date())} by {code.voided_by}"))
     if code.redeemed_at:
-        rows.append(("Redeemed", f"{format_date(code.redeemed_at.date())} by {code.redeemed_by} into "
-                                 f"{code.redeemed_into}"))  # fmt: skip
+        rows.append(
+            ("Redeemed", f"{format_date(code.redeemed_at.date())} by {code.redeemed_by} into {code.redeemed_into}")
+        )
     return [f"*{label}:* {escape(value)}" for label, value in rows]
 
 
@@ -257,8 +262,11 @@ def audit_message(entries: Sequence[AuditEntry], subject: str | None) -> dict[st
         f"{escape(e.actor)}"
         for e in entries
     ]
-    blocks = [kit.header(title)] + (kit.text_sections(lines, max_blocks=40, budget=kit.MESSAGE_TEXT_BUDGET)
-                                    if lines else [kit.section("Nothing recorded.")])  # fmt: skip
+    blocks = [kit.header(title)] + (
+        kit.text_sections(lines, max_blocks=40, budget=kit.MESSAGE_TEXT_BUDGET)
+        if lines
+        else [kit.section("Nothing recorded.")]
+    )
     return kit.message(title, blocks)
 
 

@@ -78,11 +78,20 @@ def _code_issue(request: Request, parsed: Parsed) -> Reply:
         return None
     given = parsing.issue_input(parsed)
     batch = request.billing.codes.issue_subscription_codes(
-        solution=given.solution, level=given.level, units=given.units, term_months=given.term_months,
-        count=given.count, reseller=given.reseller, account=given.account, redeem_by=given.redeem_by,
-        reference=given.reference, license_kind=given.kind, actor=request.actor, now=request.now,
+        solution=given.solution,
+        level=given.level,
+        units=given.units,
+        term_months=given.term_months,
+        count=given.count,
+        reseller=given.reseller,
+        account=given.account,
+        redeem_by=given.redeem_by,
+        reference=given.reference,
+        license_kind=given.kind,
+        actor=request.actor,
+        now=request.now,
         request_ref=request.ref,
-    )  # fmt: skip
+    )
     delivery.send_codes_file(request.client, request.body["user_id"], batch)
     return blocks.issued_message(batch)
 
@@ -91,10 +100,16 @@ def _code_credit(request: Request, parsed: Parsed) -> Reply:
     request.actor.require_staff("issue codes")
     given = parsing.credit_input(parsed)
     batch = request.billing.codes.issue_credit_codes(
-        amount=Money.parse(given.amount, given.currency), source=given.source, count=given.count,
-        reseller=given.reseller, account=given.account, redeem_by=given.redeem_by, actor=request.actor,
-        now=request.now, request_ref=request.ref,
-    )  # fmt: skip
+        amount=Money.parse(given.amount, given.currency),
+        source=given.source,
+        count=given.count,
+        reseller=given.reseller,
+        account=given.account,
+        redeem_by=given.redeem_by,
+        actor=request.actor,
+        now=request.now,
+        request_ref=request.ref,
+    )
     delivery.send_codes_file(request.client, request.body["user_id"], batch)
     return blocks.issued_message(batch)
 
@@ -123,8 +138,9 @@ def _redeem(request: Request, parsed: Parsed) -> Reply:
 
 def _renewals(request: Request, parsed: Parsed) -> Reply:
     account = parsing.one_word(parsed, "account")
-    return blocks.breakdown_message(request.billing.licenses.breakdown(account=account, actor=request.actor,
-                                                                       now=request.now))  # fmt: skip
+    return blocks.breakdown_message(
+        request.billing.licenses.breakdown(account=account, actor=request.actor, now=request.now)
+    )
 
 
 def _account(request: Request, parsed: Parsed) -> Reply:
@@ -147,9 +163,16 @@ def _accounts(request: Request, parsed: Parsed) -> Reply:
 def _account_new(request: Request, parsed: Parsed) -> Reply:
     given = parsing.account_input(parsed)
     created = request.billing.accounts.create_account(
-        slug=given.slug, name=given.name, reseller=given.reseller, payment_method=given.pays,
-        currency=given.currency, time_zone=given.tz, actor=request.actor, now=request.now, request_ref=request.ref,
-    )  # fmt: skip
+        slug=given.slug,
+        name=given.name,
+        reseller=given.reseller,
+        payment_method=given.pays,
+        currency=given.currency,
+        time_zone=given.tz,
+        actor=request.actor,
+        now=request.now,
+        request_ref=request.ref,
+    )
     owner = f", a customer of {created.reseller_name}" if created.reseller_name else ""
     return blocks.notice(f"Created account {created.name} ({created.slug}){owner}, paying by {created.payment_method}.")
 
@@ -157,9 +180,13 @@ def _account_new(request: Request, parsed: Parsed) -> Reply:
 def _reseller_new(request: Request, parsed: Parsed) -> Reply:
     given = parsing.reseller_input(parsed)
     created = request.billing.accounts.create_reseller(
-        slug=given.slug, name=given.name, slack_team_id=given.team, actor=request.actor, now=request.now,
+        slug=given.slug,
+        name=given.name,
+        slack_team_id=given.team,
+        actor=request.actor,
+        now=request.now,
         request_ref=request.ref,
-    )  # fmt: skip
+    )
     team = f" (Slack team {created.slack_team_id})" if created.slack_team_id else ""
     return blocks.notice(f"Created reseller {created.name} ({created.slug}){team}.")
 
@@ -173,8 +200,10 @@ def _reseller_link(request: Request, parsed: Parsed) -> Reply:
     )
     posted = delivery.post_panel(request.client, channel, reseller, existing_ts=previous)
     if posted is None:
-        return blocks.notice(f"Linked this channel to {reseller.name}, but I could not post the panel here: "
-                             "invite me to the channel and run the command again.")  # fmt: skip
+        return blocks.notice(
+            f"Linked this channel to {reseller.name}, but I could not post the panel here: "
+            "invite me to the channel and run the command again."
+        )
     request.billing.identity.set_panel_ts(channel_id=channel, ts=posted, actor=request.actor, now=request.now)
     return blocks.notice(f"Linked this channel to {reseller.name} and posted the panel.")
 
@@ -183,8 +212,9 @@ def _staff(request: Request, parsed: Parsed) -> Reply:
     given = parsing.staff_input(parsed)
     accounts = request.billing.accounts
     if given.role is not None:
-        accounts.add_staff(slack_user_id=given.user_id, role=given.role, actor=request.actor, now=request.now,
-                           request_ref=request.ref)  # fmt: skip
+        accounts.add_staff(
+            slack_user_id=given.user_id, role=given.role, actor=request.actor, now=request.now, request_ref=request.ref
+        )
         return blocks.notice(f"<@{given.user_id}> is now {given.role}.")
     accounts.remove_staff(slack_user_id=given.user_id, actor=request.actor, now=request.now, request_ref=request.ref)
     return blocks.notice(f"<@{given.user_id}> no longer has a staff role.")

@@ -44,8 +44,9 @@ def post_panel(
             client.chat_update(channel=channel, ts=existing_ts, **panel)
             return existing_ts
         except SlackApiError as error:
-            log.info("panel %s in %s not updated (%s): posting a new one", existing_ts, channel,
-                     error.response.get("error"))  # fmt: skip
+            log.info(
+                "panel %s in %s not updated (%s): posting a new one", existing_ts, channel, error.response.get("error")
+            )
     try:
         posted = client.chat_postMessage(channel=channel, **panel)
     except SlackApiError as error:

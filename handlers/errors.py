@@ -14,8 +14,10 @@ REFUSAL = (
     "Sorry, I can only help the vendor's staff and its resellers. If you think you should have access, "
     "ask your contact at the vendor."
 )
-SOMETHING_WRONG = "Something went wrong on our side and nothing was changed. Please try again; if it keeps " \
-    "happening, tell the vendor and quote reference {ref}."  # fmt: skip
+SOMETHING_WRONG = (
+    "Something went wrong on our side and nothing was changed. Please try again; if it keeps "
+    "happening, tell the vendor and quote reference {ref}."
+)
 
 # Shown to reseller members for every reason a code cannot go into an account, so that trying codes
 # teaches nothing about which ones exist (research C7).

@@ -18,11 +18,15 @@ def on_app_home_opened(event: dict[str, Any], body: dict[str, Any], context: Any
     if actor is None:
         view = home.nobody_home()
     elif actor.is_staff:
-        view = home.staff_home(billing.overview.renewals_due(actor=actor, now=deps.now(context), days=home.HOME_DAYS),
-                               billing.alerts.open_alerts(actor=actor, limit=home.HOME_ALERTS + 1))  # fmt: skip
+        view = home.staff_home(
+            billing.overview.renewals_due(actor=actor, now=deps.now(context), days=home.HOME_DAYS),
+            billing.alerts.open_alerts(actor=actor, limit=home.HOME_ALERTS + 1),
+        )
     else:
-        view = home.reseller_home(billing.accounts.list_accounts(actor=actor),
-                                  billing.alerts.open_alerts(actor=actor, limit=home.HOME_ALERTS + 1))  # fmt: skip
+        view = home.reseller_home(
+            billing.accounts.list_accounts(actor=actor),
+            billing.alerts.open_alerts(actor=actor, limit=home.HOME_ALERTS + 1),
+        )
     client.views_publish(user_id=event["user"], view=view)
 
 

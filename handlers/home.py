@@ -28,10 +28,13 @@ def _text(body: Sequence[Block]) -> int:
 def alert_lines(alerts: Sequence[AlertView]) -> list[str]:
     return [
         f"*{notices.alert_title(a)}* · {notices.alert_summary(a)} · "
-        + (f"acknowledged by {notices.who(a.acknowledged_by)}" if a.acknowledged_at is not None
-           else f"open since {format_date(a.opened_at.date())}")
+        + (
+            f"acknowledged by {notices.who(a.acknowledged_by)}"
+            if a.acknowledged_at is not None
+            else f"open since {format_date(a.opened_at.date())}"
+        )
         for a in alerts
-    ]  # fmt: skip
+    ]
 
 
 def alert_blocks(alerts: Sequence[AlertView], *, max_blocks: int, budget: int) -> list[Block]:
@@ -61,8 +64,9 @@ def staff_home(due: Sequence[DueRenewal], alerts: Sequence[AlertView] = ()) -> B
     # The alerts keep their own share of blocks and text, however many renewals there are.
     tail = alert_blocks(alerts, max_blocks=ALERT_BLOCKS, budget=ALERT_BUDGET)
     if lines:
-        body += kit.text_sections(lines, max_blocks=kit.MAX_VIEW_BLOCKS - len(body) - len(tail),
-                                  budget=kit.VIEW_TEXT_BUDGET - _text(tail))  # fmt: skip
+        body += kit.text_sections(
+            lines, max_blocks=kit.MAX_VIEW_BLOCKS - len(body) - len(tail), budget=kit.VIEW_TEXT_BUDGET - _text(tail)
+        )
     else:
         body.append(kit.section("Nothing renews in the next 45 days."))
     return _home(body + tail)
@@ -79,9 +83,11 @@ def reseller_home(accounts: Sequence[AccountView], alerts: Sequence[AlertView] =
     ]
     tail = alert_blocks(alerts, max_blocks=ALERT_BLOCKS, budget=ALERT_BUDGET) if alerts else []
     if accounts:
-        body += kit.text_sections(blocks.account_lines(accounts, show_reseller=False),
-                                  max_blocks=kit.MAX_VIEW_BLOCKS - len(body) - len(tail),
-                                  budget=kit.VIEW_TEXT_BUDGET - _text(tail))  # fmt: skip
+        body += kit.text_sections(
+            blocks.account_lines(accounts, show_reseller=False),
+            max_blocks=kit.MAX_VIEW_BLOCKS - len(body) - len(tail),
+            budget=kit.VIEW_TEXT_BUDGET - _text(tail),
+        )
     else:
         body.append(kit.section("No accounts yet."))
     return _home(body + tail)

@@ -121,8 +121,15 @@ def text_sections(lines: Sequence[str], *, max_blocks: int, budget: int, more: s
     return blocks
 
 
-def modal(title: str, blocks: Iterable[Block], *, callback_id: str, submit: str | None = None,
-          close: str = "Close", metadata: dict[str, Any] | None = None) -> Block:  # fmt: skip
+def modal(
+    title: str,
+    blocks: Iterable[Block],
+    *,
+    callback_id: str,
+    submit: str | None = None,
+    close: str = "Close",
+    metadata: dict[str, Any] | None = None,
+) -> Block:
     view: Block = {
         "type": "modal",
         "callback_id": callback_id,

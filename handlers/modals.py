@@ -22,10 +22,22 @@ NEW_LICENSES = "new"
 MAX_RADIO = 10
 
 
-def _input(block_id: str, label: str, element: Block, *, optional: bool = False, hint: str | None = None,
-           dispatch: bool = False) -> Block:  # fmt: skip
-    block: Block = {"type": "input", "block_id": block_id, "label": kit.plain(label, kit.MAX_LABEL),
-                    "element": element, "optional": optional}  # fmt: skip
+def _input(
+    block_id: str,
+    label: str,
+    element: Block,
+    *,
+    optional: bool = False,
+    hint: str | None = None,
+    dispatch: bool = False,
+) -> Block:
+    block: Block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": kit.plain(label, kit.MAX_LABEL),
+        "element": element,
+        "optional": optional,
+    }
     if hint:
         block["hint"] = kit.plain(hint, kit.MAX_LABEL)
     if dispatch:
@@ -38,8 +50,12 @@ def account_option(account: AccountView) -> Block:
 
 
 def _external(action_id: str, placeholder: str, initial: Block | None = None) -> Block:
-    element: Block = {"type": "external_select", "action_id": action_id, "min_query_length": 0,
-                      "placeholder": kit.plain(placeholder, 150)}  # fmt: skip
+    element: Block = {
+        "type": "external_select",
+        "action_id": action_id,
+        "min_query_length": 0,
+        "placeholder": kit.plain(placeholder, 150),
+    }
     if initial is not None:
         element["initial_option"] = initial
     return element
@@ -66,16 +82,25 @@ def _find_option(groups: Sequence[Block], value: str) -> Block | None:
     return next((o for g in groups for o in g["options"] if o["value"] == value), None)
 
 
-def issue_modal(solutions: Sequence[SolutionView], *, channel: str | None = None,
-                renewal: RenewalDraft | None = None) -> Block:  # fmt: skip
+def issue_modal(
+    solutions: Sequence[SolutionView], *, channel: str | None = None, renewal: RenewalDraft | None = None
+) -> Block:
     """The issue form; with ``renewal``, pre-filled for a code that renews that cohort (same plan, units
     and account, its own term when the form offers it, else a year)."""
     terms = [kit.option(describe_term(m), str(m)) for m in TERMS]
     groups = plan_options(solutions)
-    plan: Block = {"type": "static_select", "action_id": ids.ACTION_PLAN_SELECT,
-                   "placeholder": kit.plain("Choose", 150), "option_groups": groups}  # fmt: skip
-    units: Block = {"type": "number_input", "action_id": ids.ACTION_UNITS_INPUT, "is_decimal_allowed": False,
-                    "min_value": "1"}  # fmt: skip
+    plan: Block = {
+        "type": "static_select",
+        "action_id": ids.ACTION_PLAN_SELECT,
+        "placeholder": kit.plain("Choose", 150),
+        "option_groups": groups,
+    }
+    units: Block = {
+        "type": "number_input",
+        "action_id": ids.ACTION_UNITS_INPUT,
+        "is_decimal_allowed": False,
+        "min_value": "1",
+    }
     term = terms[TERMS.index(12)]
     reseller = account = None
     if renewal is not None:
@@ -91,43 +116,88 @@ def issue_modal(solutions: Sequence[SolutionView], *, channel: str | None = None
     body = [
         _input(ids.BLOCK_PLAN, "Solution and plan level", plan),
         _input(ids.BLOCK_UNITS, "Licenses per code", units),
-        _input(ids.BLOCK_TERM, "Term",
-               {"type": "static_select", "action_id": ids.ACTION_TERM_SELECT, "options": terms,
-                "initial_option": term}),
-        _input(ids.BLOCK_COUNT, "How many codes",
-               {"type": "number_input", "action_id": ids.ACTION_COUNT_INPUT, "is_decimal_allowed": False,
-                "min_value": "1", "initial_value": "1"}, hint="More than 10 arrive as a file in your DMs."),
-        _input(ids.BLOCK_RESELLER, "Only for this reseller's customers",
-               _external(ids.ACTION_RESELLER_SELECT, "Type to search resellers", reseller), optional=True),
-        _input(ids.BLOCK_ACCOUNT, "Only for this account",
-               _external(ids.ACTION_ACCOUNT_SELECT, "Type to search accounts", account), optional=True),
-        _input(ids.BLOCK_REDEEM_BY, "Redeem by",
-               {"type": "datepicker", "action_id": ids.ACTION_REDEEM_BY}, optional=True),
-        _input(ids.BLOCK_REFERENCE, "Reference (e.g. pro-forma invoice number)",
-               {"type": "plain_text_input", "action_id": ids.ACTION_REFERENCE_INPUT, "max_length": 200},
-               optional=True),
-    ]  # fmt: skip
+        _input(
+            ids.BLOCK_TERM,
+            "Term",
+            {"type": "static_select", "action_id": ids.ACTION_TERM_SELECT, "options": terms, "initial_option": term},
+        ),
+        _input(
+            ids.BLOCK_COUNT,
+            "How many codes",
+            {
+                "type": "number_input",
+                "action_id": ids.ACTION_COUNT_INPUT,
+                "is_decimal_allowed": False,
+                "min_value": "1",
+                "initial_value": "1",
+            },
+            hint="More than 10 arrive as a file in your DMs.",
+        ),
+        _input(
+            ids.BLOCK_RESELLER,
+            "Only for this reseller's customers",
+            _external(ids.ACTION_RESELLER_SELECT, "Type to search resellers", reseller),
+            optional=True,
+        ),
+        _input(
+            ids.BLOCK_ACCOUNT,
+            "Only for this account",
+            _external(ids.ACTION_ACCOUNT_SELECT, "Type to search accounts", account),
+            optional=True,
+        ),
+        _input(
+            ids.BLOCK_REDEEM_BY, "Redeem by", {"type": "datepicker", "action_id": ids.ACTION_REDEEM_BY}, optional=True
+        ),
+        _input(
+            ids.BLOCK_REFERENCE,
+            "Reference (e.g. pro-forma invoice number)",
+            {"type": "plain_text_input", "action_id": ids.ACTION_REFERENCE_INPUT, "max_length": 200},
+            optional=True,
+        ),
+    ]
     if renewal is not None:
-        body.insert(0, kit.context(
-            f"Renewing `{escape(renewal.account_slug)}`: {renewal.units} {escape(renewal.solution_name)} "
-            f"{escape(renewal.level_name)} {renewal.license_kind} licenses due {format_date(renewal.renews_on)}. "
-            "Redeeming the code into the account offers to renew them."))  # fmt: skip
-    return kit.modal("Issue codes", body, callback_id=ids.VIEW_ISSUE, submit="Issue", close="Cancel",
-                     metadata={"channel": channel})  # fmt: skip
+        body.insert(
+            0,
+            kit.context(
+                f"Renewing `{escape(renewal.account_slug)}`: {renewal.units} {escape(renewal.solution_name)} "
+                f"{escape(renewal.level_name)} {renewal.license_kind} licenses due {format_date(renewal.renews_on)}. "
+                "Redeeming the code into the account offers to renew them."
+            ),
+        )
+    return kit.modal(
+        "Issue codes", body, callback_id=ids.VIEW_ISSUE, submit="Issue", close="Cancel", metadata={"channel": channel}
+    )
 
 
 def redeem_modal(*, account: AccountView | None = None, channel: str | None = None) -> Block:
     body = [
-        _input(ids.BLOCK_CODE, "Code",
-               {"type": "plain_text_input", "action_id": ids.ACTION_CODE_INPUT, "max_length": 100,
-                "placeholder": kit.plain("XXXXX-XXXXX-XXXXX-XXXXX-XXXXX", 150)}),
-        _input(ids.BLOCK_ACCOUNT, "Account",
-               _external(ids.ACTION_ACCOUNT_SELECT, "Type to search your accounts",
-                         account_option(account) if account else None)),
+        _input(
+            ids.BLOCK_CODE,
+            "Code",
+            {
+                "type": "plain_text_input",
+                "action_id": ids.ACTION_CODE_INPUT,
+                "max_length": 100,
+                "placeholder": kit.plain("XXXXX-XXXXX-XXXXX-XXXXX-XXXXX", 150),
+            },
+        ),
+        _input(
+            ids.BLOCK_ACCOUNT,
+            "Account",
+            _external(
+                ids.ACTION_ACCOUNT_SELECT, "Type to search your accounts", account_option(account) if account else None
+            ),
+        ),
         kit.context("Next you see what the code will do; nothing changes until you confirm."),
-    ]  # fmt: skip
-    return kit.modal("Redeem a code", body, callback_id=ids.VIEW_REDEEM, submit="Preview", close="Cancel",
-                     metadata={"channel": channel})  # fmt: skip
+    ]
+    return kit.modal(
+        "Redeem a code",
+        body,
+        callback_id=ids.VIEW_REDEEM,
+        submit="Preview",
+        close="Cancel",
+        metadata={"channel": channel},
+    )
 
 
 def confirm_modal(plan: RedemptionPlan, request: RedeemInput) -> Block:
@@ -144,15 +214,20 @@ def confirm_modal(plan: RedemptionPlan, request: RedeemInput) -> Block:
             kit.option(f"Renew {c.units} renewing {format_date(c.ends_on)}", str(c.id), f"block {c.id}")
             for c in sorted(candidates, key=lambda c: (c.ends_on, c.id))
         ]
-        element: Block = {"type": "radio_buttons", "action_id": ids.ACTION_RENEWAL_CHOICE, "options": options,
-                          "initial_option": options[0]}  # fmt: skip
+        element: Block = {
+            "type": "radio_buttons",
+            "action_id": ids.ACTION_RENEWAL_CHOICE,
+            "options": options,
+            "initial_option": options[0],
+        }
         if plan.renews is not None:
             element["initial_option"] = next(o for o in options if o["value"] == str(plan.renews.id))
         body.append(_input(ids.BLOCK_RENEWAL, "New licenses or a renewal?", element, dispatch=True))
     body.append(kit.context("Nothing changes until you confirm."))
     metadata = {"c": request.code, "a": request.account, "r": request.renews}
-    return kit.modal("Redeem a code", body, callback_id=ids.VIEW_REDEEM_CONFIRM, submit="Confirm", close="Cancel",
-                     metadata=metadata)  # fmt: skip
+    return kit.modal(
+        "Redeem a code", body, callback_id=ids.VIEW_REDEEM_CONFIRM, submit="Confirm", close="Cancel", metadata=metadata
+    )
 
 
 def confirm_request(view: dict[str, Any]) -> RedeemInput:
@@ -174,9 +249,15 @@ def receipt_modal(receipt: Receipt) -> Block:
 
 
 def breakdown_picker_modal(*, account: AccountView | None = None) -> Block:
-    body = [_input(ids.BLOCK_ACCOUNT, "Account",
-                   _external(ids.ACTION_ACCOUNT_SELECT, "Type to search your accounts",
-                             account_option(account) if account else None))]  # fmt: skip
+    body = [
+        _input(
+            ids.BLOCK_ACCOUNT,
+            "Account",
+            _external(
+                ids.ACTION_ACCOUNT_SELECT, "Type to search your accounts", account_option(account) if account else None
+            ),
+        )
+    ]
     return kit.modal("Renewal breakdown", body, callback_id=ids.VIEW_BREAKDOWN, submit="Show", close="Cancel")
 
 
@@ -187,8 +268,11 @@ def breakdown_modal(breakdown: Breakdown) -> Block:
 
 def accounts_modal(accounts: Sequence[AccountView]) -> Block:
     body: list[Block] = [kit.section(f"*{len(accounts)} account{'s' if len(accounts) != 1 else ''}*")]
-    body += kit.text_sections(blocks.account_lines(accounts, show_reseller=False),
-                              max_blocks=kit.MAX_VIEW_BLOCKS - 1, budget=kit.VIEW_TEXT_BUDGET)  # fmt: skip
+    body += kit.text_sections(
+        blocks.account_lines(accounts, show_reseller=False),
+        max_blocks=kit.MAX_VIEW_BLOCKS - 1,
+        budget=kit.VIEW_TEXT_BUDGET,
+    )
     return info_modal("Our accounts", body)
 
 

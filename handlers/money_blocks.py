@@ -25,9 +25,11 @@ def invoices_message(account: str, invoices: Sequence[InvoiceView]) -> dict[str,
         )
         for i in invoices
     ]
-    body = kit.text_sections(lines, max_blocks=40, budget=kit.MESSAGE_TEXT_BUDGET) if lines else [
-        kit.section("No invoices.")
-    ]
+    body = (
+        kit.text_sections(lines, max_blocks=40, budget=kit.MESSAGE_TEXT_BUDGET)
+        if lines
+        else [kit.section("No invoices.")]
+    )
     return kit.message(title, [kit.header(title), *body])
 
 

@@ -83,8 +83,9 @@ def on_issue_renewal_code(ack: Any, body: dict[str, Any], context: Any, respond:
         draft = billing.reminders.renewal_draft(notice_id=notice_id, actor=actor)
         view = modals.issue_modal(billing.catalog.solutions(), renewal=draft)
     except BillingError as error:
-        client.views_open(trigger_id=body["trigger_id"],
-                          view=modals.note_modal("Issue codes", errors.message(error, actor)))  # fmt: skip
+        client.views_open(
+            trigger_id=body["trigger_id"], view=modals.note_modal("Issue codes", errors.message(error, actor))
+        )
         return
     client.views_open(trigger_id=body["trigger_id"], view=view)
 

@@ -60,26 +60,47 @@ def reminder_digest(notices: Sequence[NoticeView], *, note: str | None = None) -
     if note:
         blocks.append(kit.context(f"{NOTE_MARK}{note}"))
     for notice in notices:
-        blocks.append({"type": "section", "block_id": f"notice_{notice.id}",
-                       "text": {"type": "mrkdwn", "text": kit.clip(reminder_line(notice), line_budget)}})  # fmt: skip
+        blocks.append(
+            {
+                "type": "section",
+                "block_id": f"notice_{notice.id}",
+                "text": {"type": "mrkdwn", "text": kit.clip(reminder_line(notice), line_budget)},
+            }
+        )
         if notice.handled_by:
-            blocks.append({"type": "context", "elements": [
-                {"type": "mrkdwn", "text": f":white_check_mark: Handled by {who(notice.handled_by)}"}]})  # fmt: skip
+            blocks.append(
+                {
+                    "type": "context",
+                    "elements": [{"type": "mrkdwn", "text": f":white_check_mark: Handled by {who(notice.handled_by)}"}],
+                }
+            )
             continue
-        blocks.append({
-            "type": "actions",
-            "block_id": f"notice_actions_{notice.id}",
-            "elements": [
-                {"type": "button", "action_id": ids.ACTION_REMINDER_ISSUE_RENEWAL,
-                 "text": {"type": "plain_text", "text": "Issue renewal code"},
-                 "value": json.dumps({"notice": notice.id, "cohort": notice.cohort_id})},
-                {"type": "button", "action_id": ids.ACTION_REMINDER_HANDLED,
-                 "text": {"type": "plain_text", "text": "Mark handled"}, "value": str(notice.id)},
-            ],
-        })  # fmt: skip
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": f"notice_actions_{notice.id}",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": ids.ACTION_REMINDER_ISSUE_RENEWAL,
+                        "text": {"type": "plain_text", "text": "Issue renewal code"},
+                        "value": json.dumps({"notice": notice.id, "cohort": notice.cohort_id}),
+                    },
+                    {
+                        "type": "button",
+                        "action_id": ids.ACTION_REMINDER_HANDLED,
+                        "text": {"type": "plain_text", "text": "Mark handled"},
+                        "value": str(notice.id),
+                    },
+                ],
+            }
+        )
     soonest = min(n.renews_on for n in notices)
-    text = (f"{count} license blocks renew soon, the first on {format_date(soonest)}" if count > 1
-            else reminder_line(notices[0]).replace("*", "").replace("`", ""))  # fmt: skip
+    text = (
+        f"{count} license blocks renew soon, the first on {format_date(soonest)}"
+        if count > 1
+        else reminder_line(notices[0]).replace("*", "").replace("`", "")
+    )
     return {"text": kit.clip(text, kit.MAX_FALLBACK_TEXT), "blocks": blocks}
 
 
@@ -102,18 +123,24 @@ def alert_summary(alert: AlertView) -> str:
     d = alert.details
     match alert.kind:
         case "lapsed":
-            return (f"{d['units']} {d['solution']} licenses of `{d['account']}` reached their renewal date "
-                    f"({_iso(d['renews_on'])}) without a renewal.")  # fmt: skip
+            return (
+                f"{d['units']} {d['solution']} licenses of `{d['account']}` reached their renewal date "
+                f"({_iso(d['renews_on'])}) without a renewal."
+            )
         case "over_capacity":
-            return (f"`{d['account']}` uses {d['in_use']} {d['solution']} licenses but has {d['licenses']}: "
-                    f"over capacity by {d['over_by']}. Nothing was unassigned.")  # fmt: skip
+            return (
+                f"`{d['account']}` uses {d['in_use']} {d['solution']} licenses but has {d['licenses']}: "
+                f"over capacity by {d['over_by']}. Nothing was unassigned."
+            )
         case "failed_redemptions":
             return f"{d['failures']} failed code redemption attempts for `{d['account']}` in the last 24 hours."
         case "code_expiring":
             return f"Code `{d['prefix']}…` is unredeemed and must be redeemed by {_iso(d['redeem_by'])}."
         case "channel_unreachable":
-            return (f"The bot cannot post to <#{d['channel']}> ({d['error']}); {d['waiting']} message(s) wait. "
-                    "Invite the bot to the channel, or link another one.")  # fmt: skip
+            return (
+                f"The bot cannot post to <#{d['channel']}> ({d['error']}); {d['waiting']} message(s) wait. "
+                "Invite the bot to the channel, or link another one."
+            )
         case _:
             return ", ".join(f"{key}: {value}" for key, value in sorted(d.items()))
 
@@ -131,16 +158,26 @@ def alert_message(alert: AlertView, *, note: str | None = None) -> Message:
     else:
         state = f":rotating_light: Open since {format_date(alert.opened_at.date())}"
     blocks: list[dict[str, Any]] = [
-        {"type": "section", "block_id": f"alert_{alert.id}",
-         "text": kit.mrkdwn(f"*{title}*\n{alert_summary(alert)}")},
+        {"type": "section", "block_id": f"alert_{alert.id}", "text": kit.mrkdwn(f"*{title}*\n{alert_summary(alert)}")},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": state}]},
-    ]  # fmt: skip
+    ]
     if note:
         blocks.insert(1, kit.context(f"{NOTE_MARK}{kit.clip(note, 500)}"))
     if alert.resolved_at is None and alert.acknowledged_at is None:
-        blocks.append({"type": "actions", "block_id": f"alert_actions_{alert.id}", "elements": [
-            {"type": "button", "action_id": ids.ACTION_ALERT_ACKNOWLEDGE,
-             "text": {"type": "plain_text", "text": "Acknowledge"}, "value": str(alert.id)}]})  # fmt: skip
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": f"alert_actions_{alert.id}",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": ids.ACTION_ALERT_ACKNOWLEDGE,
+                        "text": {"type": "plain_text", "text": "Acknowledge"},
+                        "value": str(alert.id),
+                    }
+                ],
+            }
+        )
     fallback = f"{title}: {alert_summary(alert)}".replace("`", "")
     return {"text": kit.clip(fallback, kit.MAX_FALLBACK_TEXT), "blocks": blocks}
 
@@ -160,5 +197,5 @@ def note_in(blocks: Sequence[dict[str, Any]]) -> str | None:
         for element in block.get("elements", []) if block.get("type") == "context" else ():
             text = str(element.get("text") or "")
             if text.startswith(NOTE_MARK):
-                return text[len(NOTE_MARK):]
+                return text[len(NOTE_MARK) :]
     return None

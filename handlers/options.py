@@ -27,9 +27,10 @@ def on_resellers(ack: Any, body: dict[str, Any], context: Any) -> None:
         return
     query = str(body.get("value") or "").strip().lower()
     resellers = [
-        r for r in deps.services(context).billing.accounts.list_resellers()
+        r
+        for r in deps.services(context).billing.accounts.list_resellers()
         if query in r.slug or query in r.name.lower()
-    ][: kit.MAX_OPTIONS]  # fmt: skip
+    ][: kit.MAX_OPTIONS]
     ack(options=[kit.option(f"{r.name} ({r.slug})", r.slug) for r in resellers])
 
 

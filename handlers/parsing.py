@@ -201,11 +201,17 @@ def issue_input(parsed: Parsed) -> IssueInput:
     if kind is not None and kind not in ("device", "user"):
         raise Usage(parsed.name, "kind must be device or user")
     return IssueInput(
-        solution=solution.lower(), level=level.lower(), units=_int(parsed, units, "units"), term_months=term,
-        count=_count(parsed), kind=kind, reseller=parsed.options.get("reseller"),
-        account=parsed.options.get("account"), redeem_by=_date(parsed, "redeem-by"),
+        solution=solution.lower(),
+        level=level.lower(),
+        units=_int(parsed, units, "units"),
+        term_months=term,
+        count=_count(parsed),
+        kind=kind,
+        reseller=parsed.options.get("reseller"),
+        account=parsed.options.get("account"),
+        redeem_by=_date(parsed, "redeem-by"),
         reference=parsed.options.get("ref"),
-    )  # fmt: skip
+    )
 
 
 def credit_input(parsed: Parsed) -> CreditInput:
@@ -217,10 +223,14 @@ def credit_input(parsed: Parsed) -> CreditInput:
         raise Usage(parsed.name, "give the amount and the currency")
     amount, currency = words
     return CreditInput(
-        amount=amount, currency=currency.upper(), source="promo" if promo else "topped_up", count=_count(parsed),
-        reseller=parsed.options.get("reseller"), account=parsed.options.get("account"),
+        amount=amount,
+        currency=currency.upper(),
+        source="promo" if promo else "topped_up",
+        count=_count(parsed),
+        reseller=parsed.options.get("reseller"),
+        account=parsed.options.get("account"),
         redeem_by=_date(parsed, "redeem-by"),
-    )  # fmt: skip
+    )
 
 
 def one_word(parsed: Parsed, what: str) -> str:
@@ -246,9 +256,13 @@ def account_input(parsed: Parsed) -> AccountInput:
     if len(parsed.words) < 2:
         raise Usage(parsed.name, "give the slug and the name")
     return AccountInput(
-        slug=parsed.words[0], name=" ".join(parsed.words[1:]), reseller=parsed.options.get("reseller"),
-        pays=parsed.options.get("pays"), currency=parsed.options.get("currency"), tz=parsed.options.get("tz"),
-    )  # fmt: skip
+        slug=parsed.words[0],
+        name=" ".join(parsed.words[1:]),
+        reseller=parsed.options.get("reseller"),
+        pays=parsed.options.get("pays"),
+        currency=parsed.options.get("currency"),
+        tz=parsed.options.get("tz"),
+    )
 
 
 def reseller_input(parsed: Parsed) -> ResellerInput:

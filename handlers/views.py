@@ -57,12 +57,19 @@ def on_issue(ack: Any, body: dict[str, Any], view: dict[str, Any], context: Any,
         _refuse(ack)
         return
     billing = deps.services(context).billing
-    values = {block: state_value(view, block, action) for block, action in (
-        (ids.BLOCK_PLAN, ids.ACTION_PLAN_SELECT), (ids.BLOCK_UNITS, ids.ACTION_UNITS_INPUT),
-        (ids.BLOCK_TERM, ids.ACTION_TERM_SELECT), (ids.BLOCK_COUNT, ids.ACTION_COUNT_INPUT),
-        (ids.BLOCK_RESELLER, ids.ACTION_RESELLER_SELECT), (ids.BLOCK_ACCOUNT, ids.ACTION_ACCOUNT_SELECT),
-        (ids.BLOCK_REDEEM_BY, ids.ACTION_REDEEM_BY), (ids.BLOCK_REFERENCE, ids.ACTION_REFERENCE_INPUT),
-    )}  # fmt: skip
+    values = {
+        block: state_value(view, block, action)
+        for block, action in (
+            (ids.BLOCK_PLAN, ids.ACTION_PLAN_SELECT),
+            (ids.BLOCK_UNITS, ids.ACTION_UNITS_INPUT),
+            (ids.BLOCK_TERM, ids.ACTION_TERM_SELECT),
+            (ids.BLOCK_COUNT, ids.ACTION_COUNT_INPUT),
+            (ids.BLOCK_RESELLER, ids.ACTION_RESELLER_SELECT),
+            (ids.BLOCK_ACCOUNT, ids.ACTION_ACCOUNT_SELECT),
+            (ids.BLOCK_REDEEM_BY, ids.ACTION_REDEEM_BY),
+            (ids.BLOCK_REFERENCE, ids.ACTION_REFERENCE_INPUT),
+        )
+    }
     try:
         actor.require_staff("issue codes")
         solution, _, level = (values[ids.BLOCK_PLAN] or ":").partition(":")
@@ -71,12 +78,19 @@ def on_issue(ack: Any, body: dict[str, Any], view: dict[str, Any], context: Any,
             raise _Field(ids.BLOCK_COUNT, f"1 to {MAX_SLACK_COUNT:,} codes at once in Slack; the ops CLI does more")
         redeem_by = values[ids.BLOCK_REDEEM_BY]
         batch = billing.codes.issue_subscription_codes(
-            solution=solution, level=level, units=_whole(values[ids.BLOCK_UNITS], "units", ids.BLOCK_UNITS),
-            term_months=_whole(values[ids.BLOCK_TERM], "the term", ids.BLOCK_TERM, default=12), count=count,
-            reseller=values[ids.BLOCK_RESELLER], account=values[ids.BLOCK_ACCOUNT],
-            redeem_by=parse_date(redeem_by) if redeem_by else None, reference=values[ids.BLOCK_REFERENCE],
-            actor=actor, now=deps.now(context), request_ref=deps.request_ref(body),
-        )  # fmt: skip
+            solution=solution,
+            level=level,
+            units=_whole(values[ids.BLOCK_UNITS], "units", ids.BLOCK_UNITS),
+            term_months=_whole(values[ids.BLOCK_TERM], "the term", ids.BLOCK_TERM, default=12),
+            count=count,
+            reseller=values[ids.BLOCK_RESELLER],
+            account=values[ids.BLOCK_ACCOUNT],
+            redeem_by=parse_date(redeem_by) if redeem_by else None,
+            reference=values[ids.BLOCK_REFERENCE],
+            actor=actor,
+            now=deps.now(context),
+            request_ref=deps.request_ref(body),
+        )
     except _Field as error:
         ack(response_action="errors", errors={error.block: error.message})
         return
@@ -122,10 +136,14 @@ def on_redeem_confirm(ack: Any, body: dict[str, Any], view: dict[str, Any], cont
         request = RedeemInput(request.code, request.account, renews)
     try:
         receipt = deps.services(context).billing.redemptions.redeem(
-            code=request.code, account=request.account, renews=request.renews, actor=actor, now=deps.now(context),
+            code=request.code,
+            account=request.account,
+            renews=request.renews,
+            actor=actor,
+            now=deps.now(context),
             idempotency_key=redeem_key(actor, request, f"view:{view.get('id', '')}"),
             request_ref=deps.request_ref(body),
-        )  # fmt: skip
+        )
     except BillingError as error:
         _field_error(ack, error, actor, ids.BLOCK_RENEWAL, view)
         return
@@ -139,8 +157,9 @@ def on_breakdown(ack: Any, body: dict[str, Any], view: dict[str, Any], context: 
         return
     account = state_value(view, ids.BLOCK_ACCOUNT, ids.ACTION_ACCOUNT_SELECT) or ""
     try:
-        breakdown = deps.services(context).billing.licenses.breakdown(account=account, actor=actor,
-                                                                    now=deps.now(context))  # fmt: skip
+        breakdown = deps.services(context).billing.licenses.breakdown(
+            account=account, actor=actor, now=deps.now(context)
+        )
     except BillingError as error:
         _field_error(ack, error, actor, ids.BLOCK_ACCOUNT, view)
         return

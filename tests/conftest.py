@@ -106,9 +106,7 @@ def db(database_url: str) -> Iterator[Database]:
 @pytest.fixture
 def billing(db: Database) -> Billing:
     """The billing core on an empty database with the shipped catalog loaded."""
-    core = Billing(
-        db, key=TEST_KEY, settings=BillingSettings(default_time_zone="UTC", default_currency="USD")
-    )
+    core = Billing(db, key=TEST_KEY, settings=BillingSettings(default_time_zone="UTC", default_currency="USD"))
     core.catalog.ensure_default()
     return core
 

@@ -41,8 +41,6 @@ class CreditSpend(Base):
     __tablename__ = "credit_spends"
     __table_args__ = (UniqueConstraint("invoice_id", "lot_id"), Index("ix_credit_spends_lot_id", "lot_id"))
 
-    entry_id: Mapped[int] = mapped_column(
-        ForeignKey("credit_entries.id"), primary_key=True, autoincrement=False
-    )
+    entry_id: Mapped[int] = mapped_column(ForeignKey("credit_entries.id"), primary_key=True, autoincrement=False)
     lot_id: Mapped[int] = mapped_column(ForeignKey("credit_entries.id"))
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"))

@@ -30,8 +30,12 @@ class Cohort(Base):
         Index("ix_cohorts_account_id_solution_id", "account_id", "solution_id"),
         Index("ix_cohorts_ends_on", "ends_on"),
         # The daily sweep's due selection: unrenewed cohorts by renewal date.
-        Index("ix_cohorts_unrenewed_ends_on", "ends_on", sqlite_where=text("renewed_at IS NULL"),
-              postgresql_where=text("renewed_at IS NULL")),  # fmt: skip
+        Index(
+            "ix_cohorts_unrenewed_ends_on",
+            "ends_on",
+            sqlite_where=text("renewed_at IS NULL"),
+            postgresql_where=text("renewed_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -32,8 +32,12 @@ class ReminderNotice(Base):
     __table_args__ = (
         UniqueConstraint("cohort_id", "renews_on", "threshold"),
         Index("ix_reminder_notices_renews_on", "renews_on"),
-        Index("ix_reminder_notices_undelivered", "id", sqlite_where=text("delivery_id IS NULL"),
-              postgresql_where=text("delivery_id IS NULL")),  # fmt: skip
+        Index(
+            "ix_reminder_notices_undelivered",
+            "id",
+            sqlite_where=text("delivery_id IS NULL"),
+            postgresql_where=text("delivery_id IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -53,8 +57,14 @@ class ReminderNotice(Base):
 class Alert(Base):
     __tablename__ = "alerts"
     __table_args__ = (
-        Index("uq_alerts_open_subject", "kind", "subject_key", unique=True,
-              sqlite_where=text("resolved_at IS NULL"), postgresql_where=text("resolved_at IS NULL")),  # fmt: skip
+        Index(
+            "uq_alerts_open_subject",
+            "kind",
+            "subject_key",
+            unique=True,
+            sqlite_where=text("resolved_at IS NULL"),
+            postgresql_where=text("resolved_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -52,9 +52,7 @@ class ResellerChannel(Base):
 class Account(Base):
     __tablename__ = "accounts"
     __table_args__ = (
-        CheckConstraint(
-            "payment_method IN ('reseller', 'card', 'invoice', 'credits')", name="payment_method"
-        ),
+        CheckConstraint("payment_method IN ('reseller', 'card', 'invoice', 'credits')", name="payment_method"),
         CheckConstraint("payment_method <> 'reseller' OR reseller_id IS NOT NULL", name="reseller_pays"),
     )
 

@@ -63,9 +63,7 @@ def code(
 def redeem(
     billing: Billing, code_text: str, account_slug: str = "acme", *, now: datetime, renews: int | None = None
 ) -> Receipt:
-    return billing.redemptions.redeem(
-        code=code_text, account=account_slug, actor=STAFF, now=now, renews=renews
-    )
+    return billing.redemptions.redeem(code=code_text, account=account_slug, actor=STAFF, now=now, renews=renews)
 
 
 def licenses(

@@ -11,10 +11,14 @@ from tests.conftest import STAFF, at
 
 def test_an_account_has_a_slug_time_zone_currency_payment_method_and_reseller(billing):
     reseller(billing, "northwind", now=at("2024-01-01"))
-    created = account(billing, "acme", reseller="northwind", tz="Europe/Ljubljana", currency="eur",
-                      now=at("2024-01-01"))  # fmt: skip
+    created = account(
+        billing, "acme", reseller="northwind", tz="Europe/Ljubljana", currency="eur", now=at("2024-01-01")
+    )
     assert (created.payment_method, created.reseller_slug, created.currency, created.time_zone) == (
-        "reseller", "northwind", "EUR", "Europe/Ljubljana",
+        "reseller",
+        "northwind",
+        "EUR",
+        "Europe/Ljubljana",
     )
     assert not created.shows_prices
     assert billing.accounts.get_account(slug="ACME ", actor=STAFF) == created
@@ -62,13 +66,17 @@ def test_reseller_members_see_only_their_resellers_accounts(billing):
 def test_account_changes_are_audited_with_before_and_after(billing):
     reseller(billing, "northwind", now=at("2024-01-01"))
     account(billing, "acme", now=at("2024-01-01"))
-    billing.accounts.update_account(slug="acme", reseller="northwind", payment_method="reseller", actor=STAFF,
-                                    now=at("2024-01-02"))  # fmt: skip
+    billing.accounts.update_account(
+        slug="acme", reseller="northwind", payment_method="reseller", actor=STAFF, now=at("2024-01-02")
+    )
     with billing.db.read() as session:
         event = session.scalar(select(AuditEvent).where(AuditEvent.action == "account.updated"))
         assert event.details["before"]["payment_method"] == "card"
-        assert event.details["after"] == {"payment_method": "reseller", "reseller_slug": "northwind",
-                                          "time_zone": "UTC"}  # fmt: skip
+        assert event.details["after"] == {
+            "payment_method": "reseller",
+            "reseller_slug": "northwind",
+            "time_zone": "UTC",
+        }
         assert event.actor == STAFF.ref
 
 

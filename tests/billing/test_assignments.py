@@ -39,8 +39,9 @@ def test_users_idle_more_than_60_days_are_released_with_the_reason_and_devices_n
     for user in ("ana", "bob"):
         billing.licenses.assign(account="acme", solution="desk", subject=user, actor=STAFF, now=start)
     billing.licenses.assign(account="acme", solution="room", subject="lobby", actor=STAFF, now=start)
-    billing.licenses.record_activity(account="acme", solution="desk", subject="bob", actor=STAFF,
-                                     now=start + timedelta(days=30))  # fmt: skip
+    billing.licenses.record_activity(
+        account="acme", solution="desk", subject="bob", actor=STAFF, now=start + timedelta(days=30)
+    )
 
     assert billing.licenses.release_idle_users(actor=STAFF, now=start + timedelta(days=60)) == 0
     assert billing.licenses.release_idle_users(actor=STAFF, now=start + timedelta(days=61)) == 1

@@ -53,9 +53,11 @@ def test_contradicting_lines_are_refused():
 
 def test_a_bad_file_changes_nothing(billing):
     before = billing.catalog.solutions()
-    text = default_catalog_text().replace("room,Room booking,device,standard,Standard,1,year,USD,5.00",
-                                          "room,Room booking,device,standard,Standard,1,year,USD,5.00\n"
-                                          "room,Room booking,user,premium,Premium,4,year,USD,50.00")  # fmt: skip
+    text = default_catalog_text().replace(
+        "room,Room booking,device,standard,Standard,1,year,USD,5.00",
+        "room,Room booking,device,standard,Standard,1,year,USD,5.00\n"
+        "room,Room booking,user,premium,Premium,4,year,USD,50.00",
+    )
     with pytest.raises(CatalogFileError, match="another name or license kind"):
         billing.catalog.load(text=text)
     assert billing.catalog.solutions() == before

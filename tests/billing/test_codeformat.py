@@ -79,8 +79,14 @@ def test_keys_shorter_than_32_bytes_are_refused_and_never_shown():
 
 def test_log_redaction_hides_code_shaped_text_in_any_spelling():
     grouped = codeformat.grouped(codeformat.generate())
-    spellings = (grouped, grouped.lower(), grouped.replace("-", ""), grouped.replace("-", " "),
-                 grouped.replace("-", "+"), grouped.replace("-", "%20"))  # fmt: skip
+    spellings = (
+        grouped,
+        grouped.lower(),
+        grouped.replace("-", ""),
+        grouped.replace("-", " "),
+        grouped.replace("-", "+"),
+        grouped.replace("-", "%20"),
+    )
     for spelled in spellings:
         line = f"text=redeem {spelled} acme&user=U1"
         redacted = codeformat.redact(line)

@@ -12,8 +12,14 @@ HOME = "THOME"
 
 
 def _decide(user_id, team, *, staff_role=None, team_reseller=None, member_reseller=None, admins=("UADMIN",)):
-    return decide(SlackUser(user_id, team), home_team_id=HOME, admins=admins, staff_role=staff_role,
-                  team_reseller_id=team_reseller, member_reseller_id=member_reseller)  # fmt: skip
+    return decide(
+        SlackUser(user_id, team),
+        home_team_id=HOME,
+        admins=admins,
+        staff_role=staff_role,
+        team_reseller_id=team_reseller,
+        member_reseller_id=member_reseller,
+    )
 
 
 def test_a_home_user_listed_in_settings_is_an_admin():
@@ -48,8 +54,17 @@ def test_admin_lists_and_staff_rows_never_apply_outside_the_home_team():
 
 @pytest.mark.parametrize(("user_id", "team", "home"), [("", HOME, HOME), ("U1", None, HOME), ("U1", HOME, None)])
 def test_missing_identity_is_nobody(user_id, team, home):
-    assert decide(SlackUser(user_id, team), home_team_id=home, admins={"U1"}, staff_role="admin",
-                  team_reseller_id=None, member_reseller_id=None) is None  # fmt: skip
+    assert (
+        decide(
+            SlackUser(user_id, team),
+            home_team_id=home,
+            admins={"U1"},
+            staff_role="admin",
+            team_reseller_id=None,
+            member_reseller_id=None,
+        )
+        is None
+    )
 
 
 def test_lookups_read_staff_resellers_and_members_from_the_database(billing):

@@ -76,6 +76,6 @@ def test_debt_is_what_invoices_past_their_due_date_still_owe_per_account_and_in_
     assert on_due_date.by_account == {("globex", "USD"): Money(2000, "USD")}
     assert after.by_account == {("acme", "USD"): Money(2500, "USD"), ("globex", "USD"): Money(2000, "USD")}
     assert after.totals == {"USD": Money(4500, "USD")}
-    assert [
-        i.account for i in billing.invoices.debt(actor=STAFF, now=at("2021-02-01"), account="acme").invoices
-    ] == ["acme"]
+    assert [i.account for i in billing.invoices.debt(actor=STAFF, now=at("2021-02-01"), account="acme").invoices] == [
+        "acme"
+    ]

@@ -19,9 +19,7 @@ def test_credit_is_spent_promo_first_then_adjustments_then_topped_up_oldest_firs
     with db.read() as session:
         spent = [
             (e.source, e.amount_minor)
-            for e in session.scalars(
-                select(CreditEntry).where(CreditEntry.amount_minor < 0).order_by(CreditEntry.id)
-            )
+            for e in session.scalars(select(CreditEntry).where(CreditEntry.amount_minor < 0).order_by(CreditEntry.id))
         ]
     assert spent == [
         ("promo", -200),
@@ -46,9 +44,7 @@ def test_the_overview_lists_top_ups_and_redeemed_codes_with_devices_paired_of_al
     subscription_code = code(billing, units=10, months=24, now=at("2021-01-01"))
     redeem(billing, subscription_code, now=at("2021-01-04"))
     for device in ("d1", "d2", "d3"):
-        billing.licenses.assign(
-            account="acme", solution="room", subject=device, actor=STAFF, now=at("2021-01-05")
-        )
+        billing.licenses.assign(account="acme", solution="room", subject=device, actor=STAFF, now=at("2021-01-05"))
 
     overview = billing.credits.overview(account="acme", actor=STAFF, now=at("2021-01-05"))
 

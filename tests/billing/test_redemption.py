@@ -21,8 +21,9 @@ def _count(billing, model):
 
 def test_a_three_year_enterprise_code_redeemed_on_feb_29_2024_renews_on_feb_28_2027(billing):
     account(billing, now=at("2024-02-01"))
-    receipt = redeem(billing, code(billing, level="enterprise", units=10, months=36, now=at("2024-02-01")),
-                     now=at("2024-02-29"))  # fmt: skip
+    receipt = redeem(
+        billing, code(billing, level="enterprise", units=10, months=36, now=at("2024-02-01")), now=at("2024-02-29")
+    )
     assert receipt.plan.starts_on == date(2024, 2, 29)
     assert receipt.plan.ends_on == date(2027, 2, 28)
 
@@ -107,8 +108,9 @@ def test_a_renewal_must_match_the_plan_and_be_within_45_days(billing):
     account(billing, now=at("2023-01-01"))
     old = licenses(billing, now=at("2023-01-01"))
     with pytest.raises(RenewalMismatch):
-        redeem(billing, code(billing, solution="desk", now=at("2023-12-20")), now=at("2023-12-20"),
-               renews=old.cohort_id)  # fmt: skip
+        redeem(
+            billing, code(billing, solution="desk", now=at("2023-12-20")), now=at("2023-12-20"), renews=old.cohort_id
+        )
     with pytest.raises(RenewalMismatch):  # 1 Jan 2024 is more than 45 days after 1 Nov 2023
         redeem(billing, code(billing, now=at("2023-11-01")), now=at("2023-11-01"), renews=old.cohort_id)
 
@@ -130,8 +132,9 @@ def test_a_replayed_request_returns_the_first_result_and_changes_nothing(billing
     account(billing, now=at("2024-01-01"))
     text = code(billing, now=at("2024-01-01"))
     receipts = [
-        billing.redemptions.redeem(code=text, account="acme", actor=STAFF, now=at("2024-01-02"),
-                                   idempotency_key="slack:confirm:123")  # fmt: skip
+        billing.redemptions.redeem(
+            code=text, account="acme", actor=STAFF, now=at("2024-01-02"), idempotency_key="slack:confirm:123"
+        )
         for _ in range(5)
     ]
     assert [r.replayed for r in receipts] == [False, True, True, True, True]
@@ -243,8 +246,9 @@ def test_a_credit_code_adds_a_ledger_entry_not_licenses(billing):
     from billing.models import CreditEntry
     from billing.money import Money
 
-    batch = billing.codes.issue_credit_codes(amount=Money(5000, "USD"), source="topped_up", actor=STAFF,
-                                             now=at("2024-01-01"))  # fmt: skip
+    batch = billing.codes.issue_credit_codes(
+        amount=Money(5000, "USD"), source="topped_up", actor=STAFF, now=at("2024-01-01")
+    )
     receipt = redeem(billing, batch.codes[0].code, now=at("2024-01-02"))
     assert receipt.plan.credit == Money(5000, "USD") and receipt.cohort_id is None
     assert _count(billing, Cohort) == 0

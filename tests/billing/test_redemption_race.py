@@ -24,8 +24,9 @@ def _race(billing, text, accounts):
         actor = Actor(ref=f"slack:THOME/U{n}", role="sales")
         barrier.wait()
         try:
-            billing.redemptions.redeem(code=text, account=accounts[n % len(accounts)], actor=actor,
-                                       now=at("2024-01-02"))  # fmt: skip
+            billing.redemptions.redeem(
+                code=text, account=accounts[n % len(accounts)], actor=actor, now=at("2024-01-02")
+            )
             outcome = "redeemed"
         except BillingError as error:
             outcome = error.code
@@ -61,10 +62,21 @@ def test_the_database_refuses_a_second_redemption_row_even_without_the_python_ch
     from sqlalchemy.exc import IntegrityError
 
     account(billing, now=at("2024-01-01"))
-    receipt = billing.redemptions.redeem(code=code(billing, now=at("2024-01-01")), account="acme",
-                                         actor=Actor(ref="x", role="sales"), now=at("2024-01-02"))  # fmt: skip
+    receipt = billing.redemptions.redeem(
+        code=code(billing, now=at("2024-01-01")),
+        account="acme",
+        actor=Actor(ref="x", role="sales"),
+        now=at("2024-01-02"),
+    )
     with pytest.raises(IntegrityError), billing.db.write() as session:
         first = session.get(Redemption, receipt.redemption_id)
-        session.add(Redemption(code_id=first.code_id, account_id=first.account_id, redeemed_by="y",
-                               on_behalf=True, redeemed_at=at("2024-01-03")))  # fmt: skip
+        session.add(
+            Redemption(
+                code_id=first.code_id,
+                account_id=first.account_id,
+                redeemed_by="y",
+                on_behalf=True,
+                redeemed_at=at("2024-01-03"),
+            )
+        )
         session.flush()

@@ -57,10 +57,7 @@ def test_a_sweep_that_finds_a_period_already_billed_is_stopped_by_the_uniqueness
     assert run.invoices == () and run.already_billed == 1
     assert _invoice_count(db) == 2
     with db.read() as session:
-        assert (
-            session.scalar(select(func.count()).select_from(InvoiceLine).where(InvoiceLine.kind == "term"))
-            == 2
-        )
+        assert session.scalar(select(func.count()).select_from(InvoiceLine).where(InvoiceLine.kind == "term")) == 2
 
 
 def test_missed_periods_are_caught_up_one_invoice_each_from_the_anchor(billing):
@@ -69,9 +66,7 @@ def test_missed_periods_are_caught_up_one_invoice_each_from_the_anchor(billing):
 
     run = billing.renewals.renew_due(now=at("2021-05-01"))
 
-    assert [
-        (i.lines[0].service_start.isoformat(), i.lines[0].service_end.isoformat()) for i in run.invoices
-    ] == [
+    assert [(i.lines[0].service_start.isoformat(), i.lines[0].service_end.isoformat()) for i in run.invoices] == [
         ("2021-02-28", "2021-03-31"),
         ("2021-03-31", "2021-04-30"),
         ("2021-04-30", "2021-05-31"),

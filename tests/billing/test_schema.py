@@ -42,7 +42,9 @@ def test_sqlite_write_transactions_begin_immediate(tmp_path):
     with database.write() as session:
         session.connection().exec_driver_sql("SELECT 1")
     with database.engine.connect() as connection:
-        pragmas = {name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
-                   for name in ("journal_mode", "foreign_keys", "synchronous")}  # fmt: skip
+        pragmas = {
+            name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
+            for name in ("journal_mode", "foreign_keys", "synchronous")
+        }
     assert "BEGIN IMMEDIATE" in statements
     assert pragmas == {"journal_mode": "wal", "foreign_keys": 1, "synchronous": 2}

@@ -17,9 +17,7 @@ from tests.conftest import SALES, STAFF, at
 
 
 def _quote_add(billing, units, day):
-    return billing.subscriptions.preview_add(
-        account="acme", solution="room", units=units, actor=STAFF, now=at(day)
-    )
+    return billing.subscriptions.preview_add(account="acme", solution="room", units=units, actor=STAFF, now=at(day))
 
 
 def test_a_subscription_starts_with_a_full_term_invoice_and_one_renewal_date(billing):
@@ -120,9 +118,7 @@ def test_reducing_to_nothing_is_a_cancellation_not_a_reduction(billing):
 def test_cancelling_stops_renewal_refunds_nothing_and_keeps_the_licenses_until_the_renewal_date(billing):
     account(billing, pays="card", now=at("2021-01-01"))
     subscribe(billing, 3, now=at("2021-01-01"))
-    quote = billing.subscriptions.preview_cancel(
-        account="acme", solution="room", actor=STAFF, now=at("2021-03-01")
-    )
+    quote = billing.subscriptions.preview_cancel(account="acme", solution="room", actor=STAFF, now=at("2021-03-01"))
 
     receipt = billing.subscriptions.cancel(quote=quote, actor=STAFF, now=at("2021-03-01"))
 

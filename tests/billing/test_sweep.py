@@ -31,7 +31,10 @@ def test_an_overdue_invoice_and_short_credit_raise_alerts_without_a_reseller(bil
     billing.sweep.run(now=at("2021-12-20"))
     (short,) = billing.alerts.open_alerts(actor=STAFF)
     assert (short.kind, short.reseller_id, short.details["needed"], short.details["balance"]) == (
-        "credit_short", None, "$100.00", "$25.00"
+        "credit_short",
+        None,
+        "$100.00",
+        "$25.00",
     )
 
     billing.sweep.run(now=at("2022-01-01"))  # renews: $100 invoice, $25 credit, $75 owed, due at once

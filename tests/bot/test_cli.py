@@ -108,9 +108,11 @@ def test_a_voided_code_and_a_typo_are_refused_without_change(joanbot, database_u
 
 def test_a_catalog_file_with_a_bad_line_is_refused_naming_the_line(joanbot, tmp_path):
     bad = tmp_path / "catalog.csv"
-    bad.write_text("solution,solution_name,license_kind,level,level_name,rank,interval,currency,unit_price\n"
-                   "room,Room booking,device,standard,Standard,1,year,USD,5\n"
-                   "room,Room booking,device,gold,Gold,9,fortnight,USD,5\n")  # fmt: skip
+    bad.write_text(
+        "solution,solution_name,license_kind,level,level_name,rank,interval,currency,unit_price\n"
+        "room,Room booking,device,standard,Standard,1,year,USD,5\n"
+        "room,Room booking,device,gold,Gold,9,fortnight,USD,5\n"
+    )
     code, _, err = joanbot("catalog", "load", str(bad))
     assert code == 1 and "line 3" in err and "interval" in err
 
@@ -128,7 +130,7 @@ def test_the_embedded_default_creates_migrates_and_keys_a_sqlite_file(monkeypatc
     monkeypatch.setenv("JOANBOT_HOME", str(tmp_path / "home"))
     assert main(["accounts", "add", "acme", "Acme"]) == 0
     assert (tmp_path / "home" / "joanbot.db").exists()
-    key = (tmp_path / "home" / "joanbot.key")
+    key = tmp_path / "home" / "joanbot.key"
     assert key.stat().st_mode & 0o077 == 0 and len(key.read_text()) >= 32
     key_text = key.read_text()
     assert main(["accounts"]) == 0

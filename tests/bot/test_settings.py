@@ -33,10 +33,16 @@ def test_a_missing_or_bad_setting_fails_fast_naming_the_variable(env, named):
 
 
 def test_socket_mode_needs_no_signing_secret_and_the_rest_is_read():
-    settings = SlackSettings.from_env({
-        "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1", "SLACK_API_URL": "http://127.0.0.1:9/api",
-        "JOANBOT_ADMINS": " U01ADMIN , W02ADMIN,", "JOANBOT_SALES_CHANNEL": "CSALES", "PORT": "8080",
-    })  # fmt: skip
+    settings = SlackSettings.from_env(
+        {
+            "SLACK_BOT_TOKEN": "xoxb-1",
+            "SLACK_APP_TOKEN": "xapp-1",
+            "SLACK_API_URL": "http://127.0.0.1:9/api",
+            "JOANBOT_ADMINS": " U01ADMIN , W02ADMIN,",
+            "JOANBOT_SALES_CHANNEL": "CSALES",
+            "PORT": "8080",
+        }
+    )
     assert settings.socket_mode and settings.signing_secret is None
     assert settings.api_url == "http://127.0.0.1:9/api/"
     assert settings.admins == {"U01ADMIN", "W02ADMIN"}

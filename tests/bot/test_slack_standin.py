@@ -32,9 +32,16 @@ def test_it_answers_the_methods_the_bot_uses_and_records_each_call(standin):
     uploaded = client.files_upload_v2(channel="D1", content="a,b\n", filename="f.csv", title="t")
     assert uploaded["file"]["title"] == "t"
     assert [c.method for c in standin.calls] == [
-        "auth.test", "chat.postMessage", "chat.postMessage", "views.open", "views.update", "conversations.open",
-        "files.getUploadURLExternal", "upload", "files.completeUploadExternal",
-    ]  # fmt: skip
+        "auth.test",
+        "chat.postMessage",
+        "chat.postMessage",
+        "views.open",
+        "views.update",
+        "conversations.open",
+        "files.getUploadURLExternal",
+        "upload",
+        "files.completeUploadExternal",
+    ]
     assert standin.calls_to("upload")[0].raw == b"a,b\n"
     assert standin.calls_to("chat.postMessage")[0].token == "xoxb-1"
 
@@ -52,8 +59,9 @@ def test_it_can_be_scripted_to_fail_rate_limit_or_answer_anything(standin):
     assert retrying.chat_postMessage(channel="C1", text="x")["ok"]
     assert len(standin.calls_to("chat.postMessage")) == 4
 
-    standin.script("users.info", lambda call: Reply({"ok": True, "user": {"id": call.body["user"], "x": 1}}),
-                   times=None)  # fmt: skip
+    standin.script(
+        "users.info", lambda call: Reply({"ok": True, "user": {"id": call.body["user"], "x": 1}}), times=None
+    )
     assert client.users_info(user="U9")["user"] == {"id": "U9", "x": 1}
     assert client.users_info(user="U8")["user"]["id"] == "U8"
     standin.unscript()
@@ -63,12 +71,14 @@ def test_it_can_be_scripted_to_fail_rate_limit_or_answer_anything(standin):
 def test_it_refuses_calls_without_a_token_and_serves_response_urls(standin):
     with pytest.raises(SlackApiError, match="not_authed"):
         WebClient(base_url=standin.url).chat_postMessage(channel="C", text="x")
-    request = urllib.request.Request(standin.url + "chat.postMessage", data=b"{}", method="POST",
-                                     headers={"Content-Type": "application/json"})  # fmt: skip
+    request = urllib.request.Request(
+        standin.url + "chat.postMessage", data=b"{}", method="POST", headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(request) as response:
         assert json.loads(response.read())["error"] == "not_authed"
-    hook = urllib.request.Request(standin.response_url("r1"), data=b'{"text":"hi"}', method="POST",
-                                  headers={"Content-Type": "application/json"})  # fmt: skip
+    hook = urllib.request.Request(
+        standin.response_url("r1"), data=b'{"text":"hi"}', method="POST", headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(hook) as response:
         assert response.status == 200
     assert standin.calls_to("response_url")[0].body == {"text": "hi"}

@@ -13,7 +13,7 @@ from handlers.parsing import (
     reseller_input,
     split,
     staff_input,
-)  # fmt: skip
+)
 
 
 def test_options_may_stand_anywhere_after_the_subcommand():
@@ -55,13 +55,23 @@ def test_staff_mentions_are_read_as_user_ids():
     assert staff_input(split("staff remove U012ABC")).role is None
 
 
-@pytest.mark.parametrize("text", ["code issue room pro", "code issue room pro x", "redeem onlycode",
-                                  "code issue a b 1 years=1 months=1", "code issue a b 1 count=1001",
-                                  "staff add alice admin", "code credit 5 USD colour=red"])  # fmt: skip
+@pytest.mark.parametrize(
+    "text",
+    [
+        "code issue room pro",
+        "code issue room pro x",
+        "redeem onlycode",
+        "code issue a b 1 years=1 months=1",
+        "code issue a b 1 count=1001",
+        "staff add alice admin",
+        "code credit 5 USD colour=red",
+    ],
+)
 def test_bad_text_raises_usage_with_the_subcommands_usage(text):
     parsed = split(text)
-    parser = {"code issue": issue_input, "redeem": redeem_input, "staff add": staff_input,
-              "code credit": credit_input}[parsed.name]  # fmt: skip
+    parser = {"code issue": issue_input, "redeem": redeem_input, "staff add": staff_input, "code credit": credit_input}[
+        parsed.name
+    ]
     with pytest.raises(Usage) as raised:
         parser(parsed)
     assert raised.value.usage.startswith("/joan " + parsed.name)

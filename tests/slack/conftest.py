@@ -33,8 +33,9 @@ class World:
 
 
 def settings() -> SlackSettings:
-    return SlackSettings.from_env({"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET,
-                                   "JOANBOT_ADMINS": ADMIN})  # fmt: skip
+    return SlackSettings.from_env(
+        {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET, "JOANBOT_ADMINS": ADMIN}
+    )
 
 
 @pytest.fixture
@@ -53,7 +54,12 @@ def world(billing: Billing, standin: SlackStandIn) -> World:
     builders.account(billing, "initech", now=start)
     billing.accounts.add_staff(slack_user_id=SALES, role="sales", actor=STAFF, now=start)
     config = settings()
-    app = build_app(config, billing, client=WebClient(token=config.bot_token, base_url=standin.url),
-                    clock=lambda: NOW, listener_executor=InlineExecutor())  # fmt: skip
+    app = build_app(
+        config,
+        billing,
+        client=WebClient(token=config.bot_token, base_url=standin.url),
+        clock=lambda: NOW,
+        listener_executor=InlineExecutor(),
+    )
     standin.clear()
     return World(billing, standin, SlackDriver(SlackWSGI(app), standin, secret=SECRET), NOW)

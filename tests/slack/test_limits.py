@@ -32,29 +32,65 @@ MEMBER = Actor(ref="slack:TNORTH/UB", role="reseller", reseller_id=1)
 
 
 def account(i: int) -> AccountView:
-    return AccountView(i, f"account-{i:04d}-with-a-long-slug"[:40], f"{LONG} Customer {i}", "Europe/Ljubljana", "EUR",
-                       "reseller", 1, "northwind", LONG)  # fmt: skip
+    return AccountView(
+        i,
+        f"account-{i:04d}-with-a-long-slug"[:40],
+        f"{LONG} Customer {i}",
+        "Europe/Ljubljana",
+        "EUR",
+        "reseller",
+        1,
+        "northwind",
+        LONG,
+    )
 
 
 ACCOUNTS = [account(i) for i in range(500)]
 
 
 def breakdown(cohorts: int = 200, solutions: int = 3) -> Breakdown:
-    lines = tuple(RenewalLine(TODAY + timedelta(days=i), 10 + i, i % 3 == 0, i % 5 == 0, (i,))
-                  for i in range(cohorts))  # fmt: skip
-    upcoming = tuple(UpcomingLine(TODAY + timedelta(days=i), TODAY + timedelta(days=400 + i), 5, i)
-                     for i in range(cohorts))  # fmt: skip
+    lines = tuple(RenewalLine(TODAY + timedelta(days=i), 10 + i, i % 3 == 0, i % 5 == 0, (i,)) for i in range(cohorts))
+    upcoming = tuple(
+        UpcomingLine(TODAY + timedelta(days=i), TODAY + timedelta(days=400 + i), 5, i) for i in range(cohorts)
+    )
     return Breakdown(
-        account=ACCOUNTS[0], today=TODAY,
-        solutions=tuple(SolutionBreakdown(f"s{n}", LONG, "enterprise", LONG, "device", 99999, 100500, lines, upcoming)
-                        for n in range(solutions)),
-    )  # fmt: skip
+        account=ACCOUNTS[0],
+        today=TODAY,
+        solutions=tuple(
+            SolutionBreakdown(f"s{n}", LONG, "enterprise", LONG, "device", 99999, 100500, lines, upcoming)
+            for n in range(solutions)
+        ),
+    )
 
 
 def code_view(kind: str = "subscription") -> CodeView:
     at = datetime(2026, 3, 2, tzinfo=UTC)
-    return CodeView(1, "ABCD", kind, "redeemed", "room", LONG, LONG, "device", 100000, 120, None, None, LONG, LONG,
-                    TODAY, LONG, "b" * 32, LONG, at, LONG, at, LONG, at, LONG)  # fmt: skip
+    return CodeView(
+        1,
+        "ABCD",
+        kind,
+        "redeemed",
+        "room",
+        LONG,
+        LONG,
+        "device",
+        100000,
+        120,
+        None,
+        None,
+        LONG,
+        LONG,
+        TODAY,
+        LONG,
+        "b" * 32,
+        LONG,
+        at,
+        LONG,
+        at,
+        LONG,
+        at,
+        LONG,
+    )
 
 
 def cohort(i: int) -> CohortView:
@@ -62,24 +98,49 @@ def cohort(i: int) -> CohortView:
     return CohortView(i, "room", LONG, "pro", LONG, "device", 5, TODAY, ends, 12, False, False, None)
 
 
-PLAN = RedemptionPlan(code=code_view(), account=ACCOUNTS[0], redeemed_on=TODAY, starts_on=TODAY,
-                      ends_on=TODAY + timedelta(days=365), renews=cohort(0),
-                      renewal_candidates=tuple(cohort(i) for i in range(1, 200)))  # fmt: skip
+PLAN = RedemptionPlan(
+    code=code_view(),
+    account=ACCOUNTS[0],
+    redeemed_on=TODAY,
+    starts_on=TODAY,
+    ends_on=TODAY + timedelta(days=365),
+    renews=cohort(0),
+    renewal_candidates=tuple(cohort(i) for i in range(1, 200)),
+)
 REQUEST = RedeemInput("ABCDE-FGHJK-MNPQR-STVWX-YZ012", "account-0000-with-a-long-slug", 99999)
-BATCH = IssuedBatch("b" * 32, tuple(IssuedCode("ABCDE-FGHJK-MNPQR-STVWX-YZ012", "ABCD") for _ in range(1000)),
-                    code_view())  # fmt: skip
+BATCH = IssuedBatch(
+    "b" * 32, tuple(IssuedCode("ABCDE-FGHJK-MNPQR-STVWX-YZ012", "ABCD") for _ in range(1000)), code_view()
+)
 FEW = IssuedBatch("b" * 32, BATCH.codes[:10], code_view())
-SOLUTIONS = [SolutionView(f"s{i}", LONG, "device", tuple(LevelView(f"l{j}", LONG, j, {}) for j in range(150)))
-             for i in range(150)]  # fmt: skip
+SOLUTIONS = [
+    SolutionView(f"s{i}", LONG, "device", tuple(LevelView(f"l{j}", LONG, j, {}) for j in range(150)))
+    for i in range(150)
+]
 AUDIT = [AuditEntry(datetime(2026, 3, 2, tzinfo=UTC), LONG, LONG, LONG, LONG, {}, None) for _ in range(500)]
 DUE = [DueRenewal(f"a{i}", LONG, "northwind", LONG, LONG, "device", 5, TODAY, i % 45) for i in range(500)]
 RESELLER = ResellerView(1, "northwind", LONG, "TNORTH", ())
 
 
 def notice(i: int) -> NoticeView:
-    return NoticeView(i, i, f"account-{i:04d}-with-a-long-slug", LONG, 1, "room", LONG, "pro", LONG, "device", 99999,
-                      TODAY + timedelta(days=30), 30, i % 2 == 0, 30, False,
-                      "slack:TNORTH/UB" if i % 3 == 0 else None)  # fmt: skip
+    return NoticeView(
+        i,
+        i,
+        f"account-{i:04d}-with-a-long-slug",
+        LONG,
+        1,
+        "room",
+        LONG,
+        "pro",
+        LONG,
+        "device",
+        99999,
+        TODAY + timedelta(days=30),
+        30,
+        i % 2 == 0,
+        30,
+        False,
+        "slack:TNORTH/UB" if i % 3 == 0 else None,
+    )
 
 
 NOTICES = [notice(i) for i in range(24)]  # the most one message holds (the outbox splits at 20)
@@ -98,27 +159,55 @@ ALERT_DETAILS = {
 def alert(i: int, kind: str, *, acknowledged: bool = False) -> AlertView:
     at = datetime(2026, 3, 2, tzinfo=UTC)
     reseller = None if kind in notices.MONEY_KINDS or kind == "channel_unreachable" else 1
-    return AlertView(i, kind, f"k:{i}", 1, reseller, ALERT_DETAILS[kind], at, at if acknowledged else None,
-                     "slack:TNORTH/UB" if acknowledged else None, None, 1, None, None)  # fmt: skip
+    return AlertView(
+        i,
+        kind,
+        f"k:{i}",
+        1,
+        reseller,
+        ALERT_DETAILS[kind],
+        at,
+        at if acknowledged else None,
+        "slack:TNORTH/UB" if acknowledged else None,
+        None,
+        1,
+        None,
+        None,
+    )
 
 
 ALERTS = [alert(i, sorted(ALERT_DETAILS)[i % len(ALERT_DETAILS)], acknowledged=i % 2 == 0) for i in range(51)]
 DRAFT = RenewalDraft(1, 1, "a" * 40, LONG, "r" * 40, LONG, "s0", LONG, "l149", LONG, "device", 99999, 18, TODAY)
 
+
 def invoice(i: int) -> InvoiceView:
     usd = Money(123456, "USD")
     line = LineView(LONG, date(2025, 1, 1), date(2026, 1, 1), 100_000, usd, Fraction(8, 12), usd)
-    return InvoiceView(i, f"INV-{i:06d}", LONG, "USD", date(2025, 1, 1), date(2025, 1, 31), "partially_paid",
-                       usd, usd, usd, usd, (line,) * 20, LONG)  # fmt: skip
+    return InvoiceView(
+        i,
+        f"INV-{i:06d}",
+        LONG,
+        "USD",
+        date(2025, 1, 1),
+        date(2025, 1, 31),
+        "partially_paid",
+        usd,
+        usd,
+        usd,
+        usd,
+        (line,) * 20,
+        LONG,
+    )
 
 
 INVOICES = [invoice(i) for i in range(200)]
 CREDITS = CreditsOverview(
-    ACCOUNTS[0], date(2025, 1, 1),
+    ACCOUNTS[0],
+    date(2025, 1, 1),
     tuple(CreditBalance(c, Money(10**9, c), Money(1, c), Money(2, c)) for c in ("USD", "EUR", "GBP", "AED")),
     tuple(TopUp("ABCD", Money(5000, "USD"), date(2025, 1, 1), "topped_up") for _ in range(500)),
     tuple(RedeemedCode("WXYZ", LONG, "device", 10, 100, date(2026, 1, 1), 36) for _ in range(500)),
-)  # fmt: skip
+)
 
 
 MESSAGES = {
@@ -142,8 +231,10 @@ MESSAGES = {
     "credits": lambda: money_blocks.credits_message(CREDITS),
     "reminder digest": lambda: notices.reminder_digest(NOTICES, note=LONG * 10),
     "reminder": lambda: notices.reminder_digest(NOTICES[:1]),
-    **{f"alert {kind}": (lambda kind=kind: notices.alert_message(alert(1, kind), note=LONG * 10))
-       for kind in ALERT_DETAILS},
+    **{
+        f"alert {kind}": (lambda kind=kind: notices.alert_message(alert(1, kind), note=LONG * 10))
+        for kind in ALERT_DETAILS
+    },
 }
 VIEWS = {
     "issue": lambda: modals.issue_modal(SOLUTIONS, channel="C" * 20),
@@ -249,18 +340,41 @@ def test_text_from_people_cannot_mention_or_link():
     hostile = AccountView(1, "x", "<!channel> <https://evil|click>", "UTC", "USD", "card", None, None, None)
     shown = json.dumps(blocks.accounts_message([hostile], STAFF))
     assert "<!channel>" not in shown and "&lt;!channel&gt;" in shown
-    named = NoticeView(1, 1, "x", "<!channel> <https://evil|click>", None, "room", "Room", "pro", "Pro", "device", 1,
-                       TODAY, 30, False, 30, False, None)  # fmt: skip
+    named = NoticeView(
+        1,
+        1,
+        "x",
+        "<!channel> <https://evil|click>",
+        None,
+        "room",
+        "Room",
+        "pro",
+        "Pro",
+        "device",
+        1,
+        TODAY,
+        30,
+        False,
+        30,
+        False,
+        None,
+    )
     shown = json.dumps(notices.reminder_digest([named]))
     assert "<!channel>" not in shown and "&lt;!channel&gt;" in shown
 
 
 def test_no_builder_for_resellers_carries_a_price():
-    member_facing = [blocks.preview_message(PLAN, REQUEST), blocks.receipt_message(Receipt(PLAN, 1, 1, False)),
-                     blocks.breakdown_message(breakdown()), blocks.account_message(ACCOUNTS[0], breakdown(), MEMBER),
-                     blocks.accounts_message(ACCOUNTS, MEMBER), blocks.panel_message(RESELLER),
-                     home.reseller_home(ACCOUNTS), home.reseller_home(ACCOUNTS, ALERTS),
-                     notices.reminder_digest(NOTICES)]  # fmt: skip
+    member_facing = [
+        blocks.preview_message(PLAN, REQUEST),
+        blocks.receipt_message(Receipt(PLAN, 1, 1, False)),
+        blocks.breakdown_message(breakdown()),
+        blocks.account_message(ACCOUNTS[0], breakdown(), MEMBER),
+        blocks.accounts_message(ACCOUNTS, MEMBER),
+        blocks.panel_message(RESELLER),
+        home.reseller_home(ACCOUNTS),
+        home.reseller_home(ACCOUNTS, ALERTS),
+        notices.reminder_digest(NOTICES),
+    ]
     for built in member_facing:
         shown = json.dumps(built)
         assert not any(mark in shown for mark in ("$", "€", "£", "USD", "EUR", "GBP", "AED", "Pays by")), shown[:200]

@@ -68,8 +68,21 @@ def test_every_listener_the_app_registers_uses_an_id_from_ids_and_every_interact
                 if isinstance(cell.cell_contents, str):
                     constraints.add(cell.cell_contents)
     values = {v for k, v in vars(ids).items() if k.isupper() and isinstance(v, str)}
-    listened = {v for k, v in vars(ids).items() if k.startswith(("ACTION_", "VIEW_", "SHORTCUT_", "EVENT_"))
-                and not k.startswith(("ACTION_CODE", "ACTION_PLAN", "ACTION_UNITS", "ACTION_TERM", "ACTION_COUNT",
-                                      "ACTION_REDEEM_BY", "ACTION_REFERENCE"))}  # fmt: skip
+    listened = {
+        v
+        for k, v in vars(ids).items()
+        if k.startswith(("ACTION_", "VIEW_", "SHORTCUT_", "EVENT_"))
+        and not k.startswith(
+            (
+                "ACTION_CODE",
+                "ACTION_PLAN",
+                "ACTION_UNITS",
+                "ACTION_TERM",
+                "ACTION_COUNT",
+                "ACTION_REDEEM_BY",
+                "ACTION_REFERENCE",
+            )
+        )
+    }
     assert listened | {ids.COMMAND} <= constraints
     assert {c for c in constraints if c in values} == listened | {ids.COMMAND}

@@ -32,8 +32,9 @@ TS = "1772000000.000100"
 def _notice_ids(world, account: str) -> list[int]:
     with world.billing.db.read() as session:
         rows = session.scalars(select(ReminderNotice).order_by(ReminderNotice.id)).all()
-        slugs = {v.id: v.account_slug for v in world.billing.reminders.views(notice_ids=[r.id for r in rows],
-                                                                            now=world.now)}  # fmt: skip
+        slugs = {
+            v.id: v.account_slug for v in world.billing.reminders.views(notice_ids=[r.id for r in rows], now=world.now)
+        }
         return [r.id for r in rows if slugs[r.id] == account]
 
 
@@ -52,8 +53,9 @@ def _digest(world, notice_ids: list[int], note: str | None = None) -> dict:
 
 
 def _click(world, action_id: str, value: str, message: dict, *, user_id: str, team: str):
-    return world.slack.click(action_id, value, user_id=user_id, team=team, channel=CHANNEL, message_ts=TS,
-                             ephemeral=False, message=message)  # fmt: skip
+    return world.slack.click(
+        action_id, value, user_id=user_id, team=team, channel=CHANNEL, message_ts=TS, ephemeral=False, message=message
+    )
 
 
 def _handled_by(world, notice_id: int) -> str | None:
@@ -146,8 +148,12 @@ def test_the_owning_resellers_member_marks_a_reminder_handled_and_the_digest_is_
     assert again.status == 200 and again.replies == []
     assert _handled_by(world, acme[0]) == f"slack:{NORTH_TEAM}/{NORTH_USER}" and _audit(world, "reminder.handled") == 1
     for call in again.to("chat.update"):  # at most the same message again
-        assert json.dumps(call.body["blocks"] if isinstance(call.body["blocks"], list)
-                          else json.loads(call.body["blocks"])) == shown  # fmt: skip
+        assert (
+            json.dumps(
+                call.body["blocks"] if isinstance(call.body["blocks"], list) else json.loads(call.body["blocks"])
+            )
+            == shown
+        )
 
     # Staff may handle any reminder; they are named on it.
     staff = _click(world, ids.ACTION_REMINDER_HANDLED, str(acme[1]), digest, user_id=SALES, team=HOME)
@@ -214,8 +220,12 @@ def test_the_alerts_reseller_member_acknowledges_it_and_the_alert_is_edited_in_p
 def test_another_resellers_member_a_stranger_or_an_unknown_alert_is_refused_and_nothing_changes(world):
     acme, globex = _alerts(world)
     message = notices.alert_message(acme)
-    for user_id, team, alert_id in ((SOUTH_USER, SOUTH_TEAM, acme.id), (STRANGER, STRANGER_TEAM, acme.id),
-                                    (NORTH_USER, NORTH_TEAM, globex.id), (NORTH_USER, NORTH_TEAM, 999999)):  # fmt: skip
+    for user_id, team, alert_id in (
+        (SOUTH_USER, SOUTH_TEAM, acme.id),
+        (STRANGER, STRANGER_TEAM, acme.id),
+        (NORTH_USER, NORTH_TEAM, globex.id),
+        (NORTH_USER, NORTH_TEAM, 999999),
+    ):
         response = _click(world, ids.ACTION_ALERT_ACKNOWLEDGE, str(alert_id), message, user_id=user_id, team=team)
         assert response.status == 200 and response.to("chat.update") == []
         (reply,) = response.replies
@@ -227,8 +237,9 @@ def test_another_resellers_member_a_stranger_or_an_unknown_alert_is_refused_and_
 def test_a_message_that_cannot_be_edited_still_records_the_acknowledgement_and_says_so(world):
     acme, _ = _alerts(world)
     world.standin.fail("chat.update", "message_not_found")
-    response = _click(world, ids.ACTION_ALERT_ACKNOWLEDGE, str(acme.id), notices.alert_message(acme),
-                      user_id=SALES, team=HOME)  # fmt: skip
+    response = _click(
+        world, ids.ACTION_ALERT_ACKNOWLEDGE, str(acme.id), notices.alert_message(acme), user_id=SALES, team=HOME
+    )
     assert response.status == 200
     assert world.billing.alerts.get(alert_id=acme.id).acknowledged_by == f"slack:{HOME}/{SALES}"
     assert "could not update the message" in response.reply_text()
@@ -259,8 +270,9 @@ def test_app_home_shows_staff_every_open_alert_and_a_member_only_their_resellers
     assert "Alerts appear here" not in staff and "Open alerts (3)" in staff
     assert "`acme`" in staff and "`globex`" in staff and "Credit will not cover" in staff and "$" in staff
 
-    world.billing.accounts.add_reseller_member(reseller="northwind", slack_user_id="UHOMEMEMBER", actor=_staff(),
-                                               now=world.now)  # fmt: skip
+    world.billing.accounts.add_reseller_member(
+        reseller="northwind", slack_user_id="UHOMEMEMBER", actor=_staff(), now=world.now
+    )
     member = _home(world, "UHOMEMEMBER")
     assert "Open alerts (1)" in member and "`acme`" in member and "Licenses lapsed without renewal" in member
     assert "globex" not in member and "cashco" not in member and "Credit will not cover" not in member

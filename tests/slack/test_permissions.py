@@ -22,7 +22,7 @@ from tests.slack.harness import (
     STRANGER_TEAM,
     selected,
     text_input,
-)  # fmt: skip
+)
 
 OTHER = "globex"  # southwind's customer
 
@@ -63,11 +63,19 @@ def test_a_hand_crafted_confirm_naming_another_account_redeems_nothing(world):
 def test_a_hand_crafted_modal_submission_naming_another_account_shows_the_field_error(world):
     code = world.code()
     view = world.slack.shortcut(ids.SHORTCUT_REDEEM, user_id=NORTH_USER, team=NORTH_TEAM).opened_view
-    response = world.slack.submit(view, {ids.BLOCK_CODE: {ids.ACTION_CODE_INPUT: text_input(code)},
-                                         ids.BLOCK_ACCOUNT: {ids.ACTION_ACCOUNT_SELECT: selected(OTHER)}},
-                                  user_id=NORTH_USER, team=NORTH_TEAM)  # fmt: skip
-    assert response.json == {"response_action": "errors",
-                             "errors": {ids.BLOCK_ACCOUNT: "There is no account by that name that you can use."}}
+    response = world.slack.submit(
+        view,
+        {
+            ids.BLOCK_CODE: {ids.ACTION_CODE_INPUT: text_input(code)},
+            ids.BLOCK_ACCOUNT: {ids.ACTION_ACCOUNT_SELECT: selected(OTHER)},
+        },
+        user_id=NORTH_USER,
+        team=NORTH_TEAM,
+    )
+    assert response.json == {
+        "response_action": "errors",
+        "errors": {ids.BLOCK_ACCOUNT: "There is no account by that name that you can use."},
+    }
 
 
 def test_a_hand_crafted_confirm_modal_naming_another_account_redeems_nothing(world):
@@ -75,8 +83,13 @@ def test_a_hand_crafted_confirm_modal_naming_another_account_redeems_nothing(wor
     from handlers.kit import modal
 
     code = world.code()
-    forged = modal("Redeem a code", [], callback_id=ids.VIEW_REDEEM_CONFIRM, submit="Confirm",
-                   metadata={"c": code, "a": OTHER, "r": None})  # fmt: skip
+    forged = modal(
+        "Redeem a code",
+        [],
+        callback_id=ids.VIEW_REDEEM_CONFIRM,
+        submit="Confirm",
+        metadata={"c": code, "a": OTHER, "r": None},
+    )
     response = world.slack.submit(forged, {}, user_id=NORTH_USER, team=NORTH_TEAM)
     assert response.json["response_action"] == "update"
     assert "There is no account by that name" in json.dumps(response.json["view"])
@@ -94,33 +107,54 @@ def test_typeahead_offers_a_reseller_member_only_their_own_accounts(world):
 def test_typeahead_offers_staff_every_account_and_the_reseller_select(world):
     response = world.slack.suggest(ids.ACTION_ACCOUNT_SELECT, "", user_id=SALES, team=HOME)
     assert [o["value"] for o in response.json["options"]] == ["acme", "globex", "initech"]
-    resellers = world.slack.suggest(ids.ACTION_RESELLER_SELECT, "south", user_id=SALES, team=HOME,
-                                    block_id=ids.BLOCK_RESELLER)  # fmt: skip
+    resellers = world.slack.suggest(
+        ids.ACTION_RESELLER_SELECT, "south", user_id=SALES, team=HOME, block_id=ids.BLOCK_RESELLER
+    )
     assert [o["value"] for o in resellers.json["options"]] == ["southwind"]
-    refused = world.slack.suggest(ids.ACTION_RESELLER_SELECT, "", user_id=NORTH_USER, team=NORTH_TEAM,
-                                  block_id=ids.BLOCK_RESELLER)  # fmt: skip
+    refused = world.slack.suggest(
+        ids.ACTION_RESELLER_SELECT, "", user_id=NORTH_USER, team=NORTH_TEAM, block_id=ids.BLOCK_RESELLER
+    )
     assert refused.json["options"] == []
 
 
 def test_our_accounts_button_shows_the_clicker_their_own_accounts_whatever_the_button_says(world):
-    response = world.slack.click(ids.ACTION_PANEL_ACCOUNTS, "southwind", user_id=NORTH_USER, team=NORTH_TEAM,
-                                 channel=PANEL_CHANNEL, ephemeral=False)  # fmt: skip
+    response = world.slack.click(
+        ids.ACTION_PANEL_ACCOUNTS,
+        "southwind",
+        user_id=NORTH_USER,
+        team=NORTH_TEAM,
+        channel=PANEL_CHANNEL,
+        ephemeral=False,
+    )
     shown = json.dumps(response.opened_view)
     assert "acme" in shown and OTHER not in shown
 
 
 def test_a_member_of_the_other_reseller_clicking_on_the_northwind_panel_sees_only_their_own(world):
-    response = world.slack.click(ids.ACTION_PANEL_ACCOUNTS, "northwind", user_id=SOUTH_USER, team=SOUTH_TEAM,
-                                 channel=PANEL_CHANNEL, ephemeral=False)  # fmt: skip
+    response = world.slack.click(
+        ids.ACTION_PANEL_ACCOUNTS,
+        "northwind",
+        user_id=SOUTH_USER,
+        team=SOUTH_TEAM,
+        channel=PANEL_CHANNEL,
+        ephemeral=False,
+    )
     shown = json.dumps(response.opened_view)
     assert OTHER in shown and "acme" not in shown
 
 
 def test_the_breakdown_modal_refuses_another_resellers_account_on_the_field(world):
-    picker = world.slack.click(ids.ACTION_PANEL_BREAKDOWN, "northwind", user_id=NORTH_USER, team=NORTH_TEAM,
-                               channel=PANEL_CHANNEL, ephemeral=False).opened_view  # fmt: skip
-    response = world.slack.submit(picker, {ids.BLOCK_ACCOUNT: {ids.ACTION_ACCOUNT_SELECT: selected(OTHER)}},
-                                  user_id=NORTH_USER, team=NORTH_TEAM)  # fmt: skip
+    picker = world.slack.click(
+        ids.ACTION_PANEL_BREAKDOWN,
+        "northwind",
+        user_id=NORTH_USER,
+        team=NORTH_TEAM,
+        channel=PANEL_CHANNEL,
+        ephemeral=False,
+    ).opened_view
+    response = world.slack.submit(
+        picker, {ids.BLOCK_ACCOUNT: {ids.ACTION_ACCOUNT_SELECT: selected(OTHER)}}, user_id=NORTH_USER, team=NORTH_TEAM
+    )
     assert response.json["response_action"] == "errors"
     assert ids.BLOCK_ACCOUNT in response.json["errors"]
 
@@ -151,8 +185,15 @@ def test_someone_with_no_role_gets_the_refusal_on_every_route(world, user_id, te
 
 
 def test_a_reseller_member_cannot_issue_codes_or_administer(world):
-    for text in ("code issue room standard 1", "code show ABCDE", "staff add <@UX|x> admin",
-                 "reseller new evil Evil Corp", "account new evil Evil", "audit", "reseller link northwind"):
+    for text in (
+        "code issue room standard 1",
+        "code show ABCDE",
+        "staff add <@UX|x> admin",
+        "reseller new evil Evil Corp",
+        "account new evil Evil",
+        "audit",
+        "reseller link northwind",
+    ):
         response = world.slack.command(text, user_id=NORTH_USER, team=NORTH_TEAM)
         assert "permission" in _said(response) or "Usage" in _said(response), text
     issue = world.slack.shortcut(ids.SHORTCUT_ISSUE, user_id=NORTH_USER, team=NORTH_TEAM)

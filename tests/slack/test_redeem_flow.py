@@ -16,7 +16,7 @@ from tests.slack.harness import (
     selected,
     text_input,
     view_of,
-)  # fmt: skip
+)
 
 ISSUE_VALUES = {
     ids.BLOCK_PLAN: {ids.ACTION_PLAN_SELECT: selected("room:professional", "static_select")},
@@ -34,8 +34,9 @@ def _codes_in(text: str) -> list[str]:
 
 
 def test_staff_issue_a_code_by_command_shown_only_to_them(world):
-    response = world.slack.command("code issue room professional 10 years=1 reseller=northwind ref=PI-1",
-                                   user_id=SALES, team=HOME)  # fmt: skip
+    response = world.slack.command(
+        "code issue room professional 10 years=1 reseller=northwind ref=PI-1", user_id=SALES, team=HOME
+    )
     assert response.status == 200
     (reply,) = response.replies
     assert reply["response_type"] == "ephemeral"
@@ -54,8 +55,12 @@ def test_staff_issue_a_code_by_the_modal(world):
     answer = submitted.json
     assert answer["response_action"] == "update"
     assert len(_codes_in(json.dumps(answer["view"]))) == 1
-    (batch,) = {c.batch for c in world.billing.codes.find_by_prefix(
-        prefix=_codes_in(json.dumps(answer["view"]))[0][:4], actor=_staff(), now=world.now)}  # fmt: skip
+    (batch,) = {
+        c.batch
+        for c in world.billing.codes.find_by_prefix(
+            prefix=_codes_in(json.dumps(answer["view"]))[0][:4], actor=_staff(), now=world.now
+        )
+    }
     assert batch
 
 
@@ -85,8 +90,9 @@ def test_a_reseller_member_redeems_by_command_preview_then_confirm(world):
     assert world.billing.licenses.breakdown(account="acme", actor=_staff(), now=world.now).solutions == ()
 
     confirm = _button(message, ids.ACTION_REDEEM_CONFIRM)
-    done = world.slack.click(ids.ACTION_REDEEM_CONFIRM, confirm, user_id=NORTH_USER, team=NORTH_TEAM,
-                             channel=PANEL_CHANNEL)  # fmt: skip
+    done = world.slack.click(
+        ids.ACTION_REDEEM_CONFIRM, confirm, user_id=NORTH_USER, team=NORTH_TEAM, channel=PANEL_CHANNEL
+    )
 
     (receipt,) = done.replies
     assert receipt["replace_original"] is True and "redeemed" in receipt["text"]
@@ -99,14 +105,26 @@ def test_the_panel_button_opens_the_redeem_modal_which_previews_then_confirms(wo
     code = world.code(reseller="northwind", units=7)
     world.slack.command("reseller link northwind", user_id=ADMIN, team=HOME, channel=PANEL_CHANNEL)
 
-    opened = world.slack.click(ids.ACTION_PANEL_REDEEM, "northwind", user_id=NORTH_USER, team=NORTH_TEAM,
-                               channel=PANEL_CHANNEL, ephemeral=False)  # fmt: skip
+    opened = world.slack.click(
+        ids.ACTION_PANEL_REDEEM,
+        "northwind",
+        user_id=NORTH_USER,
+        team=NORTH_TEAM,
+        channel=PANEL_CHANNEL,
+        ephemeral=False,
+    )
     view = opened.opened_view
     assert view["callback_id"] == ids.VIEW_REDEEM
 
-    step1 = world.slack.submit(view, {ids.BLOCK_CODE: {ids.ACTION_CODE_INPUT: text_input(code.lower())},
-                                      ids.BLOCK_ACCOUNT: {ids.ACTION_ACCOUNT_SELECT: selected("acme")}},
-                               user_id=NORTH_USER, team=NORTH_TEAM)  # fmt: skip
+    step1 = world.slack.submit(
+        view,
+        {
+            ids.BLOCK_CODE: {ids.ACTION_CODE_INPUT: text_input(code.lower())},
+            ids.BLOCK_ACCOUNT: {ids.ACTION_ACCOUNT_SELECT: selected("acme")},
+        },
+        user_id=NORTH_USER,
+        team=NORTH_TEAM,
+    )
     assert step1.json["response_action"] == "update"
     confirm_view = step1.json["view"]
     assert confirm_view["callback_id"] == ids.VIEW_REDEEM_CONFIRM
@@ -116,10 +134,17 @@ def test_the_panel_button_opens_the_redeem_modal_which_previews_then_confirms(wo
     assert step2.json["response_action"] == "update"
     assert "redeemed" in json.dumps(step2.json["view"])
 
-    picker = world.slack.click(ids.ACTION_PANEL_BREAKDOWN, "northwind", user_id=NORTH_USER, team=NORTH_TEAM,
-                               channel=PANEL_CHANNEL, ephemeral=False).opened_view  # fmt: skip
-    shown = world.slack.submit(picker, {ids.BLOCK_ACCOUNT: {ids.ACTION_ACCOUNT_SELECT: selected("acme")}},
-                               user_id=NORTH_USER, team=NORTH_TEAM)  # fmt: skip
+    picker = world.slack.click(
+        ids.ACTION_PANEL_BREAKDOWN,
+        "northwind",
+        user_id=NORTH_USER,
+        team=NORTH_TEAM,
+        channel=PANEL_CHANNEL,
+        ephemeral=False,
+    ).opened_view
+    shown = world.slack.submit(
+        picker, {ids.BLOCK_ACCOUNT: {ids.ACTION_ACCOUNT_SELECT: selected("acme")}}, user_id=NORTH_USER, team=NORTH_TEAM
+    )
     assert "*7* available" in json.dumps(shown.json["view"])
 
 
@@ -140,9 +165,15 @@ def test_the_same_signed_confirm_sent_20_times_redeems_once(world):
 def test_the_confirm_modal_submitted_again_redeems_once_and_shows_the_same_receipt(world):
     code = world.code(reseller="northwind", units=3)
     view = world.slack.shortcut(ids.SHORTCUT_REDEEM, user_id=NORTH_USER, team=NORTH_TEAM).opened_view
-    step1 = world.slack.submit(view, {ids.BLOCK_CODE: {ids.ACTION_CODE_INPUT: text_input(code)},
-                                      ids.BLOCK_ACCOUNT: {ids.ACTION_ACCOUNT_SELECT: selected("acme")}},
-                               user_id=NORTH_USER, team=NORTH_TEAM)  # fmt: skip
+    step1 = world.slack.submit(
+        view,
+        {
+            ids.BLOCK_CODE: {ids.ACTION_CODE_INPUT: text_input(code)},
+            ids.BLOCK_ACCOUNT: {ids.ACTION_ACCOUNT_SELECT: selected("acme")},
+        },
+        user_id=NORTH_USER,
+        team=NORTH_TEAM,
+    )
     confirm_view = step1.json["view"]
     first, second = (world.slack.submit(confirm_view, {}, user_id=NORTH_USER, team=NORTH_TEAM) for _ in range(2))
     assert first.json == second.json and "redeemed" in json.dumps(first.json["view"])
@@ -164,8 +195,9 @@ def test_a_renewal_is_offered_and_previewed_with_its_dates(world):
     assert "Renews 5 Room booking licenses of Initech that renew on 20 Mar 2026" in text
     assert "next renewal 20 Mar 2027" in text
 
-    done = world.slack.click(ids.ACTION_REDEEM_CONFIRM, _button(renewal.replies[0], ids.ACTION_REDEEM_CONFIRM),
-                             user_id=SALES, team=HOME)  # fmt: skip
+    done = world.slack.click(
+        ids.ACTION_REDEEM_CONFIRM, _button(renewal.replies[0], ids.ACTION_REDEEM_CONFIRM), user_id=SALES, team=HOME
+    )
     assert "Renewed 5" in done.replies[0]["text"]
 
 
@@ -176,9 +208,15 @@ def test_the_confirm_modal_offers_the_renewal_choice_and_redeems_the_chosen_one(
     first = licenses(world.billing, units=5, account_slug="initech", now=at("2025-03-20"))
     code = world.code(units=5)
     view = world.slack.shortcut(ids.SHORTCUT_REDEEM, user_id=SALES, team=HOME).opened_view
-    step1 = world.slack.submit(view, {ids.BLOCK_CODE: {ids.ACTION_CODE_INPUT: text_input(code)},
-                                      ids.BLOCK_ACCOUNT: {ids.ACTION_ACCOUNT_SELECT: selected("initech")}},
-                               user_id=SALES, team=HOME)  # fmt: skip
+    step1 = world.slack.submit(
+        view,
+        {
+            ids.BLOCK_CODE: {ids.ACTION_CODE_INPUT: text_input(code)},
+            ids.BLOCK_ACCOUNT: {ids.ACTION_ACCOUNT_SELECT: selected("initech")},
+        },
+        user_id=SALES,
+        team=HOME,
+    )
     confirm_view = step1.json["view"]
     radio = next(b for b in confirm_view["blocks"] if b.get("block_id") == ids.BLOCK_RENEWAL)
     values = [o["value"] for o in radio["element"]["options"]]

@@ -47,8 +47,9 @@ def test_a_body_signed_with_another_secret_gets_401(signed):
 
 
 def test_a_six_minute_old_timestamp_gets_401(signed):
-    response = signed.slack.post(_command_body(signed), "application/x-www-form-urlencoded",
-                                 timestamp=str(int(time.time()) - 360))  # fmt: skip
+    response = signed.slack.post(
+        _command_body(signed), "application/x-www-form-urlencoded", timestamp=str(int(time.time()) - 360)
+    )
     assert response.status == 401
     _nothing_happened(signed, response)
 
@@ -67,14 +68,44 @@ def test_healthz_answers_200_and_other_paths_404(world):
 
 
 MALFORMED = [
-    "code", "code issue room", "code issue room professional ten", "code issue room professional 1 years=x",
-    "code issue room professional 1 years=1 months=2", "code issue room professional 1 count=0",
-    "code issue room professional 1 kind=robot", "code issue room professional 1 redeem-by=tomorrow",
-    "code issue room professional 1 colour=red", "code credit", "code credit 50", "code credit 50 USD count=many",
-    "code show", "code show A B", "code void", "code frobnicate", "redeem ABC", "redeem A B renews=x",
-    "renewals", "renewals a b", "account", "account a b", "accounts a b", "account new", "account new slug",
-    "reseller", "reseller new x", "reseller link", "staff", "staff add", "staff add bob admin",
-    "staff add <@U1> king", "staff remove", "audit a b", "credits", "invoices", "whatever", "\u201cquoted",
+    "code",
+    "code issue room",
+    "code issue room professional ten",
+    "code issue room professional 1 years=x",
+    "code issue room professional 1 years=1 months=2",
+    "code issue room professional 1 count=0",
+    "code issue room professional 1 kind=robot",
+    "code issue room professional 1 redeem-by=tomorrow",
+    "code issue room professional 1 colour=red",
+    "code credit",
+    "code credit 50",
+    "code credit 50 USD count=many",
+    "code show",
+    "code show A B",
+    "code void",
+    "code frobnicate",
+    "redeem ABC",
+    "redeem A B renews=x",
+    "renewals",
+    "renewals a b",
+    "account",
+    "account a b",
+    "accounts a b",
+    "account new",
+    "account new slug",
+    "reseller",
+    "reseller new x",
+    "reseller link",
+    "staff",
+    "staff add",
+    "staff add bob admin",
+    "staff add <@U1> king",
+    "staff remove",
+    "audit a b",
+    "credits",
+    "invoices",
+    "whatever",
+    "\u201cquoted",
     "redeem " + "x" * 5000,
 ]
 
@@ -105,9 +136,16 @@ def test_the_redeem_modal_shows_an_unknown_code_the_same_as_any_invalid_one_to_r
     world.billing.redemptions.redeem(code=redeemed_elsewhere, account="initech", actor=_staff(), now=world.now)
     first = _submit_redeem(world, _unknown_but_well_formed(real), "acme").json
     second = _submit_redeem(world, redeemed_elsewhere, "acme").json
-    assert first == second == {"response_action": "errors",
-                               "errors": {ids.BLOCK_CODE: "That code is not valid for this account. Check it with "
-                                                          "whoever sent it to you."}}  # fmt: skip
+    assert (
+        first
+        == second
+        == {
+            "response_action": "errors",
+            "errors": {
+                ids.BLOCK_CODE: "That code is not valid for this account. Check it with whoever sent it to you."
+            },
+        }
+    )
 
 
 def test_the_redeem_modal_shows_an_unknown_account_on_the_account_field(world):
@@ -125,8 +163,10 @@ def test_the_redeem_modal_shows_a_level_conflict_on_the_code_field(world):
 
 def test_the_issue_modal_shows_errors_on_their_fields(world):
     view = world.slack.shortcut(ids.SHORTCUT_ISSUE, user_id=SALES, team=HOME).opened_view
-    values = {ids.BLOCK_PLAN: {ids.ACTION_PLAN_SELECT: selected("room:professional", "static_select")},
-              ids.BLOCK_UNITS: {ids.ACTION_UNITS_INPUT: number("0")}}  # fmt: skip
+    values = {
+        ids.BLOCK_PLAN: {ids.ACTION_PLAN_SELECT: selected("room:professional", "static_select")},
+        ids.BLOCK_UNITS: {ids.ACTION_UNITS_INPUT: number("0")},
+    }
     assert list(world.slack.submit(view, values, user_id=SALES, team=HOME).json["errors"]) == [ids.BLOCK_UNITS]
     values[ids.BLOCK_UNITS] = {ids.ACTION_UNITS_INPUT: number("5")}
     values[ids.BLOCK_ACCOUNT] = {ids.ACTION_ACCOUNT_SELECT: selected("nosuch")}
@@ -143,10 +183,15 @@ def test_no_issued_code_appears_in_any_log_line_at_debug(world, caplog):
     assert len(codes) == 3
     for code in codes:
         world.slack.command(f"redeem {code} acme", user_id=NORTH_USER, team=NORTH_TEAM)
-        world.slack.post(_command_body(world, f"redeem {code} acme"), "application/x-www-form-urlencoded",
-                         signature="v0=" + "1" * 64)  # Bolt logs the whole body of a refused request  # fmt: skip
-        world.slack.click(ids.ACTION_REDEEM_CONFIRM, json.dumps({"c": code, "a": "acme", "r": None}),
-                          user_id=NORTH_USER, team=NORTH_TEAM)  # fmt: skip
+        world.slack.post(
+            _command_body(world, f"redeem {code} acme"), "application/x-www-form-urlencoded", signature="v0=" + "1" * 64
+        )  # Bolt logs the whole body of a refused request
+        world.slack.click(
+            ids.ACTION_REDEEM_CONFIRM,
+            json.dumps({"c": code, "a": "acme", "r": None}),
+            user_id=NORTH_USER,
+            team=NORTH_TEAM,
+        )
     logging.getLogger("probe").info("a code %s and a token %s", codes[0], "xoxb-123-456-secret")
 
     lines = [record.getMessage() for record in caplog.records] + [caplog.text]
@@ -159,9 +204,15 @@ def test_no_issued_code_appears_in_any_log_line_at_debug(world, caplog):
 
 def _submit_redeem(world, code, account):
     view = world.slack.shortcut(ids.SHORTCUT_REDEEM, user_id=NORTH_USER, team=NORTH_TEAM).opened_view
-    return world.slack.submit(view, {ids.BLOCK_CODE: {ids.ACTION_CODE_INPUT: text_input(code)},
-                                     ids.BLOCK_ACCOUNT: {ids.ACTION_ACCOUNT_SELECT: selected(account)}},
-                              user_id=NORTH_USER, team=NORTH_TEAM)  # fmt: skip
+    return world.slack.submit(
+        view,
+        {
+            ids.BLOCK_CODE: {ids.ACTION_CODE_INPUT: text_input(code)},
+            ids.BLOCK_ACCOUNT: {ids.ACTION_ACCOUNT_SELECT: selected(account)},
+        },
+        user_id=NORTH_USER,
+        team=NORTH_TEAM,
+    )
 
 
 def _unknown_but_well_formed(code: str) -> str:

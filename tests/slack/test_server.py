@@ -43,8 +43,11 @@ def test_waitress_serves_healthz_and_signed_commands_and_refuses_bad_ones(world,
         assert response.status == 200
     body = urlencode(world.slack.command_body("help", user_id=ADMIN, team=HOME))
     ts = str(int(time.time()))
-    signed = {"Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": ts,
-              "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(timestamp=ts, body=body)}  # fmt: skip
+    signed = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(timestamp=ts, body=body),
+    }
     assert _post(f"{http}/slack/events", body, signed)[0] == 200
     assert world.standin.calls_to("response_url")
     assert _post(f"{http}/slack/events", body, {**signed, "X-Slack-Request-Timestamp": "abc"})[0] == 401
@@ -77,7 +80,9 @@ def test_the_wsgi_app_refuses_oversized_bodies_and_reports_unhealthy():
     statuses: list[str] = []
     body = b"".join(wsgi({"REQUEST_METHOD": "GET", "PATH_INFO": "/healthz"}, lambda s, h: statuses.append(s)))
     assert statuses == ["503 Service Unavailable"] and body == b"unhealthy"
-    wsgi({"REQUEST_METHOD": "POST", "PATH_INFO": "/slack/events", "CONTENT_LENGTH": str(10**9)},
-         lambda s, h: statuses.append(s))  # fmt: skip
+    wsgi(
+        {"REQUEST_METHOD": "POST", "PATH_INFO": "/slack/events", "CONTENT_LENGTH": str(10**9)},
+        lambda s, h: statuses.append(s),
+    )
     assert statuses[-1].startswith("413")
     assert json.dumps(statuses)

@@ -41,10 +41,12 @@ def test_reseller_link_where_the_bot_is_not_a_member_says_to_invite_it(world):
 
 
 def test_staff_create_resellers_and_accounts_and_see_them(world):
-    assert "Created reseller" in _said(world.slack.command("reseller new eastwind East Wind team=TEAST",
-                                                           user_id=ADMIN, team=HOME))  # fmt: skip
-    created = world.slack.command("account new hooli Hooli Inc reseller=eastwind tz=Europe/Ljubljana",
-                                  user_id=ADMIN, team=HOME)  # fmt: skip
+    assert "Created reseller" in _said(
+        world.slack.command("reseller new eastwind East Wind team=TEAST", user_id=ADMIN, team=HOME)
+    )
+    created = world.slack.command(
+        "account new hooli Hooli Inc reseller=eastwind tz=Europe/Ljubljana", user_id=ADMIN, team=HOME
+    )
     assert "Created account Hooli Inc (hooli), a customer of East Wind" in _said(created)
     listed = world.slack.command("accounts eastwind", user_id=SALES, team=HOME)
     assert "hooli" in _said(listed) and "acme" not in _said(listed)
@@ -94,8 +96,9 @@ def test_admins_read_the_audit_log_by_account_and_by_code(world):
 
 
 def test_commands_without_arguments_open_their_modals(world):
-    assert world.slack.command("redeem", user_id=NORTH_USER, team=NORTH_TEAM).opened_view["callback_id"] == \
-        ids.VIEW_REDEEM  # fmt: skip
+    assert (
+        world.slack.command("redeem", user_id=NORTH_USER, team=NORTH_TEAM).opened_view["callback_id"] == ids.VIEW_REDEEM
+    )
     assert world.slack.command("code issue", user_id=SALES, team=HOME).opened_view["callback_id"] == ids.VIEW_ISSUE
 
 
@@ -104,8 +107,9 @@ def test_app_home_shows_staff_the_renewals_ahead(world):
     from tests.conftest import at
 
     licenses(world.billing, units=4, account_slug="acme", now=at("2025-03-20"))
-    response = world.slack.event({"type": "app_home_opened", "user": SALES, "channel": "D1", "tab": "home",
-                                  "event_ts": "1700000000.1"})  # fmt: skip
+    response = world.slack.event(
+        {"type": "app_home_opened", "user": SALES, "channel": "D1", "tab": "home", "event_ts": "1700000000.1"}
+    )
     assert response.status == 200
     (publish,) = response.to("views.publish")
     assert publish.body["user_id"] == SALES
@@ -114,8 +118,9 @@ def test_app_home_shows_staff_the_renewals_ahead(world):
 
 
 def test_app_home_shows_a_reseller_member_their_accounts_and_nobody_the_refusal(world):
-    world.billing.accounts.add_reseller_member(reseller="northwind", slack_user_id="UHOMEMEMBER",
-                                               actor=_staff(), now=world.now)  # fmt: skip
+    world.billing.accounts.add_reseller_member(
+        reseller="northwind", slack_user_id="UHOMEMEMBER", actor=_staff(), now=world.now
+    )
     member = world.slack.event({"type": "app_home_opened", "user": "UHOMEMEMBER", "tab": "home"})
     shown = json.dumps(view_of(member.to("views.publish")[0]))
     assert "acme" in shown and "globex" not in shown and "Renewals in the next" not in shown

@@ -36,8 +36,7 @@ def standin() -> Iterator[SlackStandIn]:
 
 @pytest.fixture
 def poster(billing, standin) -> Poster:
-    return Poster(billing, posting_client("xoxb-test", standin.url), clock=lambda: datetime.now(UTC),
-                  retry_base=0.2)  # fmt: skip
+    return Poster(billing, posting_client("xoxb-test", standin.url), clock=lambda: datetime.now(UTC), retry_base=0.2)
 
 
 def keys(standin: SlackStandIn) -> list[str]:

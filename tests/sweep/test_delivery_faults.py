@@ -20,8 +20,7 @@ def _world(billing, per_channel=6):
     return billing.outbox.enqueue(now=at("2024-11-17"), sales_channel=SALES)
 
 
-def test_every_message_arrives_exactly_once_through_429s_500s_and_lost_responses(billing, standin, poster,
-                                                                                monkeypatch):  # fmt: skip
+def test_every_message_arrives_exactly_once_through_429s_500s_and_lost_responses(billing, standin, poster, monkeypatch):
     monkeypatch.setattr(delivery, "MAX_REMINDERS_PER_MESSAGE", 2)  # several messages per channel
     queued = _world(billing)
     assert queued == 9

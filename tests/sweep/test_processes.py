@@ -41,8 +41,14 @@ def _sweep(database_url: str, standin, *, lease: int = 120) -> subprocess.Popen[
         "JOANBOT_POST_LEASE_SECONDS": str(lease),
         "PYTHONPATH": str(ROOT),
     }
-    return subprocess.Popen([sys.executable, "-m", "bot", "sweep", "--date", "2024-11-17"], env=env, cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", "sweep", "--date", "2024-11-17"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _all_delivered_once(billing, standin) -> None:
@@ -53,8 +59,12 @@ def _all_delivered_once(billing, standin) -> None:
         total = session.query(ReminderNotice).count()
     assert states == {"sent": len(keys(standin))}
     assert undelivered == 0 and total == len(CHANNELS) * 4 + 1
-    posted_reminders = sum(1 for m in standin.posted() for b in m.blocks if b.get("block_id", "").startswith("notice_")
-                           and b["type"] == "section")  # fmt: skip
+    posted_reminders = sum(
+        1
+        for m in standin.posted()
+        for b in m.blocks
+        if b.get("block_id", "").startswith("notice_") and b["type"] == "section"
+    )
     assert posted_reminders == total
 
 
@@ -68,8 +78,9 @@ def test_two_sweeps_started_at_once_post_each_reminder_once(billing, database_ur
 
 
 @pytest.mark.slow
-def test_a_sweep_killed_while_posting_loses_nothing_and_duplicates_nothing_when_run_again(billing, database_url,
-                                                                                         standin):  # fmt: skip
+def test_a_sweep_killed_while_posting_loses_nothing_and_duplicates_nothing_when_run_again(
+    billing, database_url, standin
+):
     _world(billing)
     standin.faults = Faults(slow_posts=0.4)
     victim = _sweep(database_url, standin, lease=1)

@@ -29,8 +29,11 @@ def _at(day: date) -> datetime:
 
 
 def _reminders_in(message: Posted) -> int:
-    return sum(1 for block in message.blocks if str(block.get("block_id", "")).startswith("notice_")
-               and block["type"] == "section")  # fmt: skip
+    return sum(
+        1
+        for block in message.blocks
+        if str(block.get("block_id", "")).startswith("notice_") and block["type"] == "section"
+    )
 
 
 def _expected_reminders_by_day(billing) -> Counter[int]:
@@ -57,12 +60,15 @@ def test_120_days_of_sweeps_post_each_reminder_and_alert_once_in_the_right_chann
     reseller(billing, "northwind", now=before)
     reseller(billing, "lonely", now=before)
     billing.accounts.link_channel(reseller="northwind", channel_id=NORTH_CHANNEL, actor=STAFF, now=before)
-    for slug, options in (("acme", {"reseller": "northwind"}), ("globex", {"reseller": "lonely"}),
-                          ("direct", {}), ("cardco", {"pays": "card"})):  # fmt: skip
+    for slug, options in (
+        ("acme", {"reseller": "northwind"}),
+        ("globex", {"reseller": "lonely"}),
+        ("direct", {}),
+        ("cardco", {"pays": "card"}),
+    ):
         account(billing, slug, now=before, **options)
     first = subscribe(billing, 5, "cardco", now=_at(_day(65)) - timedelta(days=365))  # auto-renews on day 65
-    billing.invoices.record_payment(invoice=first.invoice.number, amount=first.invoice.total, actor=STAFF,
-                                    now=before)  # fmt: skip
+    billing.invoices.record_payment(invoice=first.invoice.number, amount=first.invoice.total, actor=STAFF, now=before)
     # Codes redeemed during the simulation: day -> (name, account, solution, level, months).
     redemptions = {
         0: [("early", "acme", "room", "professional", 3), ("late", "acme", "desk", "standard", 2)],
@@ -85,8 +91,13 @@ def test_120_days_of_sweeps_post_each_reminder_and_alert_once_in_the_right_chann
             cohorts[name] = licenses(billing, solution, 10, slug, level=level, months=months, now=clock.now).cohort_id
         if n in renewals:
             name, solution, level = renewals[n]
-            redeem(billing, code(billing, solution=solution, level=level, now=clock.now), "acme", now=clock.now,
-                   renews=cohorts[name])  # fmt: skip
+            redeem(
+                billing,
+                code(billing, solution=solution, level=level, now=clock.now),
+                "acme",
+                now=clock.now,
+                renews=cohorts[name],
+            )
         for run in range(2):  # a second sweep the same day posts and edits nothing
             posted_before, updates_before = len(standin.posted()), len(standin.calls_to("chat.update"))
             billing.sweep.run(now=clock.now)
