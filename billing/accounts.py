@@ -252,11 +252,16 @@ class Accounts:
     def list_accounts(
         self, *, actor: Actor, reseller: str | None = None, search: str | None = None, limit: int = 500
     ) -> list[AccountView]:
-        """Accounts the actor may see, by slug; narrowed to one reseller or a slug/name search."""
+        """Accounts the actor may see, by slug; narrowed to one reseller or a slug/name search.
+
+        Only staff may name a reseller: a reseller member always gets their own accounts, whatever they
+        name, so naming another reseller reveals nothing.
+        """
         query = select(Account).order_by(Account.slug).limit(limit)
         with self._db.read() as session:
             if actor.role == "reseller":
                 query = query.where(Account.reseller_id == actor.reseller_id)
+                reseller = None
             elif not actor.is_staff and actor.role != "system":
                 return []
             if reseller is not None:

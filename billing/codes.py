@@ -21,7 +21,7 @@ from billing.actors import Actor
 from billing.catalog import UnknownPlanLevel, UnknownSolution
 from billing.codeformat import CodeKey
 from billing.db import Database
-from billing.errors import Conflict, InvalidInput, NotFound
+from billing.errors import BillingError, Conflict, InvalidInput, NotFound
 from billing.models import Account, AuditEvent, PlanLevel, PrepaidCode, Reseller, Solution
 from billing.models.codes import CREDIT_CODE_SOURCES
 from billing.money import Money
@@ -462,3 +462,11 @@ class Codes:
             )
             session.refresh(found)
             return code_view(found, today=local_date(now, self._tz))
+
+
+def code_prefix(text: str) -> str | None:
+    """The public prefix of ``text`` when it reads as a code (however typed), else None."""
+    try:
+        return codeformat.prefix_of(codeformat.normalize(text))
+    except BillingError:
+        return None

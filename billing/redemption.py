@@ -11,6 +11,7 @@ transaction began IMMEDIATE), the code is claimed by one conditional ``UPDATE ..
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -136,13 +137,14 @@ class Redemptions:
         actor: Actor,
         now: datetime,
         renews: int | None = None,
-        idempotency_key: str | None = None,
+        scope: str | None = None,
         request_ref: str | None = None,
     ) -> Receipt:
         """Redeem ``code`` into ``account``, as a renewal of cohort ``renews`` when given.
 
-        The same ``idempotency_key`` (a replayed Slack request, a second Confirm click) returns the first
-        result and changes nothing.
+        ``scope`` names the request a confirmation came from (a message, a modal, an API key's idempotency
+        key). The same person confirming the same code, account and choice from the same scope (a replayed
+        request, a second Confirm click) gets the first result back, and nothing changes.
         """
         receipt = self._attempt(
             code=code,
@@ -151,7 +153,7 @@ class Redemptions:
             now=now,
             renews=renews,
             commit=True,
-            idempotency_key=idempotency_key,
+            scope=scope,
             request_ref=request_ref,
         )
         assert isinstance(receipt, Receipt)
@@ -166,7 +168,7 @@ class Redemptions:
         now: datetime,
         commit: bool,
         renews: int | None = None,
-        idempotency_key: str | None = None,
+        scope: str | None = None,
         request_ref: str | None = None,
     ) -> RedemptionPlan | Receipt:
         try:
@@ -175,6 +177,7 @@ class Redemptions:
             self._record_failure(actor=actor, account=account, now=now, reason=error.code, prefix=None)
             raise
         self._check_rate(actor=actor, account=account, now=now)
+        idempotency_key = None if scope is None else _idempotency_key(actor, canonical, account, renews, scope)
         try:
             if commit:
                 with self._db.write() as session:
@@ -294,6 +297,12 @@ def _plan(
         renews=cohort_view(renewed) if renewed is not None else None,
         renewal_candidates=tuple(cohort_view(c) for c in candidates if c is not renewed),
     )
+
+
+def _idempotency_key(actor: Actor, canonical: str, account: str, renews: int | None, scope: str) -> str:
+    """One key per logical confirmation, from the canonical code (however it was typed)."""
+    parts = (actor.ref, canonical, account, renews, scope)
+    return "redeem:" + hashlib.sha256("|".join(str(part) for part in parts).encode()).hexdigest()
 
 
 def _replay(session: Session, key: str, now: datetime) -> Receipt | None:

@@ -12,11 +12,11 @@ from billing.catalog import Catalog
 from billing.codeformat import CodeKey
 from billing.codes import Codes
 from billing.db import Database
-from billing.delivery import LEASE, Outbox
 from billing.identity import Identities
 from billing.invoicing import Invoices
 from billing.ledger import Credits
 from billing.licensing import Licenses
+from billing.outbox import LEASE, Outbox
 from billing.overview import Overview
 from billing.proration import DEFAULT_POLICY, ProrationPolicy
 from billing.redemption import Redemptions

@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime, time
 import click
 
 from bot.clikit import Context, date_option, handled, now_utc, pass_context
-from bot.poster import Poster, posting_client
 from bot.scheduler import run_sweep
 from bot.settings import SettingsError, SlackSettings
+from handlers.outbound.poster import Poster, posting_client
 
 
 def register(cli: click.Group) -> None:

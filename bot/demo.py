@@ -24,7 +24,6 @@ from billing import operator
 from billing.codeformat import CODE_SHAPED
 from billing.periods import format_date
 from bot.app import build_app
-from bot.poster import Poster, posting_client
 from bot.runtime import open_billing
 from bot.scheduler import run_sweep
 from bot.server import SlackWSGI
@@ -32,6 +31,7 @@ from bot.settings import Settings, SlackSettings
 from bot.slack_driver import HOME, InlineExecutor, Response, SlackDriver
 from bot.slack_standin import SlackStandIn
 from handlers import ids
+from handlers.outbound.poster import Poster, posting_client
 
 SECRET = "demo-signing-secret-not-a-real-one"  # noqa: S105  (signs the demo's own requests to itself)
 ADMIN, NORTH_TEAM, NORTH_USER, CHANNEL, SALES = "UADMIN", "TNORTH", "UNORTH1", "CNORTHSHARED", "CSALES"

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from billing import Billing
-from bot.poster import Poster
+from handlers.outbound.poster import Poster
 
 log = logging.getLogger("joanbot.scheduler")
 

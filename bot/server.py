@@ -117,10 +117,10 @@ def run() -> None:
     """``joanbot serve``: settings from the environment (failing fast by name), then serve until stopped."""
     from bot import logsafe
     from bot.app import build_app
-    from bot.poster import Poster, posting_client
     from bot.runtime import open_billing
     from bot.scheduler import Background
     from bot.settings import Settings, SettingsError
+    from handlers.outbound.poster import Poster, posting_client
 
     logsafe.install()
     slack = SlackSettings.from_env()

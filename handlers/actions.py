@@ -12,7 +12,7 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from billing import Actor, BillingError, codeformat
+from billing import Actor, BillingError
 from billing.actors import NotAllowed
 from handlers import blocks, deps, errors, ids, modals
 from handlers.parsing import RedeemInput
@@ -41,15 +41,6 @@ def _redeem_request(body: dict[str, Any]) -> RedeemInput | None:
         return None
 
 
-def redeem_key(actor: Actor, request: RedeemInput, container: str) -> str:
-    """The same confirmation (one person, code, account and choice, from one message or modal) redeems once."""
-    try:
-        code = codeformat.normalize(request.code)
-    except BillingError:
-        code = request.code
-    return deps.idempotency_key(actor.ref, code, request.account, request.renews, container)
-
-
 def on_redeem_confirm(ack: Any, body: dict[str, Any], context: Any, respond: Any) -> None:
     ack()
     actor = deps.actor(context, body)
@@ -68,7 +59,7 @@ def on_redeem_confirm(ack: Any, body: dict[str, Any], context: Any, respond: Any
             renews=request.renews,
             actor=actor,
             now=deps.now(context),
-            idempotency_key=redeem_key(actor, request, _container_ref(body)),
+            scope=_container_ref(body),
             request_ref=deps.request_ref(body),
         )
     except BillingError as error:
@@ -128,9 +119,7 @@ def on_panel_accounts(ack: Any, body: dict[str, Any], context: Any, respond: Any
     billing = deps.services(context).billing
 
     def build(actor: Actor) -> dict[str, Any]:
-        # Staff see the panel's reseller's accounts; a reseller member always sees only their own.
-        reseller = (_value(body) or None) if actor.is_staff else None
-        return modals.accounts_modal(billing.accounts.list_accounts(actor=actor, reseller=reseller))
+        return modals.accounts_modal(billing.accounts.list_accounts(actor=actor, reseller=_value(body) or None))
 
     _open_for(body, context, respond, client, build)
 

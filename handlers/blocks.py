@@ -185,7 +185,7 @@ def account_lines(accounts: Sequence[AccountView], *, show_reseller: bool) -> li
 
 
 def accounts_message(accounts: Sequence[AccountView], actor: Actor, reseller: str | None = None) -> dict[str, Any]:
-    title = f"Accounts of {reseller}" if reseller else "Your accounts" if actor.role == "reseller" else "Accounts"
+    title = "Your accounts" if actor.role == "reseller" else f"Accounts of {reseller}" if reseller else "Accounts"
     blocks = [kit.header(f"{title} ({len(accounts)})")]
     if not accounts:
         blocks.append(kit.section("No accounts yet."))

@@ -13,9 +13,11 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from billing import Actor, Billing, BillingError, codeformat
+from billing import Actor, Billing, BillingError
+from billing.codes import code_prefix
 from billing.money import Money
-from handlers import blocks, delivery, deps, errors, ids, modals, money_blocks, parsing
+from handlers import blocks, deps, errors, ids, modals, money_blocks, parsing
+from handlers.outbound import direct
 from handlers.parsing import Parsed, Usage
 
 Reply = dict[str, Any] | None
@@ -92,7 +94,7 @@ def _code_issue(request: Request, parsed: Parsed) -> Reply:
         now=request.now,
         request_ref=request.ref,
     )
-    delivery.send_codes_file(request.client, request.body["user_id"], batch)
+    direct.send_codes_file(request.client, request.body["user_id"], batch)
     return blocks.issued_message(batch)
 
 
@@ -110,7 +112,7 @@ def _code_credit(request: Request, parsed: Parsed) -> Reply:
         now=request.now,
         request_ref=request.ref,
     )
-    delivery.send_codes_file(request.client, request.body["user_id"], batch)
+    direct.send_codes_file(request.client, request.body["user_id"], batch)
     return blocks.issued_message(batch)
 
 
@@ -155,7 +157,7 @@ def _accounts(request: Request, parsed: Parsed) -> Reply:
     if len(parsed.words) > 1:
         raise Usage(parsed.name, "give at most one reseller")
     # A reseller member always sees their own accounts: naming another reseller must reveal nothing.
-    reseller = parsed.words[0] if parsed.words and request.actor.is_staff else None
+    reseller = parsed.words[0] if parsed.words else None
     accounts = request.billing.accounts.list_accounts(actor=request.actor, reseller=reseller)
     return blocks.accounts_message(accounts, request.actor, reseller)
 
@@ -198,7 +200,7 @@ def _reseller_link(request: Request, parsed: Parsed) -> Reply:
     reseller = request.billing.accounts.link_channel(
         reseller=slug, channel_id=channel, actor=request.actor, now=request.now, request_ref=request.ref
     )
-    posted = delivery.post_panel(request.client, channel, reseller, existing_ts=previous)
+    posted = direct.post_panel(request.client, channel, reseller, existing_ts=previous)
     if posted is None:
         return blocks.notice(
             f"Linked this channel to {reseller.name}, but I could not post the panel here: "
@@ -228,9 +230,8 @@ def _audit(request: Request, parsed: Parsed) -> Reply:
     if not parsed.words:
         return blocks.audit_message(audit.entries(actor=request.actor), None)
     target = parsed.words[0]
-    try:
-        prefix = codeformat.prefix_of(codeformat.normalize(target))
-    except BillingError:
+    prefix = code_prefix(target)
+    if prefix is None:
         account = request.billing.accounts.get_account(slug=target, actor=request.actor)
         return blocks.audit_message(audit.entries(actor=request.actor, account_id=account.id), account.slug)
     return blocks.audit_message(audit.entries(actor=request.actor, subject=("code", prefix)), f"code {prefix}…")

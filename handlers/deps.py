@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
@@ -67,8 +66,3 @@ def request_ref(body: dict[str, Any]) -> str:
         if body.get(key):
             return f"slack:{key}:{body[key]}"[:200]
     return "slack"
-
-
-def idempotency_key(*parts: object) -> str:
-    """One key per logical request: the same confirmation replayed or clicked twice gets the same key."""
-    return "slack:" + hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()

@@ -13,8 +13,8 @@ from billing import Actor, BillingError
 from billing.actors import NotAllowed
 from billing.errors import InvalidInput
 from billing.periods import parse_date
-from handlers import delivery, deps, errors, ids, modals
-from handlers.actions import redeem_key
+from handlers import deps, errors, ids, modals
+from handlers.outbound import direct
 from handlers.parsing import MAX_SLACK_COUNT, RedeemInput, state_value
 
 log = logging.getLogger("joanbot.slack")
@@ -101,7 +101,7 @@ def on_issue(ack: Any, body: dict[str, Any], view: dict[str, Any], context: Any,
         _field_error(ack, error, actor, ids.BLOCK_PLAN, view)
         return
     ack(response_action="update", view=modals.issued_modal(batch))
-    delivery.send_codes_file(client, body["user"]["id"], batch)
+    direct.send_codes_file(client, body["user"]["id"], batch)
 
 
 def on_redeem(ack: Any, body: dict[str, Any], view: dict[str, Any], context: Any) -> None:
@@ -141,7 +141,7 @@ def on_redeem_confirm(ack: Any, body: dict[str, Any], view: dict[str, Any], cont
             renews=request.renews,
             actor=actor,
             now=deps.now(context),
-            idempotency_key=redeem_key(actor, request, f"view:{view.get('id', '')}"),
+            scope=f"view:{view.get('id', '')}",
             request_ref=deps.request_ref(body),
         )
     except BillingError as error:

@@ -133,7 +133,7 @@ def test_a_replayed_request_returns_the_first_result_and_changes_nothing(billing
     text = code(billing, now=at("2024-01-01"))
     receipts = [
         billing.redemptions.redeem(
-            code=text, account="acme", actor=STAFF, now=at("2024-01-02"), idempotency_key="slack:confirm:123"
+            code=text, account="acme", actor=STAFF, now=at("2024-01-02"), scope="slack:confirm:123"
         )
         for _ in range(5)
     ]
@@ -262,3 +262,14 @@ def test_codes_row_keeps_only_prefix_salt_and_digest(billing):
     with billing.db.read() as session:
         row = session.scalar(select(PrepaidCode))
         assert row.prefix == text[:4] and len(row.digest) == 32 and len(row.salt) == 16
+
+
+def test_the_same_code_typed_differently_in_one_scope_redeems_once(billing):
+    account(billing, now=at("2024-01-01"))
+    text = code(billing, now=at("2024-01-01"))
+    first = billing.redemptions.redeem(code=text, account="acme", actor=STAFF, now=at("2024-01-02"), scope="m:1")
+    again = billing.redemptions.redeem(
+        code=f" {text.lower().replace('-', ' ')} ", account="acme", actor=STAFF, now=at("2024-01-02"), scope="m:1"
+    )
+    assert (first.replayed, again.replayed) == (False, True)
+    assert again.cohort_id == first.cohort_id

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from datetime import timedelta
 
-import billing.delivery as delivery
+import billing.outbox as outbox
 from billing.models import OutboxMessage, ReminderNotice
 from bot.slack_standin import Faults
 from tests.conftest import at
@@ -21,7 +21,7 @@ def _world(billing, per_channel=6):
 
 
 def test_every_message_arrives_exactly_once_through_429s_500s_and_lost_responses(billing, standin, poster, monkeypatch):
-    monkeypatch.setattr(delivery, "MAX_REMINDERS_PER_MESSAGE", 2)  # several messages per channel
+    monkeypatch.setattr(outbox, "MAX_REMINDERS_PER_MESSAGE", 2)  # several messages per channel
     queued = _world(billing)
     assert queued == 9
     standin.rate_limit("chat.postMessage", retry_after=2, times=2)  # the first two posts: 429, Retry-After: 2

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from billing.models import Cohort
 from billing.reminders import REMINDER_THRESHOLDS
-from bot.poster import Poster, posting_client
 from bot.slack_standin import Posted
+from handlers.outbound.poster import Poster, posting_client
 from tests.billing.builders import account, code, licenses, redeem, reseller, subscribe
 from tests.conftest import STAFF, at
 from tests.sweep.conftest import NORTH_CHANNEL, SALES, SimClock, keys

@@ -24,7 +24,7 @@ from slack_sdk.errors import SlackApiError
 
 from billing import Billing
 from billing.alerts import UNREACHABLE_ERRORS, AlertNotFound
-from billing.delivery import Claim
+from billing.outbox import Claim
 from handlers import notices
 
 log = logging.getLogger("joanbot.poster")
