@@ -20,8 +20,8 @@ from billing.models import Reseller, ResellerChannel, ResellerMember, Staff
 
 
 @dataclass(frozen=True)
-class SlackUser:
-    """The acting user as Slack names them: the user id and the team (workspace) they belong to."""
+class ChatUser:
+    """The acting user as the chat platform names them: the user id and the team (organisation) they belong to."""
 
     user_id: str
     team_id: str | None
@@ -32,7 +32,7 @@ class SlackUser:
 
 
 def decide(
-    user: SlackUser,
+    user: ChatUser,
     *,
     home_team_id: str | None,
     admins: Collection[str],
@@ -69,7 +69,7 @@ class Identities:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    def actor_for(self, user: SlackUser, *, home_team_id: str | None, admins: Collection[str]) -> Actor | None:
+    def actor_for(self, user: ChatUser, *, home_team_id: str | None, admins: Collection[str]) -> Actor | None:
         """Look the user up (roles are read per request: a revoked role takes effect at once)."""
         if not user.user_id or not user.team_id or not home_team_id:
             return None
@@ -92,19 +92,19 @@ class Identities:
             member_reseller_id=member_reseller_id,
         )
 
-    def panel_ts(self, *, channel_id: str) -> str | None:
+    def panel_message(self, *, channel_id: str) -> str | None:
         """The timestamp of the reseller panel message in a linked channel, if one was posted."""
         with self._db.read() as session:
             return session.scalar(select(ResellerChannel.panel_ts).where(ResellerChannel.channel_id == channel_id))
 
-    def set_panel_ts(self, *, channel_id: str, ts: str, actor: Actor, now: datetime) -> None:
+    def set_panel_message(self, *, channel_id: str, message_ref: str, actor: Actor, now: datetime) -> None:
         """Remember the panel message posted in a linked channel, so it is edited rather than re-posted."""
         actor.require_admin("post reseller panels")
         with self._db.write() as session:
             link = session.get(ResellerChannel, channel_id)
             if link is None:
                 return  # unlinked meanwhile: nothing to remember
-            link.panel_ts = ts
+            link.panel_ts = message_ref
             audit.record(
                 session,
                 actor=actor,

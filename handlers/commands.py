@@ -196,7 +196,7 @@ def _reseller_new(request: Request, parsed: Parsed) -> Reply:
 def _reseller_link(request: Request, parsed: Parsed) -> Reply:
     slug = parsing.one_word(parsed, "reseller")
     channel = str(request.body.get("channel_id") or "")
-    previous = request.billing.identity.panel_ts(channel_id=channel)
+    previous = request.billing.identity.panel_message(channel_id=channel)
     reseller = request.billing.accounts.link_channel(
         reseller=slug, channel_id=channel, actor=request.actor, now=request.now, request_ref=request.ref
     )
@@ -206,7 +206,7 @@ def _reseller_link(request: Request, parsed: Parsed) -> Reply:
             f"Linked this channel to {reseller.name}, but I could not post the panel here: "
             "invite me to the channel and run the command again."
         )
-    request.billing.identity.set_panel_ts(channel_id=channel, ts=posted, actor=request.actor, now=request.now)
+    request.billing.identity.set_panel_message(channel_id=channel, message_ref=posted, actor=request.actor, now=request.now)
     return blocks.notice(f"Linked this channel to {reseller.name} and posted the panel.")
 
 

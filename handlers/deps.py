@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from billing import Actor, Billing
-from billing.identity import SlackUser
+from billing.identity import ChatUser
 
 CONTEXT_KEY = "joanbot"
 
@@ -37,16 +37,16 @@ def home_team(context: Any) -> str | None:
     return getattr(result, "team_id", None) if result is not None else None
 
 
-def acting_user(body: dict[str, Any], context: Any) -> SlackUser:
+def acting_user(body: dict[str, Any], context: Any) -> ChatUser:
     """The person behind a request and their own team: never the channel's, never the installation's."""
     user = body.get("user")
     if isinstance(user, dict):  # interactivity: block_actions, view_submission, shortcut, block_suggestion
-        return SlackUser(str(user.get("id") or ""), user.get("team_id"))
+        return ChatUser(str(user.get("id") or ""), user.get("team_id"))
     if "user_id" in body:  # slash command (form fields)
-        return SlackUser(str(body["user_id"]), body.get("team_id"))
+        return ChatUser(str(body["user_id"]), body.get("team_id"))
     event = body.get("event") or {}
     team = getattr(context, "actor_team_id", None) or event.get("user_team") or body.get("team_id")
-    return SlackUser(str(event.get("user") or ""), team)
+    return ChatUser(str(event.get("user") or ""), team)
 
 
 def actor(context: Any, body: dict[str, Any]) -> Actor | None:

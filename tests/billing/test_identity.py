@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from billing.identity import SlackUser, decide
+from billing.identity import ChatUser, decide
 from tests.billing.builders import reseller
 from tests.conftest import STAFF, at
 
@@ -13,7 +13,7 @@ HOME = "THOME"
 
 def _decide(user_id, team, *, staff_role=None, team_reseller=None, member_reseller=None, admins=("UADMIN",)):
     return decide(
-        SlackUser(user_id, team),
+        ChatUser(user_id, team),
         home_team_id=HOME,
         admins=admins,
         staff_role=staff_role,
@@ -56,7 +56,7 @@ def test_admin_lists_and_staff_rows_never_apply_outside_the_home_team():
 def test_missing_identity_is_nobody(user_id, team, home):
     assert (
         decide(
-            SlackUser(user_id, team),
+            ChatUser(user_id, team),
             home_team_id=home,
             admins={"U1"},
             staff_role="admin",
@@ -74,12 +74,12 @@ def test_lookups_read_staff_resellers_and_members_from_the_database(billing):
     billing.accounts.add_reseller_member(reseller="northwind", slack_user_id="UGUEST", actor=STAFF, now=now)
     who = billing.identity.actor_for
 
-    assert who(SlackUser("USALES", HOME), home_team_id=HOME, admins=()).role == "sales"
-    assert who(SlackUser("USALES", "TNORTH"), home_team_id=HOME, admins=()).role == "reseller"
-    assert who(SlackUser("UGUEST", "TELSEWHERE"), home_team_id=HOME, admins=()).role == "reseller"
-    assert who(SlackUser("UX", "TELSEWHERE"), home_team_id=HOME, admins=()) is None
+    assert who(ChatUser("USALES", HOME), home_team_id=HOME, admins=()).role == "sales"
+    assert who(ChatUser("USALES", "TNORTH"), home_team_id=HOME, admins=()).role == "reseller"
+    assert who(ChatUser("UGUEST", "TELSEWHERE"), home_team_id=HOME, admins=()).role == "reseller"
+    assert who(ChatUser("UX", "TELSEWHERE"), home_team_id=HOME, admins=()) is None
     billing.accounts.remove_staff(slack_user_id="USALES", actor=STAFF, now=now)
-    assert who(SlackUser("USALES", HOME), home_team_id=HOME, admins=()) is None  # revoked: at once
+    assert who(ChatUser("USALES", HOME), home_team_id=HOME, admins=()) is None  # revoked: at once
 
 
 def test_renewals_due_lists_unrenewed_code_licenses_within_45_days_soonest_first(billing):

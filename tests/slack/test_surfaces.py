@@ -19,7 +19,7 @@ def test_reseller_link_posts_the_panel_in_the_channel_and_remembers_it(world):
     assert post.body["channel"] == PANEL_CHANNEL
     actions = [e["action_id"] for b in post.body["blocks"] for e in b.get("elements", []) if b["type"] == "actions"]
     assert actions == [ids.ACTION_PANEL_BREAKDOWN, ids.ACTION_PANEL_REDEEM, ids.ACTION_PANEL_ACCOUNTS]
-    assert world.billing.identity.panel_ts(channel_id=PANEL_CHANNEL) is not None
+    assert world.billing.identity.panel_message(channel_id=PANEL_CHANNEL) is not None
     assert "posted the panel" in _said(response)
 
 
@@ -29,7 +29,7 @@ def test_linking_again_updates_the_panel_in_place(world):
     again = world.slack.command("reseller link northwind", user_id=ADMIN, team=HOME, channel=PANEL_CHANNEL)
     (update,) = again.to("chat.update")
     assert again.to("chat.postMessage") == []
-    assert update.body["ts"] == world.billing.identity.panel_ts(channel_id=PANEL_CHANNEL)
+    assert update.body["ts"] == world.billing.identity.panel_message(channel_id=PANEL_CHANNEL)
     assert ts.method == "chat.postMessage"
 
 
@@ -37,7 +37,7 @@ def test_reseller_link_where_the_bot_is_not_a_member_says_to_invite_it(world):
     world.standin.fail("chat.postMessage", "not_in_channel")
     response = world.slack.command("reseller link northwind", user_id=ADMIN, team=HOME, channel="CPRIVATE")
     assert "invite me" in _said(response)
-    assert world.billing.identity.panel_ts(channel_id="CPRIVATE") is None
+    assert world.billing.identity.panel_message(channel_id="CPRIVATE") is None
 
 
 def test_staff_create_resellers_and_accounts_and_see_them(world):
