@@ -112,5 +112,5 @@ class Identities:
                 subject_type="channel",
                 subject_id=channel_id,
                 at=now,
-                details={"ts": ts},
+                details={"message": message_ref},
             )

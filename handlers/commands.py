@@ -206,7 +206,9 @@ def _reseller_link(request: Request, parsed: Parsed) -> Reply:
             f"Linked this channel to {reseller.name}, but I could not post the panel here: "
             "invite me to the channel and run the command again."
         )
-    request.billing.identity.set_panel_message(channel_id=channel, message_ref=posted, actor=request.actor, now=request.now)
+    request.billing.identity.set_panel_message(
+        channel_id=channel, message_ref=posted, actor=request.actor, now=request.now
+    )
     return blocks.notice(f"Linked this channel to {reseller.name} and posted the panel.")
 
 
