@@ -1,8 +1,8 @@
 """The sweep's due selection over N cohorts, against the same selection in hand-written SQL.
 
-W3: our query path (``billing.reminders.due_reminders``: SQLAlchemy Core + the per-row threshold rule)
-next to the same range query as raw SQL on a raw DBAPI cursor with the same rule; target <= 1.2x.
-W3e: the whole sweep without posting (housekeeping, planning reminders, alerts, filling the outbox);
+Due selection: our query path (``billing.reminders.due_reminders``: SQLAlchemy Core + the per-row threshold
+rule) next to the same range query as raw SQL on a raw DBAPI cursor with the same rule; target <= 1.2x.
+Daily sweep: the whole sweep without posting (housekeeping, planning reminders, alerts, filling the outbox);
 target <= 5x the raw query. A second sweep the same day must plan nothing. The query plan must use the
 partial index on unrenewed cohorts.
 """
@@ -155,7 +155,7 @@ def _bench_one(label: str, url: str, rows: int) -> bool:
     assert sorted(our_due) == sorted(raw_due), "the two selections disagree"  # type: ignore[arg-type]
     ratio = ours_s / raw_s
     print(
-        f"[{label}] W3 due selection: ours {ours_s * 1000:.1f} ms, raw SQL {raw_s * 1000:.1f} ms, "
+        f"[{label}] due selection: ours {ours_s * 1000:.1f} ms, raw SQL {raw_s * 1000:.1f} ms, "
         f"ratio {ratio:.2f}x (target <= 1.2x); {len(our_due):,} reminders due"
     )  # type: ignore[arg-type]
     uses_index = _plan_uses_index(db)
@@ -177,7 +177,7 @@ def _bench_one(label: str, url: str, rows: int) -> bool:
     sweep_ratio = sweep_s / raw_s
     print(f"[{label}] first sweep ever (backlog): {backlog_s * 1000:.1f} ms, planned {backlog:,} reminders")
     print(
-        f"[{label}] W3e daily sweep without posting (median of 5 days): {sweep_s * 1000:.1f} ms = "
+        f"[{label}] daily sweep without posting (median of 5 days): {sweep_s * 1000:.1f} ms = "
         f"{sweep_ratio:.2f}x the raw query (target <= 5x); planned {planned:,}; "
         f"a second run the same day planned {again}"
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import App, BoltResponse
@@ -15,14 +15,11 @@ from slack_sdk.errors import SlackApiError
 import handlers
 from billing import Billing
 from bot import logsafe
+from bot.clock import SystemClock
 from bot.settings import SlackSettings
 from handlers import deps, errors
 
 log = logging.getLogger("joanbot.slack")
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def make_client(settings: SlackSettings) -> WebClient:
@@ -34,12 +31,13 @@ def build_app(
     billing: Billing,
     *,
     client: WebClient | None = None,
-    clock: Callable[[], datetime] = utc_now,
+    clock: Callable[[], datetime] | None = None,
     listener_executor: Executor | None = None,
     home_team_id: str | None = None,
 ) -> App:
-    """The app with every listener registered. ``home_team_id`` defaults to the installation's team
-    (Bolt's ``auth.test`` on the bot token, made once at construction)."""
+    """The app with every listener registered, reading time from ``clock`` (default: the system clock).
+    ``home_team_id`` defaults to the installation's team (Bolt's ``auth.test`` on the bot token, made once at
+    construction)."""
     logsafe.install()
     app = App(
         client=client or make_client(settings),
@@ -48,7 +46,9 @@ def build_app(
         # Our own message for authorization failures: Bolt's default names the installation.
         user_facing_authorize_error_message="joanbot is not available right now.",
     )
-    services = deps.Services(billing=billing, clock=clock, admins=settings.admins, home_team_id=home_team_id)
+    services = deps.Services(
+        billing=billing, clock=clock or SystemClock(), admins=settings.admins, home_team_id=home_team_id
+    )
 
     @app.middleware
     def provide_services(context: Any, next: Callable[[], None]) -> None:

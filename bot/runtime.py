@@ -1,12 +1,27 @@
-"""Building the billing core from settings: engine, first-start migration, default catalog."""
+"""The one place the running product is assembled: settings, database, billing core, Bolt app, background
+work and clock, for ``joanbot serve``, the demo and the CLI alike.
+
+Every part is built on first use, so ``joanbot --help`` touches no database and the CLI never reads the
+Slack settings unless a command posts.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from concurrent.futures import Executor
 from datetime import timedelta
+from functools import cached_property
+
+from slack_bolt import App
+from slack_sdk import WebClient
 
 import migrations
 from billing import Billing, BillingSettings, Database
-from bot.settings import Settings
+from bot.app import build_app
+from bot.clock import Clock, SystemClock
+from bot.scheduler import Background
+from bot.settings import Settings, SlackSettings
+from handlers.outbound.poster import Poster, posting_client
 
 
 def open_billing(settings: Settings, *, migrate: bool = True) -> Billing:
@@ -27,3 +42,56 @@ def open_billing(settings: Settings, *, migrate: bool = True) -> Billing:
     if migrate:
         billing.catalog.ensure_default()
     return billing
+
+
+class Runtime:
+    """The product's parts, each built once, when first asked for. Settings not given are read from
+    ``environ`` (the process environment by default); a missing or bad one raises ``SettingsError`` then."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings | None = None,
+        slack: SlackSettings | None = None,
+        clock: Clock | None = None,
+        environ: Mapping[str, str] | None = None,
+        billing: Billing | None = None,
+        client: WebClient | None = None,
+        listener_executor: Executor | None = None,
+    ) -> None:
+        self.clock: Clock = clock or SystemClock()
+        self._environ = environ
+        self._given_settings, self._given_slack, self._given_billing = settings, slack, billing
+        self._client, self._listener_executor = client, listener_executor
+
+    @cached_property
+    def settings(self) -> Settings:
+        return self._given_settings or Settings.from_env(self._environ)
+
+    @cached_property
+    def slack(self) -> SlackSettings:
+        return self._given_slack or SlackSettings.from_env(self._environ)
+
+    @cached_property
+    def billing(self) -> Billing:
+        return self._given_billing or open_billing(self.settings)
+
+    @cached_property
+    def app(self) -> App:
+        return build_app(
+            self.slack, self.billing, client=self._client, clock=self.clock, listener_executor=self._listener_executor
+        )
+
+    def poster(self, *, clock: Clock | None = None) -> Poster:
+        """A poster on the Slack settings' token and API URL, reading ``clock`` (default: the runtime's)."""
+        client = posting_client(self.slack.bot_token, self.slack.api_url)
+        return Poster(self.billing, client, clock=clock or self.clock)
+
+    @cached_property
+    def background(self) -> Background:
+        return Background(self.billing, self.poster(), sales_channel=self.slack.sales_channel, clock=self.clock)
+
+    def close(self) -> None:
+        """Release the database connections, if the database was opened."""
+        if "billing" in self.__dict__:
+            self.billing.db.dispose()

@@ -2,17 +2,17 @@
 
 Any number of instances may run these at once: the sweep decides through unique rows (and, on
 PostgreSQL, one advisory lock), the poster through fenced claims. On SQLite every instance shares the
-single-writer file, which is the documented limit of the embedded mode.
+single-writer file, so their writes take turns: the embedded mode does not scale out.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from billing import Billing
+from bot.clock import Clock, SystemClock
 from handlers.outbound.poster import Poster
 
 log = logging.getLogger("joanbot.scheduler")
@@ -51,12 +51,12 @@ class Background:
         poster: Poster,
         *,
         sales_channel: str | None,
-        clock: Callable[[], datetime] | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.billing = billing
         self.poster = poster
         self.sales_channel = sales_channel
-        self.clock = clock or (lambda: datetime.now(UTC))
+        self.clock: Clock = clock or SystemClock()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 

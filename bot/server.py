@@ -116,28 +116,22 @@ def serve_socket_mode(app: App, settings: SlackSettings) -> None:
 def run() -> None:
     """``joanbot serve``: settings from the environment (failing fast by name), then serve until stopped."""
     from bot import logsafe
-    from bot.app import build_app
-    from bot.runtime import open_billing
-    from bot.scheduler import Background
-    from bot.settings import Settings, SettingsError
-    from handlers.outbound.poster import Poster, posting_client
+    from bot.runtime import Runtime
+    from bot.settings import SettingsError
 
     logsafe.install()
-    slack = SlackSettings.from_env()
+    runtime = Runtime()
+    slack = runtime.slack
     if slack.sales_channel is None:
         raise SettingsError(
             "JOANBOT_SALES_CHANNEL is not set: the channel id (C...) where reminders and alerts of direct accounts go"
         )
-    billing = open_billing(Settings.from_env())
-    app = build_app(slack, billing)
-    background = Background(
-        billing, Poster(billing, posting_client(slack.bot_token, slack.api_url)), sales_channel=slack.sales_channel
-    )
-    background.start()
+    app = runtime.app
+    runtime.background.start()
     try:
         if slack.socket_mode:
             serve_socket_mode(app, slack)
         else:
             serve_http(app, slack)
     finally:
-        background.stop()
+        runtime.background.stop()

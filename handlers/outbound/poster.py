@@ -15,7 +15,7 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.error import URLError
 
@@ -55,11 +55,11 @@ def backoff(attempts: int, base: float = RETRY_BASE_SECONDS) -> timedelta:
 
 class Poster:
     def __init__(
-        self, billing: Billing, client: WebClient, *, clock: Clock | None = None, retry_base: float = RETRY_BASE_SECONDS
+        self, billing: Billing, client: WebClient, *, clock: Clock, retry_base: float = RETRY_BASE_SECONDS
     ) -> None:
         self.billing = billing
         self.client = client
-        self.clock = clock or (lambda: datetime.now(UTC))
+        self.clock = clock  # the composition root's clock, so a simulation moves the poster's time too
         self.retry_base = retry_base
 
     # -- rendering: fresh at send time, so a renewed cohort or a resolved alert is said as it is now --

@@ -11,9 +11,9 @@ from slack_sdk import WebClient
 
 from billing import Billing
 from bot.app import build_app
+from bot.sandbox.standin import SlackStandIn
 from bot.server import SlackWSGI
 from bot.settings import SlackSettings
-from bot.slack_standin import SlackStandIn
 from tests.billing import builders
 from tests.conftest import STAFF, at
 from tests.slack.harness import ADMIN, NORTH_TEAM, SALES, SECRET, SOUTH_TEAM, InlineExecutor, SlackDriver

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.slack_driver import InlineExecutor, Response, SlackDriver, user  # noqa: F401  (re-exported for tests)
-from bot.slack_standin import Call
+from bot.sandbox.driver import InlineExecutor, Response, SlackDriver, user  # noqa: F401  (re-exported for tests)
+from bot.sandbox.standin import Call
 
 SECRET = "test-signing-secret-0123456789abcdef"
 HOME = "THOME"

@@ -7,8 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.demo import SimulatedClock as SimClock  # noqa: F401  (re-exported for the simulations)
-from bot.slack_standin import SlackStandIn
+from bot.sandbox.standin import SlackStandIn
 from handlers.outbound.poster import Poster, posting_client
 from tests.billing.builders import account, licenses, reseller
 from tests.conftest import STAFF, at

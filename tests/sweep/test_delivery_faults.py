@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import billing.outbox as outbox
 from billing.models import OutboxMessage, ReminderNotice
-from bot.slack_standin import Faults
+from bot.sandbox.standin import Faults
 from tests.conftest import at
 from tests.sweep.conftest import SALES, keys, resellers_with_customers
 

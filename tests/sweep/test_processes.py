@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from billing.models import OutboxMessage, ReminderNotice
-from bot.slack_standin import Faults
+from bot.sandbox.standin import Faults
 from tests.billing.builders import account, licenses
 from tests.conftest import at
 from tests.sweep.conftest import SALES, keys, resellers_with_customers

@@ -10,11 +10,12 @@ from sqlalchemy import select
 
 from billing.models import Cohort
 from billing.reminders import REMINDER_THRESHOLDS
-from bot.slack_standin import Posted
+from bot.clock import SimulatedClock
+from bot.sandbox.standin import Posted
 from handlers.outbound.poster import Poster, posting_client
 from tests.billing.builders import account, code, licenses, redeem, reseller, subscribe
 from tests.conftest import STAFF, at
-from tests.sweep.conftest import NORTH_CHANNEL, SALES, SimClock, keys
+from tests.sweep.conftest import NORTH_CHANNEL, SALES, keys
 
 START = date(2025, 1, 1)
 DAYS = 120
@@ -80,7 +81,7 @@ def test_120_days_of_sweeps_post_each_reminder_and_alert_once_in_the_right_chann
     renewals = {70: ("early", "room", "professional"), 66: ("late", "desk", "standard")}
     cohorts: dict[str, int] = {}
 
-    clock = SimClock(_at(START))
+    clock = SimulatedClock(_at(START))
     poster = Poster(billing, posting_client("xoxb-test", standin.url), clock=clock, retry_base=0.2)
     reminders_by_day: Counter[int] = Counter()
     alert_posts: list[tuple[int, str, str]] = []

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from bot.slack_standin import Reply, SlackStandIn
+from bot.sandbox.standin import Reply, SlackStandIn
 
 
 @pytest.fixture

@@ -12,83 +12,16 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import random
 import threading
 import time
 from collections import defaultdict, deque
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
+from bot.sandbox.records import Call, Faults, Posted, Reply, Responder, parse_body
 
-@dataclass(frozen=True)
-class Call:
-    """One request the stand-in received. ``method`` is the Web API method, ``response_url`` or ``upload``."""
-
-    method: str
-    body: dict[str, Any]
-    headers: dict[str, str]
-    path: str
-    raw: bytes = b""
-    at: float = field(default_factory=time.monotonic)
-
-    @property
-    def token(self) -> str | None:
-        auth = self.headers.get("authorization", "")
-        return auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else self.body.get("token")
-
-
-@dataclass(frozen=True)
-class Reply:
-    """A scripted answer: a JSON body, an HTTP status, extra headers, and a delay before answering.
-    ``drop``: close the connection without answering (the request's effect stands)."""
-
-    body: dict[str, Any]
-    status: int = 200
-    headers: dict[str, str] = field(default_factory=dict)
-    delay: float = 0.0
-    drop: bool = False
-
-
-@dataclass
-class Faults:
-    """Misbehaviour of ``chat.postMessage`` for fault drills, decided by a seeded random generator.
-
-    ``server_errors``: share of posts answered 500 without storing them. ``lost_responses``: share of posts
-    stored and then answered with a dropped connection (the caller cannot know it worked).
-    ``channel_rate``: at most one message per ``channel_rate`` seconds per channel, else 429 with
-    ``Retry-After``. ``unpostable``: channels answering ``not_in_channel``. ``slow_posts``: a delay between
-    storing a post and answering, a window for a poster to crash in.
-    """
-
-    server_errors: float = 0.0
-    lost_responses: float = 0.0
-    channel_rate: float | None = None
-    retry_after: int = 1
-    unpostable: set[str] = field(default_factory=set)
-    slow_posts: float = 0.0  # seconds between storing a post and answering it (a window to crash in)
-    seed: int = 7
-    _random: random.Random = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        self._random = random.Random(self.seed)
-
-
-@dataclass(frozen=True)
-class Posted:
-    """A message the stand-in holds, as a channel's history would show it."""
-
-    channel: str
-    ts: str
-    text: str
-    blocks: list[dict[str, Any]]
-    metadata: dict[str, Any] | None
-    at: float
-
-
-Responder = Callable[[Call], Reply | dict[str, Any]]
+__all__ = ["Call", "Faults", "Posted", "Reply", "Responder", "SlackStandIn"]
 
 
 class SlackStandIn:
@@ -212,7 +145,7 @@ class SlackStandIn:
             method = "upload"
         else:
             method = "unknown"
-        body = _parse(raw, headers.get("content-type", ""), urlsplit(request.path).query)
+        body = parse_body(raw, headers.get("content-type", ""), urlsplit(request.path).query)
         call = Call(method, body, headers, path, raw)
         with self._lock:
             self.calls.append(call)
@@ -252,19 +185,36 @@ class SlackStandIn:
         body, method = call.body, call.method
         if method in ("response_url", "upload"):
             return {"ok": True}
-        if method != "auth.test" and not (call.token or "").startswith(("xoxb-", "xoxp-", "xapp-")):
-            return {"ok": False, "error": "not_authed"}
         if method == "auth.test":
-            return {
-                "ok": True,
-                "url": "https://home.example.slack.com/",
-                "team": self.team,
-                "user": "joanbot",
-                "team_id": self.team_id,
-                "user_id": self.bot_user_id,
-                "bot_id": "BJOANBOT",
-                "is_enterprise_install": False,
-            }
+            return self._auth_test()
+        if not (call.token or "").startswith(("xoxb-", "xoxp-", "xapp-")):
+            return {"ok": False, "error": "not_authed"}
+        if method.startswith("chat."):
+            return self._chat(call)
+        if method in ("views.open", "views.update", "views.push", "views.publish"):
+            return self._view(body)
+        if method.startswith("conversations."):
+            return self._conversations(method, body)
+        if method.startswith("files."):
+            return self._files(method, body)
+        if method == "users.info":
+            return {"ok": True, "user": {"id": body.get("user"), "team_id": self.team_id, "is_bot": False}}
+        return {"ok": True}
+
+    def _auth_test(self) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "url": "https://home.example.slack.com/",
+            "team": self.team,
+            "user": "joanbot",
+            "team_id": self.team_id,
+            "user_id": self.bot_user_id,
+            "bot_id": "BJOANBOT",
+            "is_enterprise_install": False,
+        }
+
+    def _chat(self, call: Call) -> dict[str, Any]:
+        body, method = call.body, call.method
         if method == "chat.postMessage":
             ts = self._store(call)
             return {
@@ -287,33 +237,40 @@ class SlackStandIn:
             return {"ok": True, "channel": body.get("channel"), "ts": body.get("ts"), "text": body.get("text")}
         if method == "chat.delete":
             return {"ok": True, "channel": body.get("channel"), "ts": body.get("ts")}
-        if method in ("views.open", "views.update", "views.push", "views.publish"):
-            view = body.get("view")
-            view = json.loads(view) if isinstance(view, str) else dict(view or {})
-            view_id = body.get("view_id") or self._next_id("V")
-            digest = hashlib.sha1(json.dumps(view, sort_keys=True).encode()).hexdigest()[:16]  # noqa: S324
-            return {
-                "ok": True,
-                "view": {
-                    **view,
-                    "id": view_id,
-                    "team_id": self.team_id,
-                    "hash": f"{time.time():.0f}.{digest}",
-                    "state": {"values": {}},
-                    "app_installed_team_id": self.team_id,
-                },
-            }
+        return {"ok": True}
+
+    def _view(self, body: dict[str, Any]) -> dict[str, Any]:
+        view = body.get("view")
+        view = json.loads(view) if isinstance(view, str) else dict(view or {})
+        view_id = body.get("view_id") or self._next_id("V")
+        digest = hashlib.sha1(json.dumps(view, sort_keys=True).encode()).hexdigest()[:16]  # noqa: S324
+        return {
+            "ok": True,
+            "view": {
+                **view,
+                "id": view_id,
+                "team_id": self.team_id,
+                "hash": f"{time.time():.0f}.{digest}",
+                "state": {"values": {}},
+                "app_installed_team_id": self.team_id,
+            },
+        }
+
+    def _conversations(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
         if method == "conversations.open":
             users = str(body.get("users", ""))
             return {"ok": True, "channel": {"id": "D" + hashlib.sha1(users.encode()).hexdigest()[:10].upper()}}  # noqa: S324
         if method == "conversations.info":
             return {"ok": True, "channel": {"id": body.get("channel"), "name": "channel", "is_member": True}}
-        if method in ("conversations.members",):
+        if method == "conversations.members":
             return {"ok": True, "members": [self.bot_user_id], "response_metadata": {"next_cursor": ""}}
         if method == "conversations.history":
             return self._history(body)
         if method == "conversations.replies":
             return {"ok": True, "messages": [], "has_more": False, "response_metadata": {"next_cursor": ""}}
+        return {"ok": True}
+
+    def _files(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
         if method == "files.getUploadURLExternal":
             file_id = self._next_id("F")
             return {"ok": True, "upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
@@ -321,8 +278,6 @@ class SlackStandIn:
             files = body.get("files")
             files = json.loads(files) if isinstance(files, str) else files or []
             return {"ok": True, "files": [{"id": f.get("id"), "title": f.get("title")} for f in files]}
-        if method == "users.info":
-            return {"ok": True, "user": {"id": body.get("user"), "team_id": self.team_id, "is_bot": False}}
         return {"ok": True}
 
     # -- channels: what was posted, as a history would show it ---------------------------------------------
@@ -395,18 +350,3 @@ class SlackStandIn:
         if roll < faults.server_errors + faults.lost_responses:
             return Reply(reply.body, delay=faults.slow_posts, drop=True)
         return reply
-
-
-def _parse(raw: bytes, content_type: str, query: str) -> dict[str, Any]:
-    body: dict[str, Any] = dict(parse_qsl(query))
-    if not raw:
-        return body
-    if "json" in content_type:
-        try:
-            parsed = json.loads(raw)
-        except ValueError:
-            return body
-        return {**body, **parsed} if isinstance(parsed, dict) else body
-    if "x-www-form-urlencoded" in content_type:
-        return {**body, **dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))}
-    return body

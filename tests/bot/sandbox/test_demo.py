@@ -1,6 +1,6 @@
 """``joanbot demo`` runs the real bot end to end and shows every message it posts."""
 
-from bot.demo import run_demo
+from bot.sandbox.demo import run_demo
 
 
 def test_the_demo_walks_a_renewal_from_45_days_ahead_to_a_late_renewal():

@@ -1,12 +1,12 @@
-"""What every ops CLI command shares: the lazily opened billing core, the clock, date options, and turning
-billing refusals into one line and exit 1."""
+"""What every ops CLI command shares: the runtime (opened lazily), the acting operator, the clock, date
+options, and turning billing refusals into one line and exit 1."""
 
 from __future__ import annotations
 
 import getpass
 import os
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -14,31 +14,34 @@ import click
 
 from billing import Actor, Billing, BillingError, operator
 from billing.periods import parse_date
-from bot.runtime import open_billing
-from bot.settings import Settings
+from bot.clock import Clock
+from bot.runtime import Runtime
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def now_utc() -> datetime:
-    return datetime.now(UTC)
-
-
 class Context:
-    """Opened lazily, so ``--help`` and usage errors never touch the database."""
+    """Builds nothing until a command needs it, so ``--help`` and usage errors never touch the database."""
 
-    def __init__(self) -> None:
-        self._billing: Billing | None = None
-        self.actor: Actor = operator(os.environ.get("JOANBOT_OPERATOR") or getpass.getuser())
+    def __init__(self, runtime: Runtime | None = None, *, actor: Actor | None = None) -> None:
+        self.runtime = runtime or Runtime()
+        self.actor: Actor = actor or operator(os.environ.get("JOANBOT_OPERATOR") or getpass.getuser())
 
     @property
     def billing(self) -> Billing:
-        if self._billing is None:
-            self._billing = open_billing(Settings.from_env())
-        return self._billing
+        return self.runtime.billing
+
+    @property
+    def clock(self) -> Clock:
+        return self.runtime.clock
+
+    def now(self) -> datetime:
+        return self.runtime.clock()
 
 
 pass_context = click.make_pass_decorator(Context, ensure=True)
+
+yes_option = click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 
 
 def date_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:

@@ -18,37 +18,22 @@ from pathlib import Path
 from typing import Any
 
 import click
-from slack_sdk import WebClient
 
 from billing import operator
 from billing.codeformat import CODE_SHAPED
 from billing.periods import format_date
-from bot.app import build_app
-from bot.runtime import open_billing
+from bot.clock import SimulatedClock
+from bot.runtime import Runtime
+from bot.sandbox.driver import HOME, InlineExecutor, Response, SlackDriver
+from bot.sandbox.standin import SlackStandIn
 from bot.scheduler import run_sweep
 from bot.server import SlackWSGI
 from bot.settings import Settings, SlackSettings
-from bot.slack_driver import HOME, InlineExecutor, Response, SlackDriver
-from bot.slack_standin import SlackStandIn
 from handlers import ids
-from handlers.outbound.poster import Poster, posting_client
 
 SECRET = "demo-signing-secret-not-a-real-one"  # noqa: S105  (signs the demo's own requests to itself)
 ADMIN, NORTH_TEAM, NORTH_USER, CHANNEL, SALES = "UADMIN", "TNORTH", "UNORTH1", "CNORTHSHARED", "CSALES"
 Echo = Callable[[str], None]
-
-
-class SimulatedClock:
-    """Time that moves only when told: ``sleep`` jumps it forward (the poster's pacing costs no real time)."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += timedelta(seconds=max(seconds, 0.01))
 
 
 EMOJI = {":white_check_mark:": "✔", ":rotating_light:": "(!)", ":warning:": "(!)", ":eyes:": "(seen)"}
@@ -106,25 +91,28 @@ class Demo:
     def __init__(self, home: Path, echo: Echo) -> None:
         self.echo = echo
         self.standin = SlackStandIn().start()
-        self.billing = open_billing(Settings.from_env({"JOANBOT_HOME": str(home)}))
         self.clock = SimulatedClock(datetime.now(UTC).replace(microsecond=0))
-        slack = SlackSettings.from_env(
-            {
-                "SLACK_BOT_TOKEN": "xoxb-demo",
-                "SLACK_SIGNING_SECRET": SECRET,
-                "SLACK_API_URL": self.standin.url,
-                "JOANBOT_ADMINS": ADMIN,
-                "JOANBOT_SALES_CHANNEL": SALES,
-            }
+        self.runtime = Runtime(
+            settings=Settings.from_env({"JOANBOT_HOME": str(home)}),
+            slack=SlackSettings.from_env(
+                {
+                    "SLACK_BOT_TOKEN": "xoxb-demo",
+                    "SLACK_SIGNING_SECRET": SECRET,
+                    "SLACK_API_URL": self.standin.url,
+                    "JOANBOT_ADMINS": ADMIN,
+                    "JOANBOT_SALES_CHANNEL": SALES,
+                }
+            ),
+            clock=self.clock,
+            listener_executor=InlineExecutor(),
         )
-        client = WebClient(token="xoxb-demo", base_url=self.standin.url)  # noqa: S106  (the stand-in's token)
-        app = build_app(slack, self.billing, client=client, clock=self.clock, listener_executor=InlineExecutor())
-        self.slack = SlackDriver(SlackWSGI(app), self.standin, secret=SECRET)
-        self.poster = Poster(self.billing, posting_client("xoxb-demo", self.standin.url), clock=self.clock)
+        self.billing = self.runtime.billing
+        self.slack = SlackDriver(SlackWSGI(self.runtime.app), self.standin, secret=SECRET)
+        self.poster = self.runtime.poster()
 
     def close(self) -> None:
         self.standin.stop()
-        self.billing.db.dispose()
+        self.runtime.close()
 
     def say(self, who: str, text: str, **kwargs: Any) -> list[dict[str, Any]]:
         self.echo(click.style(f"\n{who} types: /joan {text}", bold=True))

@@ -1,5 +1,6 @@
 """Driving the real Bolt app the way Slack does: signed HTTP requests through the WSGI app, with the Web API
-answered by the loopback stand-in. Payloads follow the shapes Slack sends (bolt-python's scenario tests).
+answered by the loopback stand-in. Payloads have the fields and nesting Slack sends for slash commands,
+block actions, shortcuts, view submissions, block suggestions and events.
 
 Used by the tests and by ``joanbot demo``, which is why it lives in the package.
 """
@@ -17,8 +18,8 @@ from urllib.parse import urlencode
 
 from slack_sdk.signature import SignatureVerifier
 
+from bot.sandbox.standin import Call, SlackStandIn
 from bot.server import SlackWSGI
-from bot.slack_standin import Call, SlackStandIn
 
 HOME = "THOME"
 

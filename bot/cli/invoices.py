@@ -1,0 +1,86 @@
+"""``joanbot invoices``, ``payments``, ``debt`` and ``renew``: invoices, the payments received against them,
+what is owed, and the renewal invoices of subscriptions that are due."""
+
+from __future__ import annotations
+
+import click
+
+from billing.invoicing import InvoiceView
+from billing.money import Money
+from billing.periods import format_date
+from bot.cli.common import Context, handled, pass_context
+
+
+@click.command()
+@click.argument("account")
+@pass_context
+@handled
+def invoices(ctx: Context, account: str) -> None:
+    """ACCOUNT's invoices, newest first, with their lines."""
+    found = ctx.billing.invoices.list(account=account, actor=ctx.actor)
+    if not found:
+        click.echo(f"no invoices for {account}")
+    for invoice in found:
+        click.echo(invoice_text(invoice))
+
+
+@click.group()
+def payments() -> None:
+    """Payments received against invoices."""
+
+
+@payments.command("record")
+@click.argument("invoice")
+@click.argument("amount")
+@click.option("--ref", "reference", default="", help="Free reference, e.g. the bank transfer id.")
+@pass_context
+@handled
+def payments_record(ctx: Context, invoice: str, amount: str, reference: str) -> None:
+    """Record a payment of AMOUNT (in the invoice's currency) against INVOICE (e.g. INV-000012)."""
+    currency = ctx.billing.invoices.get(invoice=invoice, actor=ctx.actor).currency
+    view = ctx.billing.invoices.record_payment(
+        invoice=invoice,
+        amount=Money.parse(amount, currency),
+        reference=reference,
+        actor=ctx.actor,
+        now=ctx.now(),
+    )
+    click.echo(invoice_text(view))
+
+
+@click.command()
+@click.argument("account", required=False)
+@pass_context
+@handled
+def debt(ctx: Context, account: str | None) -> None:
+    """Invoices past due with an amount owed, optionally for one ACCOUNT."""
+    report = ctx.billing.invoices.debt(actor=ctx.actor, now=ctx.now(), account=account)
+    for invoice in report.invoices:
+        click.echo(f"{invoice.account}: {invoice_text(invoice).splitlines()[0]}")
+    click.echo("total owed: " + (", ".join(str(m) for m in report.totals.values()) or "nothing"))
+
+
+@click.command()
+@pass_context
+@handled
+def renew(ctx: Context) -> None:
+    """Invoice every subscription whose renewal date has come (what the daily sweep does)."""
+    run = ctx.billing.renewals.renew_due(now=ctx.now(), actor=ctx.actor)
+    for invoice in run.invoices:
+        click.echo(f"{invoice.account}: {invoice_text(invoice).splitlines()[0]}")
+    click.echo(f"{len(run.invoices)} renewal invoice(s); {len(run.failed)} refused")
+
+
+def invoice_text(invoice: InvoiceView) -> str:
+    head = (
+        f"{invoice.number}  issued {format_date(invoice.issued_on)}  due {format_date(invoice.due_on)}  "
+        f"{invoice.status}  total {invoice.total}  credit {invoice.credit_applied}  "
+        f"paid {invoice.amount_paid}  owed {invoice.remaining}"
+    )
+    lines = [
+        f"    {line.description}: {format_date(line.service_start)} to {format_date(line.service_end)}, "
+        f"{line.quantity} x {line.unit_price} x {line.fraction.numerator}/{line.fraction.denominator} "
+        f"= {line.amount}"
+        for line in invoice.lines
+    ]
+    return "\n".join([head, *lines])

@@ -1,0 +1,149 @@
+"""``joanbot licenses`` and ``joanbot renewals``: subscriptions of card, invoice and credits accounts, and the
+renewal breakdown of any account.
+
+Each change shows its quote (amount and dates) and commits exactly that quote after confirmation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+import click
+
+from billing.licensing import Breakdown
+from billing.periods import format_date
+from billing.quotes import Quote
+from billing.subscriptions import ChangeReceipt
+from bot.cli.common import Context, date_option, handled, pass_context, yes_option
+from bot.cli.invoices import invoice_text
+
+
+def _confirm_and_commit(quote: Quote, yes: bool, commit: Callable[[Quote], ChangeReceipt]) -> None:
+    click.echo(quote.describe())
+    if not yes and not click.confirm("Go ahead?", default=True):
+        raise click.ClickException("nothing changed")
+    receipt = commit(quote)
+    if receipt.invoice is not None:
+        click.echo(invoice_text(receipt.invoice))
+    elif receipt.quote.action == "reduce":
+        click.echo(f"credited {receipt.quote.amount} to {receipt.quote.account} (adjustment)")
+    else:
+        click.echo(f"renewal cancelled; the licenses stay until {format_date(receipt.quote.renews_on)}")
+
+
+@click.group()
+def licenses() -> None:
+    """Subscriptions of card, invoice and credits accounts: start, add, reduce, cancel."""
+
+
+@licenses.command("start")
+@click.argument("account")
+@click.argument("solution")
+@click.argument("level")
+@click.argument("units", type=int)
+@click.option("--interval", type=click.Choice(["year", "month"]), default="year", show_default=True)
+@click.option("--starts", callback=date_option, help="First day (default today; 2024-03-22 or 22.3.2024).")
+@yes_option
+@pass_context
+@handled
+def licenses_start(
+    ctx: Context,
+    account: str,
+    solution: str,
+    level: str,
+    units: int,
+    interval: str,
+    starts: date | None,
+    yes: bool,
+) -> None:
+    """Start UNITS auto-renewing SOLUTION LEVEL licenses for ACCOUNT, invoiced a full term at once."""
+    now = ctx.now()
+    quote = ctx.billing.subscriptions.preview_start(
+        account=account,
+        solution=solution,
+        level=level,
+        units=units,
+        interval=interval,
+        starts_on=starts,
+        actor=ctx.actor,
+        now=now,
+    )
+    _confirm_and_commit(quote, yes, lambda q: ctx.billing.subscriptions.start(quote=q, actor=ctx.actor, now=now))
+
+
+@licenses.command("add")
+@click.argument("account")
+@click.argument("solution")
+@click.argument("units", type=int)
+@yes_option
+@pass_context
+@handled
+def licenses_add(ctx: Context, account: str, solution: str, units: int, yes: bool) -> None:
+    """Add UNITS licenses now, invoiced at once for the rest of the period."""
+    now = ctx.now()
+    quote = ctx.billing.subscriptions.preview_add(
+        account=account, solution=solution, units=units, actor=ctx.actor, now=now
+    )
+    _confirm_and_commit(quote, yes, lambda q: ctx.billing.subscriptions.add(quote=q, actor=ctx.actor, now=now))
+
+
+@licenses.command("reduce")
+@click.argument("account")
+@click.argument("solution")
+@click.argument("units", type=int)
+@yes_option
+@pass_context
+@handled
+def licenses_reduce(ctx: Context, account: str, solution: str, units: int, yes: bool) -> None:
+    """Remove UNITS licenses now; the unused part is credited to the account (staff only)."""
+    now = ctx.now()
+    quote = ctx.billing.subscriptions.preview_reduce(
+        account=account, solution=solution, units=units, actor=ctx.actor, now=now
+    )
+    _confirm_and_commit(quote, yes, lambda q: ctx.billing.subscriptions.reduce(quote=q, actor=ctx.actor, now=now))
+
+
+@licenses.command("cancel")
+@click.argument("account")
+@click.argument("solution")
+@yes_option
+@pass_context
+@handled
+def licenses_cancel(ctx: Context, account: str, solution: str, yes: bool) -> None:
+    """Stop renewing ACCOUNT's SOLUTION licenses; they stay until the renewal date, nothing is refunded."""
+    now = ctx.now()
+    quote = ctx.billing.subscriptions.preview_cancel(account=account, solution=solution, actor=ctx.actor, now=now)
+    _confirm_and_commit(quote, yes, lambda q: ctx.billing.subscriptions.cancel(quote=q, actor=ctx.actor, now=now))
+
+
+@click.command()
+@click.argument("account")
+@pass_context
+@handled
+def renewals(ctx: Context, account: str) -> None:
+    """The renewal breakdown of ACCOUNT."""
+    click.echo(breakdown_text(ctx.billing.licenses.breakdown(account=account, actor=ctx.actor, now=ctx.now())))
+
+
+def breakdown_text(breakdown: Breakdown) -> str:
+    account = breakdown.account
+    lines = [f"Renewal breakdown for {account.name} ({account.slug}), as of {format_date(breakdown.today)}"]
+    if not breakdown.solutions:
+        lines.append("  No active licenses.")
+    for solution in breakdown.solutions:
+        lines.append(
+            f"  {solution.solution_name} {solution.level_name} ({solution.license_kind} licenses): "
+            f"{solution.total} available, {solution.in_use} in use"
+        )
+        if solution.over_capacity:
+            lines.append(f"    OVER CAPACITY by {solution.over_capacity}")
+        for line in solution.lines:
+            note = " (renewed)" if line.renewed else " (renews automatically)" if line.auto_renew else ""
+            lines.append(f"    {line.units:>6} renewing {format_date(line.renews_on)}{note}")
+        for upcoming in solution.upcoming:
+            lines.append(
+                f"    {upcoming.units:>6} starting {format_date(upcoming.starts_on)}, "
+                f"renewing {format_date(upcoming.renews_on)}"
+            )
+    return "\n".join(lines)

@@ -1,0 +1,41 @@
+"""``joanbot sweep``: the daily sweep once, for cron: decide what is due, then post it to Slack."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+import click
+
+from bot.cli.common import Context, date_option, handled, pass_context
+from bot.clock import ShiftedClock
+from bot.scheduler import run_sweep
+from bot.settings import SettingsError
+
+
+@click.command()
+@click.option("--date", "day", callback=date_option, help="Sweep as on this day (noon UTC) instead of now.")
+@click.option("--dry-run", is_flag=True, help="Show what is due; change nothing, post nothing.")
+@pass_context
+@handled
+def sweep(ctx: Context, day: date | None, dry_run: bool) -> None:
+    """Run the daily sweep once: housekeeping, reminders and alerts, then post them.
+
+    Safe to run as often as you like and on several machines at once: nothing is decided or posted
+    twice. Posting needs SLACK_BOT_TOKEN (and JOANBOT_SALES_CHANNEL for direct accounts); without it
+    the messages wait in the outbox for `joanbot serve` or the next sweep.
+    """
+    now = ctx.now()
+    start = now if day is None else datetime.combine(day, time(12), UTC)
+    try:
+        sales_channel, missing = ctx.runtime.slack.sales_channel, None
+    except SettingsError as error:
+        sales_channel, missing = None, str(error)
+    click.echo(run_sweep(ctx.billing, now=start, sales_channel=sales_channel, dry_run=dry_run))
+    if dry_run:
+        return
+    if missing is not None:
+        click.echo(f"not posted: {missing}")
+        return
+    posted = ctx.runtime.poster(clock=ShiftedClock(ctx.clock, start - now)).drain()
+    counts = ctx.billing.outbox.counts()
+    click.echo(f"posted {posted} message(s); outbox: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))

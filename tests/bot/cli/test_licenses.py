@@ -1,0 +1,62 @@
+"""``joanbot licenses``: each change shows its quote, then commits exactly it."""
+
+import pytest
+
+from tests.billing.builders import account
+from tests.bot.cli.conftest import invoice_count
+from tests.conftest import STAFF, at
+
+
+def test_licenses_add_shows_the_quote_then_invoices_it(run, billing, card_customer):
+    result = run("licenses", "add", "acme", "room", "3", input="y\n")
+
+    assert result.exit_code == 0, result.output
+    assert "3 x $10.00/year x 1/2 = $15.00 for 2 Jul 2021 to 1 Jan 2022" in result.output
+    assert "INV-000002" in result.output and "owed $15.00" in result.output
+    assert invoice_count(billing) == 2
+
+
+def test_licenses_add_declined_at_the_prompt_changes_nothing(run, billing, card_customer):
+    result = run("licenses", "add", "acme", "room", "3", input="n\n")
+
+    assert result.exit_code == 1
+    assert invoice_count(billing) == 1
+
+
+def test_licenses_reduce_credits_the_unused_part(run, billing, card_customer):
+    result = run("licenses", "reduce", "acme", "room", "1", "--yes")
+
+    assert result.exit_code == 0, result.output
+    assert "credited $5.00 to acme" in result.output
+
+
+def test_licenses_start_and_cancel(run, billing):
+    account(billing, "globex", pays="invoice", now=at("2021-01-01"))
+
+    started = run("licenses", "start", "globex", "desk", "standard", "2", "-y")
+    cancelled = run("licenses", "cancel", "globex", "desk", "-y")
+
+    assert started.exit_code == 0 and "owed $24.00" in started.output
+    assert cancelled.exit_code == 0 and "stay until 2 Jul 2022" in cancelled.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("licenses", "add", "acme", "room", "0", "-y"),
+        ("licenses", "add", "nobody", "room", "1", "-y"),
+        ("licenses", "reduce", "acme", "room", "3", "-y"),
+        ("licenses", "start", "acme", "room", "professional", "1", "-y"),
+        ("payments", "record", "INV-000001", "30.01"),
+        ("payments", "record", "INV-000001", "ten"),
+        ("payments", "record", "INV-999999", "1"),
+    ],
+)
+def test_bad_input_is_one_line_a_non_zero_exit_and_changes_nothing(run, billing, card_customer, args):
+    result = run(*args)
+
+    assert result.exit_code == 1
+    assert len(result.output.strip().splitlines()) == 1 and result.output.startswith("Error: ")
+    (invoice,) = billing.invoices.list(account="acme", actor=STAFF)
+    assert (invoice.amount_paid.minor, invoice_count(billing)) == (0, 1)
+    assert billing.licenses.cohorts(account="acme", actor=STAFF)[0].units == 3

@@ -1,0 +1,56 @@
+"""``joanbot`` itself: settings errors exit 2 naming the variable, refusals exit 1 on one line and change
+nothing, and the embedded default needs no setting at all."""
+
+import pytest
+
+from bot.cli import main
+from tests.bot.cli.conftest import counts
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (("codes", "issue", "room", "gold", "5"), "no level 'gold'"),
+        (("codes", "issue", "moon", "standard", "5"), "unknown solution"),
+        (("codes", "issue", "room", "standard", "0"), "units must be between"),
+        (("codes", "issue", "room", "standard", "-3"), "units must be between"),
+        (("codes", "issue", "room", "standard", "5", "--years", "10000"), "between 1 month and 10 years"),
+        (("codes", "issue", "room", "standard", "5", "--account", "nobody"), "no account 'nobody'"),
+        (("codes", "issue", "room", "standard", "5", "--redeem-by", "32.1.2024"), "is not a date"),
+        (("redeem", "not-a-code", "acme", "--yes"), "not a pre-paid code"),
+        (("renewals", "nobody"), "no account 'nobody'"),
+        (("codes", "credit", "12.345", "USD"), "is not an amount"),
+        (("codes", "credit", "5", "XYZ"), "unknown currency"),
+        (("staff", "add", "nobody", "admin"), "is not a Slack user id"),
+        (("accounts", "add", "Bad Slug!", "Name"), "must be 2-40 lower-case"),
+    ],
+)
+def test_bad_input_gives_one_clear_line_and_changes_nothing(joanbot, database_url, argv, message):
+    joanbot("accounts", "add", "acme", "Acme")
+    before = counts(database_url)
+    code, _out, err = joanbot(*argv)
+    assert code != 0
+    assert message in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert counts(database_url) == before
+
+
+def test_settings_errors_name_the_variable(joanbot, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    monkeypatch.delenv("JOANBOT_CODE_KEY")
+    code, _, err = joanbot("accounts")
+    assert code == 2 and "JOANBOT_CODE_KEY" in err
+
+
+def test_the_embedded_default_creates_migrates_and_keys_a_sqlite_file(monkeypatch, tmp_path, capsys):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("JOANBOT_CODE_KEY", raising=False)
+    monkeypatch.setenv("JOANBOT_HOME", str(tmp_path / "home"))
+    assert main(["accounts", "add", "acme", "Acme"]) == 0
+    assert (tmp_path / "home" / "joanbot.db").exists()
+    key = tmp_path / "home" / "joanbot.key"
+    assert key.stat().st_mode & 0o077 == 0 and len(key.read_text()) >= 32
+    key_text = key.read_text()
+    assert main(["accounts"]) == 0
+    assert key.read_text() == key_text
+    assert "acme" in capsys.readouterr().out
