@@ -8,6 +8,7 @@ import json
 import pytest
 
 from handlers import errors, ids
+from handlers.redeem_request import RedeemRequest
 from tests.slack.harness import (
     ADMIN,
     HOME,
@@ -54,7 +55,7 @@ def test_a_reseller_member_cannot_redeem_into_another_resellers_account_by_comma
 
 def test_a_hand_crafted_confirm_naming_another_account_redeems_nothing(world):
     code = world.code()
-    value = json.dumps({"c": code, "a": OTHER, "r": None})
+    value = RedeemRequest(code, OTHER).encode()
     response = world.slack.click(ids.ACTION_REDEEM_CONFIRM, value, user_id=NORTH_USER, team=NORTH_TEAM)
     assert "There is no account by that name" in _said(response)
     assert world.billing.codes.show(code=code, actor=_staff(), now=world.now).status == "issued"
@@ -88,7 +89,7 @@ def test_a_hand_crafted_confirm_modal_naming_another_account_redeems_nothing(wor
         [],
         callback_id=ids.VIEW_REDEEM_CONFIRM,
         submit="Confirm",
-        metadata={"c": code, "a": OTHER, "r": None},
+        metadata=RedeemRequest(code, OTHER).encode(),
     )
     response = world.slack.submit(forged, {}, user_id=NORTH_USER, team=NORTH_TEAM)
     assert response.json["response_action"] == "update"
@@ -171,7 +172,7 @@ def test_someone_with_no_role_gets_the_refusal_on_every_route(world, user_id, te
         said.append(_said(world.slack.command(text, user_id=user_id, team=team)))
     for action in (ids.ACTION_PANEL_ACCOUNTS, ids.ACTION_PANEL_BREAKDOWN, ids.ACTION_PANEL_REDEEM):
         said.append(_said(world.slack.click(action, "northwind", user_id=user_id, team=team, ephemeral=False)))
-    value = json.dumps({"c": code, "a": "acme", "r": None})
+    value = RedeemRequest(code, "acme").encode()
     said.append(_said(world.slack.click(ids.ACTION_REDEEM_CONFIRM, value, user_id=user_id, team=team)))
     for shortcut in (ids.SHORTCUT_ISSUE, ids.SHORTCUT_REDEEM):
         said.append(_said(world.slack.shortcut(shortcut, user_id=user_id, team=team)))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from urllib.parse import urlencode
@@ -12,6 +11,7 @@ import pytest
 from billing.codeformat import CODE_SHAPED
 from handlers import ids
 from handlers.parsing import USAGE
+from handlers.redeem_request import RedeemRequest
 from tests.billing.builders import licenses
 from tests.slack.harness import ADMIN, HOME, NORTH_TEAM, NORTH_USER, SALES, number, selected, text_input
 
@@ -188,7 +188,7 @@ def test_no_issued_code_appears_in_any_log_line_at_debug(world, caplog):
         )  # Bolt logs the whole body of a refused request
         world.slack.click(
             ids.ACTION_REDEEM_CONFIRM,
-            json.dumps({"c": code, "a": "acme", "r": None}),
+            RedeemRequest(code, "acme").encode(),
             user_id=NORTH_USER,
             team=NORTH_TEAM,
         )
