@@ -13,7 +13,7 @@ from handlers import ids
 from handlers.parsing import USAGE
 from handlers.redeem_request import RedeemRequest
 from tests.billing.builders import licenses
-from tests.slack.harness import ADMIN, HOME, NORTH_TEAM, NORTH_USER, SALES, number, selected, text_input
+from tests.handlers.harness import ADMIN, HOME, NORTH_TEAM, NORTH_USER, SALES, number, selected, text_input
 
 
 def _nothing_happened(world, response):

@@ -6,7 +6,7 @@ import json
 
 from handlers import ids
 from handlers.redeem_request import RedeemRequest
-from tests.slack.harness import (
+from tests.handlers.harness import (
     ADMIN,
     HOME,
     NORTH_TEAM,

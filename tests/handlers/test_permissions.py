@@ -9,7 +9,7 @@ import pytest
 
 from handlers import errors, ids
 from handlers.redeem_request import RedeemRequest
-from tests.slack.harness import (
+from tests.handlers.harness import (
     ADMIN,
     HOME,
     HOME_NOBODY,
@@ -80,7 +80,6 @@ def test_a_hand_crafted_modal_submission_naming_another_account_shows_the_field_
 
 
 def test_a_hand_crafted_confirm_modal_naming_another_account_redeems_nothing(world):
-    from handlers import modals
     from handlers.kit import modal
 
     code = world.code()
@@ -95,7 +94,6 @@ def test_a_hand_crafted_confirm_modal_naming_another_account_redeems_nothing(wor
     assert response.json["response_action"] == "update"
     assert "There is no account by that name" in json.dumps(response.json["view"])
     assert world.billing.codes.show(code=code, actor=_staff(), now=world.now).status == "issued"
-    assert modals  # the real builders are what the app sends; this one is forged on purpose
 
 
 def test_typeahead_offers_a_reseller_member_only_their_own_accounts(world):
@@ -212,8 +210,16 @@ def test_sales_cannot_administer_but_the_admin_from_settings_can(world):
     assert world.billing.accounts.staff_role("UNEW") is None
 
 
-def test_refusal_wording_is_the_one_in_errors(world):
-    assert errors.REFUSAL.startswith("Sorry, I can only help the vendor")
+@pytest.mark.parametrize("text", ["accounts", "renewals acme", "account acme"])
+def test_a_stranger_is_told_exactly_the_refusal_and_nothing_more(world, text):
+    response = world.slack.command(text, user_id=STRANGER, team=STRANGER_TEAM)
+
+    assert response.status == 200
+    assert [c.method for c in response.calls] == ["response_url"]  # no modal, no DM, no post anywhere
+    (reply,) = response.replies
+    assert reply["response_type"] == "ephemeral"
+    assert reply["text"] == errors.REFUSAL
+    assert reply["blocks"] == [{"type": "section", "text": {"type": "mrkdwn", "text": errors.REFUSAL}}]
 
 
 def _staff():
