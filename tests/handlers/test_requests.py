@@ -1,4 +1,4 @@
-"""Request authenticity, replay, malformed input and log safety (research S1-S4)."""
+"""Request authenticity (a bad or stale signature changes nothing), replay, malformed input and log safety."""
 
 from __future__ import annotations
 
