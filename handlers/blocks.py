@@ -3,7 +3,6 @@ goes to staff only, and every one stays within Slack's limits (``kit``)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,7 +15,8 @@ from billing.periods import format_date
 from billing.redemption import Receipt, RedemptionPlan
 from handlers import ids, kit
 from handlers.kit import Block, escape
-from handlers.parsing import USAGE, RedeemInput, Usage
+from handlers.parsing import USAGE, Usage
+from handlers.redeem_request import RedeemRequest
 
 CODES_SHOWN_INLINE = 10  # more than this: a file in the issuer's DM
 MAX_RENEWAL_BUTTONS = 5
@@ -63,22 +63,12 @@ def help_message(actor: Actor) -> dict[str, Any]:
 # -- redemption ---------------------------------------------------------------------------------------------
 
 
-def redeem_value(request: RedeemInput) -> str:
-    """What the Confirm button carries back: only to the person who typed it (ephemeral message)."""
-    return json.dumps({"c": request.code, "a": request.account, "r": request.renews}, separators=(",", ":"))
-
-
-def parse_redeem_value(value: str) -> RedeemInput:
-    data = json.loads(value)
-    renews = data.get("r")
-    return RedeemInput(str(data["c"]), str(data["a"]), int(renews) if renews is not None else None)
-
-
 def plan_lines(plan: RedemptionPlan) -> list[str]:
     return [escape(plan.describe())]
 
 
-def preview_message(plan: RedemptionPlan, request: RedeemInput) -> dict[str, Any]:
+def preview_message(plan: RedemptionPlan, request: RedeemRequest) -> dict[str, Any]:
+    """The preview, only to the person who asked (ephemeral): its buttons carry ``request`` back."""
     code = plan.code
     blocks: list[Block] = [
         kit.section(f"*Redeem code {escape(code.display)} into {escape(plan.account.name)}?*"),
@@ -92,13 +82,13 @@ def preview_message(plan: RedemptionPlan, request: RedeemInput) -> dict[str, Any
                 accessory=kit.button(
                     "Preview renewal",
                     ids.ACTION_REDEEM_PREVIEW,
-                    redeem_value(RedeemInput(request.code, request.account, candidate.id)),
+                    request.renewing(candidate.id).encode(),
                 ),
             )
         )
     blocks.append(
         kit.actions(
-            kit.button("Confirm", ids.ACTION_REDEEM_CONFIRM, redeem_value(request), style="primary"),
+            kit.button("Confirm", ids.ACTION_REDEEM_CONFIRM, request.encode(), style="primary"),
             kit.button("Cancel", ids.ACTION_REDEEM_CANCEL, "cancel"),
         )
     )

@@ -1,13 +1,14 @@
 """``/joan``: ack at once, then parse the text, call one billing use case, answer only the person who typed.
 
 Answers go through the command's ``response_url`` as ephemeral messages (never ``in_channel``), so an
-account's data never lands where a reseller could read it.
+account's data never lands where a reseller could read it. Strangers are refused by ``listen``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import App
@@ -16,7 +17,7 @@ from slack_sdk import WebClient
 from billing import Actor, Billing, BillingError
 from billing.codes import code_prefix
 from billing.money import Money
-from handlers import blocks, deps, errors, ids, modals, money_blocks, parsing
+from handlers import blocks, errors, ids, listen, modals, money_blocks, parsing
 from handlers.outbound import direct
 from handlers.parsing import Parsed, Usage
 
@@ -25,29 +26,27 @@ Reply = dict[str, Any] | None
 
 @dataclass(frozen=True)
 class Request:
+    """One typed ``/joan`` request, as every route receives it."""
+
     billing: Billing
     actor: Actor
     body: dict[str, Any]
     client: WebClient
-    context: Any
-
-    @property
-    def now(self) -> Any:
-        return deps.now(self.context)
-
-    @property
-    def ref(self) -> str:
-        return deps.request_ref(self.body)
+    now: datetime
+    ref: str
 
 
-def on_command(ack: Any, body: dict[str, Any], context: Any, respond: Any, client: WebClient) -> None:
-    ack()
-    actor = deps.actor(context, body)
-    if actor is None:
-        respond(**blocks.notice(errors.REFUSAL), response_type="ephemeral")
-        return
+def on_command(
+    body: dict[str, Any],
+    respond: Any,
+    client: WebClient,
+    actor: Actor,
+    billing: Billing,
+    now: datetime,
+    request_ref: str,
+) -> None:
     parsed = parsing.split(str(body.get("text") or ""))
-    request = Request(deps.services(context).billing, actor, body, client, context)
+    request = Request(billing, actor, body, client, now, request_ref)
     route = ROUTES.get(parsed.name)
     try:
         if route is None:
@@ -279,4 +278,4 @@ ROUTES: dict[str, Callable[[Request, Parsed], Reply]] = {
 
 
 def register(app: App) -> None:
-    app.command(ids.COMMAND)(on_command)
+    app.command(ids.COMMAND)(listen.command(on_command))

@@ -20,7 +20,7 @@ SOMETHING_WRONG = (
 )
 
 # Shown to reseller members for every reason a code cannot go into an account, so that trying codes
-# teaches nothing about which ones exist (research C7).
+# teaches nothing about which ones exist (a reseller could otherwise probe for valid codes).
 CODE_NOT_VALID = "That code is not valid for this account. Check it with whoever sent it to you."
 _CODE_REASONS = {"unknown_code", "code_already_redeemed", "code_voided", "code_expired", "code_not_for_account"}
 
@@ -32,6 +32,7 @@ _WORDING = {
     "account_not_found": "There is no account by that name that you can use.",
     "too_many_attempts": "Too many failed attempts: please wait 15 minutes and check the code with whoever sent it.",
     "not_allowed": "You do not have permission to do that.",
+    "unreadable_request": "That is not a request I made, so nothing was redeemed: start again with `/joan redeem`.",
 }
 
 _FIELD = {
@@ -56,6 +57,7 @@ _FIELD = {
     "cohort_not_found": ids.BLOCK_RENEWAL,
     "renewal_mismatch": ids.BLOCK_RENEWAL,
     "already_renewed": ids.BLOCK_RENEWAL,
+    "unreadable_request": ids.BLOCK_RENEWAL,
 }
 
 

@@ -1,25 +1,40 @@
-"""Events: App Home. Publishing a home view changes nothing we store, so a retried event is harmless."""
+"""Events: App Home. Publishing a home view changes nothing we store, so a retried event is harmless.
+
+Bolt acknowledges events itself, before the listener runs.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from handlers import deps, home, ids
+from billing import Actor, Billing
+from handlers import home, ids, listen
 
 
-def on_app_home_opened(event: dict[str, Any], body: dict[str, Any], context: Any, client: WebClient) -> None:
-    if event.get("tab", "home") != "home":
+def _on_home_tab(event: dict[str, Any]) -> bool:
+    return bool(event.get("tab", "home") == "home")
+
+
+def _nobody_home(incoming: listen.Incoming) -> None:
+    """A stranger opening the Home tab sees the refusal there."""
+    event = incoming.body.get("event") or {}
+    if _on_home_tab(event):
+        incoming.client.views_publish(user_id=event["user"], view=home.nobody_home())
+
+
+HOME = listen.Surface("app home", ack_first=False, refuse=_nobody_home)
+
+
+def on_app_home_opened(event: dict[str, Any], client: WebClient, actor: Actor, billing: Billing, now: datetime) -> None:
+    if not _on_home_tab(event):
         return
-    actor = deps.actor(context, body)
-    billing = deps.services(context).billing
-    if actor is None:
-        view = home.nobody_home()
-    elif actor.is_staff:
+    if actor.is_staff:
         view = home.staff_home(
-            billing.overview.renewals_due(actor=actor, now=deps.now(context), days=home.HOME_DAYS),
+            billing.overview.renewals_due(actor=actor, now=now, days=home.HOME_DAYS),
             billing.alerts.open_alerts(actor=actor, limit=home.HOME_ALERTS + 1),
         )
     else:
@@ -31,4 +46,4 @@ def on_app_home_opened(event: dict[str, Any], body: dict[str, Any], context: Any
 
 
 def register(app: App) -> None:
-    app.event(ids.EVENT_APP_HOME_OPENED)(on_app_home_opened)
+    app.event(ids.EVENT_APP_HOME_OPENED)(listen.listener(HOME, on_app_home_opened))

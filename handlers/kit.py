@@ -8,7 +8,7 @@ from typing import Any
 
 Block = dict[str, Any]
 
-# Slack's hard limits (research/slack-platform.md §2).
+# Slack's hard limits on Block Kit: a payload over any of them is refused with invalid_blocks.
 MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100
 MAX_SECTION_TEXT = 3000
@@ -128,8 +128,9 @@ def modal(
     callback_id: str,
     submit: str | None = None,
     close: str = "Close",
-    metadata: dict[str, Any] | None = None,
+    metadata: dict[str, Any] | str | None = None,
 ) -> Block:
+    """A modal view; ``metadata`` comes back in ``private_metadata`` (a string is sent as it is)."""
     view: Block = {
         "type": "modal",
         "callback_id": callback_id,
@@ -140,7 +141,7 @@ def modal(
     if submit:
         view["submit"] = plain(submit, MAX_MODAL_TITLE)
     if metadata is not None:
-        encoded = json.dumps(metadata, separators=(",", ":"))
+        encoded = metadata if isinstance(metadata, str) else json.dumps(metadata, separators=(",", ":"))
         if len(encoded) > MAX_PRIVATE_METADATA:
             raise ValueError("private_metadata is over Slack's 3000 characters")
         view["private_metadata"] = encoded

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from typing import Any
 
 from billing.accounts import AccountView
 from billing.catalog import SolutionView
@@ -15,10 +13,9 @@ from billing.redemption import Receipt, RedemptionPlan
 from billing.reminders import RenewalDraft
 from handlers import blocks, ids, kit
 from handlers.kit import Block, escape
-from handlers.parsing import RedeemInput
+from handlers.redeem_request import RedeemRequest, renewal_value
 
 TERMS = (1, 3, 6, 12, 24, 36, 48, 60, 120)
-NEW_LICENSES = "new"
 MAX_RADIO = 10
 
 
@@ -87,6 +84,23 @@ def issue_modal(
 ) -> Block:
     """The issue form; with ``renewal``, pre-filled for a code that renews that cohort (same plan, units
     and account, its own term when the form offers it, else a year)."""
+    body = _what_fields(solutions, renewal) + _for_whom_fields(renewal)
+    if renewal is not None:
+        body.insert(
+            0,
+            kit.context(
+                f"Renewing `{escape(renewal.account_slug)}`: {renewal.units} {escape(renewal.solution_name)} "
+                f"{escape(renewal.level_name)} {renewal.license_kind} licenses due {format_date(renewal.renews_on)}. "
+                "Redeeming the code into the account offers to renew them."
+            ),
+        )
+    return kit.modal(
+        "Issue codes", body, callback_id=ids.VIEW_ISSUE, submit="Issue", close="Cancel", metadata={"channel": channel}
+    )
+
+
+def _what_fields(solutions: Sequence[SolutionView], renewal: RenewalDraft | None) -> list[Block]:
+    """Plan, units, term and count; the renewed cohort's plan, units and term when there is one."""
     terms = [kit.option(describe_term(m), str(m)) for m in TERMS]
     groups = plan_options(solutions)
     plan: Block = {
@@ -102,7 +116,6 @@ def issue_modal(
         "min_value": "1",
     }
     term = terms[TERMS.index(12)]
-    reseller = account = None
     if renewal is not None:
         chosen = _find_option(groups, f"{renewal.solution}:{renewal.level}")
         if chosen is not None:
@@ -110,10 +123,14 @@ def issue_modal(
         units["initial_value"] = str(renewal.units)
         if renewal.term_months in TERMS:
             term = terms[TERMS.index(renewal.term_months)]
-        account = kit.option(f"{renewal.account_name} ({renewal.account_slug})", renewal.account_slug)
-        if renewal.reseller_slug:
-            reseller = kit.option(f"{renewal.reseller_name} ({renewal.reseller_slug})", renewal.reseller_slug)
-    body = [
+    count: Block = {
+        "type": "number_input",
+        "action_id": ids.ACTION_COUNT_INPUT,
+        "is_decimal_allowed": False,
+        "min_value": "1",
+        "initial_value": "1",
+    }
+    return [
         _input(ids.BLOCK_PLAN, "Solution and plan level", plan),
         _input(ids.BLOCK_UNITS, "Licenses per code", units),
         _input(
@@ -121,18 +138,18 @@ def issue_modal(
             "Term",
             {"type": "static_select", "action_id": ids.ACTION_TERM_SELECT, "options": terms, "initial_option": term},
         ),
-        _input(
-            ids.BLOCK_COUNT,
-            "How many codes",
-            {
-                "type": "number_input",
-                "action_id": ids.ACTION_COUNT_INPUT,
-                "is_decimal_allowed": False,
-                "min_value": "1",
-                "initial_value": "1",
-            },
-            hint="More than 10 arrive as a file in your DMs.",
-        ),
+        _input(ids.BLOCK_COUNT, "How many codes", count, hint="More than 10 arrive as a file in your DMs."),
+    ]
+
+
+def _for_whom_fields(renewal: RenewalDraft | None) -> list[Block]:
+    """Reseller, account, redeem-by date and reference; the renewed cohort's account when there is one."""
+    reseller = account = None
+    if renewal is not None:
+        account = kit.option(f"{renewal.account_name} ({renewal.account_slug})", renewal.account_slug)
+        if renewal.reseller_slug:
+            reseller = kit.option(f"{renewal.reseller_name} ({renewal.reseller_slug})", renewal.reseller_slug)
+    return [
         _input(
             ids.BLOCK_RESELLER,
             "Only for this reseller's customers",
@@ -155,18 +172,6 @@ def issue_modal(
             optional=True,
         ),
     ]
-    if renewal is not None:
-        body.insert(
-            0,
-            kit.context(
-                f"Renewing `{escape(renewal.account_slug)}`: {renewal.units} {escape(renewal.solution_name)} "
-                f"{escape(renewal.level_name)} {renewal.license_kind} licenses due {format_date(renewal.renews_on)}. "
-                "Redeeming the code into the account offers to renew them."
-            ),
-        )
-    return kit.modal(
-        "Issue codes", body, callback_id=ids.VIEW_ISSUE, submit="Issue", close="Cancel", metadata={"channel": channel}
-    )
 
 
 def redeem_modal(*, account: AccountView | None = None, channel: str | None = None) -> Block:
@@ -200,7 +205,7 @@ def redeem_modal(*, account: AccountView | None = None, channel: str | None = No
     )
 
 
-def confirm_modal(plan: RedemptionPlan, request: RedeemInput) -> Block:
+def confirm_modal(plan: RedemptionPlan, request: RedeemRequest) -> Block:
     """The confirm step: the preview, and the renewal choice when the account has licenses it could renew."""
     body: list[Block] = [
         kit.section(f"*Code {escape(plan.code.display)} into {escape(plan.account.name)}*"),
@@ -210,8 +215,8 @@ def confirm_modal(plan: RedemptionPlan, request: RedeemInput) -> Block:
     others = sorted(plan.renewal_candidates, key=lambda c: (c.ends_on, c.id))
     candidates = ([plan.renews] if plan.renews else []) + others[: MAX_RADIO - 1 - (1 if plan.renews else 0)]
     if candidates:
-        options = [kit.option("New licenses", NEW_LICENSES, "start today")] + [
-            kit.option(f"Renew {c.units} renewing {format_date(c.ends_on)}", str(c.id), f"block {c.id}")
+        options = [kit.option("New licenses", renewal_value(None), "start today")] + [
+            kit.option(f"Renew {c.units} renewing {format_date(c.ends_on)}", renewal_value(c.id), f"block {c.id}")
             for c in sorted(candidates, key=lambda c: (c.ends_on, c.id))
         ]
         element: Block = {
@@ -221,19 +226,17 @@ def confirm_modal(plan: RedemptionPlan, request: RedeemInput) -> Block:
             "initial_option": options[0],
         }
         if plan.renews is not None:
-            element["initial_option"] = next(o for o in options if o["value"] == str(plan.renews.id))
+            element["initial_option"] = next(o for o in options if o["value"] == renewal_value(plan.renews.id))
         body.append(_input(ids.BLOCK_RENEWAL, "New licenses or a renewal?", element, dispatch=True))
     body.append(kit.context("Nothing changes until you confirm."))
-    metadata = {"c": request.code, "a": request.account, "r": request.renews}
     return kit.modal(
-        "Redeem a code", body, callback_id=ids.VIEW_REDEEM_CONFIRM, submit="Confirm", close="Cancel", metadata=metadata
+        "Redeem a code",
+        body,
+        callback_id=ids.VIEW_REDEEM_CONFIRM,
+        submit="Confirm",
+        close="Cancel",
+        metadata=request.encode(),
     )
-
-
-def confirm_request(view: dict[str, Any]) -> RedeemInput:
-    data = json.loads(view.get("private_metadata") or "{}")
-    renews = data.get("r")
-    return RedeemInput(str(data.get("c", "")), str(data.get("a", "")), int(renews) if renews is not None else None)
 
 
 def info_modal(title: str, body: list[Block]) -> Block:

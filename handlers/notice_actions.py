@@ -4,23 +4,24 @@
 These messages live in channels (often shared with a reseller's organisation): anyone there can click, so
 every click is authorized again from the clicking user, and what a button carries is only a request. A
 change edits the message in place, re-rendered from the database, so a second click or a replayed request
-changes nothing and shows the same message.
+changes nothing and shows the same message. Strangers are refused by ``listen`` before any of these runs.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from billing import Actor, BillingError
+from billing import Actor, Billing, BillingError
 from billing.actors import NotAllowed
 from billing.alerts import AlertAlreadyAcknowledged, AlertView
-from handlers import blocks, deps, errors, ids, modals, notices
+from handlers import blocks, errors, ids, listen, modals, notices
 
 log = logging.getLogger("joanbot.slack")
 
@@ -35,9 +36,9 @@ def _say(respond: Any, text: str) -> None:
     respond(**blocks.notice(text), response_type="ephemeral", replace_original=False)
 
 
-def _refuse(respond: Any, actor: Actor | None, what: str) -> None:
-    """Strangers get the polite refusal; known users who may not do this, a short "no" naming no account."""
-    _say(respond, errors.REFUSAL if actor is None else errors.message(NotAllowed(f"you may not {what}"), actor))
+def _refuse(respond: Any, actor: Actor, what: str) -> None:
+    """A known user who may not do this: a short "no" naming no account."""
+    _say(respond, errors.message(NotAllowed(f"you may not {what}"), actor))
 
 
 def _message_blocks(body: dict[str, Any]) -> list[dict[str, Any]]:
@@ -65,18 +66,17 @@ def _int(text: object) -> int | None:
         return None
 
 
-def on_issue_renewal_code(ack: Any, body: dict[str, Any], context: Any, respond: Any, client: WebClient) -> None:
+def on_issue_renewal_code(
+    body: dict[str, Any], respond: Any, client: WebClient, actor: Actor, billing: Billing
+) -> None:
     """Staff only: the issue modal, pre-filled for the reminded cohort. The trigger lives 3 s: one read, then open."""
-    ack()
-    actor = deps.actor(context, body)
-    if actor is None or not actor.is_staff:
+    if not actor.is_staff:
         _refuse(respond, actor, "issue codes")
         return
     try:
         notice_id = _int(json.loads(_value(body)).get("notice"))
     except (ValueError, AttributeError):
         notice_id = None
-    billing = deps.services(context).billing
     try:
         if notice_id is None:
             raise NotAllowed("not a reminder of ours")
@@ -90,18 +90,17 @@ def on_issue_renewal_code(ack: Any, body: dict[str, Any], context: Any, respond:
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
-def on_mark_handled(ack: Any, body: dict[str, Any], context: Any, respond: Any, client: WebClient) -> None:
+def on_mark_handled(
+    body: dict[str, Any], respond: Any, client: WebClient, actor: Actor, billing: Billing, now: datetime
+) -> None:
     """Staff, or a member of the reseller whose account it is. Re-renders the whole digest from the database."""
-    ack()
-    actor = deps.actor(context, body)
     notice_id = _int(_value(body))
-    if actor is None or notice_id is None:
+    if notice_id is None:
         _refuse(respond, actor, "change this reminder")
         return
     message_blocks = _message_blocks(body)
     on_message = notices.notice_ids_in(message_blocks)
     notice_ids = on_message if notice_id in on_message else [notice_id]
-    billing, now = deps.services(context).billing, deps.now(context)
     clicked = next((v for v in billing.reminders.views(notice_ids=[notice_id], now=now)), None)
     if clicked is None or not actor.may_see_account(clicked.reseller_id):
         _refuse(respond, actor, "change this reminder")
@@ -116,18 +115,17 @@ def on_mark_handled(ack: Any, body: dict[str, Any], context: Any, respond: Any, 
     _update(client, body, respond, notices.reminder_digest(views, note=notices.note_in(message_blocks)))
 
 
-def on_acknowledge(ack: Any, body: dict[str, Any], context: Any, respond: Any, client: WebClient) -> None:
+def on_acknowledge(
+    body: dict[str, Any], respond: Any, client: WebClient, actor: Actor, billing: Billing, now: datetime
+) -> None:
     """Staff, or a member of the alert's reseller. An alert acknowledged already is just shown again."""
-    ack()
-    actor = deps.actor(context, body)
     alert_id = _int(_value(body))
-    if actor is None or alert_id is None:
+    if alert_id is None:
         _refuse(respond, actor, "acknowledge this alert")
         return
-    billing = deps.services(context).billing
     alert: AlertView
     try:
-        alert = billing.alerts.acknowledge(alert_id=alert_id, actor=actor, now=deps.now(context))
+        alert = billing.alerts.acknowledge(alert_id=alert_id, actor=actor, now=now)
     except AlertAlreadyAcknowledged:  # raised only to someone who may see the alert
         alert = billing.alerts.get(alert_id=alert_id)
     except BillingError:  # unknown, or not theirs: the same answer, so ids teach nothing
@@ -137,6 +135,6 @@ def on_acknowledge(ack: Any, body: dict[str, Any], context: Any, respond: Any, c
 
 
 def register(app: App) -> None:
-    app.action(ids.ACTION_REMINDER_ISSUE_RENEWAL)(on_issue_renewal_code)
-    app.action(ids.ACTION_REMINDER_HANDLED)(on_mark_handled)
-    app.action(ids.ACTION_ALERT_ACKNOWLEDGE)(on_acknowledge)
+    app.action(ids.ACTION_REMINDER_ISSUE_RENEWAL)(listen.action(on_issue_renewal_code))
+    app.action(ids.ACTION_REMINDER_HANDLED)(listen.action(on_mark_handled))
+    app.action(ids.ACTION_ALERT_ACKNOWLEDGE)(listen.action(on_acknowledge))

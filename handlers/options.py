@@ -6,34 +6,26 @@ from typing import Any
 
 from slack_bolt import App
 
-from handlers import deps, ids, kit, modals
+from billing import Actor, Billing
+from handlers import ids, kit, listen, modals
 
 
-def on_accounts(ack: Any, body: dict[str, Any], context: Any) -> None:
-    actor = deps.actor(context, body)
-    if actor is None:
-        ack(options=[])
-        return
-    accounts = deps.services(context).billing.accounts.list_accounts(
+def on_accounts(ack: Any, body: dict[str, Any], actor: Actor, billing: Billing) -> None:
+    accounts = billing.accounts.list_accounts(
         actor=actor, search=str(body.get("value") or "") or None, limit=kit.MAX_OPTIONS
     )
     ack(options=[modals.account_option(a) for a in accounts])
 
 
-def on_resellers(ack: Any, body: dict[str, Any], context: Any) -> None:
-    actor = deps.actor(context, body)
-    if actor is None or not actor.is_staff:
+def on_resellers(ack: Any, body: dict[str, Any], actor: Actor, billing: Billing) -> None:
+    if not actor.is_staff:
         ack(options=[])
         return
     query = str(body.get("value") or "").strip().lower()
-    resellers = [
-        r
-        for r in deps.services(context).billing.accounts.list_resellers()
-        if query in r.slug or query in r.name.lower()
-    ][: kit.MAX_OPTIONS]
-    ack(options=[kit.option(f"{r.name} ({r.slug})", r.slug) for r in resellers])
+    resellers = [r for r in billing.accounts.list_resellers() if query in r.slug or query in r.name.lower()]
+    ack(options=[kit.option(f"{r.name} ({r.slug})", r.slug) for r in resellers[: kit.MAX_OPTIONS]])
 
 
 def register(app: App) -> None:
-    app.options(ids.ACTION_ACCOUNT_SELECT)(on_accounts)
-    app.options(ids.ACTION_RESELLER_SELECT)(on_resellers)
+    app.options(ids.ACTION_ACCOUNT_SELECT)(listen.options(on_accounts))
+    app.options(ids.ACTION_RESELLER_SELECT)(listen.options(on_resellers))

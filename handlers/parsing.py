@@ -15,6 +15,7 @@ from typing import Any
 
 from billing import BillingError
 from billing.periods import parse_date, term_months
+from handlers.redeem_request import RedeemRequest
 
 USAGE: dict[str, str] = {
     "help": "/joan help",
@@ -87,13 +88,6 @@ class CreditInput:
     reseller: str | None = None
     account: str | None = None
     redeem_by: date | None = None
-
-
-@dataclass(frozen=True)
-class RedeemInput:
-    code: str
-    account: str
-    renews: int | None = None
 
 
 @dataclass(frozen=True)
@@ -240,7 +234,7 @@ def one_word(parsed: Parsed, what: str) -> str:
     return parsed.words[0]
 
 
-def redeem_input(parsed: Parsed) -> RedeemInput:
+def redeem_input(parsed: Parsed) -> RedeemRequest:
     only(parsed, {"renews"})
     words = list(parsed.words)
     if len(words) > 2:  # a code typed with spaces between its groups: the account is the last word
@@ -248,7 +242,7 @@ def redeem_input(parsed: Parsed) -> RedeemInput:
     if len(words) != 2:
         raise Usage(parsed.name, "give the code and the account")
     renews = parsed.options.get("renews")
-    return RedeemInput(words[0], words[1].lower(), _int(parsed, renews, "renews") if renews is not None else None)
+    return RedeemRequest(words[0], words[1].lower(), _int(parsed, renews, "renews") if renews is not None else None)
 
 
 def account_input(parsed: Parsed) -> AccountInput:

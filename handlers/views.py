@@ -1,26 +1,29 @@
 """Modal submissions. Refusals travel in the ack as errors on the offending field (``response_action=errors``);
-a success replaces the modal with the next step. Each is one short billing call before the ack."""
+a success replaces the modal with the next step. Each is one short billing call before the ack; strangers
+are refused in the ack by ``listen``."""
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from billing import Actor, BillingError
+from billing import Actor, Billing, BillingError
 from billing.actors import NotAllowed
 from billing.errors import InvalidInput
 from billing.periods import parse_date
-from handlers import deps, errors, ids, modals
+from handlers import errors, ids, listen, modals
 from handlers.outbound import direct
-from handlers.parsing import MAX_SLACK_COUNT, RedeemInput, state_value
+from handlers.parsing import MAX_SLACK_COUNT, state_value
+from handlers.redeem_request import RedeemRequest, chosen_renewal
 
 log = logging.getLogger("joanbot.slack")
 
 
-def _field_error(ack: Any, error: BillingError, actor: Actor | None, default: str, view: dict[str, Any]) -> None:
+def _field_error(ack: Any, error: BillingError, actor: Actor, default: str, view: dict[str, Any]) -> None:
     """Show ``error`` on its field when the modal has that field, else replace the modal with a note."""
     block = errors.field(error, default)
     present = {b.get("block_id") for b in view.get("blocks", []) if b.get("type") == "input"}
@@ -28,10 +31,6 @@ def _field_error(ack: Any, error: BillingError, actor: Actor | None, default: st
         ack(response_action="errors", errors={block: errors.message(error, actor)})
     else:
         ack(response_action="update", view=modals.note_modal("Not done", errors.message(error, actor)))
-
-
-def _refuse(ack: Any) -> None:
-    ack(response_action="update", view=modals.note_modal("joanbot", errors.REFUSAL))
 
 
 def _whole(text: str | None, what: str, block: str, default: int | None = None) -> int:
@@ -51,12 +50,16 @@ class _Field(InvalidInput):
         self.block = block
 
 
-def on_issue(ack: Any, body: dict[str, Any], view: dict[str, Any], context: Any, client: WebClient) -> None:
-    actor = deps.actor(context, body)
-    if actor is None:
-        _refuse(ack)
-        return
-    billing = deps.services(context).billing
+def on_issue(
+    ack: Any,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    client: WebClient,
+    actor: Actor,
+    billing: Billing,
+    now: datetime,
+    request_ref: str,
+) -> None:
     values = {
         block: state_value(view, block, action)
         for block, action in (
@@ -88,8 +91,8 @@ def on_issue(ack: Any, body: dict[str, Any], view: dict[str, Any], context: Any,
             redeem_by=parse_date(redeem_by) if redeem_by else None,
             reference=values[ids.BLOCK_REFERENCE],
             actor=actor,
-            now=deps.now(context),
-            request_ref=deps.request_ref(body),
+            now=now,
+            request_ref=request_ref,
         )
     except _Field as error:
         ack(response_action="errors", errors={error.block: error.message})
@@ -104,45 +107,37 @@ def on_issue(ack: Any, body: dict[str, Any], view: dict[str, Any], context: Any,
     direct.send_codes_file(client, body["user"]["id"], batch)
 
 
-def on_redeem(ack: Any, body: dict[str, Any], view: dict[str, Any], context: Any) -> None:
+def on_redeem(ack: Any, view: dict[str, Any], actor: Actor, billing: Billing, now: datetime) -> None:
     """Step one: the code and the account. A valid pair moves to the confirm step with its preview."""
-    actor = deps.actor(context, body)
-    if actor is None:
-        _refuse(ack)
-        return
-    code = state_value(view, ids.BLOCK_CODE, ids.ACTION_CODE_INPUT) or ""
-    account = state_value(view, ids.BLOCK_ACCOUNT, ids.ACTION_ACCOUNT_SELECT) or ""
-    request = RedeemInput(code, account)
+    request = RedeemRequest(
+        state_value(view, ids.BLOCK_CODE, ids.ACTION_CODE_INPUT) or "",
+        state_value(view, ids.BLOCK_ACCOUNT, ids.ACTION_ACCOUNT_SELECT) or "",
+    )
     try:
-        plan = deps.services(context).billing.redemptions.preview(
-            code=code, account=account, actor=actor, now=deps.now(context)
-        )
+        plan = billing.redemptions.preview(code=request.code, account=request.account, actor=actor, now=now)
     except BillingError as error:
         _field_error(ack, error, actor, ids.BLOCK_CODE, view)
         return
     ack(response_action="update", view=modals.confirm_modal(plan, request))
 
 
-def on_redeem_confirm(ack: Any, body: dict[str, Any], view: dict[str, Any], context: Any) -> None:
+def on_redeem_confirm(
+    ack: Any, view: dict[str, Any], actor: Actor, billing: Billing, now: datetime, request_ref: str
+) -> None:
     """Step two: redeem, once per modal whatever the number of submissions."""
-    actor = deps.actor(context, body)
-    if actor is None:
-        _refuse(ack)
-        return
-    request = modals.confirm_request(view)
-    choice = state_value(view, ids.BLOCK_RENEWAL, ids.ACTION_RENEWAL_CHOICE)
-    if choice is not None:
-        renews = None if choice == modals.NEW_LICENSES else int(choice) if choice.isdigit() else -1
-        request = RedeemInput(request.code, request.account, renews)
     try:
-        receipt = deps.services(context).billing.redemptions.redeem(
+        request = RedeemRequest.decode(view.get("private_metadata"))
+        choice = state_value(view, ids.BLOCK_RENEWAL, ids.ACTION_RENEWAL_CHOICE)
+        if choice is not None:
+            request = request.renewing(chosen_renewal(choice))
+        receipt = billing.redemptions.redeem(
             code=request.code,
             account=request.account,
             renews=request.renews,
             actor=actor,
-            now=deps.now(context),
+            now=now,
             scope=f"view:{view.get('id', '')}",
-            request_ref=deps.request_ref(body),
+            request_ref=request_ref,
         )
     except BillingError as error:
         _field_error(ack, error, actor, ids.BLOCK_RENEWAL, view)
@@ -150,16 +145,10 @@ def on_redeem_confirm(ack: Any, body: dict[str, Any], view: dict[str, Any], cont
     ack(response_action="update", view=modals.receipt_modal(receipt))
 
 
-def on_breakdown(ack: Any, body: dict[str, Any], view: dict[str, Any], context: Any) -> None:
-    actor = deps.actor(context, body)
-    if actor is None:
-        _refuse(ack)
-        return
+def on_breakdown(ack: Any, view: dict[str, Any], actor: Actor, billing: Billing, now: datetime) -> None:
     account = state_value(view, ids.BLOCK_ACCOUNT, ids.ACTION_ACCOUNT_SELECT) or ""
     try:
-        breakdown = deps.services(context).billing.licenses.breakdown(
-            account=account, actor=actor, now=deps.now(context)
-        )
+        breakdown = billing.licenses.breakdown(account=account, actor=actor, now=now)
     except BillingError as error:
         _field_error(ack, error, actor, ids.BLOCK_ACCOUNT, view)
         return
@@ -171,8 +160,8 @@ def on_info(ack: Any) -> None:
 
 
 def register(app: App) -> None:
-    app.view(ids.VIEW_ISSUE)(on_issue)
-    app.view(ids.VIEW_REDEEM)(on_redeem)
-    app.view(ids.VIEW_REDEEM_CONFIRM)(on_redeem_confirm)
-    app.view(ids.VIEW_BREAKDOWN)(on_breakdown)
-    app.view(ids.VIEW_INFO)(on_info)
+    app.view(ids.VIEW_ISSUE)(listen.submission(on_issue))
+    app.view(ids.VIEW_REDEEM)(listen.submission(on_redeem))
+    app.view(ids.VIEW_REDEEM_CONFIRM)(listen.submission(on_redeem_confirm))
+    app.view(ids.VIEW_BREAKDOWN)(listen.submission(on_breakdown))
+    app.view(ids.VIEW_INFO)(listen.submission(on_info))

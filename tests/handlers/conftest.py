@@ -16,7 +16,7 @@ from bot.server import SlackWSGI
 from bot.settings import SlackSettings
 from tests.billing import builders
 from tests.conftest import STAFF, at
-from tests.slack.harness import ADMIN, NORTH_TEAM, SALES, SECRET, SOUTH_TEAM, InlineExecutor, SlackDriver
+from tests.handlers.harness import ADMIN, NORTH_TEAM, SALES, SECRET, SOUTH_TEAM, InlineExecutor, SlackDriver
 
 NOW = at("2026-03-02")
 

@@ -1,5 +1,6 @@
 """Driving the real Bolt app the way Slack does: signed HTTP requests through the WSGI app, with the Web API
-answered by the loopback stand-in. Payloads follow the shapes Slack sends (bolt-python's scenario tests)."""
+answered by the loopback stand-in. Payloads have Slack's shapes: form fields for commands, a JSON
+``payload`` field for interactivity, JSON for events."""
 
 from __future__ import annotations
 

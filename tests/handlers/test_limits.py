@@ -23,7 +23,8 @@ from billing.overview import DueRenewal
 from billing.redemption import Receipt, RedemptionPlan
 from billing.reminders import NoticeView, RenewalDraft
 from handlers import blocks, home, kit, modals, money_blocks, notices
-from handlers.parsing import RedeemInput, Usage
+from handlers.parsing import Usage
+from handlers.redeem_request import RedeemRequest
 
 LONG = "Ω" * 300
 TODAY = date(2026, 3, 2)
@@ -107,7 +108,7 @@ PLAN = RedemptionPlan(
     renews=cohort(0),
     renewal_candidates=tuple(cohort(i) for i in range(1, 200)),
 )
-REQUEST = RedeemInput("ABCDE-FGHJK-MNPQR-STVWX-YZ012", "account-0000-with-a-long-slug", 99999)
+REQUEST = RedeemRequest("ABCDE-FGHJK-MNPQR-STVWX-YZ012", "account-0000-with-a-long-slug", 99999)
 BATCH = IssuedBatch(
     "b" * 32, tuple(IssuedCode("ABCDE-FGHJK-MNPQR-STVWX-YZ012", "ABCD") for _ in range(1000)), code_view()
 )

@@ -1,4 +1,4 @@
-from tests.slack.harness import ADMIN, HOME
+from tests.handlers.harness import ADMIN, HOME
 
 
 def test_help_answers_the_admin_ephemerally(world):

@@ -11,7 +11,7 @@ from billing.models import AuditEvent, ReminderNotice
 from handlers import ids, notices
 from tests.billing.builders import licenses
 from tests.conftest import at
-from tests.slack.harness import (
+from tests.handlers.harness import (
     HOME,
     HOME_NOBODY,
     NORTH_TEAM,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 from handlers import ids
-from tests.slack.harness import (
+from handlers.redeem_request import RedeemRequest
+from tests.handlers.harness import (
     ADMIN,
     HOME,
     NORTH_TEAM,
@@ -150,7 +151,7 @@ def test_the_panel_button_opens_the_redeem_modal_which_previews_then_confirms(wo
 
 def test_the_same_signed_confirm_sent_20_times_redeems_once(world):
     code = world.code()
-    value = json.dumps({"c": code, "a": "initech", "r": None})
+    value = RedeemRequest(code, "initech").encode()
     payload = world.slack.action_payload(ids.ACTION_REDEEM_CONFIRM, value, user_id=SALES, team=HOME)
     body = "payload=" + __import__("urllib.parse").parse.quote(json.dumps(payload))
     responses = [world.slack.post(body, "application/x-www-form-urlencoded") for _ in range(20)]

@@ -6,7 +6,7 @@ import json
 
 from billing.codeformat import CODE_SHAPED
 from handlers import ids
-from tests.slack.harness import ADMIN, HOME, HOME_NOBODY, NORTH_TEAM, NORTH_USER, PANEL_CHANNEL, SALES, view_of
+from tests.handlers.harness import ADMIN, HOME, HOME_NOBODY, NORTH_TEAM, NORTH_USER, PANEL_CHANNEL, SALES, view_of
 
 
 def _said(response) -> str:

@@ -8,7 +8,8 @@ import json
 import pytest
 
 from handlers import errors, ids
-from tests.slack.harness import (
+from handlers.redeem_request import RedeemRequest
+from tests.handlers.harness import (
     ADMIN,
     HOME,
     HOME_NOBODY,
@@ -54,7 +55,7 @@ def test_a_reseller_member_cannot_redeem_into_another_resellers_account_by_comma
 
 def test_a_hand_crafted_confirm_naming_another_account_redeems_nothing(world):
     code = world.code()
-    value = json.dumps({"c": code, "a": OTHER, "r": None})
+    value = RedeemRequest(code, OTHER).encode()
     response = world.slack.click(ids.ACTION_REDEEM_CONFIRM, value, user_id=NORTH_USER, team=NORTH_TEAM)
     assert "There is no account by that name" in _said(response)
     assert world.billing.codes.show(code=code, actor=_staff(), now=world.now).status == "issued"
@@ -79,7 +80,6 @@ def test_a_hand_crafted_modal_submission_naming_another_account_shows_the_field_
 
 
 def test_a_hand_crafted_confirm_modal_naming_another_account_redeems_nothing(world):
-    from handlers import modals
     from handlers.kit import modal
 
     code = world.code()
@@ -88,13 +88,12 @@ def test_a_hand_crafted_confirm_modal_naming_another_account_redeems_nothing(wor
         [],
         callback_id=ids.VIEW_REDEEM_CONFIRM,
         submit="Confirm",
-        metadata={"c": code, "a": OTHER, "r": None},
+        metadata=RedeemRequest(code, OTHER).encode(),
     )
     response = world.slack.submit(forged, {}, user_id=NORTH_USER, team=NORTH_TEAM)
     assert response.json["response_action"] == "update"
     assert "There is no account by that name" in json.dumps(response.json["view"])
     assert world.billing.codes.show(code=code, actor=_staff(), now=world.now).status == "issued"
-    assert modals  # the real builders are what the app sends; this one is forged on purpose
 
 
 def test_typeahead_offers_a_reseller_member_only_their_own_accounts(world):
@@ -171,7 +170,7 @@ def test_someone_with_no_role_gets_the_refusal_on_every_route(world, user_id, te
         said.append(_said(world.slack.command(text, user_id=user_id, team=team)))
     for action in (ids.ACTION_PANEL_ACCOUNTS, ids.ACTION_PANEL_BREAKDOWN, ids.ACTION_PANEL_REDEEM):
         said.append(_said(world.slack.click(action, "northwind", user_id=user_id, team=team, ephemeral=False)))
-    value = json.dumps({"c": code, "a": "acme", "r": None})
+    value = RedeemRequest(code, "acme").encode()
     said.append(_said(world.slack.click(ids.ACTION_REDEEM_CONFIRM, value, user_id=user_id, team=team)))
     for shortcut in (ids.SHORTCUT_ISSUE, ids.SHORTCUT_REDEEM):
         said.append(_said(world.slack.shortcut(shortcut, user_id=user_id, team=team)))
@@ -211,8 +210,16 @@ def test_sales_cannot_administer_but_the_admin_from_settings_can(world):
     assert world.billing.accounts.staff_role("UNEW") is None
 
 
-def test_refusal_wording_is_the_one_in_errors(world):
-    assert errors.REFUSAL.startswith("Sorry, I can only help the vendor")
+@pytest.mark.parametrize("text", ["accounts", "renewals acme", "account acme"])
+def test_a_stranger_is_told_exactly_the_refusal_and_nothing_more(world, text):
+    response = world.slack.command(text, user_id=STRANGER, team=STRANGER_TEAM)
+
+    assert response.status == 200
+    assert [c.method for c in response.calls] == ["response_url"]  # no modal, no DM, no post anywhere
+    (reply,) = response.replies
+    assert reply["response_type"] == "ephemeral"
+    assert reply["text"] == errors.REFUSAL
+    assert reply["blocks"] == [{"type": "section", "text": {"type": "mrkdwn", "text": errors.REFUSAL}}]
 
 
 def _staff():

@@ -16,7 +16,7 @@ from waitress.server import create_server
 from bot import server
 from bot.server import SlackWSGI
 from bot.settings import SettingsError
-from tests.slack.harness import ADMIN, HOME, SECRET
+from tests.handlers.harness import ADMIN, HOME, SECRET
 
 
 @pytest.fixture
