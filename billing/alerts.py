@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from billing import audit
 from billing.actors import Actor
+from billing.attempts import GUESSING
 from billing.db import Database
 from billing.errors import BillingError, Conflict, NotFound
 from billing.ledger import balances
@@ -37,7 +38,6 @@ from billing.models.invoicing import invoice_number
 from billing.money import Money
 from billing.periods import local_date
 from billing.quotes import BILLED_METHODS, interval_of, unit_price
-from billing.redemption import GUESSING
 
 LAPSED_ALERT_DAYS = 30
 FAILED_REDEMPTIONS_WINDOW = timedelta(hours=24)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from billing.accounts import find_account
 from billing.actors import Actor
-from billing.catalog import UnknownPlanLevel, UnknownSolution
+from billing.catalog import find_level, find_solution
 from billing.errors import Conflict, InvalidInput, NotFound
 from billing.ledger import lots_with_remaining
 from billing.licensing import check_single_level
@@ -25,10 +25,10 @@ from billing.models import Account, Cohort, InvoiceLine, LineCredit, PlanLevel, 
 from billing.money import Money
 from billing.periods import Period, add_months, format_date, local_date
 from billing.proration import ProrationPolicy, fraction, month_index
+from billing.units import InvalidUnits, check_units
 
 BILLED_METHODS = ("card", "invoice", "credits")
 INTERVAL_MONTHS = {"month": 1, "year": 12}
-MAX_UNITS = 100_000
 Action = Literal["start", "add", "reduce", "cancel"]
 
 
@@ -50,10 +50,6 @@ class AlreadySubscribed(Conflict):
 
 class RenewalDue(Conflict):
     code = "renewal_due"
-
-
-class InvalidUnits(InvalidInput):
-    code = "invalid_units"
 
 
 class QuoteChanged(Conflict):
@@ -134,12 +130,6 @@ def unit_price(session: Session, *, level: PlanLevel, interval: str, currency: s
     return Money(price.unit_minor, currency)
 
 
-def _units(units: int) -> int:
-    if not 1 <= units <= MAX_UNITS:
-        raise InvalidUnits(f"the number of licenses must be 1 to {MAX_UNITS:,}", units=units)
-    return units
-
-
 def billed_account(session: Session, slug: str, actor: Actor, *, lock: bool) -> Account:
     account = find_account(session, slug=slug, actor=actor, for_update=lock)
     if account.payment_method not in BILLED_METHODS:
@@ -148,13 +138,6 @@ def billed_account(session: Session, slug: str, actor: Actor, *, lock: bool) -> 
             "accounts have subscriptions"
         )
     return account
-
-
-def solution_named(session: Session, slug: str) -> Solution:
-    found = session.scalar(select(Solution).where(Solution.slug == slug.strip().lower()))
-    if found is None:
-        raise UnknownSolution(f"unknown solution {slug!r}", solution=slug)
-    return found
 
 
 def find_subscription(session: Session, account: Account, solution: Solution, *, lock: bool = False) -> Cohort:
@@ -195,8 +178,8 @@ def plan_start(
         raise InvalidInput(f"a subscription cannot start in the past ({format_date(starts_on)})")
     if interval not in INTERVAL_MONTHS:
         raise InvalidInput(f"the interval must be month or year, not {interval!r}")
-    solution = solution_named(session, solution_slug)
-    level = level_named(solution, level_slug)
+    solution = find_solution(session, solution_slug)
+    level = find_level(solution, level_slug)
     existing = session.scalar(
         select(func.count()).where(
             Cohort.account_id == account.id,
@@ -219,7 +202,7 @@ def plan_start(
         ends_on=period.end,
     )
     price = unit_price(session, level=level, interval=interval, currency=account.currency)
-    units = _units(units)
+    units = check_units(units)
     return Quote(
         action="start",
         account=account.slug,
@@ -276,7 +259,7 @@ def plan_change(
     )
     if action == "cancel":
         return base
-    units = _units(units)
+    units = check_units(units)
     share = fraction(policy, period=period, on=on, anchor=cohort.anchor_on)
     if action == "add":
         price = unit_price(session, level=cohort.level, interval=interval, currency=account.currency)
@@ -303,13 +286,6 @@ def plan_change(
         amount=Money(sum(a.amount.minor for a in allocations), account.currency),
         allocations=tuple(allocations),
     )
-
-
-def level_named(solution: Solution, slug: str) -> PlanLevel:
-    for level in solution.levels:
-        if level.slug == slug.strip().lower():
-            return level
-    raise UnknownPlanLevel(f"{solution.name} has no level {slug!r}", level=slug)
 
 
 def _charge_lines(session: Session, cohort: Cohort, period: Period) -> list[tuple[InvoiceLine, int, int]]:

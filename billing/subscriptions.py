@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from billing import audit
 from billing.actors import Actor
+from billing.catalog import find_level, find_solution
 from billing.db import Database
 from billing.errors import InvalidInput
 from billing.invoicing import InvoiceView, LineSpec, invoice_view, issue_invoice
@@ -28,10 +29,8 @@ from billing.quotes import (
     QuoteChanged,
     billed_account,
     find_subscription,
-    level_named,
     plan_change,
     plan_start,
-    solution_named,
 )
 
 
@@ -73,7 +72,7 @@ class Subscriptions:
         with self._db.read() as session:
             found = billed_account(session, account, actor, lock=False)
             return plan_change(
-                session, found, solution_named(session, solution), "add", units, now, policy=self.proration
+                session, found, find_solution(session, solution), "add", units, now, policy=self.proration
             )
 
     def preview_reduce(self, *, account: str, solution: str, units: int, actor: Actor, now: datetime) -> Quote:
@@ -82,7 +81,7 @@ class Subscriptions:
         with self._db.read() as session:
             found = billed_account(session, account, actor, lock=False)
             return plan_change(
-                session, found, solution_named(session, solution), "reduce", units, now, policy=self.proration
+                session, found, find_solution(session, solution), "reduce", units, now, policy=self.proration
             )
 
     def preview_cancel(self, *, account: str, solution: str, actor: Actor, now: datetime) -> Quote:
@@ -91,7 +90,7 @@ class Subscriptions:
         with self._db.read() as session:
             found = billed_account(session, account, actor, lock=False)
             return plan_change(
-                session, found, solution_named(session, solution), "cancel", 0, now, policy=self.proration
+                session, found, find_solution(session, solution), "cancel", 0, now, policy=self.proration
             )
 
     # -- commits ------------------------------------------------------------------------------------------
@@ -111,8 +110,8 @@ class Subscriptions:
                 now,
             )
             _same(plan, quote)
-            solution = solution_named(session, quote.solution)
-            level = level_named(solution, quote.level)
+            solution = find_solution(session, quote.solution)
+            level = find_level(solution, quote.level)
             cohort = Cohort(
                 account_id=found.id,
                 solution_id=solution.id,
@@ -153,7 +152,7 @@ class Subscriptions:
             raise InvalidInput(f"that is a quote to {quote.action}, not to {action}")
         with self._db.write() as session:
             found = billed_account(session, quote.account, actor, lock=True)
-            solution = solution_named(session, quote.solution)
+            solution = find_solution(session, quote.solution)
             plan = plan_change(session, found, solution, action, quote.units, now, policy=self.proration, lock=True)
             _same(plan, quote)
             cohort = find_subscription(session, found, solution, lock=True)

@@ -18,7 +18,7 @@ from pathlib import Path
 import click
 
 from billing import BillingError
-from billing.codes import IssuedBatch, IssuedCode
+from billing.issuing import IssuedBatch, IssuedCode
 from billing.money import Money
 from billing.periods import format_date, term_months
 from bot.cli_money import register as register_money_commands
@@ -188,7 +188,7 @@ def codes_issue(
     now = now_utc()
     batch = _write_codes(
         csv_file,
-        lambda on_chunk: ctx.billing.codes.issue_subscription_codes(
+        lambda on_chunk: ctx.billing.issuing.issue_subscription_codes(
             solution=solution,
             level=level,
             units=units,
@@ -232,7 +232,7 @@ def codes_credit(
     now = now_utc()
     batch = _write_codes(
         csv_file,
-        lambda on_chunk: ctx.billing.codes.issue_credit_codes(
+        lambda on_chunk: ctx.billing.issuing.issue_credit_codes(
             amount=money,
             source="promo" if promo else "topped_up",
             count=count,
@@ -362,7 +362,7 @@ def resellers(click_ctx: click.Context) -> None:
     if click_ctx.invoked_subcommand is not None:
         return
     ctx = click_ctx.ensure_object(Context)
-    for reseller in ctx.billing.accounts.list_resellers():
+    for reseller in ctx.billing.resellers.list_resellers():
         click.echo(f"{reseller.slug:<24} {reseller.name:<32} team {reseller.slack_team_id or '-'}")
 
 
@@ -374,7 +374,7 @@ def resellers(click_ctx: click.Context) -> None:
 @handled
 def resellers_add(ctx: Context, slug: str, name: tuple[str, ...], team: str | None) -> None:
     """Create the reseller SLUG called NAME."""
-    reseller = ctx.billing.accounts.create_reseller(
+    reseller = ctx.billing.resellers.create_reseller(
         slug=slug, name=" ".join(name), slack_team_id=team, actor=ctx.actor, now=now_utc()
     )
     click.echo(f"created reseller {reseller.slug} ({reseller.name})")
@@ -392,7 +392,7 @@ def staff() -> None:
 @handled
 def staff_add(ctx: Context, user_id: str, role: str) -> None:
     """Give the Slack user USER_ID a ROLE."""
-    ctx.billing.accounts.add_staff(slack_user_id=user_id, role=role, actor=ctx.actor, now=now_utc())
+    ctx.billing.staff.add_staff(slack_user_id=user_id, role=role, actor=ctx.actor, now=now_utc())
     click.echo(f"{user_id} is now {role}")
 
 
@@ -402,14 +402,14 @@ def staff_add(ctx: Context, user_id: str, role: str) -> None:
 @handled
 def staff_remove(ctx: Context, user_id: str) -> None:
     """Take USER_ID's staff role away."""
-    ctx.billing.accounts.remove_staff(slack_user_id=user_id, actor=ctx.actor, now=now_utc())
+    ctx.billing.staff.remove_staff(slack_user_id=user_id, actor=ctx.actor, now=now_utc())
     click.echo(f"{user_id} has no staff role any more")
 
 
 @staff.command("list")
 @pass_context
 def staff_list(ctx: Context) -> None:
-    for user_id, role in ctx.billing.accounts.list_staff():
+    for user_id, role in ctx.billing.staff.list_staff():
         click.echo(f"{user_id:<16} {role}")
 
 

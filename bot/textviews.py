@@ -5,7 +5,7 @@ from __future__ import annotations
 from billing.codes import CodeView
 from billing.licensing import Breakdown
 from billing.periods import format_date
-from billing.redemption import RedemptionPlan
+from billing.redemption_plan import RedemptionPlan
 
 
 def breakdown_text(breakdown: Breakdown) -> str:

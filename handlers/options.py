@@ -28,7 +28,7 @@ def on_resellers(ack: Any, body: dict[str, Any], context: Any) -> None:
     query = str(body.get("value") or "").strip().lower()
     resellers = [
         r
-        for r in deps.services(context).billing.accounts.list_resellers()
+        for r in deps.services(context).billing.resellers.list_resellers()
         if query in r.slug or query in r.name.lower()
     ][: kit.MAX_OPTIONS]
     ack(options=[kit.option(f"{r.name} ({r.slug})", r.slug) for r in resellers])

@@ -7,6 +7,7 @@ No plaintext code is stored: a code is found by its public 4-symbol prefix and p
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -14,8 +15,20 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from billing.db import Base
 from billing.models.catalog import PlanLevel, Solution
 
-CODE_KINDS = ("subscription", "credit")
-CODE_STATUSES = ("issued", "redeemed", "voided")
+
+class CodeKind(StrEnum):
+    SUBSCRIPTION = "subscription"
+    CREDIT = "credit"
+
+
+class CodeStatus(StrEnum):
+    ISSUED = "issued"
+    REDEEMED = "redeemed"
+    VOIDED = "voided"
+
+
+CODE_KINDS = tuple(CodeKind)
+CODE_STATUSES = tuple(CodeStatus)
 CREDIT_CODE_SOURCES = ("topped_up", "promo")
 
 

@@ -70,15 +70,15 @@ def test_missing_identity_is_nobody(user_id, team, home):
 def test_lookups_read_staff_resellers_and_members_from_the_database(billing):
     now = at("2026-01-05")
     reseller(billing, "northwind", now=now, team="TNORTH")
-    billing.accounts.add_staff(slack_user_id="USALES", role="sales", actor=STAFF, now=now)
-    billing.accounts.add_reseller_member(reseller="northwind", slack_user_id="UGUEST", actor=STAFF, now=now)
+    billing.staff.add_staff(slack_user_id="USALES", role="sales", actor=STAFF, now=now)
+    billing.resellers.add_reseller_member(reseller="northwind", slack_user_id="UGUEST", actor=STAFF, now=now)
     who = billing.identity.actor_for
 
     assert who(ChatUser("USALES", HOME), home_team_id=HOME, admins=()).role == "sales"
     assert who(ChatUser("USALES", "TNORTH"), home_team_id=HOME, admins=()).role == "reseller"
     assert who(ChatUser("UGUEST", "TELSEWHERE"), home_team_id=HOME, admins=()).role == "reseller"
     assert who(ChatUser("UX", "TELSEWHERE"), home_team_id=HOME, admins=()) is None
-    billing.accounts.remove_staff(slack_user_id="USALES", actor=STAFF, now=now)
+    billing.staff.remove_staff(slack_user_id="USALES", actor=STAFF, now=now)
     assert who(ChatUser("USALES", HOME), home_team_id=HOME, admins=()) is None  # revoked: at once
 
 

@@ -4,14 +4,8 @@ import pytest
 
 from billing import Actor
 from billing.actors import NotAllowed
-from billing.quotes import (
-    AlreadySubscribed,
-    InvalidUnits,
-    NoSubscription,
-    NotBilledDirectly,
-    QuoteChanged,
-    RenewalDue,
-)
+from billing.quotes import AlreadySubscribed, NoSubscription, NotBilledDirectly, QuoteChanged, RenewalDue
+from billing.units import InvalidUnits
 from tests.billing.builders import account, add, reduce, reseller, subscribe
 from tests.conftest import SALES, STAFF, at
 
