@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from fractions import Fraction
-from typing import Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
@@ -22,6 +21,7 @@ from billing.errors import Conflict, InvalidInput, NotFound
 from billing.ledger import lots_with_remaining
 from billing.licensing import check_single_level
 from billing.models import Account, Cohort, InvoiceLine, LineCredit, PlanLevel, Price, Solution
+from billing.models.invoicing import ChangeKind
 from billing.money import Money
 from billing.periods import Period, add_months, format_date, local_date
 from billing.proration import ProrationPolicy, fraction, month_index
@@ -29,7 +29,6 @@ from billing.units import InvalidUnits, check_units
 
 BILLED_METHODS = ("card", "invoice", "credits")
 INTERVAL_MONTHS = {"month": 1, "year": 12}
-Action = Literal["start", "add", "reduce", "cancel"]
 
 
 class NotBilledDirectly(Conflict):
@@ -69,7 +68,7 @@ class Allocation:
 class Quote:
     """What a change does: the licenses, the dates and the amount (charged, or credited for ``reduce``)."""
 
-    action: Action
+    action: ChangeKind
     account: str
     solution: str
     level: str
@@ -89,18 +88,18 @@ class Quote:
     def describe(self) -> str:
         share = "" if self.fraction == 1 else f" x {self.fraction.numerator}/{self.fraction.denominator}"
         dates = f"{format_date(self.period.start)} to {format_date(self.period.end)}"
-        if self.action == "cancel":
+        if self.action == ChangeKind.CANCEL:
             return (
                 f"Cancels the renewal of {self.units_after} {self.solution} licenses of {self.account}: they "
                 f"stay until {format_date(self.renews_on)}; nothing is refunded."
             )
-        if self.action == "reduce":
+        if self.action == ChangeKind.REDUCE:
             return (
                 f"Removes {self.units} {self.solution} licenses from {self.account} on "
                 f"{format_date(self.effective_on)} ({self.units_after} left): {self.amount} credited for "
                 f"{dates}. Renews {format_date(self.renews_on)}."
             )
-        verb = "Starts" if self.action == "start" else "Adds"
+        verb = "Starts" if self.action == ChangeKind.START else "Adds"
         text = (
             f"{verb} {self.units} {self.solution} {self.level} licenses for {self.account} "
             f"({self.units_after} in all): {self.units} x {self.unit_price}/{self.interval}{share} = "
@@ -204,7 +203,7 @@ def plan_start(
     price = unit_price(session, level=level, interval=interval, currency=account.currency)
     units = check_units(units)
     return Quote(
-        action="start",
+        action=ChangeKind.START,
         account=account.slug,
         solution=solution.slug,
         level=level.slug,
@@ -225,7 +224,7 @@ def plan_change(
     session: Session,
     account: Account,
     solution: Solution,
-    action: Action,
+    action: ChangeKind,
     units: int,
     now: datetime,
     *,
@@ -241,13 +240,12 @@ def plan_change(
         )
     period = current_period(cohort)
     on = max(today, period.start)
-    interval = interval_of(cohort)
     base = Quote(
         action=action,
         account=account.slug,
         solution=solution.slug,
         level=cohort.level.slug,
-        interval=interval,
+        interval=interval_of(cohort),
         units=units,
         units_after=cohort.units,
         effective_on=on,
@@ -257,31 +255,41 @@ def plan_change(
         fraction=Fraction(0),
         amount=Money.zero(account.currency),
     )
-    if action == "cancel":
+    if action == ChangeKind.CANCEL:
         return base
-    units = check_units(units)
-    share = fraction(policy, period=period, on=on, anchor=cohort.anchor_on)
-    if action == "add":
-        price = unit_price(session, level=cohort.level, interval=interval, currency=account.currency)
-        return replace(
-            base,
-            units_after=cohort.units + units,
-            period=Period(on, period.end),
-            unit_price=price,
-            fraction=share,
-            amount=price.times(units * share),
-            credit_available=_credit(session, account),
-        )
-    if units >= cohort.units:
+    base = replace(
+        base, units=check_units(units), fraction=fraction(policy, period=period, on=on, anchor=cohort.anchor_on)
+    )
+    if action == ChangeKind.ADD:
+        return _plan_add(session, account, cohort, base)
+    return _plan_reduce(session, account, solution, cohort, base)
+
+
+def _plan_add(session: Session, account: Account, cohort: Cohort, base: Quote) -> Quote:
+    """Added licenses are charged at today's price for the rest of the period."""
+    price = unit_price(session, level=cohort.level, interval=base.interval, currency=account.currency)
+    return replace(
+        base,
+        units_after=cohort.units + base.units,
+        period=Period(base.effective_on, base.period.end),
+        unit_price=price,
+        amount=price.times(base.units * base.fraction),
+        credit_available=_credit(session, account),
+    )
+
+
+def _plan_reduce(session: Session, account: Account, solution: Solution, cohort: Cohort, base: Quote) -> Quote:
+    """Removed licenses are credited against the lines that charged them; removing all is a cancellation."""
+    if base.units >= cohort.units:
         raise InvalidUnits(
             f"{account.name} has {cohort.units} {solution.name} licenses; to remove them all, cancel the subscription"
         )
-    allocations = _allocate_credit(session, cohort, period, units, share, account.currency)
+    period = base.period
+    allocations = _allocate_credit(session, cohort, period, base.units, base.fraction, account.currency)
     return replace(
         base,
-        units_after=cohort.units - units,
-        period=Period(on, period.end),
-        fraction=share,
+        units_after=cohort.units - base.units,
+        period=Period(base.effective_on, period.end),
         unit_price=_newest_unit_price(session, cohort, period, account.currency),
         amount=Money(sum(a.amount.minor for a in allocations), account.currency),
         allocations=tuple(allocations),

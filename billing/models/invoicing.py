@@ -8,15 +8,36 @@ re-run of the sweep) from billing a cohort's period twice.
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from billing.db import Base
 
-INVOICE_STATUSES = ("open", "paid", "partially_paid", "void")
-LINE_KINDS = ("term", "proration")
-CHANGE_KINDS = ("start", "add", "reduce", "cancel")
+
+class InvoiceStatus(StrEnum):
+    OPEN = "open"
+    PAID = "paid"
+    PARTIALLY_PAID = "partially_paid"
+    VOID = "void"
+
+
+class LineKind(StrEnum):
+    TERM = "term"  # a full term, billed at a start or a renewal
+    PRORATION = "proration"  # part of a period, for licenses added mid-term
+
+
+class ChangeKind(StrEnum):
+    START = "start"
+    ADD = "add"
+    REDUCE = "reduce"
+    CANCEL = "cancel"
+
+
+INVOICE_STATUSES = tuple(InvoiceStatus)
+LINE_KINDS = tuple(LineKind)
+CHANGE_KINDS = tuple(ChangeKind)
 
 
 class Invoice(Base):
