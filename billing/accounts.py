@@ -13,7 +13,7 @@ from billing.actors import Actor
 from billing.db import Database
 from billing.errors import InvalidInput, NotFound
 from billing.models import Account
-from billing.models.parties import PAYMENT_METHODS
+from billing.models.parties import PAYMENT_METHODS, PaymentMethod
 from billing.money import currency_code
 from billing.names import SlugTaken, check_name, check_slug
 from billing.periods import zone
@@ -43,7 +43,7 @@ class AccountView:
     @property
     def shows_prices(self) -> bool:
         """Accounts that pay through a reseller never see amounts."""
-        return self.payment_method != "reseller"
+        return self.payment_method != PaymentMethod.RESELLER
 
 
 def account_view(account: Account) -> AccountView:
@@ -95,12 +95,12 @@ class Accounts:
         actor.require_staff("create accounts")
         slug = check_slug(slug)
         name = check_name(name)
-        method = (payment_method or ("reseller" if reseller else "card")).strip().lower()
+        method = (payment_method or (PaymentMethod.RESELLER if reseller else PaymentMethod.CARD)).strip().lower()
         if method not in PAYMENT_METHODS:
             raise InvalidPaymentMethod(
                 f"payment method must be one of {', '.join(PAYMENT_METHODS)}", payment_method=method
             )
-        if method == "reseller" and not reseller:
+        if method == PaymentMethod.RESELLER and not reseller:
             raise InvalidPaymentMethod("an account that pays through a reseller needs reseller=SLUG")
         tz = zone(time_zone).key if time_zone else self.default_time_zone
         money = currency_code(currency) if currency else self.default_currency
@@ -113,7 +113,7 @@ class Accounts:
                 name=name,
                 time_zone=tz,
                 currency=money,
-                payment_method=method,
+                payment_method=PaymentMethod(method),
                 reseller_id=owner.id if owner else None,
                 created_at=now,
             )
@@ -156,10 +156,10 @@ class Accounts:
                 method = payment_method.strip().lower()
                 if method not in PAYMENT_METHODS:
                     raise InvalidPaymentMethod(f"payment method must be one of {', '.join(PAYMENT_METHODS)}")
-                account.payment_method = method
+                account.payment_method = PaymentMethod(method)
             if time_zone is not None:
                 account.time_zone = zone(time_zone).key
-            if account.payment_method == "reseller" and account.reseller_id is None:
+            if account.payment_method == PaymentMethod.RESELLER and account.reseller_id is None:
                 raise InvalidPaymentMethod("an account that pays through a reseller needs a reseller")
             after = account_view(account)
             audit.record(

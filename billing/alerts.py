@@ -34,7 +34,11 @@ from billing.models import (
     RedeemAttempt,
     Solution,
 )
-from billing.models.invoicing import invoice_number
+from billing.models.codes import CodeStatus
+from billing.models.invoicing import InvoiceStatus, invoice_number
+from billing.models.notices import AlertKind
+from billing.models.outbox import DeliveryFailure, OutboxState
+from billing.models.parties import PaymentMethod
 from billing.money import Money
 from billing.periods import local_date
 from billing.quotes import BILLED_METHODS, interval_of, unit_price
@@ -55,7 +59,7 @@ class AlertAlreadyAcknowledged(Conflict):
 
 @dataclass(frozen=True)
 class Condition:
-    kind: str
+    kind: AlertKind
     subject_key: str
     account_id: int | None
     reseller_id: int | None
@@ -135,7 +139,7 @@ def lapsed_cohorts(session: Session, now: datetime) -> Iterable[Condition]:
         local = local_date(now, tz)
         if ends_on <= local < ends_on + timedelta(days=LAPSED_ALERT_DAYS):
             details = {"account": slug, "solution": solution, "units": units, "renews_on": ends_on.isoformat()}
-            yield Condition("lapsed", f"cohort:{cohort_id}", account_id, reseller_id, details)
+            yield Condition(AlertKind.LAPSED, f"cohort:{cohort_id}", account_id, reseller_id, details)
 
 
 def over_capacity(session: Session, now: datetime) -> Iterable[Condition]:
@@ -176,7 +180,7 @@ def over_capacity(session: Session, now: datetime) -> Iterable[Condition]:
     )
     for account_id, solution_id, in_use, licenses, reseller_id, slug, solution in rows:
         yield Condition(
-            "over_capacity",
+            AlertKind.OVER_CAPACITY,
             f"account:{account_id}:solution:{solution_id}",
             account_id,
             reseller_id,
@@ -201,7 +205,7 @@ def failed_redemptions(session: Session, now: datetime) -> Iterable[Condition]:
     )
     for account_id, count, reseller_id, slug in rows:
         yield Condition(
-            "failed_redemptions",
+            AlertKind.FAILED_REDEMPTIONS,
             f"account:{account_id}",
             account_id,
             reseller_id,
@@ -214,7 +218,7 @@ def codes_near_redeem_by(session: Session, now: datetime) -> Iterable[Condition]
     today = now.date()
     rows = session.execute(
         select(PrepaidCode.id, PrepaidCode.prefix, PrepaidCode.redeem_by, PrepaidCode.reseller_id).where(
-            PrepaidCode.status == "issued",
+            PrepaidCode.status == CodeStatus.ISSUED,
             PrepaidCode.reseller_id.is_not(None),
             PrepaidCode.redeem_by >= today,
             PrepaidCode.redeem_by <= today + timedelta(days=CODE_EXPIRY_WARNING_DAYS),
@@ -223,7 +227,7 @@ def codes_near_redeem_by(session: Session, now: datetime) -> Iterable[Condition]
     for code_id, prefix, redeem_by, reseller_id in rows:
         assert redeem_by is not None  # selected by its range
         yield Condition(
-            "code_expiring",
+            AlertKind.CODE_EXPIRING,
             f"code:{code_id}",
             None,
             reseller_id,
@@ -240,12 +244,16 @@ def overdue_invoices(session: Session, now: datetime) -> Iterable[Condition]:
     rows = session.execute(
         select(Invoice.id, Invoice.currency, remaining, Invoice.due_on, Account.id, Account.slug, Account.time_zone)
         .join(Account, Account.id == Invoice.account_id)
-        .where(Invoice.status.in_(("open", "partially_paid")), remaining > 0, Invoice.due_on <= now.date())
+        .where(
+            Invoice.status.in_((InvoiceStatus.OPEN, InvoiceStatus.PARTIALLY_PAID)),
+            remaining > 0,
+            Invoice.due_on <= now.date(),
+        )
     )
     for invoice_id, currency, owed, due_on, account_id, slug, tz in rows:
         if due_on < local_date(now, tz):
             yield Condition(
-                "overdue_invoice",
+                AlertKind.OVERDUE_INVOICE,
                 f"invoice:{invoice_id}",
                 account_id,
                 None,
@@ -265,7 +273,7 @@ def credit_short(session: Session, now: datetime) -> Iterable[Condition]:
     cohorts = session.scalars(
         select(Cohort)
         .join(Account, Account.id == Cohort.account_id)
-        .where(Cohort.auto_renew.is_(True), Account.payment_method == "credits", Cohort.ends_on <= horizon)
+        .where(Cohort.auto_renew.is_(True), Account.payment_method == PaymentMethod.CREDITS, Cohort.ends_on <= horizon)
         .options(joinedload(Cohort.level))
     ).all()
     needed: dict[tuple[int, str], int] = defaultdict(int)
@@ -284,7 +292,7 @@ def credit_short(session: Session, now: datetime) -> Iterable[Condition]:
             account = session.get(Account, account_id)
             assert account is not None
             yield Condition(
-                "credit_short",
+                AlertKind.CREDIT_SHORT,
                 f"account:{account_id}:{currency}",
                 account_id,
                 None,
@@ -292,7 +300,6 @@ def credit_short(session: Session, now: datetime) -> Iterable[Condition]:
             )
 
 
-UNREACHABLE_ERRORS = ("not_in_channel", "channel_not_found", "is_archived")
 UNREACHABLE_MEMORY = timedelta(days=7)
 
 
@@ -301,15 +308,15 @@ def unreachable_channels(session: Session, now: datetime) -> Iterable[Condition]
     rows = session.execute(
         select(OutboxMessage.channel_id, func.max(OutboxMessage.last_error), func.count())
         .where(
-            OutboxMessage.last_error.in_(UNREACHABLE_ERRORS),
-            OutboxMessage.state.in_(("pending", "claimed", "dead")),
+            OutboxMessage.failure == DeliveryFailure.UNREACHABLE,
+            OutboxMessage.state.in_((OutboxState.PENDING, OutboxState.CLAIMED, OutboxState.DEAD)),
             OutboxMessage.created_at > now - UNREACHABLE_MEMORY,
         )
         .group_by(OutboxMessage.channel_id)
     )
     for channel_id, error, waiting in rows:
         yield Condition(
-            "channel_unreachable",
+            AlertKind.CHANNEL_UNREACHABLE,
             f"channel:{channel_id}",
             None,
             None,

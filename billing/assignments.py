@@ -14,6 +14,8 @@ from billing.db import Database
 from billing.errors import Conflict, InvalidInput, NotFound
 from billing.licensing import assignments_in_use, capacity
 from billing.models import Assignment, AuditEvent
+from billing.models.catalog import LicenseKind
+from billing.models.licensing import ReleaseReason
 from billing.periods import local_date
 
 IDLE_USER_DAYS = 60
@@ -126,7 +128,7 @@ class Assignments:
             )
             if assignment is None:
                 raise AssignmentNotFound(f"{subject} holds no {target.name} license")
-            assignment.released_at, assignment.release_reason = now, "removed"
+            assignment.released_at, assignment.release_reason = now, ReleaseReason.REMOVED
             audit.record(
                 session,
                 actor=actor,
@@ -163,7 +165,7 @@ class Assignments:
         with self._db.write() as session:
             idle = session.execute(
                 select(Assignment.id, Assignment.account_id, Assignment.subject, Assignment.last_active_at).where(
-                    Assignment.license_kind == "user",
+                    Assignment.license_kind == LicenseKind.USER,
                     Assignment.released_at.is_(None),
                     Assignment.last_active_at < cutoff,
                 )
@@ -173,7 +175,7 @@ class Assignments:
             session.execute(
                 update(Assignment)
                 .where(Assignment.id.in_([row.id for row in idle]))
-                .values(released_at=now, release_reason="idle_60_days")
+                .values(released_at=now, release_reason=ReleaseReason.IDLE_60_DAYS)
                 .execution_options(synchronize_session=False)
             )
             session.execute(
@@ -183,12 +185,12 @@ class Assignments:
                         "at": now,
                         "actor": actor.ref,
                         "action": "assignment.released_idle",
-                        "subject_type": "user",
+                        "subject_type": LicenseKind.USER,
                         "subject_id": row.subject,
                         "account_id": row.account_id,
                         "details": {
                             "last_active_at": row.last_active_at.isoformat(),
-                            "reason": "idle_60_days",
+                            "reason": ReleaseReason.IDLE_60_DAYS,
                         },
                         "request_ref": None,
                     }

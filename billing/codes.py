@@ -18,6 +18,7 @@ from billing.codeformat import CodeKey
 from billing.db import Database
 from billing.errors import BillingError, Conflict, NotFound
 from billing.models import Account, PrepaidCode, Reseller
+from billing.models.codes import CodeKind, CodeStatus
 from billing.money import Money
 from billing.periods import describe_term, local_date
 
@@ -76,13 +77,13 @@ class CodeView:
         return describe_term(self.term_months) if self.term_months else None
 
     def summary(self) -> str:
-        if self.kind == "credit":
+        if self.kind == CodeKind.CREDIT:
             return f"{self.amount} {self.credit_source} credit"
         return f"{self.units} \u00d7 {self.solution_name} {self.level} ({self.license_kind}) for {self.term}"
 
 
 def code_status(code: PrepaidCode, *, today: date) -> str:
-    if code.status == "issued" and code.redeem_by is not None and today > code.redeem_by:
+    if code.status == CodeStatus.ISSUED and code.redeem_by is not None and today > code.redeem_by:
         return "expired"
     return code.status
 
@@ -197,12 +198,12 @@ class Codes:
             found = find_code(session, canonical=canonical, key=self._key, for_update=True)
             claimed = session.execute(
                 update(PrepaidCode)
-                .where(PrepaidCode.id == found.id, PrepaidCode.status == "issued")
-                .values(status="voided", voided_by=actor.ref, voided_at=now)
+                .where(PrepaidCode.id == found.id, PrepaidCode.status == CodeStatus.ISSUED)
+                .values(status=CodeStatus.VOIDED, voided_by=actor.ref, voided_at=now)
                 .execution_options(synchronize_session=False)
             )
             if claimed.rowcount != 1:  # type: ignore[attr-defined]
-                if found.status == "voided":
+                if found.status == CodeStatus.VOIDED:
                     raise CodeVoided("that code was already voided")
                 raise CodeAlreadyRedeemed("that code was already redeemed and can no longer be voided")
             audit.record(

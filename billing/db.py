@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -18,6 +19,7 @@ from sqlalchemy import (
     BigInteger,
     DateTime,
     Engine,
+    Enum,
     Integer,
     MetaData,
     create_engine,
@@ -57,6 +59,18 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def enum_column(enum: type[StrEnum], *, name: str, length: int) -> Enum:
+    """A StrEnum stored as its values in a VARCHAR with a CHECK constraint named ``ck_<table>_<name>``."""
+    return Enum(
+        enum,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=length,
+        values_callable=lambda members: [member.value for member in members],
+    )
 
 
 class Base(DeclarativeBase):

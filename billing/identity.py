@@ -95,7 +95,7 @@ class Identities:
     def panel_message(self, *, channel_id: str) -> str | None:
         """The timestamp of the reseller panel message in a linked channel, if one was posted."""
         with self._db.read() as session:
-            return session.scalar(select(ResellerChannel.panel_ts).where(ResellerChannel.channel_id == channel_id))
+            return session.scalar(select(ResellerChannel.panel_message).where(ResellerChannel.channel_id == channel_id))
 
     def set_panel_message(self, *, channel_id: str, message_ref: str, actor: Actor, now: datetime) -> None:
         """Remember the panel message posted in a linked channel, so it is edited rather than re-posted."""
@@ -104,7 +104,7 @@ class Identities:
             link = session.get(ResellerChannel, channel_id)
             if link is None:
                 return  # unlinked meanwhile: nothing to remember
-            link.panel_ts = message_ref
+            link.panel_message = message_ref
             audit.record(
                 session,
                 actor=actor,

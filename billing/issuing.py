@@ -24,7 +24,7 @@ from billing.codes import CodeView, code_view
 from billing.db import Database
 from billing.errors import InvalidInput
 from billing.models import AuditEvent, PrepaidCode
-from billing.models.codes import CREDIT_CODE_SOURCES
+from billing.models.codes import CREDIT_CODE_SOURCES, CodeKind, CodeStatus
 from billing.money import Money
 from billing.periods import MAX_TERM_MONTHS, local_date
 from billing.resellers import find_reseller
@@ -139,7 +139,7 @@ class Issuing:
                     f"{found_solution.name} is licensed per {found_solution.license_kind}, not per {license_kind}"
                 )
             fields: dict[str, Any] = {
-                "kind": "subscription",
+                "kind": CodeKind.SUBSCRIPTION,
                 "solution_id": found_solution.id,
                 "plan_level_id": found_level.id,
                 "units": units,
@@ -171,7 +171,7 @@ class Issuing:
         _check_count(count)
         order = _Order(actor, now, count, reseller, account, redeem_by, reference, on_chunk, request_ref)
         fields = {
-            "kind": "credit",
+            "kind": CodeKind.CREDIT,
             "amount_minor": amount.minor,
             "currency": amount.currency,
             "credit_source": source,
@@ -205,7 +205,7 @@ class Issuing:
                 f"account {target_account.slug!r} is not a customer of reseller {target_reseller.slug!r}"
             )
         return {
-            "status": "issued",
+            "status": CodeStatus.ISSUED,
             "reseller_id": target_reseller.id if target_reseller else None,
             "account_id": target_account.id if target_account else None,
             "redeem_by": order.redeem_by,

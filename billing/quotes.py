@@ -21,14 +21,17 @@ from billing.errors import Conflict, InvalidInput, NotFound
 from billing.ledger import lots_with_remaining
 from billing.licensing import check_single_level
 from billing.models import Account, Cohort, InvoiceLine, LineCredit, PlanLevel, Price, Solution
+from billing.models.catalog import BillingInterval
 from billing.models.invoicing import ChangeKind
+from billing.models.parties import PaymentMethod
 from billing.money import Money
 from billing.periods import Period, add_months, format_date, local_date
 from billing.proration import ProrationPolicy, fraction, month_index
 from billing.units import InvalidUnits, check_units
 
-BILLED_METHODS = ("card", "invoice", "credits")
-INTERVAL_MONTHS = {"month": 1, "year": 12}
+# The payment methods we bill ourselves; a cohort they pay for has the same word as its origin.
+BILLED_METHODS = (PaymentMethod.CARD, PaymentMethod.INVOICE, PaymentMethod.CREDITS)
+INTERVAL_MONTHS: dict[str, int] = {BillingInterval.MONTH: 1, BillingInterval.YEAR: 12}
 
 
 class NotBilledDirectly(Conflict):
@@ -117,7 +120,7 @@ def current_period(cohort: Cohort) -> Period:
 
 
 def interval_of(cohort: Cohort) -> str:
-    return "year" if cohort.term_months == 12 else "month"
+    return BillingInterval.YEAR if cohort.term_months == 12 else BillingInterval.MONTH
 
 
 def unit_price(session: Session, *, level: PlanLevel, interval: str, currency: str) -> Money:

@@ -29,6 +29,7 @@ from billing.errors import BillingError
 from billing.licensing import cohort_view, other_level_cohorts, renewal_candidates
 from billing.models import Account, Cohort, CreditEntry, PrepaidCode, Redemption
 from billing.models.codes import CodeKind, CodeStatus
+from billing.models.licensing import CohortOrigin
 from billing.money import Money
 from billing.periods import local_date
 from billing.redemption_plan import BlockFacts, CodeFacts, RedemptionFacts, RedemptionPlan, plan
@@ -242,7 +243,7 @@ def _add_cohort(session: Session, decided: RedemptionPlan, code: PrepaidCode, ac
         starts_on=decided.starts_on,
         ends_on=decided.ends_on,
         auto_renew=False,
-        origin="code",
+        origin=CohortOrigin.CODE,
         code_id=code.id,
         renews_cohort_id=decided.renews.id if decided.renews else None,
         created_at=now,

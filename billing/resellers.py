@@ -158,7 +158,7 @@ class Resellers:
                     ResellerChannel(channel_id=channel_id, reseller_id=owner.id, linked_by=actor.ref, linked_at=now)
                 )
             else:
-                link.reseller_id, link.linked_by, link.linked_at, link.panel_ts = (
+                link.reseller_id, link.linked_by, link.linked_at, link.panel_message = (
                     owner.id,
                     actor.ref,
                     now,

@@ -12,7 +12,7 @@ from billing.actors import Actor
 from billing.db import Database
 from billing.errors import InvalidInput, NotFound
 from billing.models import Staff
-from billing.models.parties import STAFF_ROLES
+from billing.models.parties import STAFF_ROLES, StaffRole
 
 
 class InvalidRole(InvalidInput):
@@ -31,9 +31,10 @@ class StaffRoles:
         self, *, slack_user_id: str, role: str, actor: Actor, now: datetime, request_ref: str | None = None
     ) -> None:
         actor.require_admin("change staff roles")
-        role = role.strip().lower()
-        if role not in STAFF_ROLES:
-            raise InvalidRole(f"role must be one of {', '.join(STAFF_ROLES)}", role=role)
+        cleaned = role.strip().lower()
+        if cleaned not in STAFF_ROLES:
+            raise InvalidRole(f"role must be one of {', '.join(STAFF_ROLES)}", role=cleaned)
+        role = StaffRole(cleaned)
         user = slack_user_id.strip()
         if not re.fullmatch(r"[UW][A-Z0-9]{2,30}", user):
             raise InvalidInput(f"{slack_user_id!r} is not a Slack user id like U012ABCDEF")

@@ -22,6 +22,8 @@ from billing.invoicing import InvoiceView, LineSpec, invoice_view, issue_invoice
 from billing.ledger import add_credit
 from billing.models import Account, Cohort, LicenseChange, LineCredit
 from billing.models.invoicing import ChangeKind, LineKind
+from billing.models.ledger import CreditSource
+from billing.models.licensing import CohortOrigin
 from billing.periods import local_date
 from billing.proration import DEFAULT_POLICY, ProrationPolicy
 from billing.quotes import (
@@ -124,7 +126,7 @@ class Subscriptions:
                 starts_on=plan.period.start,
                 ends_on=plan.period.end,
                 auto_renew=True,
-                origin=found.payment_method,
+                origin=CohortOrigin(found.payment_method),
                 created_at=now,
                 created_on=local_date(now, found.time_zone),
             )
@@ -209,7 +211,7 @@ def _credit_removed(
         session,
         account_id=account.id,
         amount=plan.amount,
-        source="adjustment",
+        source=CreditSource.ADJUSTMENT,
         now=now,
         memo=f"{plan.units} {plan.solution} licenses removed",
     )

@@ -100,3 +100,32 @@ def test_acknowledging_bumps_the_version_once_and_resellers_see_only_their_own(b
         billing.alerts.acknowledge(alert_id=alert.id, actor=south, now=at("2025-01-01", hour=14))
     with pytest.raises(AlertAlreadyAcknowledged):
         billing.alerts.acknowledge(alert_id=alert.id, actor=north, now=at("2025-01-01", hour=14))
+
+
+def _failing_message(billing, key, *, error, unreachable):
+    """A message to channel C1 whose last attempt failed, as the delivery side reported it."""
+    from billing.models import OutboxMessage
+    from billing.models.outbox import DeliveryFailure
+
+    failure = DeliveryFailure.UNREACHABLE if unreachable else DeliveryFailure.RETRYABLE
+    with billing.db.write() as session:
+        session.add(
+            OutboxMessage(
+                dedupe_key=key,
+                channel_id="C1",
+                payload={},
+                next_attempt_at=at("2024-01-01"),
+                created_at=at("2024-01-01"),
+                last_error=error,
+                failure=failure,
+            )
+        )
+
+
+def test_a_channel_is_unreachable_when_the_delivery_side_says_so_whatever_the_error_text(billing):
+    _failing_message(billing, "retry", error="ratelimited", unreachable=False)
+    assert billing.alerts.sweep(now=at("2024-01-02")).opened == 0
+
+    _failing_message(billing, "gone", error="some_new_chat_error", unreachable=True)
+    assert billing.alerts.sweep(now=at("2024-01-02")).opened == 1
+    assert _open(billing) == [("channel_unreachable", "channel:C1", 1)]
