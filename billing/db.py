@@ -1,9 +1,10 @@
 """The database: declarative base, engines, transactions, migrations.
 
-SQLite is the embedded default, PostgreSQL the production database. Two SQLite traps are handled here
-(see research/reliability-security.md C4, D5): pysqlite's own transaction handling is switched off so
-that SQLAlchemy emits ``BEGIN`` itself, and write transactions begin with ``BEGIN IMMEDIATE`` so that
-check-then-act sequences are serialized (SQLite has no ``SELECT ... FOR UPDATE``).
+SQLite is the embedded default, PostgreSQL the production database. Two SQLite traps are handled here:
+pysqlite's own transaction handling is switched off so that SQLAlchemy emits ``BEGIN`` itself (left to
+pysqlite, reads could run outside any transaction), and write transactions begin with ``BEGIN IMMEDIATE``
+so that check-then-act sequences are serialized (SQLite has no ``SELECT ... FOR UPDATE``, and a deferred
+transaction that later writes can fail with "database is locked" instead of waiting).
 """
 
 from __future__ import annotations

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from billing.actors import SYSTEM
-from billing.alerts import AlertChanges, Alerts, Condition
+from billing.alerts import AlertChanges, Alerts
 from billing.assignments import Assignments
+from billing.conditions import Condition
 from billing.db import Database
 from billing.reminders import DueReminder, Reminders
 

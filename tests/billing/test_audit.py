@@ -1,8 +1,8 @@
-import contextlib
-
+import pytest
 from sqlalchemy import func, select
 
 from billing.models import AuditEvent
+from billing.names import SlugTaken
 from tests.billing.builders import account, code, reseller
 from tests.conftest import STAFF, at
 
@@ -58,8 +58,11 @@ def test_a_batch_of_codes_is_audited_per_code(billing):
 def test_a_refused_change_leaves_no_audit_row(billing):
     account(billing, "acme", now=at("2024-01-01"))
     before = _events(billing)
-    with contextlib.suppress(Exception):
+
+    with pytest.raises(SlugTaken) as refused:
         account(billing, "acme", now=at("2024-01-01"))
+
+    assert refused.value.code == "slug_taken" and refused.value.details == {"slug": "acme"}
     assert _events(billing) == before
 
 

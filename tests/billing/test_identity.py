@@ -80,16 +80,3 @@ def test_lookups_read_staff_resellers_and_members_from_the_database(billing):
     assert who(ChatUser("UX", "TELSEWHERE"), home_team_id=HOME, admins=()) is None
     billing.staff.remove_staff(slack_user_id="USALES", actor=STAFF, now=now)
     assert who(ChatUser("USALES", HOME), home_team_id=HOME, admins=()) is None  # revoked: at once
-
-
-def test_renewals_due_lists_unrenewed_code_licenses_within_45_days_soonest_first(billing):
-    from tests.billing.builders import account, licenses
-
-    account(billing, "acme", now=at("2025-01-01"))
-    account(billing, "kiwi", now=at("2025-01-01"), tz="Pacific/Auckland")
-    licenses(billing, units=3, account_slug="acme", now=at("2025-04-10"))  # renews 10 Apr 2026
-    licenses(billing, units=4, account_slug="kiwi", now=at("2025-03-20"))  # renews 20 Mar 2026
-    licenses(billing, units=5, account_slug="acme", now=at("2025-06-01"))  # 1 Jun 2026: too far
-
-    due = billing.overview.renewals_due(actor=STAFF, now=at("2026-03-02"))
-    assert [(d.account, d.units, d.days_left) for d in due] == [("kiwi", 4, 18), ("acme", 3, 39)]
