@@ -17,6 +17,7 @@ from billing import audit
 from billing.actors import Actor
 from billing.db import Database
 from billing.models import Reseller, ResellerChannel, ResellerMember, Staff
+from billing.models.parties import StaffRole
 
 
 @dataclass(frozen=True)
@@ -52,9 +53,9 @@ def decide(
     if user.team_id == home_team_id:
         if user.user_id in admins:
             return Actor(ref=user.ref, role="admin")
-        if staff_role == "admin":
+        if staff_role == StaffRole.ADMIN:
             return Actor(ref=user.ref, role="admin")
-        if staff_role == "sales":
+        if staff_role == StaffRole.SALES:
             return Actor(ref=user.ref, role="sales")
         if member_reseller_id is not None:
             return Actor(ref=user.ref, role="reseller", reseller_id=member_reseller_id)
