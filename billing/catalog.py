@@ -97,6 +97,22 @@ class SolutionView:
         )
 
 
+def find_solution(session: Session, slug: str) -> Solution:
+    """The one lookup of a solution by slug, however it was typed."""
+    solution = session.scalar(select(Solution).where(Solution.slug == slug.strip().lower()))
+    if solution is None:
+        raise UnknownSolution(f"unknown solution {slug!r}", solution=slug)
+    return solution
+
+
+def find_level(solution: Solution, slug: str) -> PlanLevel:
+    """The one lookup of a plan level of ``solution`` by slug, however it was typed."""
+    for level in solution.levels:
+        if level.slug == slug.strip().lower():
+            return level
+    raise UnknownPlanLevel(f"{solution.name} has no level {slug!r}", solution=solution.slug, level=slug)
+
+
 def default_catalog_text() -> str:
     return resources.files("billing").joinpath("catalog.csv").read_text(encoding="utf-8")
 
@@ -212,10 +228,8 @@ class Catalog:
             return [_view(solution) for solution in found]
 
     def solution(self, slug: str) -> SolutionView:
-        for view in self.solutions():
-            if view.slug == slug.strip().lower():
-                return view
-        raise UnknownSolution(f"unknown solution {slug!r}", solution=slug)
+        with self._db.read() as session:
+            return _view(find_solution(session, slug))
 
 
 def _view(solution: Solution) -> SolutionView:

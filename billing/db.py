@@ -1,9 +1,10 @@
 """The database: declarative base, engines, transactions, migrations.
 
-SQLite is the embedded default, PostgreSQL the production database. Two SQLite traps are handled here
-(see research/reliability-security.md C4, D5): pysqlite's own transaction handling is switched off so
-that SQLAlchemy emits ``BEGIN`` itself, and write transactions begin with ``BEGIN IMMEDIATE`` so that
-check-then-act sequences are serialized (SQLite has no ``SELECT ... FOR UPDATE``).
+SQLite is the embedded default, PostgreSQL the production database. Two SQLite traps are handled here:
+pysqlite's own transaction handling is switched off so that SQLAlchemy emits ``BEGIN`` itself (left to
+pysqlite, reads could run outside any transaction), and write transactions begin with ``BEGIN IMMEDIATE``
+so that check-then-act sequences are serialized (SQLite has no ``SELECT ... FOR UPDATE``, and a deferred
+transaction that later writes can fail with "database is locked" instead of waiting).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -18,6 +20,7 @@ from sqlalchemy import (
     BigInteger,
     DateTime,
     Engine,
+    Enum,
     Integer,
     MetaData,
     create_engine,
@@ -57,6 +60,18 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def enum_column(enum: type[StrEnum], *, name: str, length: int) -> Enum:
+    """A StrEnum stored as its values in a VARCHAR with a CHECK constraint named ``ck_<table>_<name>``."""
+    return Enum(
+        enum,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=length,
+        values_callable=lambda members: [member.value for member in members],
+    )
 
 
 class Base(DeclarativeBase):

@@ -17,6 +17,7 @@ from billing import audit
 from billing.actors import Actor
 from billing.db import Database
 from billing.models import Reseller, ResellerChannel, ResellerMember, Staff
+from billing.models.parties import StaffRole
 
 
 @dataclass(frozen=True)
@@ -52,9 +53,9 @@ def decide(
     if user.team_id == home_team_id:
         if user.user_id in admins:
             return Actor(ref=user.ref, role="admin")
-        if staff_role == "admin":
+        if staff_role == StaffRole.ADMIN:
             return Actor(ref=user.ref, role="admin")
-        if staff_role == "sales":
+        if staff_role == StaffRole.SALES:
             return Actor(ref=user.ref, role="sales")
         if member_reseller_id is not None:
             return Actor(ref=user.ref, role="reseller", reseller_id=member_reseller_id)
@@ -95,7 +96,7 @@ class Identities:
     def panel_message(self, *, channel_id: str) -> str | None:
         """The timestamp of the reseller panel message in a linked channel, if one was posted."""
         with self._db.read() as session:
-            return session.scalar(select(ResellerChannel.panel_ts).where(ResellerChannel.channel_id == channel_id))
+            return session.scalar(select(ResellerChannel.panel_message).where(ResellerChannel.channel_id == channel_id))
 
     def set_panel_message(self, *, channel_id: str, message_ref: str, actor: Actor, now: datetime) -> None:
         """Remember the panel message posted in a linked channel, so it is edited rather than re-posted."""
@@ -104,7 +105,7 @@ class Identities:
             link = session.get(ResellerChannel, channel_id)
             if link is None:
                 return  # unlinked meanwhile: nothing to remember
-            link.panel_ts = message_ref
+            link.panel_message = message_ref
             audit.record(
                 session,
                 actor=actor,

@@ -21,11 +21,13 @@ from billing.db import Database
 from billing.errors import Conflict, InvalidInput, NotFound
 from billing.ledger import apply_credit
 from billing.models import Account, Invoice, InvoiceLine, Payment
+from billing.models.invoicing import InvoiceStatus
+from billing.models.parties import PaymentMethod
 from billing.money import CurrencyMismatch, Money
 from billing.periods import Period, local_date
 
 # Days between issue and due date, by payment method: cards and credits pay at once, invoices net 30.
-DUE_DAYS = {"card": 0, "credits": 0, "invoice": 30}
+DUE_DAYS = {PaymentMethod.CARD: 0, PaymentMethod.CREDITS: 0, PaymentMethod.INVOICE: 30}
 _NUMBER = re.compile(r"^\s*(?:INV-?)?0*(\d{1,12})\s*$", re.IGNORECASE)
 
 
@@ -120,14 +122,14 @@ def invoice_view(invoice: Invoice, account_slug: str) -> InvoiceView:
 
 
 def settle_status(invoice: Invoice) -> None:
-    if invoice.status == "void":
+    if invoice.status == InvoiceStatus.VOID:
         return
     if invoice.remaining_minor == 0:
-        invoice.status = "paid"
+        invoice.status = InvoiceStatus.PAID
     elif invoice.credit_applied_minor or invoice.amount_paid_minor:
-        invoice.status = "partially_paid"
+        invoice.status = InvoiceStatus.PARTIALLY_PAID
     else:
-        invoice.status = "open"
+        invoice.status = InvoiceStatus.OPEN
 
 
 def issue_invoice(
@@ -151,7 +153,7 @@ def issue_invoice(
         total_minor=sum(spec.amount.minor for spec in lines),
         credit_applied_minor=0,
         amount_paid_minor=0,
-        status="open",
+        status=InvoiceStatus.OPEN,
         memo=memo,
     )
     session.add(invoice)
@@ -235,7 +237,7 @@ class Invoices:
         actor.require_staff("record payments")
         with self._db.write() as session:
             found, account = _find(session, invoice, for_update=True)
-            if found.status == "void":
+            if found.status == InvoiceStatus.VOID:
                 raise InvoiceClosed(f"{found.number} is void")
             if amount.currency != found.currency:
                 raise CurrencyMismatch(f"{found.number} is in {found.currency}, not {amount.currency}")
@@ -284,7 +286,7 @@ class Invoices:
             query = (
                 select(Invoice, Account)
                 .join(Account, Account.id == Invoice.account_id)
-                .where(Invoice.status.in_(("open", "partially_paid")))
+                .where(Invoice.status.in_((InvoiceStatus.OPEN, InvoiceStatus.PARTIALLY_PAID)))
                 .options(selectinload(Invoice.lines))
                 .order_by(Invoice.due_on, Invoice.id)
             )

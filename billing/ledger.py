@@ -19,11 +19,11 @@ from billing.actors import Actor
 from billing.db import Database
 from billing.licensing import assignments_in_use, cohorts_of
 from billing.models import Account, Cohort, CreditEntry, CreditSpend, Invoice, PrepaidCode, Redemption
-from billing.models.ledger import CREDIT_SOURCES
+from billing.models.ledger import CREDIT_SOURCES, CreditSource
 from billing.money import Money
 from billing.periods import describe_term, local_date
 
-SPENDING_ORDER = ("promo", "adjustment", "topped_up")
+SPENDING_ORDER = (CreditSource.PROMO, CreditSource.ADJUSTMENT, CreditSource.TOPPED_UP)
 
 
 def lots_with_remaining(session: Session, *, account_id: int, currency: str) -> list[tuple[CreditEntry, int]]:
@@ -212,9 +212,9 @@ class Credits:
                 balances=tuple(
                     CreditBalance(
                         currency,
-                        Money(by_source["promo"], currency),
-                        Money(by_source["adjustment"], currency),
-                        Money(by_source["topped_up"], currency),
+                        Money(by_source[CreditSource.PROMO], currency),
+                        Money(by_source[CreditSource.ADJUSTMENT], currency),
+                        Money(by_source[CreditSource.TOPPED_UP], currency),
                     )
                     for currency, by_source in sorted(sums.items())
                 ),

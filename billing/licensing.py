@@ -1,44 +1,30 @@
-"""License cohorts, capacity, the renewal breakdown, and devices/users assigned to licenses."""
+"""License cohorts: capacity, the one-level-per-solution rule, renewal candidates and the breakdown."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Protocol
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, joinedload
 
-from billing import audit
 from billing.accounts import AccountView, account_view, find_account
 from billing.actors import Actor
-from billing.catalog import UnknownSolution
+from billing.catalog import find_solution
 from billing.db import Database
-from billing.errors import Conflict, InvalidInput, NotFound
-from billing.models import Account, Assignment, AuditEvent, Cohort, PlanLevel, Solution
+from billing.errors import Conflict
+from billing.models import Account, Assignment, Cohort, PlanLevel
 from billing.periods import format_date, local_date
 
-IDLE_USER_DAYS = 60
 RENEWAL_WINDOW_DAYS = 45
-MAX_SUBJECT = 200
 
 
 class LevelConflict(Conflict):
     """One plan level per solution per account."""
 
     code = "level_conflict"
-
-
-class CapacityExceeded(Conflict):
-    code = "capacity_exceeded"
-
-
-class AlreadyAssigned(Conflict):
-    code = "already_assigned"
-
-
-class AssignmentNotFound(NotFound):
-    code = "assignment_not_found"
 
 
 @dataclass(frozen=True)
@@ -161,14 +147,42 @@ def check_single_level(
         return
     wanted = session.get(PlanLevel, plan_level_id)
     assert wanted is not None
-    raise LevelConflict(
-        f"{account.name} already has {clash.solution.name} {clash.level.name} licenses "
+    raise level_conflict(account_name=account.name, account_slug=account.slug, clash=cohort_view(clash), wanted=wanted)
+
+
+def other_level_cohorts(session: Session, *, account_id: int, solution_id: int, plan_level_id: int) -> list[Cohort]:
+    """The account's cohorts of ``solution_id`` at any other level: the facts the one-level rule needs."""
+    return list(
+        session.scalars(
+            select(Cohort)
+            .where(
+                Cohort.account_id == account_id,
+                Cohort.solution_id == solution_id,
+                Cohort.plan_level_id != plan_level_id,
+            )
+            .options(joinedload(Cohort.solution), joinedload(Cohort.level))
+            .order_by(Cohort.ends_on.desc(), Cohort.id)
+        )
+    )
+
+
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def slug(self) -> str: ...
+
+
+def level_conflict(*, account_name: str, account_slug: str, clash: CohortView, wanted: _Named) -> LevelConflict:
+    """The refusal of a second plan level of one solution, naming the licenses already held."""
+    return LevelConflict(
+        f"{account_name} already has {clash.solution_name} {clash.level_name} licenses "
         f"(until {format_date(clash.ends_on)}), and an account can hold only one plan level per solution. "
-        f"Issue a {clash.solution.name} {clash.level.name} code instead, or redeem this "
+        f"Issue a {clash.solution_name} {clash.level_name} code instead, or redeem this "
         f"{wanted.name} code into a separate account.",
-        account=account.slug,
-        solution=clash.solution.slug,
-        existing_level=clash.level.slug,
+        account=account_slug,
+        solution=clash.solution,
+        existing_level=clash.level,
         wanted_level=wanted.slug,
         until=clash.ends_on.isoformat(),
     )
@@ -240,20 +254,6 @@ def build_breakdown(session: Session, account: Account, today: date) -> Breakdow
     return Breakdown(account=account_view(account), today=today, solutions=tuple(solutions))
 
 
-def _subject(text: str) -> str:
-    subject = text.strip()
-    if not subject or len(subject) > MAX_SUBJECT:
-        raise InvalidInput(f"a device or user id must be 1 to {MAX_SUBJECT} characters")
-    return subject
-
-
-def _solution(session: Session, slug: str) -> Solution:
-    solution = session.scalar(select(Solution).where(Solution.slug == slug.strip().lower()))
-    if solution is None:
-        raise UnknownSolution(f"unknown solution {slug!r}", solution=slug)
-    return solution
-
-
 class Licenses:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -277,163 +277,9 @@ class Licenses:
             return [
                 cohort_view(c)
                 for c in renewal_candidates(
-                    session, account=found, solution_id=_solution(session, solution).id, today=today
+                    session, account=found, solution_id=find_solution(session, solution).id, today=today
                 )
             ]
-
-    def assign(
-        self,
-        *,
-        account: str,
-        solution: str,
-        subject: str,
-        actor: Actor,
-        now: datetime,
-        request_ref: str | None = None,
-    ) -> int:
-        """Put a device or user on one license; refused beyond capacity. Returns the licenses left."""
-        subject = _subject(subject)
-        with self._db.write() as session:
-            found = find_account(session, slug=account, actor=actor, for_update=True)
-            target = _solution(session, solution)
-            today = local_date(now, found.time_zone)
-            total = capacity(session, account_id=found.id, solution_id=target.id, day=today)
-            used = assignments_in_use(session, account_id=found.id).get(target.id, 0)
-            active = session.scalar(
-                select(Assignment.id).where(
-                    Assignment.account_id == found.id,
-                    Assignment.solution_id == target.id,
-                    Assignment.subject == subject,
-                    Assignment.released_at.is_(None),
-                )
-            )
-            if active is not None:
-                raise AlreadyAssigned(f"{subject} already holds a {target.name} license")
-            if used >= total:
-                raise CapacityExceeded(
-                    f"{found.name} has no free {target.name} license: all {total} are in use",
-                    capacity=total,
-                    in_use=used,
-                )
-            session.add(
-                Assignment(
-                    account_id=found.id,
-                    solution_id=target.id,
-                    license_kind=target.license_kind,
-                    subject=subject,
-                    assigned_by=actor.ref,
-                    assigned_at=now,
-                    last_active_at=now,
-                )
-            )
-            audit.record(
-                session,
-                actor=actor,
-                action="assignment.added",
-                subject_type=target.license_kind,
-                subject_id=subject,
-                account_id=found.id,
-                at=now,
-                details={"solution": target.slug},
-                request_ref=request_ref,
-            )
-            return total - used - 1
-
-    def unassign(
-        self,
-        *,
-        account: str,
-        solution: str,
-        subject: str,
-        actor: Actor,
-        now: datetime,
-        request_ref: str | None = None,
-    ) -> None:
-        """Free the license a device or user holds."""
-        subject = _subject(subject)
-        with self._db.write() as session:
-            found = find_account(session, slug=account, actor=actor, for_update=True)
-            target = _solution(session, solution)
-            assignment = session.scalar(
-                select(Assignment).where(
-                    Assignment.account_id == found.id,
-                    Assignment.solution_id == target.id,
-                    Assignment.subject == subject,
-                    Assignment.released_at.is_(None),
-                )
-            )
-            if assignment is None:
-                raise AssignmentNotFound(f"{subject} holds no {target.name} license")
-            assignment.released_at, assignment.release_reason = now, "removed"
-            audit.record(
-                session,
-                actor=actor,
-                action="assignment.removed",
-                subject_type=target.license_kind,
-                subject_id=subject,
-                account_id=found.id,
-                at=now,
-                details={"solution": target.slug},
-                request_ref=request_ref,
-            )
-
-    def record_activity(self, *, account: str, solution: str, subject: str, actor: Actor, now: datetime) -> None:
-        """A device or user was seen: their license stays theirs for another 60 days."""
-        with self._db.write() as session:
-            found = find_account(session, slug=account, actor=actor)
-            target = _solution(session, solution)
-            result = session.execute(
-                update(Assignment)
-                .where(
-                    Assignment.account_id == found.id,
-                    Assignment.solution_id == target.id,
-                    Assignment.subject == _subject(subject),
-                    Assignment.released_at.is_(None),
-                )
-                .values(last_active_at=now)
-            )
-            if result.rowcount == 0:  # type: ignore[attr-defined]
-                raise AssignmentNotFound(f"{subject} holds no {target.name} license")
-
-    def release_idle_users(self, *, actor: Actor, now: datetime) -> int:
-        """Unassign every user idle for more than 60 days (the daily sweep calls this). Returns how many."""
-        cutoff = now - timedelta(days=IDLE_USER_DAYS)
-        with self._db.write() as session:
-            idle = session.execute(
-                select(Assignment.id, Assignment.account_id, Assignment.subject, Assignment.last_active_at).where(
-                    Assignment.license_kind == "user",
-                    Assignment.released_at.is_(None),
-                    Assignment.last_active_at < cutoff,
-                )
-            ).all()
-            if not idle:
-                return 0
-            session.execute(
-                update(Assignment)
-                .where(Assignment.id.in_([row.id for row in idle]))
-                .values(released_at=now, release_reason="idle_60_days")
-                .execution_options(synchronize_session=False)
-            )
-            session.execute(
-                insert(AuditEvent),
-                [
-                    {
-                        "at": now,
-                        "actor": actor.ref,
-                        "action": "assignment.released_idle",
-                        "subject_type": "user",
-                        "subject_id": row.subject,
-                        "account_id": row.account_id,
-                        "details": {
-                            "last_active_at": row.last_active_at.isoformat(),
-                            "reason": "idle_60_days",
-                        },
-                        "request_ref": None,
-                    }
-                    for row in idle
-                ],
-            )
-            return len(idle)
 
 
 def renewal_candidates(

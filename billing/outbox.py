@@ -21,6 +21,8 @@ from sqlalchemy.orm import Session
 
 from billing.db import Database, UTCDateTime
 from billing.models import Account, Alert, ChannelPacing, OutboxMessage, ReminderNotice, Reseller, ResellerChannel
+from billing.models.notices import AlertKind
+from billing.models.outbox import DeliveryFailure, OutboxState
 
 MAX_REMINDERS_PER_MESSAGE = 20
 MAX_ATTEMPTS = 8
@@ -106,7 +108,7 @@ class Outbox:
                 "dedupe_key": key,
                 "channel_id": channel,
                 "payload": payload,
-                "state": "pending",
+                "state": OutboxState.PENDING,
                 "attempts": 0,
                 "outcome_unknown": False,
                 "next_attempt_at": now,
@@ -161,7 +163,7 @@ class Outbox:
                     alert.delivered_version = alert.version  # cleared before anyone was told: say nothing
                     continue
                 where = route(alert.reseller_id, routes, sales_channel)
-                if alert.kind == "channel_unreachable":
+                if alert.kind == AlertKind.CHANNEL_UNREACHABLE:
                     where = Route(sales_channel, None)
                 if where.channel_id is None:
                     continue
@@ -179,8 +181,8 @@ class Outbox:
                 select(OutboxMessage)
                 .where(
                     or_(
-                        (OutboxMessage.state == "pending") & (OutboxMessage.next_attempt_at <= now),
-                        (OutboxMessage.state == "claimed") & (OutboxMessage.lease_until < now),
+                        (OutboxMessage.state == OutboxState.PENDING) & (OutboxMessage.next_attempt_at <= now),
+                        (OutboxMessage.state == OutboxState.CLAIMED) & (OutboxMessage.lease_until < now),
                     )
                 )
                 .order_by(OutboxMessage.id)
@@ -193,7 +195,7 @@ class Outbox:
                     busy.add(row.channel_id)
                     continue
                 token = secrets.token_hex(16)
-                row.state, row.claim_token, row.lease_until = "claimed", token, now + self.lease
+                row.state, row.claim_token, row.lease_until = OutboxState.CLAIMED, token, now + self.lease
                 row.attempts += 1
                 row.first_claimed_at = row.first_claimed_at or now
                 return Claim(
@@ -229,7 +231,9 @@ class Outbox:
             done = session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id == claim.id, OutboxMessage.claim_token == claim.token)
-                .values(state="sent", external_ts=ts, sent_at=now, claim_token=None, last_error=None)
+                .values(
+                    state=OutboxState.SENT, external_ts=ts, sent_at=now, claim_token=None, last_error=None, failure=None
+                )
                 .execution_options(synchronize_session=False)
             )
             if done.rowcount != 1:  # type: ignore[attr-defined]
@@ -246,16 +250,28 @@ class Outbox:
             return True
 
     def retry_later(
-        self, claim: Claim, *, now: datetime, delay: timedelta, error: str, outcome_unknown: bool = False
-    ) -> str:
-        """Put a message back for a later attempt (or give up after MAX_ATTEMPTS). Returns the new state."""
-        state = "dead" if claim.attempts >= MAX_ATTEMPTS else "pending"
+        self,
+        claim: Claim,
+        *,
+        now: datetime,
+        delay: timedelta,
+        error: str,
+        outcome_unknown: bool = False,
+        unreachable: bool = False,
+    ) -> OutboxState:
+        """Put a message back for a later attempt (or give up after MAX_ATTEMPTS). Returns the new state.
+
+        ``unreachable`` is the delivery side's word that the channel itself cannot be posted to (it is gone,
+        archived, or the bot is not in it): such messages raise the channel-unreachable alert.
+        """
+        state = OutboxState.DEAD if claim.attempts >= MAX_ATTEMPTS else OutboxState.PENDING
         with self._db.write() as session:
             values: dict[str, Any] = {
                 "state": state,
                 "claim_token": None,
                 "next_attempt_at": now + delay,
                 "last_error": error[:200],
+                "failure": DeliveryFailure.UNREACHABLE if unreachable else DeliveryFailure.RETRYABLE,
             }
             if outcome_unknown:
                 values["outcome_unknown"] = True
@@ -275,7 +291,7 @@ class Outbox:
             session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id == claim.id, OutboxMessage.claim_token == claim.token)
-                .values(state="cancelled", claim_token=None, last_error=reason[:200], sent_at=now)
+                .values(state=OutboxState.CANCELLED, claim_token=None, last_error=reason[:200], sent_at=now)
                 .execution_options(synchronize_session=False)
             )
 
@@ -283,7 +299,7 @@ class Outbox:
         """When the next pending message may go (the poster sleeps until then)."""
         paced = func.coalesce(ChannelPacing.next_post_at, OutboxMessage.next_attempt_at)
         ready_at = case(
-            (OutboxMessage.state == "claimed", OutboxMessage.lease_until),
+            (OutboxMessage.state == OutboxState.CLAIMED, OutboxMessage.lease_until),
             (paced > OutboxMessage.next_attempt_at, paced),
             else_=OutboxMessage.next_attempt_at,
         )
@@ -292,7 +308,7 @@ class Outbox:
                 select(type_coerce(func.min(ready_at), UTCDateTime()))
                 .select_from(OutboxMessage)
                 .join(ChannelPacing, ChannelPacing.channel_id == OutboxMessage.channel_id, isouter=True)
-                .where(OutboxMessage.state.in_(("pending", "claimed")))
+                .where(OutboxMessage.state.in_((OutboxState.PENDING, OutboxState.CLAIMED)))
             )
 
     def counts(self) -> dict[str, int]:

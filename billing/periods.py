@@ -92,7 +92,7 @@ _DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 
 
 def parse_date(text: str) -> date:
-    """A typed date: ISO ``2024-03-22`` or the seeds' ``22.3.2024``."""
+    """A typed date: ISO ``2024-03-22`` or day-first ``22.3.2024``."""
     raw = text.strip()
     try:
         dotted = _DOTTED.match(raw)

@@ -2,10 +2,10 @@
 
 Two policies, both exact ``Fraction``s; money is rounded once, per invoice line, by ``Money.times``.
 
-- ``months`` (the default, reproduces every worked example in the seeds): the billing months from the
-  month of the change (counted whole) to the end of the period, over the months in the period. Billing
-  months are counted from the anchor (``add_months(anchor, n)``), so a period starting on a clamped date
-  (an anchor of 31 Jan) keeps its months.
+- ``months`` (the default; the worked examples in ``tests/billing/test_seed_examples.py`` hold to it): the
+  billing months from the month of the change (counted whole) to the end of the period, over the months in
+  the period. Billing months are counted from the anchor (``add_months(anchor, n)``), so a period
+  starting on a clamped date (an anchor of 31 Jan) keeps its months.
 - ``days``: the days left in the period (the change day included) over the days in the period.
 
 Charges and credits use the same fraction, so adding and removing on the same day nets to zero.

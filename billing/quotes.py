@@ -10,26 +10,28 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from fractions import Fraction
-from typing import Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from billing.accounts import find_account
 from billing.actors import Actor
-from billing.catalog import UnknownPlanLevel, UnknownSolution
+from billing.catalog import find_level, find_solution
 from billing.errors import Conflict, InvalidInput, NotFound
 from billing.ledger import lots_with_remaining
 from billing.licensing import check_single_level
 from billing.models import Account, Cohort, InvoiceLine, LineCredit, PlanLevel, Price, Solution
+from billing.models.catalog import BillingInterval
+from billing.models.invoicing import ChangeKind
+from billing.models.parties import PaymentMethod
 from billing.money import Money
 from billing.periods import Period, add_months, format_date, local_date
 from billing.proration import ProrationPolicy, fraction, month_index
+from billing.units import InvalidUnits, check_units
 
-BILLED_METHODS = ("card", "invoice", "credits")
-INTERVAL_MONTHS = {"month": 1, "year": 12}
-MAX_UNITS = 100_000
-Action = Literal["start", "add", "reduce", "cancel"]
+# The payment methods we bill ourselves; a cohort they pay for has the same word as its origin.
+BILLED_METHODS = (PaymentMethod.CARD, PaymentMethod.INVOICE, PaymentMethod.CREDITS)
+INTERVAL_MONTHS: dict[str, int] = {BillingInterval.MONTH: 1, BillingInterval.YEAR: 12}
 
 
 class NotBilledDirectly(Conflict):
@@ -52,10 +54,6 @@ class RenewalDue(Conflict):
     code = "renewal_due"
 
 
-class InvalidUnits(InvalidInput):
-    code = "invalid_units"
-
-
 class QuoteChanged(Conflict):
     code = "quote_changed"
 
@@ -73,7 +71,7 @@ class Allocation:
 class Quote:
     """What a change does: the licenses, the dates and the amount (charged, or credited for ``reduce``)."""
 
-    action: Action
+    action: ChangeKind
     account: str
     solution: str
     level: str
@@ -93,18 +91,18 @@ class Quote:
     def describe(self) -> str:
         share = "" if self.fraction == 1 else f" x {self.fraction.numerator}/{self.fraction.denominator}"
         dates = f"{format_date(self.period.start)} to {format_date(self.period.end)}"
-        if self.action == "cancel":
+        if self.action == ChangeKind.CANCEL:
             return (
                 f"Cancels the renewal of {self.units_after} {self.solution} licenses of {self.account}: they "
                 f"stay until {format_date(self.renews_on)}; nothing is refunded."
             )
-        if self.action == "reduce":
+        if self.action == ChangeKind.REDUCE:
             return (
                 f"Removes {self.units} {self.solution} licenses from {self.account} on "
                 f"{format_date(self.effective_on)} ({self.units_after} left): {self.amount} credited for "
                 f"{dates}. Renews {format_date(self.renews_on)}."
             )
-        verb = "Starts" if self.action == "start" else "Adds"
+        verb = "Starts" if self.action == ChangeKind.START else "Adds"
         text = (
             f"{verb} {self.units} {self.solution} {self.level} licenses for {self.account} "
             f"({self.units_after} in all): {self.units} x {self.unit_price}/{self.interval}{share} = "
@@ -122,7 +120,7 @@ def current_period(cohort: Cohort) -> Period:
 
 
 def interval_of(cohort: Cohort) -> str:
-    return "year" if cohort.term_months == 12 else "month"
+    return BillingInterval.YEAR if cohort.term_months == 12 else BillingInterval.MONTH
 
 
 def unit_price(session: Session, *, level: PlanLevel, interval: str, currency: str) -> Money:
@@ -134,12 +132,6 @@ def unit_price(session: Session, *, level: PlanLevel, interval: str, currency: s
     return Money(price.unit_minor, currency)
 
 
-def _units(units: int) -> int:
-    if not 1 <= units <= MAX_UNITS:
-        raise InvalidUnits(f"the number of licenses must be 1 to {MAX_UNITS:,}", units=units)
-    return units
-
-
 def billed_account(session: Session, slug: str, actor: Actor, *, lock: bool) -> Account:
     account = find_account(session, slug=slug, actor=actor, for_update=lock)
     if account.payment_method not in BILLED_METHODS:
@@ -148,13 +140,6 @@ def billed_account(session: Session, slug: str, actor: Actor, *, lock: bool) -> 
             "accounts have subscriptions"
         )
     return account
-
-
-def solution_named(session: Session, slug: str) -> Solution:
-    found = session.scalar(select(Solution).where(Solution.slug == slug.strip().lower()))
-    if found is None:
-        raise UnknownSolution(f"unknown solution {slug!r}", solution=slug)
-    return found
 
 
 def find_subscription(session: Session, account: Account, solution: Solution, *, lock: bool = False) -> Cohort:
@@ -195,8 +180,8 @@ def plan_start(
         raise InvalidInput(f"a subscription cannot start in the past ({format_date(starts_on)})")
     if interval not in INTERVAL_MONTHS:
         raise InvalidInput(f"the interval must be month or year, not {interval!r}")
-    solution = solution_named(session, solution_slug)
-    level = level_named(solution, level_slug)
+    solution = find_solution(session, solution_slug)
+    level = find_level(solution, level_slug)
     existing = session.scalar(
         select(func.count()).where(
             Cohort.account_id == account.id,
@@ -219,9 +204,9 @@ def plan_start(
         ends_on=period.end,
     )
     price = unit_price(session, level=level, interval=interval, currency=account.currency)
-    units = _units(units)
+    units = check_units(units)
     return Quote(
-        action="start",
+        action=ChangeKind.START,
         account=account.slug,
         solution=solution.slug,
         level=level.slug,
@@ -242,7 +227,7 @@ def plan_change(
     session: Session,
     account: Account,
     solution: Solution,
-    action: Action,
+    action: ChangeKind,
     units: int,
     now: datetime,
     *,
@@ -258,13 +243,12 @@ def plan_change(
         )
     period = current_period(cohort)
     on = max(today, period.start)
-    interval = interval_of(cohort)
     base = Quote(
         action=action,
         account=account.slug,
         solution=solution.slug,
         level=cohort.level.slug,
-        interval=interval,
+        interval=interval_of(cohort),
         units=units,
         units_after=cohort.units,
         effective_on=on,
@@ -274,42 +258,45 @@ def plan_change(
         fraction=Fraction(0),
         amount=Money.zero(account.currency),
     )
-    if action == "cancel":
+    if action == ChangeKind.CANCEL:
         return base
-    units = _units(units)
-    share = fraction(policy, period=period, on=on, anchor=cohort.anchor_on)
-    if action == "add":
-        price = unit_price(session, level=cohort.level, interval=interval, currency=account.currency)
-        return replace(
-            base,
-            units_after=cohort.units + units,
-            period=Period(on, period.end),
-            unit_price=price,
-            fraction=share,
-            amount=price.times(units * share),
-            credit_available=_credit(session, account),
-        )
-    if units >= cohort.units:
+    base = replace(
+        base, units=check_units(units), fraction=fraction(policy, period=period, on=on, anchor=cohort.anchor_on)
+    )
+    if action == ChangeKind.ADD:
+        return _plan_add(session, account, cohort, base)
+    return _plan_reduce(session, account, solution, cohort, base)
+
+
+def _plan_add(session: Session, account: Account, cohort: Cohort, base: Quote) -> Quote:
+    """Added licenses are charged at today's price for the rest of the period."""
+    price = unit_price(session, level=cohort.level, interval=base.interval, currency=account.currency)
+    return replace(
+        base,
+        units_after=cohort.units + base.units,
+        period=Period(base.effective_on, base.period.end),
+        unit_price=price,
+        amount=price.times(base.units * base.fraction),
+        credit_available=_credit(session, account),
+    )
+
+
+def _plan_reduce(session: Session, account: Account, solution: Solution, cohort: Cohort, base: Quote) -> Quote:
+    """Removed licenses are credited against the lines that charged them; removing all is a cancellation."""
+    if base.units >= cohort.units:
         raise InvalidUnits(
             f"{account.name} has {cohort.units} {solution.name} licenses; to remove them all, cancel the subscription"
         )
-    allocations = _allocate_credit(session, cohort, period, units, share, account.currency)
+    period = base.period
+    allocations = _allocate_credit(session, cohort, period, base.units, base.fraction, account.currency)
     return replace(
         base,
-        units_after=cohort.units - units,
-        period=Period(on, period.end),
-        fraction=share,
+        units_after=cohort.units - base.units,
+        period=Period(base.effective_on, period.end),
         unit_price=_newest_unit_price(session, cohort, period, account.currency),
         amount=Money(sum(a.amount.minor for a in allocations), account.currency),
         allocations=tuple(allocations),
     )
-
-
-def level_named(solution: Solution, slug: str) -> PlanLevel:
-    for level in solution.levels:
-        if level.slug == slug.strip().lower():
-            return level
-    raise UnknownPlanLevel(f"{solution.name} has no level {slug!r}", level=slug)
 
 
 def _charge_lines(session: Session, cohort: Cohort, period: Period) -> list[tuple[InvoiceLine, int, int]]:

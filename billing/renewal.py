@@ -24,6 +24,7 @@ from billing.db import Database
 from billing.errors import BillingError
 from billing.invoicing import InvoiceView, LineSpec, invoice_view, issue_invoice
 from billing.models import Account, Cohort, PlanLevel
+from billing.models.invoicing import LineKind
 from billing.periods import Period, add_months, local_date
 from billing.proration import month_index
 from billing.quotes import BILLED_METHODS, interval_of, unit_price
@@ -101,7 +102,7 @@ class Renewals:
             price = unit_price(session, level=cohort.level, interval=interval_of(cohort), currency=account.currency)
             spec = LineSpec(
                 cohort_id=cohort.id,
-                kind="term",
+                kind=LineKind.TERM,
                 period=period,
                 quantity=cohort.units,
                 unit=price,

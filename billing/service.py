@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from billing.accounts import Accounts
 from billing.alerts import Alerts
+from billing.assignments import Assignments
 from billing.audit import AuditLog
 from billing.catalog import Catalog
 from billing.codeformat import CodeKey
@@ -14,6 +15,7 @@ from billing.codes import Codes
 from billing.db import Database
 from billing.identity import Identities
 from billing.invoicing import Invoices
+from billing.issuing import Issuing
 from billing.ledger import Credits
 from billing.licensing import Licenses
 from billing.outbox import LEASE, Outbox
@@ -22,6 +24,8 @@ from billing.proration import DEFAULT_POLICY, ProrationPolicy
 from billing.redemption import Redemptions
 from billing.reminders import Reminders
 from billing.renewal import Renewals
+from billing.resellers import Resellers
+from billing.staff import StaffRoles
 from billing.subscriptions import Subscriptions
 from billing.sweep import Sweep
 
@@ -45,14 +49,18 @@ class Billing:
         self.accounts = Accounts(
             db, default_time_zone=settings.default_time_zone, default_currency=settings.default_currency
         )
+        self.resellers = Resellers(db)
+        self.staff = StaffRoles(db)
         self.codes = Codes(db, key=key, business_time_zone=settings.default_time_zone)
+        self.issuing = Issuing(db, key=key, business_time_zone=settings.default_time_zone)
         self.redemptions = Redemptions(db, key=key)
         self.licenses = Licenses(db)
+        self.assignments = Assignments(db)
         self.audit = AuditLog(db)
         self.reminders = Reminders(db)
         self.alerts = Alerts(db)
         self.outbox = Outbox(db, lease=settings.outbox_lease)
-        self.sweep = Sweep(db, licenses=self.licenses, reminders=self.reminders, alerts=self.alerts)
+        self.sweep = Sweep(db, assignments=self.assignments, reminders=self.reminders, alerts=self.alerts)
         self.subscriptions = Subscriptions(db, proration=settings.proration)
         self.invoices = Invoices(db)
         self.credits = Credits(db)

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from billing.actors import SYSTEM
-from billing.alerts import AlertChanges, Alerts, Condition
+from billing.alerts import AlertChanges, Alerts
+from billing.assignments import Assignments
+from billing.conditions import Condition
 from billing.db import Database
-from billing.licensing import Licenses
 from billing.reminders import DueReminder, Reminders
 
 SWEEP_LOCK_ID = 0x6A6F616E + 1
@@ -38,9 +39,9 @@ class SweepReport:
 
 
 class Sweep:
-    def __init__(self, db: Database, *, licenses: Licenses, reminders: Reminders, alerts: Alerts) -> None:
+    def __init__(self, db: Database, *, assignments: Assignments, reminders: Reminders, alerts: Alerts) -> None:
         self._db = db
-        self._licenses = licenses
+        self._assignments = assignments
         self._reminders = reminders
         self._alerts = alerts
         # Extra idempotent steps (auto-renewal, expiry) registered by the features that own them.
@@ -57,7 +58,7 @@ class Sweep:
         with self._lock() as acquired:
             if not acquired:
                 return SweepReport(at=now, ran=False)
-            released = self._licenses.release_idle_users(actor=SYSTEM, now=now)
+            released = self._assignments.release_idle_users(actor=SYSTEM, now=now)
             extra = {name: step(now) for name, step in self.housekeeping.items()}
             planned = self._reminders.plan(now=now)
             changes = self._alerts.sweep(now=now)

@@ -7,12 +7,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from billing import Actor
-from billing.accounts import AccountView, ResellerView
+from billing.accounts import AccountView
 from billing.audit import AuditEntry
-from billing.codes import CodeView, IssuedBatch
+from billing.codes import CodeView
+from billing.issuing import IssuedBatch
 from billing.licensing import Breakdown
 from billing.periods import format_date
-from billing.redemption import Receipt, RedemptionPlan
+from billing.redemption import Receipt
+from billing.redemption_plan import RedemptionPlan
+from billing.resellers import ResellerView
 from handlers import ids, kit
 from handlers.kit import Block, escape
 from handlers.parsing import USAGE, Usage

@@ -78,7 +78,7 @@ def _code_issue(request: Request, parsed: Parsed) -> Reply:
         _open(request, modals.issue_modal(request.billing.catalog.solutions(), channel=request.body.get("channel_id")))
         return None
     given = parsing.issue_input(parsed)
-    batch = request.billing.codes.issue_subscription_codes(
+    batch = request.billing.issuing.issue_subscription_codes(
         solution=given.solution,
         level=given.level,
         units=given.units,
@@ -100,7 +100,7 @@ def _code_issue(request: Request, parsed: Parsed) -> Reply:
 def _code_credit(request: Request, parsed: Parsed) -> Reply:
     request.actor.require_staff("issue codes")
     given = parsing.credit_input(parsed)
-    batch = request.billing.codes.issue_credit_codes(
+    batch = request.billing.issuing.issue_credit_codes(
         amount=Money.parse(given.amount, given.currency),
         source=given.source,
         count=given.count,
@@ -180,7 +180,7 @@ def _account_new(request: Request, parsed: Parsed) -> Reply:
 
 def _reseller_new(request: Request, parsed: Parsed) -> Reply:
     given = parsing.reseller_input(parsed)
-    created = request.billing.accounts.create_reseller(
+    created = request.billing.resellers.create_reseller(
         slug=given.slug,
         name=given.name,
         slack_team_id=given.team,
@@ -196,7 +196,7 @@ def _reseller_link(request: Request, parsed: Parsed) -> Reply:
     slug = parsing.one_word(parsed, "reseller")
     channel = str(request.body.get("channel_id") or "")
     previous = request.billing.identity.panel_message(channel_id=channel)
-    reseller = request.billing.accounts.link_channel(
+    reseller = request.billing.resellers.link_channel(
         reseller=slug, channel_id=channel, actor=request.actor, now=request.now, request_ref=request.ref
     )
     posted = direct.post_panel(request.client, channel, reseller, existing_ts=previous)
@@ -213,13 +213,13 @@ def _reseller_link(request: Request, parsed: Parsed) -> Reply:
 
 def _staff(request: Request, parsed: Parsed) -> Reply:
     given = parsing.staff_input(parsed)
-    accounts = request.billing.accounts
+    staff = request.billing.staff
     if given.role is not None:
-        accounts.add_staff(
+        staff.add_staff(
             slack_user_id=given.user_id, role=given.role, actor=request.actor, now=request.now, request_ref=request.ref
         )
         return blocks.notice(f"<@{given.user_id}> is now {given.role}.")
-    accounts.remove_staff(slack_user_id=given.user_id, actor=request.actor, now=request.now, request_ref=request.ref)
+    staff.remove_staff(slack_user_id=given.user_id, actor=request.actor, now=request.now, request_ref=request.ref)
     return blocks.notice(f"<@{given.user_id}> no longer has a staff role.")
 
 

@@ -6,10 +6,11 @@ from collections.abc import Sequence
 
 from billing.accounts import AccountView
 from billing.catalog import SolutionView
-from billing.codes import IssuedBatch
+from billing.issuing import IssuedBatch
 from billing.licensing import Breakdown
 from billing.periods import describe_term, format_date
-from billing.redemption import Receipt, RedemptionPlan
+from billing.redemption import Receipt
+from billing.redemption_plan import RedemptionPlan
 from billing.reminders import RenewalDraft
 from handlers import blocks, ids, kit
 from handlers.kit import Block, escape

@@ -22,7 +22,7 @@ def on_resellers(ack: Any, body: dict[str, Any], actor: Actor, billing: Billing)
         ack(options=[])
         return
     query = str(body.get("value") or "").strip().lower()
-    resellers = [r for r in billing.accounts.list_resellers() if query in r.slug or query in r.name.lower()]
+    resellers = [r for r in billing.resellers.list_resellers() if query in r.slug or query in r.name.lower()]
     ack(options=[kit.option(f"{r.name} ({r.slug})", r.slug) for r in resellers[: kit.MAX_OPTIONS]])
 
 

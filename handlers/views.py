@@ -80,7 +80,7 @@ def on_issue(
         if not 1 <= count <= MAX_SLACK_COUNT:
             raise _Field(ids.BLOCK_COUNT, f"1 to {MAX_SLACK_COUNT:,} codes at once in Slack; the ops CLI does more")
         redeem_by = values[ids.BLOCK_REDEEM_BY]
-        batch = billing.codes.issue_subscription_codes(
+        batch = billing.issuing.issue_subscription_codes(
             solution=solution,
             level=level,
             units=_whole(values[ids.BLOCK_UNITS], "units", ids.BLOCK_UNITS),

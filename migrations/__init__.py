@@ -6,7 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 MIGRATION_LOCK_ID = 0x6A6F616E  # "joan"
 
@@ -22,9 +22,29 @@ def alembic_config(engine: Engine | None = None) -> Config:
 def upgrade(engine: Engine, revision: str = "heads") -> None:
     """Bring the database to the newest schema. Safe to run on every start."""
     config = alembic_config(engine)
-    with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            # Several instances may start at once: one migrates, the others wait and then find nothing to do.
-            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_ID})")
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch migrations recreate tables that other rows point at. SQLite only honours this pragma
+            # outside a transaction, so it is set on the driver connection before the migration begins.
+            _driver_pragma(connection, "foreign_keys", "OFF")
+        try:
+            with connection.begin():
+                if connection.dialect.name == "postgresql":
+                    # Several instances may start at once: one migrates, the others wait and find nothing to do.
+                    connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_ID})")
+                config.attributes["connection"] = connection
+                command.upgrade(config, revision)
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise RuntimeError(f"the migration left rows pointing at nothing: {broken[:5]}")
+        finally:
+            if sqlite:
+                _driver_pragma(connection, "foreign_keys", "ON")
+
+
+def _driver_pragma(connection: Connection, name: str, value: str) -> None:
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    driver.execute(f"PRAGMA {name}={value}")

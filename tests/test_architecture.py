@@ -31,3 +31,32 @@ def test_billing_never_reads_the_clock():
 def test_handlers_never_read_the_environment():
     for path in (Path(__file__).resolve().parents[1] / "handlers").rglob("*.py"):
         assert "os.environ" not in path.read_text(), path.name
+
+
+def _billing_sources() -> list[Path]:
+    return sorted(Path(__file__).parent.parent.joinpath("billing").rglob("*.py"))
+
+
+def _layer_sources() -> list[Path]:
+    root = Path(__file__).parent.parent
+    return sorted(path for layer in ("billing", "handlers", "bot") for path in root.joinpath(layer).rglob("*.py"))
+
+
+def test_modules_of_every_layer_stay_small_and_so_do_their_functions():
+    too_long = []
+    for path in _layer_sources():
+        text = path.read_text()
+        lines = text.count("\n")
+        if lines > 400:
+            too_long.append(f"{path}: {lines} lines")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                length = (node.end_lineno or node.lineno) - node.lineno + 1
+                if length > 60:
+                    too_long.append(f"{path}: {node.name} is {length} lines")
+    assert too_long == []
+
+
+def test_billing_knows_no_chat_api_error_strings():
+    chat_errors = ("not_in_channel", "channel_not_found", "is_archived")
+    assert [p.name for p in _billing_sources() if any(f'"{e}"' in p.read_text() for e in chat_errors)] == []

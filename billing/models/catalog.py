@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from billing.db import Base
+from billing.db import Base, enum_column
 
-LICENSE_KINDS = ("device", "user")
-INTERVALS = ("month", "year")
+
+class LicenseKind(StrEnum):
+    DEVICE = "device"
+    USER = "user"
+
+
+class BillingInterval(StrEnum):
+    MONTH = "month"
+    YEAR = "year"
+
+
+LICENSE_KINDS = tuple(LicenseKind)
+INTERVALS = tuple(BillingInterval)
 
 
 class Solution(Base):
     __tablename__ = "solutions"
-    __table_args__ = (CheckConstraint("license_kind IN ('device', 'user')", name="license_kind"),)
-
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(120))
-    license_kind: Mapped[str] = mapped_column(String(10))
+    license_kind: Mapped[LicenseKind] = mapped_column(enum_column(LicenseKind, name="license_kind", length=10))
 
     levels: Mapped[list[PlanLevel]] = relationship(
         back_populates="solution", order_by="PlanLevel.rank", cascade="all, delete-orphan"
@@ -48,13 +59,12 @@ class Price(Base):
     __tablename__ = "prices"
     __table_args__ = (
         UniqueConstraint("plan_level_id", "interval", "currency"),
-        CheckConstraint("interval IN ('month', 'year')", name="interval"),
         CheckConstraint("unit_minor >= 0", name="unit_minor_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_level_id: Mapped[int] = mapped_column(ForeignKey("plan_levels.id"))
-    interval: Mapped[str] = mapped_column(String(5))
+    interval: Mapped[BillingInterval] = mapped_column(enum_column(BillingInterval, name="interval", length=5))
     currency: Mapped[str] = mapped_column(String(3))
     unit_minor: Mapped[int]
 

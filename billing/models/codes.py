@@ -7,24 +7,36 @@ No plaintext code is stored: a code is found by its public 4-symbol prefix and p
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from billing.db import Base
+from billing.db import Base, enum_column
 from billing.models.catalog import PlanLevel, Solution
+from billing.models.ledger import CreditSource
 
-CODE_KINDS = ("subscription", "credit")
-CODE_STATUSES = ("issued", "redeemed", "voided")
-CREDIT_CODE_SOURCES = ("topped_up", "promo")
+
+class CodeKind(StrEnum):
+    SUBSCRIPTION = "subscription"
+    CREDIT = "credit"
+
+
+class CodeStatus(StrEnum):
+    ISSUED = "issued"
+    REDEEMED = "redeemed"
+    VOIDED = "voided"
+
+
+CODE_KINDS = tuple(CodeKind)
+CODE_STATUSES = tuple(CodeStatus)
+CREDIT_CODE_SOURCES = (CreditSource.TOPPED_UP, CreditSource.PROMO)
 
 
 class PrepaidCode(Base):
     __tablename__ = "prepaid_codes"
     __table_args__ = (
         UniqueConstraint("prefix", "digest"),
-        CheckConstraint("kind IN ('subscription', 'credit')", name="kind"),
-        CheckConstraint("status IN ('issued', 'redeemed', 'voided')", name="status"),
         CheckConstraint(
             "kind <> 'subscription' OR (solution_id IS NOT NULL AND plan_level_id IS NOT NULL"
             " AND units > 0 AND term_months BETWEEN 1 AND 120)",
@@ -43,8 +55,10 @@ class PrepaidCode(Base):
     salt: Mapped[bytes] = mapped_column(LargeBinary(16))
     digest: Mapped[bytes] = mapped_column(LargeBinary(32))
     key_version: Mapped[int] = mapped_column(SmallInteger)
-    kind: Mapped[str] = mapped_column(String(12))
-    status: Mapped[str] = mapped_column(String(10), default="issued")
+    kind: Mapped[CodeKind] = mapped_column(enum_column(CodeKind, name="kind", length=12))
+    status: Mapped[CodeStatus] = mapped_column(
+        enum_column(CodeStatus, name="status", length=10), default=CodeStatus.ISSUED
+    )
     # Subscription codes.
     solution_id: Mapped[int | None] = mapped_column(ForeignKey("solutions.id"))
     plan_level_id: Mapped[int | None] = mapped_column(ForeignKey("plan_levels.id"))
@@ -53,7 +67,9 @@ class PrepaidCode(Base):
     # Credit codes.
     amount_minor: Mapped[int | None]
     currency: Mapped[str | None] = mapped_column(String(3))
-    credit_source: Mapped[str | None] = mapped_column(String(10))
+    credit_source: Mapped[CreditSource | None] = mapped_column(
+        enum_column(CreditSource, name="credit_source", length=10)
+    )
     # Whom it is meant for, until when, and why.
     reseller_id: Mapped[int | None] = mapped_column(ForeignKey("resellers.id"), index=True)
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)

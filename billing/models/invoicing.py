@@ -8,21 +8,41 @@ re-run of the sweep) from billing a cohort's period twice.
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from billing.db import Base
+from billing.db import Base, enum_column
 
-INVOICE_STATUSES = ("open", "paid", "partially_paid", "void")
-LINE_KINDS = ("term", "proration")
-CHANGE_KINDS = ("start", "add", "reduce", "cancel")
+
+class InvoiceStatus(StrEnum):
+    OPEN = "open"
+    PAID = "paid"
+    PARTIALLY_PAID = "partially_paid"
+    VOID = "void"
+
+
+class LineKind(StrEnum):
+    TERM = "term"  # a full term, billed at a start or a renewal
+    PRORATION = "proration"  # part of a period, for licenses added mid-term
+
+
+class ChangeKind(StrEnum):
+    START = "start"
+    ADD = "add"
+    REDUCE = "reduce"
+    CANCEL = "cancel"
+
+
+INVOICE_STATUSES = tuple(InvoiceStatus)
+LINE_KINDS = tuple(LineKind)
+CHANGE_KINDS = tuple(ChangeKind)
 
 
 class Invoice(Base):
     __tablename__ = "invoices"
     __table_args__ = (
-        CheckConstraint("status IN ('open', 'paid', 'partially_paid', 'void')", name="status"),
         CheckConstraint("total_minor >= 0", name="total_not_negative"),
         CheckConstraint("credit_applied_minor >= 0", name="credit_not_negative"),
         CheckConstraint("amount_paid_minor >= 0", name="paid_not_negative"),
@@ -40,7 +60,7 @@ class Invoice(Base):
     total_minor: Mapped[int]
     credit_applied_minor: Mapped[int]
     amount_paid_minor: Mapped[int]
-    status: Mapped[str] = mapped_column(String(14))
+    status: Mapped[InvoiceStatus] = mapped_column(enum_column(InvoiceStatus, name="status", length=14))
     memo: Mapped[str] = mapped_column(String(200))
 
     lines: Mapped[list[InvoiceLine]] = relationship(order_by="InvoiceLine.id", back_populates="invoice")
@@ -62,14 +82,11 @@ class LicenseChange(Base):
     """One immutable change of an auto-renewing cohort's license count (or its cancellation)."""
 
     __tablename__ = "license_changes"
-    __table_args__ = (
-        CheckConstraint("kind IN ('start', 'add', 'reduce', 'cancel')", name="kind"),
-        CheckConstraint("units_after >= 0", name="units_after_not_negative"),
-    )
+    __table_args__ = (CheckConstraint("units_after >= 0", name="units_after_not_negative"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[ChangeKind] = mapped_column(enum_column(ChangeKind, name="kind", length=10))
     effective_on: Mapped[date]
     delta: Mapped[int]
     units_after: Mapped[int]
@@ -82,7 +99,6 @@ class InvoiceLine(Base):
 
     __tablename__ = "invoice_lines"
     __table_args__ = (
-        CheckConstraint("kind IN ('term', 'proration')", name="kind"),
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("fraction_num > 0 AND fraction_num <= fraction_den", name="fraction_in_range"),
         CheckConstraint("amount_minor >= 0", name="amount_not_negative"),
@@ -102,7 +118,7 @@ class InvoiceLine(Base):
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"))
     change_id: Mapped[int | None] = mapped_column(ForeignKey("license_changes.id"), unique=True)
-    kind: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[LineKind] = mapped_column(enum_column(LineKind, name="kind", length=10))
     description: Mapped[str] = mapped_column(String(200))
     service_start: Mapped[date]
     service_end: Mapped[date]

@@ -8,19 +8,26 @@ amount plus the entries spending it, and a balance is the sum of the entries.
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from billing.db import Base
+from billing.db import Base, enum_column
 
-CREDIT_SOURCES = ("topped_up", "promo", "adjustment")
+
+class CreditSource(StrEnum):
+    TOPPED_UP = "topped_up"  # paid for
+    PROMO = "promo"  # given away
+    ADJUSTMENT = "adjustment"  # a correction, or the credit for licenses removed mid-term
+
+
+CREDIT_SOURCES = tuple(CreditSource)
 
 
 class CreditEntry(Base):
     __tablename__ = "credit_entries"
     __table_args__ = (
-        CheckConstraint("source IN ('topped_up', 'promo', 'adjustment')", name="source"),
         CheckConstraint("amount_minor <> 0", name="amount_not_zero"),
         Index("ix_credit_entries_account_id_currency", "account_id", "currency"),
     )
@@ -28,7 +35,7 @@ class CreditEntry(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
     currency: Mapped[str] = mapped_column(String(3))
-    source: Mapped[str] = mapped_column(String(10))
+    source: Mapped[CreditSource] = mapped_column(enum_column(CreditSource, name="source", length=10))
     amount_minor: Mapped[int]
     at: Mapped[datetime]
     code_id: Mapped[int | None] = mapped_column(ForeignKey("prepaid_codes.id"))

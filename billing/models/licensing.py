@@ -3,15 +3,32 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from billing.db import Base
-from billing.models.catalog import PlanLevel, Solution
+from billing.db import Base, enum_column
+from billing.models.catalog import LicenseKind, PlanLevel, Solution
 
-COHORT_ORIGINS = ("code", "card", "invoice", "credits", "import")
-RELEASE_REASONS = ("removed", "idle_60_days")
+
+class CohortOrigin(StrEnum):
+    """How a cohort came to be: a redeemed code, a subscription paid one of three ways, or an import."""
+
+    CODE = "code"
+    CARD = "card"
+    INVOICE = "invoice"
+    CREDITS = "credits"
+    IMPORT = "import"
+
+
+class ReleaseReason(StrEnum):
+    REMOVED = "removed"
+    IDLE_60_DAYS = "idle_60_days"
+
+
+COHORT_ORIGINS = tuple(CohortOrigin)
+RELEASE_REASONS = tuple(ReleaseReason)
 
 
 class Cohort(Base):
@@ -26,7 +43,6 @@ class Cohort(Base):
     __table_args__ = (
         CheckConstraint("units > 0", name="units_positive"),
         CheckConstraint("ends_on > starts_on", name="ends_after_start"),
-        CheckConstraint("license_kind IN ('device', 'user')", name="license_kind"),
         Index("ix_cohorts_account_id_solution_id", "account_id", "solution_id"),
         Index("ix_cohorts_ends_on", "ends_on"),
         # The daily sweep's due selection: unrenewed cohorts by renewal date.
@@ -42,14 +58,14 @@ class Cohort(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
     solution_id: Mapped[int] = mapped_column(ForeignKey("solutions.id"))
     plan_level_id: Mapped[int] = mapped_column(ForeignKey("plan_levels.id"))
-    license_kind: Mapped[str] = mapped_column(String(10))
+    license_kind: Mapped[LicenseKind] = mapped_column(enum_column(LicenseKind, name="license_kind", length=10))
     units: Mapped[int]
     anchor_on: Mapped[date]
     term_months: Mapped[int]
     starts_on: Mapped[date]
     ends_on: Mapped[date]
     auto_renew: Mapped[bool]
-    origin: Mapped[str] = mapped_column(String(10))
+    origin: Mapped[CohortOrigin] = mapped_column(enum_column(CohortOrigin, name="origin", length=10))
     code_id: Mapped[int | None] = mapped_column(ForeignKey("prepaid_codes.id"), unique=True)
     renews_cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id"), unique=True)
     renewed_at: Mapped[datetime | None]
@@ -70,7 +86,6 @@ class Assignment(Base):
 
     __tablename__ = "assignments"
     __table_args__ = (
-        CheckConstraint("license_kind IN ('device', 'user')", name="license_kind"),
         Index(
             "uq_assignments_active_subject",
             "account_id",
@@ -86,10 +101,12 @@ class Assignment(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
     solution_id: Mapped[int] = mapped_column(ForeignKey("solutions.id"))
-    license_kind: Mapped[str] = mapped_column(String(10))
+    license_kind: Mapped[LicenseKind] = mapped_column(enum_column(LicenseKind, name="license_kind", length=10))
     subject: Mapped[str] = mapped_column(String(200))
     assigned_by: Mapped[str] = mapped_column(String(100))
     assigned_at: Mapped[datetime]
     last_active_at: Mapped[datetime]
     released_at: Mapped[datetime | None]
-    release_reason: Mapped[str | None] = mapped_column(String(20))
+    release_reason: Mapped[ReleaseReason | None] = mapped_column(
+        enum_column(ReleaseReason, name="release_reason", length=20)
+    )

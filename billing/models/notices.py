@@ -8,23 +8,28 @@ sweeps run: a reminder is unique per (cohort, renewal date, threshold); an alert
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from billing.db import Base
+from billing.db import Base, enum_column
 
 REMINDER_THRESHOLDS = (45, 30, 14, 7)
-ALERT_KINDS = (
-    "lapsed",
-    "over_capacity",
-    "overdue_invoice",
-    "credit_short",
-    "failed_redemptions",
-    "code_expiring",
-    "channel_unreachable",
-)
+
+
+class AlertKind(StrEnum):
+    LAPSED = "lapsed"
+    OVER_CAPACITY = "over_capacity"
+    OVERDUE_INVOICE = "overdue_invoice"
+    CREDIT_SHORT = "credit_short"
+    FAILED_REDEMPTIONS = "failed_redemptions"
+    CODE_EXPIRING = "code_expiring"
+    CHANNEL_UNREACHABLE = "channel_unreachable"
+
+
+ALERT_KINDS = tuple(AlertKind)
 
 
 class ReminderNotice(Base):
@@ -68,7 +73,7 @@ class Alert(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(30))
+    kind: Mapped[AlertKind] = mapped_column(enum_column(AlertKind, name="kind", length=30))
     subject_key: Mapped[str] = mapped_column(String(120))
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
     reseller_id: Mapped[int | None] = mapped_column(ForeignKey("resellers.id"))

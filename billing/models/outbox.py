@@ -7,28 +7,44 @@ paces each channel, and records the message id (``external_ts``) it got back.
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Index, String
+from sqlalchemy import JSON, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from billing.db import Base
+from billing.db import Base, enum_column
 
-OUTBOX_STATES = ("pending", "claimed", "sent", "cancelled", "dead")
+
+class OutboxState(StrEnum):
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    SENT = "sent"
+    CANCELLED = "cancelled"
+    DEAD = "dead"  # gave up after the last attempt
+
+
+class DeliveryFailure(StrEnum):
+    """How the last failed attempt failed, as the delivery side classified it."""
+
+    RETRYABLE = "retryable"
+    UNREACHABLE = "unreachable"  # the channel cannot be posted to (gone, archived, or the bot is not in it)
+
+
+OUTBOX_STATES = tuple(OutboxState)
 
 
 class OutboxMessage(Base):
     __tablename__ = "outbox_messages"
-    __table_args__ = (
-        CheckConstraint("state IN ('pending', 'claimed', 'sent', 'cancelled', 'dead')", name="state"),
-        Index("ix_outbox_messages_state_next_attempt_at", "state", "next_attempt_at"),
-    )
+    __table_args__ = (Index("ix_outbox_messages_state_next_attempt_at", "state", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
     channel_id: Mapped[str] = mapped_column(String(32))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    state: Mapped[str] = mapped_column(String(10), default="pending")
+    state: Mapped[OutboxState] = mapped_column(
+        enum_column(OutboxState, name="state", length=10), default=OutboxState.PENDING
+    )
     claim_token: Mapped[str | None] = mapped_column(String(32))
     lease_until: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(default=0)
@@ -37,6 +53,7 @@ class OutboxMessage(Base):
     next_attempt_at: Mapped[datetime]
     external_ts: Mapped[str | None] = mapped_column(String(32))
     last_error: Mapped[str | None] = mapped_column(String(200))
+    failure: Mapped[DeliveryFailure | None] = mapped_column(enum_column(DeliveryFailure, name="failure", length=12))
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
 

@@ -3,14 +3,28 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from billing.db import Base
+from billing.db import Base, enum_column
 
-PAYMENT_METHODS = ("reseller", "card", "invoice", "credits")
-STAFF_ROLES = ("admin", "sales")
+
+class PaymentMethod(StrEnum):
+    RESELLER = "reseller"  # the reseller bills the customer; we never show them amounts
+    CARD = "card"
+    INVOICE = "invoice"
+    CREDITS = "credits"
+
+
+class StaffRole(StrEnum):
+    ADMIN = "admin"
+    SALES = "sales"
+
+
+PAYMENT_METHODS = tuple(PaymentMethod)
+STAFF_ROLES = tuple(StaffRole)
 
 
 class Reseller(Base):
@@ -46,22 +60,19 @@ class ResellerChannel(Base):
     reseller_id: Mapped[int] = mapped_column(ForeignKey("resellers.id"), index=True)
     linked_by: Mapped[str] = mapped_column(String(100))
     linked_at: Mapped[datetime]
-    panel_ts: Mapped[str | None] = mapped_column(String(32))
+    panel_message: Mapped[str | None] = mapped_column(String(32))  # the chat message showing the panel
 
 
 class Account(Base):
     __tablename__ = "accounts"
-    __table_args__ = (
-        CheckConstraint("payment_method IN ('reseller', 'card', 'invoice', 'credits')", name="payment_method"),
-        CheckConstraint("payment_method <> 'reseller' OR reseller_id IS NOT NULL", name="reseller_pays"),
-    )
+    __table_args__ = (CheckConstraint("payment_method <> 'reseller' OR reseller_id IS NOT NULL", name="reseller_pays"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     time_zone: Mapped[str] = mapped_column(String(64))
     currency: Mapped[str] = mapped_column(String(3))
-    payment_method: Mapped[str] = mapped_column(String(10))
+    payment_method: Mapped[PaymentMethod] = mapped_column(enum_column(PaymentMethod, name="payment_method", length=10))
     reseller_id: Mapped[int | None] = mapped_column(ForeignKey("resellers.id"), index=True)
     created_at: Mapped[datetime]
 
@@ -72,9 +83,7 @@ class Staff(Base):
     """A user of the vendor's own workspace with a role. Admins from settings need no row."""
 
     __tablename__ = "staff"
-    __table_args__ = (CheckConstraint("role IN ('admin', 'sales')", name="role"),)
-
     slack_user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    role: Mapped[str] = mapped_column(String(10))
+    role: Mapped[StaffRole] = mapped_column(enum_column(StaffRole, name="role", length=10))
     added_by: Mapped[str] = mapped_column(String(100))
     added_at: Mapped[datetime]

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import click
 
-from billing.codes import CodeView, IssuedBatch, IssuedCode
+from billing.codes import CodeView
+from billing.issuing import IssuedBatch, IssuedCode
 from billing.money import Money
 from billing.periods import format_date, term_months
 from bot.cli.common import Context, F, date_option, handled, pass_context
@@ -119,7 +120,7 @@ def codes_issue(
     now = ctx.now()
     batch = _write_codes(
         csv_file,
-        lambda on_chunk: ctx.billing.codes.issue_subscription_codes(
+        lambda on_chunk: ctx.billing.issuing.issue_subscription_codes(
             solution=solution,
             level=level,
             units=units,
@@ -163,7 +164,7 @@ def codes_credit(
     now = ctx.now()
     batch = _write_codes(
         csv_file,
-        lambda on_chunk: ctx.billing.codes.issue_credit_codes(
+        lambda on_chunk: ctx.billing.issuing.issue_credit_codes(
             amount=money,
             source="promo" if promo else "topped_up",
             count=count,

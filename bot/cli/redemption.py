@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from billing.periods import format_date
-from billing.redemption import RedemptionPlan
+from billing.redemption_plan import RedemptionPlan
 from bot.cli.common import Context, handled, pass_context, yes_option
 from bot.cli.licenses import breakdown_text
 

@@ -14,7 +14,7 @@ def resellers(click_ctx: click.Context) -> None:
     if click_ctx.invoked_subcommand is not None:
         return
     ctx = click_ctx.ensure_object(Context)
-    for reseller in ctx.billing.accounts.list_resellers():
+    for reseller in ctx.billing.resellers.list_resellers():
         click.echo(f"{reseller.slug:<24} {reseller.name:<32} team {reseller.slack_team_id or '-'}")
 
 
@@ -26,7 +26,7 @@ def resellers(click_ctx: click.Context) -> None:
 @handled
 def resellers_add(ctx: Context, slug: str, name: tuple[str, ...], team: str | None) -> None:
     """Create the reseller SLUG called NAME."""
-    reseller = ctx.billing.accounts.create_reseller(
+    reseller = ctx.billing.resellers.create_reseller(
         slug=slug, name=" ".join(name), slack_team_id=team, actor=ctx.actor, now=ctx.now()
     )
     click.echo(f"created reseller {reseller.slug} ({reseller.name})")

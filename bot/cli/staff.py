@@ -19,7 +19,7 @@ def staff() -> None:
 @handled
 def staff_add(ctx: Context, user_id: str, role: str) -> None:
     """Give the Slack user USER_ID a ROLE."""
-    ctx.billing.accounts.add_staff(slack_user_id=user_id, role=role, actor=ctx.actor, now=ctx.now())
+    ctx.billing.staff.add_staff(slack_user_id=user_id, role=role, actor=ctx.actor, now=ctx.now())
     click.echo(f"{user_id} is now {role}")
 
 
@@ -29,12 +29,12 @@ def staff_add(ctx: Context, user_id: str, role: str) -> None:
 @handled
 def staff_remove(ctx: Context, user_id: str) -> None:
     """Take USER_ID's staff role away."""
-    ctx.billing.accounts.remove_staff(slack_user_id=user_id, actor=ctx.actor, now=ctx.now())
+    ctx.billing.staff.remove_staff(slack_user_id=user_id, actor=ctx.actor, now=ctx.now())
     click.echo(f"{user_id} has no staff role any more")
 
 
 @staff.command("list")
 @pass_context
 def staff_list(ctx: Context) -> None:
-    for user_id, role in ctx.billing.accounts.list_staff():
+    for user_id, role in ctx.billing.staff.list_staff():
         click.echo(f"{user_id:<16} {role}")

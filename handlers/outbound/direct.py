@@ -7,8 +7,8 @@ import logging
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from billing.accounts import ResellerView
-from billing.codes import IssuedBatch
+from billing.issuing import IssuedBatch
+from billing.resellers import ResellerView
 from handlers import blocks
 
 log = logging.getLogger("joanbot.slack")

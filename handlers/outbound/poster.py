@@ -23,9 +23,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from billing import Billing
-from billing.alerts import UNREACHABLE_ERRORS, AlertNotFound
+from billing.alerts import AlertNotFound
 from billing.outbox import Claim
 from handlers import notices
+
+# Slack errors that mean the channel itself cannot be posted to: the outbox is told, and billing alerts sales.
+UNREACHABLE_ERRORS = ("not_in_channel", "channel_not_found", "is_archived")
 
 log = logging.getLogger("joanbot.poster")
 
@@ -153,8 +156,11 @@ class Poster:
             return
         uncertain = status >= 500
         delay = backoff(claim.attempts, self.retry_base)
-        state = self.billing.outbox.retry_later(claim, now=now, delay=delay, error=code, outcome_unknown=uncertain)
-        level = logging.ERROR if state == "dead" or code in UNREACHABLE_ERRORS else logging.WARNING
+        unreachable = code in UNREACHABLE_ERRORS
+        state = self.billing.outbox.retry_later(
+            claim, now=now, delay=delay, error=code, outcome_unknown=uncertain, unreachable=unreachable
+        )
+        level = logging.ERROR if state == "dead" or unreachable else logging.WARNING
         log.log(
             level,
             "outbox %s to %s failed: %s (attempt %d, now %s)",

@@ -35,7 +35,7 @@ def account(
 
 
 def reseller(billing: Billing, slug: str = "northwind", *, now: datetime, team: str | None = None) -> None:
-    billing.accounts.create_reseller(slug=slug, name=slug.title(), slack_team_id=team, actor=STAFF, now=now)
+    billing.resellers.create_reseller(slug=slug, name=slug.title(), slack_team_id=team, actor=STAFF, now=now)
 
 
 def code(
@@ -48,7 +48,7 @@ def code(
     months: int = 12,
     **options: object,
 ) -> str:
-    batch = billing.codes.issue_subscription_codes(
+    batch = billing.issuing.issue_subscription_codes(
         solution=solution,
         level=level,
         units=units,
@@ -95,7 +95,7 @@ def credit(
     promo: bool = False,
 ) -> Receipt:
     """Issue and redeem a credit code worth ``amount``: a top-up (or promo grant) of the account's credit."""
-    batch = billing.codes.issue_credit_codes(
+    batch = billing.issuing.issue_credit_codes(
         amount=Money.parse(amount, currency), source="promo" if promo else "topped_up", actor=STAFF, now=now
     )
     return redeem(billing, batch.codes[0].code, account_slug, now=now)

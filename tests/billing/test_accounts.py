@@ -1,9 +1,10 @@
 import pytest
 from sqlalchemy import select
 
-from billing.accounts import AccountNotFound, InvalidPaymentMethod, InvalidSlug, SlugTaken
+from billing.accounts import AccountNotFound, InvalidPaymentMethod
 from billing.actors import Actor, NotAllowed
 from billing.models import AuditEvent
+from billing.names import InvalidSlug, SlugTaken
 from billing.periods import UnknownTimeZone
 from tests.billing.builders import account, reseller
 from tests.conftest import STAFF, at
@@ -52,7 +53,7 @@ def test_reseller_members_see_only_their_resellers_accounts(billing):
     account(billing, "acme", reseller="northwind", now=at("2024-01-01"))
     account(billing, "globex", reseller="southwind", now=at("2024-01-01"))
     account(billing, "direct", now=at("2024-01-01"))
-    member = Actor(ref="m", role="reseller", reseller_id=billing.accounts.get_reseller(slug="northwind").id)
+    member = Actor(ref="m", role="reseller", reseller_id=billing.resellers.get_reseller(slug="northwind").id)
     assert [a.slug for a in billing.accounts.list_accounts(actor=member)] == ["acme"]
     for hidden in ("globex", "direct"):
         with pytest.raises(AccountNotFound):
@@ -81,10 +82,10 @@ def test_account_changes_are_audited_with_before_and_after(billing):
 
 
 def test_staff_roles_are_set_by_admins_only(billing):
-    billing.accounts.add_staff(slack_user_id="U0SALES", role="sales", actor=STAFF, now=at("2024-01-01"))
-    assert billing.accounts.staff_role("U0SALES") == "sales"
+    billing.staff.add_staff(slack_user_id="U0SALES", role="sales", actor=STAFF, now=at("2024-01-01"))
+    assert billing.staff.staff_role("U0SALES") == "sales"
     sales = Actor(ref="slack:T/U0SALES", role="sales")
     with pytest.raises(NotAllowed):
-        billing.accounts.add_staff(slack_user_id="U0OTHER", role="admin", actor=sales, now=at("2024-01-01"))
-    billing.accounts.remove_staff(slack_user_id="U0SALES", actor=STAFF, now=at("2024-01-02"))
-    assert billing.accounts.staff_role("U0SALES") is None
+        billing.staff.add_staff(slack_user_id="U0OTHER", role="admin", actor=sales, now=at("2024-01-01"))
+    billing.staff.remove_staff(slack_user_id="U0SALES", actor=STAFF, now=at("2024-01-02"))
+    assert billing.staff.staff_role("U0SALES") is None

@@ -34,23 +34,23 @@ def test_over_capacity_opens_says_by_how_much_and_reopens_as_a_new_alert(billing
     licenses(billing, units=2, months=1, now=at("2024-01-01"))
     licenses(billing, units=1, months=12, now=at("2024-01-01"))
     for device in ("a", "b", "c"):
-        billing.licenses.assign(account="acme", solution="room", subject=device, actor=STAFF, now=at("2024-01-02"))
+        billing.assignments.assign(account="acme", solution="room", subject=device, actor=STAFF, now=at("2024-01-02"))
     billing.alerts.sweep(now=at("2024-02-01"))  # the 2-license block lapsed: 3 devices on 1 license
     (alert,) = _capacity_alerts(billing)
     assert alert.details["over_by"] == 2
 
-    billing.licenses.unassign(account="acme", solution="room", subject="c", actor=STAFF, now=at("2024-02-02"))
+    billing.assignments.unassign(account="acme", solution="room", subject="c", actor=STAFF, now=at("2024-02-02"))
     assert billing.alerts.sweep(now=at("2024-02-02")).updated == 1
     (updated,) = _capacity_alerts(billing)
     assert (updated.id, updated.details["over_by"], updated.version) == (alert.id, 1, 2)
 
-    billing.licenses.unassign(account="acme", solution="room", subject="b", actor=STAFF, now=at("2024-02-03"))
+    billing.assignments.unassign(account="acme", solution="room", subject="b", actor=STAFF, now=at("2024-02-03"))
     billing.alerts.sweep(now=at("2024-02-03"))
     assert _capacity_alerts(billing) == []
 
     licenses(billing, units=2, months=1, now=at("2024-02-04"))
     for device in ("b", "c"):
-        billing.licenses.assign(account="acme", solution="room", subject=device, actor=STAFF, now=at("2024-02-04"))
+        billing.assignments.assign(account="acme", solution="room", subject=device, actor=STAFF, now=at("2024-02-04"))
     billing.alerts.sweep(now=at("2024-03-05"))  # the new block lapsed too: the condition is back
     (again,) = _capacity_alerts(billing)
     assert again.id != alert.id and again.details["over_by"] == 2
@@ -86,8 +86,8 @@ def test_acknowledging_bumps_the_version_once_and_resellers_see_only_their_own(b
     account(billing, "acme", reseller="northwind", now=at("2024-01-01"))
     licenses(billing, account_slug="acme", now=at("2024-01-01"))
     billing.alerts.sweep(now=at("2025-01-01"))
-    south = Actor(ref="s", role="reseller", reseller_id=billing.accounts.get_reseller(slug="southwind").id)
-    north = Actor(ref="n", role="reseller", reseller_id=billing.accounts.get_reseller(slug="northwind").id)
+    south = Actor(ref="s", role="reseller", reseller_id=billing.resellers.get_reseller(slug="southwind").id)
+    north = Actor(ref="n", role="reseller", reseller_id=billing.resellers.get_reseller(slug="northwind").id)
     assert billing.alerts.open_alerts(actor=south) == []
     (alert,) = billing.alerts.open_alerts(actor=north)
     acknowledged = billing.alerts.acknowledge(alert_id=alert.id, actor=north, now=at("2025-01-01", hour=13))
@@ -100,3 +100,32 @@ def test_acknowledging_bumps_the_version_once_and_resellers_see_only_their_own(b
         billing.alerts.acknowledge(alert_id=alert.id, actor=south, now=at("2025-01-01", hour=14))
     with pytest.raises(AlertAlreadyAcknowledged):
         billing.alerts.acknowledge(alert_id=alert.id, actor=north, now=at("2025-01-01", hour=14))
+
+
+def _failing_message(billing, key, *, error, unreachable):
+    """A message to channel C1 whose last attempt failed, as the delivery side reported it."""
+    from billing.models import OutboxMessage
+    from billing.models.outbox import DeliveryFailure
+
+    failure = DeliveryFailure.UNREACHABLE if unreachable else DeliveryFailure.RETRYABLE
+    with billing.db.write() as session:
+        session.add(
+            OutboxMessage(
+                dedupe_key=key,
+                channel_id="C1",
+                payload={},
+                next_attempt_at=at("2024-01-01"),
+                created_at=at("2024-01-01"),
+                last_error=error,
+                failure=failure,
+            )
+        )
+
+
+def test_a_channel_is_unreachable_when_the_delivery_side_says_so_whatever_the_error_text(billing):
+    _failing_message(billing, "retry", error="ratelimited", unreachable=False)
+    assert billing.alerts.sweep(now=at("2024-01-02")).opened == 0
+
+    _failing_message(billing, "gone", error="some_new_chat_error", unreachable=True)
+    assert billing.alerts.sweep(now=at("2024-01-02")).opened == 1
+    assert _open(billing) == [("channel_unreachable", "channel:C1", 1)]

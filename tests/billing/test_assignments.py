@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from billing.licensing import AlreadyAssigned, CapacityExceeded
+from billing.assignments import AlreadyAssigned, CapacityExceeded
 from billing.models import Assignment, AuditEvent
 from tests.billing.builders import account, licenses
 from tests.conftest import STAFF, at
@@ -12,7 +12,7 @@ from tests.conftest import STAFF, at
 def test_all_licenses_are_usable_at_once_and_assigning_beyond_capacity_is_refused(billing):
     account(billing, now=at("2024-01-01"))
     licenses(billing, solution="room", units=2, now=at("2024-01-01"))
-    assign = billing.licenses.assign
+    assign = billing.assignments.assign
     assert assign(account="acme", solution="room", subject="lobby-1", actor=STAFF, now=at("2024-01-02")) == 1
     assert assign(account="acme", solution="room", subject="lobby-2", actor=STAFF, now=at("2024-01-02")) == 0
     with pytest.raises(CapacityExceeded):
@@ -24,9 +24,9 @@ def test_all_licenses_are_usable_at_once_and_assigning_beyond_capacity_is_refuse
 def test_removing_a_device_frees_its_license(billing):
     account(billing, now=at("2024-01-01"))
     licenses(billing, solution="room", units=1, now=at("2024-01-01"))
-    billing.licenses.assign(account="acme", solution="room", subject="lobby-1", actor=STAFF, now=at("2024-01-02"))
-    billing.licenses.unassign(account="acme", solution="room", subject="lobby-1", actor=STAFF, now=at("2024-01-03"))
-    billing.licenses.assign(account="acme", solution="room", subject="lobby-2", actor=STAFF, now=at("2024-01-03"))
+    billing.assignments.assign(account="acme", solution="room", subject="lobby-1", actor=STAFF, now=at("2024-01-02"))
+    billing.assignments.unassign(account="acme", solution="room", subject="lobby-1", actor=STAFF, now=at("2024-01-03"))
+    billing.assignments.assign(account="acme", solution="room", subject="lobby-2", actor=STAFF, now=at("2024-01-03"))
     (room,) = billing.licenses.breakdown(account="acme", actor=STAFF, now=at("2024-01-03")).solutions
     assert room.in_use == 1
 
@@ -37,15 +37,15 @@ def test_users_idle_more_than_60_days_are_released_with_the_reason_and_devices_n
     licenses(billing, solution="room", units=1, now=at("2024-01-01"))
     start = at("2024-01-02")
     for user in ("ana", "bob"):
-        billing.licenses.assign(account="acme", solution="desk", subject=user, actor=STAFF, now=start)
-    billing.licenses.assign(account="acme", solution="room", subject="lobby", actor=STAFF, now=start)
-    billing.licenses.record_activity(
+        billing.assignments.assign(account="acme", solution="desk", subject=user, actor=STAFF, now=start)
+    billing.assignments.assign(account="acme", solution="room", subject="lobby", actor=STAFF, now=start)
+    billing.assignments.record_activity(
         account="acme", solution="desk", subject="bob", actor=STAFF, now=start + timedelta(days=30)
     )
 
-    assert billing.licenses.release_idle_users(actor=STAFF, now=start + timedelta(days=60)) == 0
-    assert billing.licenses.release_idle_users(actor=STAFF, now=start + timedelta(days=61)) == 1
-    assert billing.licenses.release_idle_users(actor=STAFF, now=start + timedelta(days=61)) == 0
+    assert billing.assignments.release_idle_users(actor=STAFF, now=start + timedelta(days=60)) == 0
+    assert billing.assignments.release_idle_users(actor=STAFF, now=start + timedelta(days=61)) == 1
+    assert billing.assignments.release_idle_users(actor=STAFF, now=start + timedelta(days=61)) == 0
     with billing.db.read() as session:
         released = session.scalars(select(Assignment).where(Assignment.released_at.is_not(None))).all()
         assert [(a.subject, a.release_reason) for a in released] == [("ana", "idle_60_days")]
@@ -58,6 +58,6 @@ def test_when_a_cohort_lapses_nothing_is_unassigned_and_the_account_is_over_capa
     licenses(billing, solution="room", units=2, months=1, now=at("2024-01-01"))
     licenses(billing, solution="room", units=1, months=12, now=at("2024-01-01"))
     for device in ("a", "b", "c"):
-        billing.licenses.assign(account="acme", solution="room", subject=device, actor=STAFF, now=at("2024-01-02"))
+        billing.assignments.assign(account="acme", solution="room", subject=device, actor=STAFF, now=at("2024-01-02"))
     (room,) = billing.licenses.breakdown(account="acme", actor=STAFF, now=at("2024-02-01")).solutions
     assert (room.total, room.in_use, room.over_capacity) == (1, 3, 2)

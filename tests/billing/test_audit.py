@@ -1,8 +1,8 @@
-import contextlib
-
+import pytest
 from sqlalchemy import func, select
 
 from billing.models import AuditEvent
+from billing.names import SlugTaken
 from tests.billing.builders import account, code, reseller
 from tests.conftest import STAFF, at
 
@@ -30,14 +30,14 @@ def test_every_change_to_accounts_codes_cohorts_and_assignments_is_audited_once(
             "code.redeemed",
         ),
         (
-            lambda: billing.licenses.assign(account="acme", solution="room", subject="d1", actor=STAFF, now=now),
+            lambda: billing.assignments.assign(account="acme", solution="room", subject="d1", actor=STAFF, now=now),
             "assignment.added",
         ),
         (
-            lambda: billing.licenses.unassign(account="acme", solution="room", subject="d1", actor=STAFF, now=now),
+            lambda: billing.assignments.unassign(account="acme", solution="room", subject="d1", actor=STAFF, now=now),
             "assignment.removed",
         ),
-        (lambda: billing.accounts.add_staff(slack_user_id="U0X", role="sales", actor=STAFF, now=now), "staff.added"),
+        (lambda: billing.staff.add_staff(slack_user_id="U0X", role="sales", actor=STAFF, now=now), "staff.added"),
     ]
     for step, action in steps:
         before = _events(billing)
@@ -48,7 +48,7 @@ def test_every_change_to_accounts_codes_cohorts_and_assignments_is_audited_once(
 
 
 def test_a_batch_of_codes_is_audited_per_code(billing):
-    billing.codes.issue_subscription_codes(
+    billing.issuing.issue_subscription_codes(
         solution="room", level="standard", units=1, term_months=12, count=25, actor=STAFF, now=at("2024-01-01")
     )
     with billing.db.read() as session:
@@ -58,8 +58,11 @@ def test_a_batch_of_codes_is_audited_per_code(billing):
 def test_a_refused_change_leaves_no_audit_row(billing):
     account(billing, "acme", now=at("2024-01-01"))
     before = _events(billing)
-    with contextlib.suppress(Exception):
+
+    with pytest.raises(SlugTaken) as refused:
         account(billing, "acme", now=at("2024-01-01"))
+
+    assert refused.value.code == "slug_taken" and refused.value.details == {"slug": "acme"}
     assert _events(billing) == before
 
 

@@ -15,7 +15,7 @@ def test_the_default_catalog_has_room_desk_and_visitor_each_with_three_ordered_l
         assert [level.slug for level in solution.levels] == ["standard", "professional", "enterprise"]
 
 
-def test_the_default_catalog_carries_the_seeds_room_prices(billing):
+def test_the_default_catalog_carries_the_shipped_room_prices(billing):
     room = billing.catalog.solution("room")
     assert room.level("standard").prices[("year", "USD")] == Money(500, "USD")
     assert room.level("professional").prices[("year", "USD")] == Money(1000, "USD")

@@ -70,26 +70,13 @@ def test_missing_identity_is_nobody(user_id, team, home):
 def test_lookups_read_staff_resellers_and_members_from_the_database(billing):
     now = at("2026-01-05")
     reseller(billing, "northwind", now=now, team="TNORTH")
-    billing.accounts.add_staff(slack_user_id="USALES", role="sales", actor=STAFF, now=now)
-    billing.accounts.add_reseller_member(reseller="northwind", slack_user_id="UGUEST", actor=STAFF, now=now)
+    billing.staff.add_staff(slack_user_id="USALES", role="sales", actor=STAFF, now=now)
+    billing.resellers.add_reseller_member(reseller="northwind", slack_user_id="UGUEST", actor=STAFF, now=now)
     who = billing.identity.actor_for
 
     assert who(ChatUser("USALES", HOME), home_team_id=HOME, admins=()).role == "sales"
     assert who(ChatUser("USALES", "TNORTH"), home_team_id=HOME, admins=()).role == "reseller"
     assert who(ChatUser("UGUEST", "TELSEWHERE"), home_team_id=HOME, admins=()).role == "reseller"
     assert who(ChatUser("UX", "TELSEWHERE"), home_team_id=HOME, admins=()) is None
-    billing.accounts.remove_staff(slack_user_id="USALES", actor=STAFF, now=now)
+    billing.staff.remove_staff(slack_user_id="USALES", actor=STAFF, now=now)
     assert who(ChatUser("USALES", HOME), home_team_id=HOME, admins=()) is None  # revoked: at once
-
-
-def test_renewals_due_lists_unrenewed_code_licenses_within_45_days_soonest_first(billing):
-    from tests.billing.builders import account, licenses
-
-    account(billing, "acme", now=at("2025-01-01"))
-    account(billing, "kiwi", now=at("2025-01-01"), tz="Pacific/Auckland")
-    licenses(billing, units=3, account_slug="acme", now=at("2025-04-10"))  # renews 10 Apr 2026
-    licenses(billing, units=4, account_slug="kiwi", now=at("2025-03-20"))  # renews 20 Mar 2026
-    licenses(billing, units=5, account_slug="acme", now=at("2025-06-01"))  # 1 Jun 2026: too far
-
-    due = billing.overview.renewals_due(actor=STAFF, now=at("2026-03-02"))
-    assert [(d.account, d.units, d.days_left) for d in due] == [("kiwi", 4, 18), ("acme", 3, 39)]

@@ -44,7 +44,7 @@ def test_the_overview_lists_top_ups_and_redeemed_codes_with_devices_paired_of_al
     subscription_code = code(billing, units=10, months=24, now=at("2021-01-01"))
     redeem(billing, subscription_code, now=at("2021-01-04"))
     for device in ("d1", "d2", "d3"):
-        billing.licenses.assign(account="acme", solution="room", subject=device, actor=STAFF, now=at("2021-01-05"))
+        billing.assignments.assign(account="acme", solution="room", subject=device, actor=STAFF, now=at("2021-01-05"))
 
     overview = billing.credits.overview(account="acme", actor=STAFF, now=at("2021-01-05"))
 

@@ -73,7 +73,7 @@ def test_a_period_is_half_open():
     assert date(2024, 3, 22) not in period
 
 
-def test_dates_are_typed_as_iso_or_as_the_seeds_dotted_form_and_shown_unambiguously():
+def test_dates_are_typed_as_iso_or_as_the_day_first_dotted_form_and_shown_unambiguously():
     assert parse_date("2024-03-22") == date(2024, 3, 22)
     assert parse_date("22.3.2024") == date(2024, 3, 22)
     assert format_date(date(2024, 3, 22)) == "22 Mar 2024"

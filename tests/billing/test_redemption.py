@@ -4,12 +4,13 @@ import pytest
 from sqlalchemy import func, select
 
 from billing.actors import Actor
+from billing.attempts import TooManyAttempts
 from billing.codeformat import MistypedCode
 from billing.codes import CodeAlreadyRedeemed, CodeExpired, CodeVoided, UnknownCode
 from billing.licensing import LevelConflict
 from billing.models import Cohort, PrepaidCode, RedeemAttempt, Redemption
 from billing.periods import format_date
-from billing.redemption import AlreadyRenewed, CodeNotForAccount, RenewalMismatch, TooManyAttempts
+from billing.redemption_plan import AlreadyRenewed, CodeNotForAccount, RenewalMismatch
 from tests.billing.builders import account, code, licenses, redeem, reseller
 from tests.conftest import STAFF, at
 
@@ -211,7 +212,7 @@ def test_a_reseller_member_redeems_for_their_own_customers_only_and_is_recorded(
     reseller(billing, "southwind", now=at("2024-01-01"))
     account(billing, "acme", reseller="northwind", now=at("2024-01-01"))
     account(billing, "globex", reseller="southwind", now=at("2024-01-01"))
-    northwind = billing.accounts.get_reseller(slug="northwind")
+    northwind = billing.resellers.get_reseller(slug="northwind")
     member = Actor(ref="slack:TNORTH/U1", role="reseller", reseller_id=northwind.id)
     text = code(billing, now=at("2024-01-01"))
 
@@ -246,7 +247,7 @@ def test_a_credit_code_adds_a_ledger_entry_not_licenses(billing):
     from billing.models import CreditEntry
     from billing.money import Money
 
-    batch = billing.codes.issue_credit_codes(
+    batch = billing.issuing.issue_credit_codes(
         amount=Money(5000, "USD"), source="topped_up", actor=STAFF, now=at("2024-01-01")
     )
     receipt = redeem(billing, batch.codes[0].code, now=at("2024-01-02"))

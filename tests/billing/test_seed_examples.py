@@ -1,4 +1,4 @@
-"""The seeds' worked examples, exactly (product.md, "Card and invoice customers" and "Joan Credits")."""
+"""Worked examples of card, invoice and credits customers, to the minor unit: proration, renewals, credits."""
 
 from fractions import Fraction
 

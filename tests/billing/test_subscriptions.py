@@ -4,14 +4,8 @@ import pytest
 
 from billing import Actor
 from billing.actors import NotAllowed
-from billing.quotes import (
-    AlreadySubscribed,
-    InvalidUnits,
-    NoSubscription,
-    NotBilledDirectly,
-    QuoteChanged,
-    RenewalDue,
-)
+from billing.quotes import AlreadySubscribed, NoSubscription, NotBilledDirectly, QuoteChanged, RenewalDue
+from billing.units import InvalidUnits
 from tests.billing.builders import account, add, reduce, reseller, subscribe
 from tests.conftest import SALES, STAFF, at
 
@@ -111,8 +105,14 @@ def test_reducing_to_nothing_is_a_cancellation_not_a_reduction(billing):
     account(billing, pays="card", now=at("2021-01-01"))
     subscribe(billing, 3, now=at("2021-01-01"))
 
-    with pytest.raises(InvalidUnits):
+    with pytest.raises(InvalidUnits) as refused:
         reduce(billing, 3, now=at("2021-02-01"))
+
+    assert refused.value.code == "invalid_units"
+    assert "to remove them all, cancel the subscription" in refused.value.message
+    assert refused.value.details == {}  # not the out-of-range refusal, which names the units it got
+    (cohort,) = billing.licenses.cohorts(account="acme", actor=STAFF)
+    assert (cohort.units, cohort.auto_renew) == (3, True)
 
 
 def test_cancelling_stops_renewal_refunds_nothing_and_keeps_the_licenses_until_the_renewal_date(billing):

@@ -52,7 +52,7 @@ def world(billing: Billing, standin: SlackStandIn) -> World:
     builders.account(billing, "acme", now=start, reseller="northwind")
     builders.account(billing, "globex", now=start, reseller="southwind")
     builders.account(billing, "initech", now=start)
-    billing.accounts.add_staff(slack_user_id=SALES, role="sales", actor=STAFF, now=start)
+    billing.staff.add_staff(slack_user_id=SALES, role="sales", actor=STAFF, now=start)
     config = settings()
     app = build_app(
         config,

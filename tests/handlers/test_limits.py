@@ -10,18 +10,21 @@ from typing import Any
 import pytest
 
 from billing import Actor
-from billing.accounts import AccountView, ResellerView
+from billing.accounts import AccountView
 from billing.alerts import AlertView
 from billing.audit import AuditEntry
 from billing.catalog import LevelView, SolutionView
-from billing.codes import CodeView, IssuedBatch, IssuedCode
+from billing.codes import CodeView
 from billing.invoicing import InvoiceView, LineView
+from billing.issuing import IssuedBatch, IssuedCode
 from billing.ledger import CreditBalance, CreditsOverview, RedeemedCode, TopUp
 from billing.licensing import Breakdown, CohortView, RenewalLine, SolutionBreakdown, UpcomingLine
 from billing.money import Money
 from billing.overview import DueRenewal
-from billing.redemption import Receipt, RedemptionPlan
+from billing.redemption import Receipt
+from billing.redemption_plan import RedemptionPlan
 from billing.reminders import NoticeView, RenewalDraft
+from billing.resellers import ResellerView
 from handlers import blocks, home, kit, modals, money_blocks, notices
 from handlers.parsing import Usage
 from handlers.redeem_request import RedeemRequest

@@ -270,7 +270,7 @@ def test_app_home_shows_staff_every_open_alert_and_a_member_only_their_resellers
     assert "Alerts appear here" not in staff and "Open alerts (3)" in staff
     assert "`acme`" in staff and "`globex`" in staff and "Credit will not cover" in staff and "$" in staff
 
-    world.billing.accounts.add_reseller_member(
+    world.billing.resellers.add_reseller_member(
         reseller="northwind", slack_user_id="UHOMEMEMBER", actor=_staff(), now=world.now
     )
     member = _home(world, "UHOMEMEMBER")

@@ -204,10 +204,10 @@ def test_sales_cannot_administer_but_the_admin_from_settings_can(world):
     assert "permission" in _said(refused)
     done = world.slack.command("staff add <@UNEW|new> sales", user_id=ADMIN, team=HOME)
     assert "is now sales" in _said(done)
-    assert world.billing.accounts.staff_role("UNEW") == "sales"
+    assert world.billing.staff.staff_role("UNEW") == "sales"
     removed = world.slack.command("staff remove <@UNEW>", user_id=ADMIN, team=HOME)
     assert "no longer" in _said(removed)
-    assert world.billing.accounts.staff_role("UNEW") is None
+    assert world.billing.staff.staff_role("UNEW") is None
 
 
 @pytest.mark.parametrize("text", ["accounts", "renewals acme", "account acme"])

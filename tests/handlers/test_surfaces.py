@@ -118,7 +118,7 @@ def test_app_home_shows_staff_the_renewals_ahead(world):
 
 
 def test_app_home_shows_a_reseller_member_their_accounts_and_nobody_the_refusal(world):
-    world.billing.accounts.add_reseller_member(
+    world.billing.resellers.add_reseller_member(
         reseller="northwind", slack_user_id="UHOMEMEMBER", actor=_staff(), now=world.now
     )
     member = world.slack.event({"type": "app_home_opened", "user": "UHOMEMEMBER", "tab": "home"})

@@ -21,7 +21,7 @@ def resellers_with_customers(billing, channels: tuple[str, ...], per_channel: in
     for index, channel in enumerate(channels):
         slug = f"reseller{index}"
         reseller(billing, slug, now=at("2024-01-01"))
-        billing.accounts.link_channel(reseller=slug, channel_id=channel, actor=STAFF, now=at("2024-01-01"))
+        billing.resellers.link_channel(reseller=slug, channel_id=channel, actor=STAFF, now=at("2024-01-01"))
         for n in range(per_channel):
             account(billing, f"{slug}-customer{n}", reseller=slug, now=at("2024-01-01"))
             licenses(billing, account_slug=f"{slug}-customer{n}", now=at("2024-01-01"))

@@ -60,7 +60,7 @@ def test_120_days_of_sweeps_post_each_reminder_and_alert_once_in_the_right_chann
     before = at("2024-12-01")
     reseller(billing, "northwind", now=before)
     reseller(billing, "lonely", now=before)
-    billing.accounts.link_channel(reseller="northwind", channel_id=NORTH_CHANNEL, actor=STAFF, now=before)
+    billing.resellers.link_channel(reseller="northwind", channel_id=NORTH_CHANNEL, actor=STAFF, now=before)
     for slug, options in (
         ("acme", {"reseller": "northwind"}),
         ("globex", {"reseller": "lonely"}),

@@ -133,7 +133,7 @@ def test_a_known_user_gets_their_actor_the_billing_core_and_the_clock_and_only_w
         seen.update(actor=actor, billing=billing, now=now, ref=request_ref, body=body)
 
     body = {**_stranger_command(), "user_id": SALES, "team_id": HOME, "trigger_id": "T123"}
-    shop.billing.accounts.add_staff(slack_user_id=SALES, role="sales", actor=STAFF, now=NOW)
+    shop.billing.staff.add_staff(slack_user_id=SALES, role="sales", actor=STAFF, now=NOW)
 
     ack, respond, _ = _run(shop, listen.command(on_probe), body)
 

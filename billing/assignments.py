@@ -1,0 +1,200 @@
+"""Devices and users assigned to licenses: assign within capacity, unassign, activity, idle release."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import insert, select, update
+
+from billing import audit
+from billing.accounts import find_account
+from billing.actors import Actor
+from billing.catalog import find_solution
+from billing.db import Database
+from billing.errors import Conflict, InvalidInput, NotFound
+from billing.licensing import assignments_in_use, capacity
+from billing.models import Assignment, AuditEvent
+from billing.models.catalog import LicenseKind
+from billing.models.licensing import ReleaseReason
+from billing.periods import local_date
+
+IDLE_USER_DAYS = 60
+MAX_SUBJECT = 200
+
+
+class CapacityExceeded(Conflict):
+    code = "capacity_exceeded"
+
+
+class AlreadyAssigned(Conflict):
+    code = "already_assigned"
+
+
+class AssignmentNotFound(NotFound):
+    code = "assignment_not_found"
+
+
+def _subject(text: str) -> str:
+    subject = text.strip()
+    if not subject or len(subject) > MAX_SUBJECT:
+        raise InvalidInput(f"a device or user id must be 1 to {MAX_SUBJECT} characters")
+    return subject
+
+
+class Assignments:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def assign(
+        self,
+        *,
+        account: str,
+        solution: str,
+        subject: str,
+        actor: Actor,
+        now: datetime,
+        request_ref: str | None = None,
+    ) -> int:
+        """Put a device or user on one license; refused beyond capacity. Returns the licenses left."""
+        subject = _subject(subject)
+        with self._db.write() as session:
+            found = find_account(session, slug=account, actor=actor, for_update=True)
+            target = find_solution(session, solution)
+            today = local_date(now, found.time_zone)
+            total = capacity(session, account_id=found.id, solution_id=target.id, day=today)
+            used = assignments_in_use(session, account_id=found.id).get(target.id, 0)
+            active = session.scalar(
+                select(Assignment.id).where(
+                    Assignment.account_id == found.id,
+                    Assignment.solution_id == target.id,
+                    Assignment.subject == subject,
+                    Assignment.released_at.is_(None),
+                )
+            )
+            if active is not None:
+                raise AlreadyAssigned(f"{subject} already holds a {target.name} license")
+            if used >= total:
+                raise CapacityExceeded(
+                    f"{found.name} has no free {target.name} license: all {total} are in use",
+                    capacity=total,
+                    in_use=used,
+                )
+            session.add(
+                Assignment(
+                    account_id=found.id,
+                    solution_id=target.id,
+                    license_kind=target.license_kind,
+                    subject=subject,
+                    assigned_by=actor.ref,
+                    assigned_at=now,
+                    last_active_at=now,
+                )
+            )
+            audit.record(
+                session,
+                actor=actor,
+                action="assignment.added",
+                subject_type=target.license_kind,
+                subject_id=subject,
+                account_id=found.id,
+                at=now,
+                details={"solution": target.slug},
+                request_ref=request_ref,
+            )
+            return total - used - 1
+
+    def unassign(
+        self,
+        *,
+        account: str,
+        solution: str,
+        subject: str,
+        actor: Actor,
+        now: datetime,
+        request_ref: str | None = None,
+    ) -> None:
+        """Free the license a device or user holds."""
+        subject = _subject(subject)
+        with self._db.write() as session:
+            found = find_account(session, slug=account, actor=actor, for_update=True)
+            target = find_solution(session, solution)
+            assignment = session.scalar(
+                select(Assignment).where(
+                    Assignment.account_id == found.id,
+                    Assignment.solution_id == target.id,
+                    Assignment.subject == subject,
+                    Assignment.released_at.is_(None),
+                )
+            )
+            if assignment is None:
+                raise AssignmentNotFound(f"{subject} holds no {target.name} license")
+            assignment.released_at, assignment.release_reason = now, ReleaseReason.REMOVED
+            audit.record(
+                session,
+                actor=actor,
+                action="assignment.removed",
+                subject_type=target.license_kind,
+                subject_id=subject,
+                account_id=found.id,
+                at=now,
+                details={"solution": target.slug},
+                request_ref=request_ref,
+            )
+
+    def record_activity(self, *, account: str, solution: str, subject: str, actor: Actor, now: datetime) -> None:
+        """A device or user was seen: their license stays theirs for another 60 days."""
+        with self._db.write() as session:
+            found = find_account(session, slug=account, actor=actor)
+            target = find_solution(session, solution)
+            result = session.execute(
+                update(Assignment)
+                .where(
+                    Assignment.account_id == found.id,
+                    Assignment.solution_id == target.id,
+                    Assignment.subject == _subject(subject),
+                    Assignment.released_at.is_(None),
+                )
+                .values(last_active_at=now)
+            )
+            if result.rowcount == 0:  # type: ignore[attr-defined]
+                raise AssignmentNotFound(f"{subject} holds no {target.name} license")
+
+    def release_idle_users(self, *, actor: Actor, now: datetime) -> int:
+        """Unassign every user idle for more than 60 days (the daily sweep calls this). Returns how many."""
+        cutoff = now - timedelta(days=IDLE_USER_DAYS)
+        with self._db.write() as session:
+            idle = session.execute(
+                select(Assignment.id, Assignment.account_id, Assignment.subject, Assignment.last_active_at).where(
+                    Assignment.license_kind == LicenseKind.USER,
+                    Assignment.released_at.is_(None),
+                    Assignment.last_active_at < cutoff,
+                )
+            ).all()
+            if not idle:
+                return 0
+            session.execute(
+                update(Assignment)
+                .where(Assignment.id.in_([row.id for row in idle]))
+                .values(released_at=now, release_reason=ReleaseReason.IDLE_60_DAYS)
+                .execution_options(synchronize_session=False)
+            )
+            session.execute(
+                insert(AuditEvent),
+                [
+                    {
+                        "at": now,
+                        "actor": actor.ref,
+                        "action": "assignment.released_idle",
+                        "subject_type": LicenseKind.USER,
+                        "subject_id": row.subject,
+                        "account_id": row.account_id,
+                        "details": {
+                            "last_active_at": row.last_active_at.isoformat(),
+                            "reason": ReleaseReason.IDLE_60_DAYS,
+                        },
+                        "request_ref": None,
+                    }
+                    for row in idle
+                ],
+            )
+            return len(idle)

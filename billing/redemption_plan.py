@@ -1,0 +1,188 @@
+"""The redemption rule as a pure function: given the facts loaded first, what a redemption would do.
+
+``plan(facts, now=...)`` reads no database and no clock. It refuses a code that is voided, redeemed,
+expired or meant for someone else, a renewal of licenses that cannot be renewed by this code, and a second
+plan level of one solution; otherwise it works out the dates. A renewal starts on the old renewal date when
+that is still ahead, else today.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from billing.accounts import AccountView
+from billing.codes import CodeAlreadyRedeemed, CodeExpired, CodeView, CodeVoided
+from billing.errors import Conflict, InvalidInput, NotFound
+from billing.licensing import RENEWAL_WINDOW_DAYS, CohortView, level_conflict
+from billing.models.codes import CodeKind, CodeStatus
+from billing.money import Money
+from billing.periods import add_months, format_date, local_date
+
+
+class CodeNotForAccount(Conflict):
+    code = "code_not_for_account"
+
+
+class CohortNotFound(NotFound):
+    code = "cohort_not_found"
+
+
+class RenewalMismatch(InvalidInput):
+    code = "renewal_mismatch"
+
+
+class AlreadyRenewed(Conflict):
+    code = "already_renewed"
+
+
+@dataclass(frozen=True)
+class CodeFacts:
+    """A code as stored (``status`` is the stored one: an expired code is still ``issued``)."""
+
+    view: CodeView
+    status: CodeStatus
+    kind: CodeKind
+    account_id: int | None = None
+    reseller_id: int | None = None
+    redeem_by: date | None = None
+    solution_id: int | None = None
+    plan_level_id: int | None = None
+    level_name: str | None = None
+    term_months: int | None = None
+    credit: Money | None = None
+
+
+@dataclass(frozen=True)
+class BlockFacts:
+    """A cohort (a block of licenses) with the keys the rule compares."""
+
+    view: CohortView
+    account_id: int
+    solution_id: int
+    plan_level_id: int
+    auto_renew: bool
+
+
+@dataclass(frozen=True)
+class RedemptionFacts:
+    code: CodeFacts
+    account: AccountView
+    renews: int | None = None  # the cohort id the person chose to renew, if any
+    renewed: BlockFacts | None = None  # that cohort, when it exists
+    candidates: tuple[BlockFacts, ...] = ()  # cohorts this code may renew
+    other_levels: tuple[BlockFacts, ...] = ()  # the account's cohorts of the code's solution at another level
+
+
+@dataclass(frozen=True)
+class RedemptionPlan:
+    """What a redemption does (the preview) or did (the receipt)."""
+
+    code: CodeView
+    account: AccountView
+    redeemed_on: date
+    # Subscription codes:
+    starts_on: date | None = None
+    ends_on: date | None = None
+    renews: CohortView | None = None
+    renewal_candidates: tuple[CohortView, ...] = ()
+    # Credit codes:
+    credit: Money | None = None
+
+    @property
+    def is_renewal(self) -> bool:
+        return self.renews is not None
+
+    def describe(self) -> str:
+        """One plain sentence, without prices (safe for reseller channels)."""
+        code = self.code
+        if code.kind == CodeKind.CREDIT:
+            return f"Adds {code.credit_source} credit to {self.account.name}."
+        assert self.starts_on and self.ends_on
+        licenses = f"{code.units} {code.solution_name} {code.level} {code.license_kind} licenses"
+        if self.renews is not None:
+            return (
+                f"Renews {self.renews.units} {code.solution_name} licenses of {self.account.name} that "
+                f"renew on {format_date(self.renews.ends_on)}: {licenses} from "
+                f"{format_date(self.starts_on)}, next renewal {format_date(self.ends_on)}."
+            )
+        return (
+            f"Adds {licenses} to {self.account.name} from {format_date(self.starts_on)}, "
+            f"renewing {format_date(self.ends_on)}."
+        )
+
+
+def _check_code(code: CodeFacts, account: AccountView, today: date) -> None:
+    if code.status == CodeStatus.VOIDED:
+        raise CodeVoided("that code was voided and cannot be redeemed")
+    if code.status == CodeStatus.REDEEMED:
+        raise CodeAlreadyRedeemed("that code has already been redeemed")
+    if code.redeem_by is not None and today > code.redeem_by:
+        raise CodeExpired(f"that code had to be redeemed by {format_date(code.redeem_by)}")
+    if code.account_id is not None and code.account_id != account.id:
+        raise CodeNotForAccount("that code was issued for another account")
+    if code.reseller_id is not None and code.reseller_id != account.reseller_id:
+        raise CodeNotForAccount("that code was issued for another reseller's customers")
+
+
+def _check_renewal(facts: RedemptionFacts) -> BlockFacts | None:
+    """The cohort this redemption renews, if one was chosen; refused unless this code may renew it."""
+    if facts.renews is None:
+        return None
+    code, renewed = facts.code, facts.renewed
+    if renewed is None or renewed.account_id != facts.account.id:
+        raise CohortNotFound(f"{facts.account.name} has no license block {facts.renews}")
+    if renewed.view.renewed:
+        raise AlreadyRenewed(
+            f"those licenses were already renewed ({renewed.view.units} renewing {format_date(renewed.view.ends_on)})"
+        )
+    if (renewed.solution_id, renewed.plan_level_id) != (code.solution_id, code.plan_level_id):
+        raise RenewalMismatch("a renewal code must be of the same solution and level as the licenses it renews")
+    if renewed.auto_renew:
+        raise RenewalMismatch("those licenses renew automatically (card or invoice) and need no code")
+    if renewed.view.id not in {c.view.id for c in facts.candidates}:
+        raise RenewalMismatch(
+            f"those licenses renew on {format_date(renewed.view.ends_on)}: "
+            f"renewals open {RENEWAL_WINDOW_DAYS} days before"
+        )
+    return renewed
+
+
+def _check_single_level(facts: RedemptionFacts, starts_on: date, ends_on: date) -> None:
+    """One plan level per solution per account: refuse a period overlapping another level's licenses."""
+    clashes = [b.view for b in facts.other_levels if b.view.starts_on < ends_on and b.view.ends_on > starts_on]
+    if not clashes:
+        return
+    clash = max(clashes, key=lambda c: c.ends_on)
+    wanted = _Level(name=facts.code.level_name or "", slug=facts.code.view.level or "")
+    raise level_conflict(account_name=facts.account.name, account_slug=facts.account.slug, clash=clash, wanted=wanted)
+
+
+@dataclass(frozen=True)
+class _Level:
+    name: str
+    slug: str
+
+
+def plan(facts: RedemptionFacts, *, now: datetime) -> RedemptionPlan:
+    """Check that the code may go into the account and work out the dates; raises on any refusal."""
+    code, account = facts.code, facts.account
+    today = local_date(now, account.time_zone)
+    _check_code(code, account, today)
+    if code.kind == CodeKind.CREDIT:
+        assert code.credit is not None
+        return RedemptionPlan(code=code.view, account=account, redeemed_on=today, credit=code.credit)
+    assert code.term_months is not None
+    renewed = _check_renewal(facts)
+    starts_on = renewed.view.ends_on if renewed is not None and renewed.view.ends_on > today else today
+    ends_on = add_months(starts_on, code.term_months)
+    _check_single_level(facts, starts_on, ends_on)
+    return RedemptionPlan(
+        code=code.view,
+        account=account,
+        redeemed_on=today,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        renews=renewed.view if renewed is not None else None,
+        renewal_candidates=tuple(c.view for c in facts.candidates if renewed is None or c.view.id != renewed.view.id),
+    )
