@@ -28,6 +28,8 @@ from billing.periods import Period, local_date
 
 # Days between issue and due date, by payment method: cards and credits pay at once, invoices net 30.
 DUE_DAYS = {PaymentMethod.CARD: 0, PaymentMethod.CREDITS: 0, PaymentMethod.INVOICE: 30}
+# The memo of a plan change's invoice starts so; the rest is the adjustment credit in words, shown with it.
+PLAN_CHANGE_MEMO = "plan change: "
 _NUMBER = re.compile(r"^\s*(?:INV-?)?0*(\d{1,12})\s*$", re.IGNORECASE)
 
 
@@ -87,6 +89,7 @@ class InvoiceView:
     remaining: Money
     lines: tuple[LineView, ...]
     memo: str
+    note: str = ""  # the adjustment credit of a plan change, in words
 
 
 def invoice_view(invoice: Invoice, account_slug: str) -> InvoiceView:
@@ -118,6 +121,7 @@ def invoice_view(invoice: Invoice, account_slug: str) -> InvoiceView:
             for line in invoice.lines
         ),
         memo=invoice.memo,
+        note=invoice.memo.removeprefix(PLAN_CHANGE_MEMO) if invoice.memo.startswith(PLAN_CHANGE_MEMO) else "",
     )
 
 

@@ -138,12 +138,22 @@ class RedeemedCode:
 
 
 @dataclass(frozen=True)
+class Adjustment:
+    """Credit from a plan change or a reduction, with what it is for in words."""
+
+    memo: str
+    amount: Money
+    on: date
+
+
+@dataclass(frozen=True)
 class CreditsOverview:
     account: AccountView
     today: date
     balances: tuple[CreditBalance, ...]
     top_ups: tuple[TopUp, ...]
     codes: tuple[RedeemedCode, ...]
+    adjustments: tuple[Adjustment, ...] = ()
 
     def balance(self, currency: str) -> CreditBalance:
         for balance in self.balances:
@@ -228,4 +238,18 @@ class Credits:
                     for entry, prefix in top_ups
                 ),
                 codes=tuple(_redeemed_codes(session, found, today)),
+                adjustments=tuple(
+                    Adjustment(
+                        entry.memo, Money(entry.amount_minor, entry.currency), local_date(entry.at, found.time_zone)
+                    )
+                    for entry in session.scalars(
+                        select(CreditEntry)
+                        .where(
+                            CreditEntry.account_id == found.id,
+                            CreditEntry.source == CreditSource.ADJUSTMENT,
+                            CreditEntry.amount_minor > 0,
+                        )
+                        .order_by(CreditEntry.at, CreditEntry.id)
+                    )
+                ),
             )

@@ -17,6 +17,7 @@ from billing.db import Database
 from billing.errors import Conflict
 from billing.models import Account, Assignment, Cohort, PlanLevel
 from billing.periods import format_date, local_date
+from billing.plan_schedule import scheduled_notes
 
 RENEWAL_WINDOW_DAYS = 45
 
@@ -75,6 +76,7 @@ class RenewalLine:
     renewed: bool  # a successor cohort is already in place (no reminders, no action needed)
     auto_renew: bool
     cohort_ids: tuple[int, ...]
+    change: str | None = None  # a scheduled plan change ("changes to Standard on 1 Jan 2026")
 
 
 @dataclass(frozen=True)
@@ -212,6 +214,7 @@ def assignments_in_use(session: Session, *, account_id: int) -> dict[int, int]:
 def build_breakdown(session: Session, account: Account, today: date) -> Breakdown:
     cohorts = cohorts_of(session, account.id)
     in_use = assignments_in_use(session, account_id=account.id)
+    changes = scheduled_notes(session, cohorts)
     by_solution: dict[int, list[Cohort]] = defaultdict(list)
     for cohort in cohorts:
         by_solution[cohort.solution_id].append(cohort)
@@ -241,6 +244,7 @@ def build_breakdown(session: Session, account: Account, today: date) -> Breakdow
                         renewed=renewed,
                         auto_renew=auto,
                         cohort_ids=tuple(c.id for c in members),
+                        change=next((changes[c.id] for c in members if c.id in changes), None),
                     )
                     for (ends_on, renewed, auto), members in sorted(lines.items())
                 ),

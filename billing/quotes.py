@@ -159,7 +159,7 @@ def find_subscription(session: Session, account: Account, solution: Solution, *,
     return cohort
 
 
-def _credit(session: Session, account: Account) -> Money:
+def credit_balance(session: Session, account: Account) -> Money:
     left = lots_with_remaining(session, account_id=account.id, currency=account.currency)
     return Money(sum(amount for _, amount in left), account.currency)
 
@@ -219,7 +219,7 @@ def plan_start(
         unit_price=price,
         fraction=Fraction(1),
         amount=price.times(units),
-        credit_available=_credit(session, account),
+        credit_available=credit_balance(session, account),
     )
 
 
@@ -277,7 +277,7 @@ def _plan_add(session: Session, account: Account, cohort: Cohort, base: Quote) -
         period=Period(base.effective_on, base.period.end),
         unit_price=price,
         amount=price.times(base.units * base.fraction),
-        credit_available=_credit(session, account),
+        credit_available=credit_balance(session, account),
     )
 
 
@@ -288,7 +288,7 @@ def _plan_reduce(session: Session, account: Account, solution: Solution, cohort:
             f"{account.name} has {cohort.units} {solution.name} licenses; to remove them all, cancel the subscription"
         )
     period = base.period
-    allocations = _allocate_credit(session, cohort, period, base.units, base.fraction, account.currency)
+    allocations = allocate_credit(session, cohort, period, base.units, base.fraction, account.currency)
     return replace(
         base,
         units_after=cohort.units - base.units,
@@ -324,7 +324,7 @@ def _charge_lines(session: Session, cohort: Cohort, period: Period) -> list[tupl
     return [(line, int(quantity), int(amount)) for line, quantity, amount in rows]
 
 
-def _allocate_credit(
+def allocate_credit(
     session: Session, cohort: Cohort, period: Period, units: int, share: Fraction, currency: str
 ) -> list[Allocation]:
     """Credit for removing ``units``: the newest charged licenses first, each at its own unit price and the

@@ -26,6 +26,7 @@ from billing.invoicing import InvoiceView, LineSpec, invoice_view, issue_invoice
 from billing.models import Account, Cohort, PlanLevel
 from billing.models.invoicing import LineKind
 from billing.periods import Period, add_months, local_date
+from billing.plan_schedule import apply_scheduled
 from billing.proration import month_index
 from billing.quotes import BILLED_METHODS, interval_of, unit_price
 
@@ -95,6 +96,7 @@ class Renewals:
             assert account is not None and cohort is not None
             if not cohort.auto_renew or cohort.ends_on > local_date(now, account.time_zone):
                 return None
+            changed = apply_scheduled(session, cohort, now=now)
             period = Period(
                 cohort.ends_on,
                 add_months(cohort.anchor_on, month_index(cohort.anchor_on, cohort.ends_on) + cohort.term_months),
@@ -126,6 +128,7 @@ class Renewals:
                     "renews_on": period.end.isoformat(),
                     "units": cohort.units,
                     "invoice": invoice.number,
+                    "plan_change": changed,
                 },
             )
             session.flush()

@@ -20,6 +20,7 @@ from billing.ledger import Credits
 from billing.licensing import Licenses
 from billing.outbox import LEASE, Outbox
 from billing.overview import Overview
+from billing.plan_changes import PlanChanges
 from billing.proration import DEFAULT_POLICY, ProrationPolicy
 from billing.redemption import Redemptions
 from billing.reminders import Reminders
@@ -62,6 +63,7 @@ class Billing:
         self.outbox = Outbox(db, lease=settings.outbox_lease)
         self.sweep = Sweep(db, assignments=self.assignments, reminders=self.reminders, alerts=self.alerts)
         self.subscriptions = Subscriptions(db, proration=settings.proration)
+        self.plans = PlanChanges(db, proration=settings.proration)
         self.invoices = Invoices(db)
         self.credits = Credits(db)
         self.renewals = Renewals(db)

@@ -5,7 +5,7 @@ from billing.models.catalog import PlanLevel, Price, Solution
 from billing.models.codes import PrepaidCode, RedeemAttempt, Redemption
 from billing.models.invoicing import Invoice, InvoiceLine, LicenseChange, LineCredit, Payment
 from billing.models.ledger import CreditEntry, CreditSpend
-from billing.models.licensing import Assignment, Cohort
+from billing.models.licensing import Assignment, Cohort, PlanChange
 from billing.models.notices import Alert, ReminderNotice
 from billing.models.outbox import ChannelPacing, OutboxMessage
 from billing.models.parties import Account, Reseller, ResellerChannel, ResellerMember, Staff
@@ -25,6 +25,7 @@ __all__ = [
     "LineCredit",
     "OutboxMessage",
     "Payment",
+    "PlanChange",
     "PlanLevel",
     "PrepaidCode",
     "Price",

@@ -33,6 +33,7 @@ class ChangeKind(StrEnum):
     ADD = "add"
     REDUCE = "reduce"
     CANCEL = "cancel"
+    PLAN = "plan"  # an upgrade or a switch to yearly, at once (scheduled changes are ``PlanChange`` rows)
 
 
 INVOICE_STATUSES = tuple(InvoiceStatus)

@@ -27,7 +27,15 @@ class ReleaseReason(StrEnum):
     IDLE_60_DAYS = "idle_60_days"
 
 
+class PlanChangeStatus(StrEnum):
+    SCHEDULED = "scheduled"  # waits for the renewal on ``effective_on``
+    APPLIED = "applied"  # carried out (at once, or by that renewal)
+    REPLACED = "replaced"  # a later change took its place before it applied
+    WITHDRAWN = "withdrawn"
+
+
 COHORT_ORIGINS = tuple(CohortOrigin)
+PLAN_CHANGE_STATUSES = tuple(PlanChangeStatus)
 RELEASE_REASONS = tuple(ReleaseReason)
 
 
@@ -110,3 +118,35 @@ class Assignment(Base):
     release_reason: Mapped[ReleaseReason | None] = mapped_column(
         enum_column(ReleaseReason, name="release_reason", length=20)
     )
+
+
+class PlanChange(Base):
+    """A change of a subscription's level or interval: applied at once (an upgrade, a switch to yearly) or
+    scheduled for the renewal on ``effective_on`` (a downgrade, a switch to monthly). At most one is
+    scheduled per cohort; the renewal that carries it out marks it applied in its own transaction."""
+
+    __tablename__ = "plan_changes"
+    __table_args__ = (
+        CheckConstraint("from_term_months > 0 AND to_term_months > 0", name="terms_positive"),
+        Index(
+            "uq_plan_changes_scheduled_cohort",
+            "cohort_id",
+            unique=True,
+            sqlite_where=text("status = 'scheduled'"),
+            postgresql_where=text("status = 'scheduled'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"), index=True)
+    from_level_id: Mapped[int] = mapped_column(ForeignKey("plan_levels.id"))
+    to_level_id: Mapped[int] = mapped_column(ForeignKey("plan_levels.id"))
+    from_term_months: Mapped[int]
+    to_term_months: Mapped[int]
+    effective_on: Mapped[date]
+    status: Mapped[PlanChangeStatus] = mapped_column(enum_column(PlanChangeStatus, name="status", length=10))
+    created_at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(100))
+    closed_at: Mapped[datetime | None]
+
+    to_level: Mapped[PlanLevel] = relationship(foreign_keys=[to_level_id])
