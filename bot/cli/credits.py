@@ -32,6 +32,9 @@ def credits_text(overview: CreditsOverview) -> str:
         out.extend(
             f"  {t.code_prefix}  {t.amount}  {format_date(t.activated_on)}  {t.source}" for t in overview.top_ups
         )
+    if overview.adjustments:
+        out.append("Adjustments:")
+        out.extend(f"  {format_date(a.on)}  {a.amount}  {a.memo}" for a in overview.adjustments)
     if overview.codes:
         out.append("Redeemed codes:")
         out.extend(

@@ -83,4 +83,6 @@ def invoice_text(invoice: InvoiceView) -> str:
         f"= {line.amount}"
         for line in invoice.lines
     ]
+    if invoice.note:
+        lines.append(f"    {invoice.note}")
     return "\n".join([head, *lines])

@@ -34,7 +34,7 @@ def _confirm_and_commit(quote: Quote, yes: bool, commit: Callable[[Quote], Chang
 
 @click.group()
 def licenses() -> None:
-    """Subscriptions of card, invoice and credits accounts: start, add, reduce, cancel."""
+    """Subscriptions of card, invoice and credits accounts: start, add, reduce, change, cancel."""
 
 
 @licenses.command("start")
@@ -117,6 +117,50 @@ def licenses_cancel(ctx: Context, account: str, solution: str, yes: bool) -> Non
     _confirm_and_commit(quote, yes, lambda q: ctx.billing.subscriptions.cancel(quote=q, actor=ctx.actor, now=now))
 
 
+@licenses.command("change")
+@click.argument("account")
+@click.argument("solution")
+@click.option("--level", help="The level wanted: a higher one at once, a lower one at the next renewal.")
+@click.option("--interval", type=click.Choice(["month", "year"]), help="Yearly at once, monthly at the renewal.")
+@click.option("--now", "at_once", is_flag=True, help="Refuse unless the change can take effect at once.")
+@click.option("--withdraw", is_flag=True, help="Withdraw the change scheduled for the next renewal.")
+@yes_option
+@pass_context
+@handled
+def licenses_change(
+    ctx: Context,
+    account: str,
+    solution: str,
+    level: str | None,
+    interval: str | None,
+    at_once: bool,
+    withdraw: bool,
+    yes: bool,
+) -> None:
+    """Change the level or the billing interval of ACCOUNT's SOLUTION subscription (shows the quote first)."""
+    now = ctx.now()
+    plans = ctx.billing.plans
+    if withdraw:
+        if level or interval:
+            raise click.UsageError("--withdraw takes no --level or --interval")
+        gone = plans.withdraw(account=account, solution=solution, actor=ctx.actor, now=now)
+        click.echo(
+            f"withdrawn: {gone.account}'s {gone.solution} subscription no longer {gone.change}; it renews as before"
+        )
+        return
+    quote = plans.quote(
+        account=account, solution=solution, level=level, interval=interval, at_once=at_once, actor=ctx.actor, now=now
+    )
+    click.echo(quote.describe())
+    if not yes and not click.confirm("Go ahead?", default=True):
+        raise click.ClickException("nothing changed")
+    receipt = plans.commit(quote_id=quote.id, actor=ctx.actor, now=now)
+    if receipt.invoice is not None:
+        click.echo(invoice_text(receipt.invoice))
+    else:
+        click.echo(f"scheduled: {receipt.quote.solution_name} {receipt.quote.schedule_text}")
+
+
 @click.command()
 @click.argument("account")
 @pass_context
@@ -141,6 +185,8 @@ def breakdown_text(breakdown: Breakdown) -> str:
         for line in solution.lines:
             note = " (renewed)" if line.renewed else " (renews automatically)" if line.auto_renew else ""
             lines.append(f"    {line.units:>6} renewing {format_date(line.renews_on)}{note}")
+            if line.change:
+                lines.append(f"           {line.change}")
         for upcoming in solution.upcoming:
             lines.append(
                 f"    {upcoming.units:>6} starting {format_date(upcoming.starts_on)}, "
