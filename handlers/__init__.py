@@ -6,7 +6,7 @@ from slack_bolt import App
 
 
 def register(app: App) -> None:
-    from handlers import actions, commands, events, notice_actions, options, views
+    from handlers import actions, commands, events, notice_actions, options, plan_change, views
 
     commands.register(app)
     actions.register(app)
@@ -14,3 +14,4 @@ def register(app: App) -> None:
     views.register(app)
     options.register(app)
     events.register(app)
+    plan_change.register(app)

@@ -129,6 +129,8 @@ def breakdown_lines(breakdown: Breakdown) -> list[str]:
         for line in solution.lines:
             note = " (renewed)" if line.renewed else " (renews automatically)" if line.auto_renew else ""
             lines.append(f"  • {line.units} renewing {format_date(line.renews_on)}{note}")
+            if line.change:
+                lines.append(f"      _{line.change}_")
         for upcoming in solution.upcoming:
             lines.append(
                 f"  • {upcoming.units} starting {format_date(upcoming.starts_on)}, renewing "

@@ -17,7 +17,7 @@ from slack_sdk import WebClient
 from billing import Actor, Billing, BillingError
 from billing.codes import code_prefix
 from billing.money import Money
-from handlers import blocks, errors, ids, listen, modals, money_blocks, parsing
+from handlers import blocks, errors, ids, listen, modals, money_blocks, parsing, plan_change
 from handlers.outbound import direct
 from handlers.parsing import Parsed, Usage
 
@@ -249,6 +249,10 @@ def _invoices(request: Request, parsed: Parsed) -> Reply:
     return money_blocks.invoices_message(account, request.billing.invoices.list(account=account, actor=request.actor))
 
 
+def _licenses_change(request: Request, parsed: Parsed) -> Reply:
+    return plan_change.command(request.billing, request.actor, request.now, request.ref, parsed)
+
+
 def _open(request: Request, view: dict[str, Any]) -> None:
     request.client.views_open(trigger_id=request.body["trigger_id"], view=view)
 
@@ -274,6 +278,8 @@ ROUTES: dict[str, Callable[[Request, Parsed], Reply]] = {
     "audit": _audit,
     "credits": _credits,
     "invoices": _invoices,
+    "licenses": _group("licenses change"),
+    "licenses change": _licenses_change,
 }
 
 

@@ -25,6 +25,8 @@ ACTION_PANEL_ACCOUNTS = "panel_accounts"
 ACTION_HOME_ISSUE = "home_issue"
 ACTION_HOME_REDEEM = "home_redeem"
 ACTION_RENEWAL_CHOICE = "renewal_choice"
+ACTION_CHANGE_CONFIRM = "plan_change_confirm"
+ACTION_CHANGE_CANCEL = "plan_change_cancel"
 # Buttons on what the daily sweep posts (reminder digests and problem alerts).
 ACTION_REMINDER_ISSUE_RENEWAL = "reminder_issue_renewal_code"
 ACTION_REMINDER_HANDLED = "reminder_mark_handled"

@@ -23,6 +23,7 @@ def invoices_message(account: str, invoices: Sequence[InvoiceView]) -> dict[str,
             f" = {line.amount}"
             for line in i.lines
         )
+        + (f"\n   {escape(i.note)}" if i.note else "")
         for i in invoices
     ]
     body = (
@@ -48,8 +49,9 @@ def credits_message(overview: CreditsOverview) -> dict[str, Any]:
         f"expires {format_date(c.expires_on)}, {c.duration}"
         for c in overview.codes
     ]
+    adjustments = [f"{format_date(a.on)}: {a.amount}, {escape(a.memo)}" for a in overview.adjustments]
     blocks = [kit.header(title), *kit.text_sections(balances, max_blocks=5, budget=2000)]
-    for heading, lines in (("Top-ups", top_ups), ("Redeemed codes", codes)):
+    for heading, lines in (("Top-ups", top_ups), ("Adjustments", adjustments), ("Redeemed codes", codes)):
         if lines:
             blocks += [kit.section(f"*{heading}*"), *kit.text_sections(lines, max_blocks=18, budget=4000)]
     return kit.message(title, blocks)

@@ -38,6 +38,8 @@ USAGE: dict[str, str] = {
     "audit": "/joan audit [ACCOUNT|CODE]",
     "credits": "/joan credits ACCOUNT",
     "invoices": "/joan invoices ACCOUNT",
+    "licenses change": "/joan licenses change ACCOUNT SOLUTION [level=LEVEL] [interval=month|year] [when=now] "
+    "| licenses change ACCOUNT SOLUTION withdraw",
 }
 MAX_SLACK_COUNT = 1000  # more codes than this at once: the ops CLI writes them to a CSV file
 
@@ -113,7 +115,7 @@ class StaffInput:
     role: str | None = None
 
 
-_TWO_WORD = {"code", "staff"}  # always take a second word
+_TWO_WORD = {"code", "staff", "licenses"}  # always take a second word
 _OPTIONAL_SECOND = {"account": ("new",), "reseller": ("new", "link")}
 
 

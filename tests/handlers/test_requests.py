@@ -68,6 +68,12 @@ def test_healthz_answers_200_and_other_paths_404(world):
 
 
 MALFORMED = [
+    "licenses",
+    "licenses change",
+    "licenses change acme",
+    "licenses change acme room colour=red",
+    "licenses change acme room when=later",
+    "licenses change acme room withdraw level=standard",
     "code",
     "code issue room",
     "code issue room professional ten",
