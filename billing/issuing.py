@@ -6,6 +6,7 @@ prefix and an HMAC of it (see ``codeformat``).
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -75,6 +76,7 @@ class _Order:
     reference: str | None
     on_chunk: ProgressCallback | None
     request_ref: str | None
+    batch: str | None
 
 
 def _check_redeem_by(redeem_by: date | None, today: date) -> None:
@@ -85,6 +87,15 @@ def _check_redeem_by(redeem_by: date | None, today: date) -> None:
 def _check_count(count: int) -> None:
     if not 1 <= count <= MAX_CODES_PER_BATCH:
         raise InvalidCount(f"count must be between 1 and {MAX_CODES_PER_BATCH:,}", count=count)
+
+
+def _batch_id(batch: str | None) -> str:
+    """A caller may name the batch beforehand (the CLI names its codes file after it); 32 hex digits."""
+    if batch is None:
+        return uuid.uuid4().hex
+    if not re.fullmatch(r"[0-9a-f]{32}", batch):
+        raise InvalidInput("a batch id is 32 lower-case hex digits")
+    return batch
 
 
 def _check_reference(reference: str | None) -> str | None:
@@ -119,6 +130,7 @@ class Issuing:
         license_kind: str | None = None,
         on_chunk: ProgressCallback | None = None,
         request_ref: str | None = None,
+        batch: str | None = None,
     ) -> IssuedBatch:
         """Issue ``count`` codes, each for ``units`` licenses of ``solution``/``level`` for ``term_months``.
 
@@ -130,7 +142,9 @@ class Issuing:
         if not 1 <= term_months <= MAX_TERM_MONTHS:
             raise InvalidInput(f"a term must be between 1 month and {MAX_TERM_MONTHS // 12} years")
         _check_count(count)
-        order = _Order(actor, now, count, reseller, account, redeem_by, reference, on_chunk, request_ref)
+        order = _Order(
+            actor, now, count, reseller, account, redeem_by, reference, on_chunk, request_ref, _batch_id(batch)
+        )
         with self._db.write() as session:
             found_solution = find_solution(session, solution)
             found_level = find_level(found_solution, level)
@@ -161,6 +175,7 @@ class Issuing:
         reference: str | None = None,
         on_chunk: ProgressCallback | None = None,
         request_ref: str | None = None,
+        batch: str | None = None,
     ) -> IssuedBatch:
         """Issue ``count`` credit codes worth ``amount`` each, of type ``topped_up`` or ``promo``."""
         actor.require_staff("issue codes")
@@ -169,7 +184,9 @@ class Issuing:
         if source not in CREDIT_CODE_SOURCES:
             raise InvalidInput(f"credit type must be one of {', '.join(CREDIT_CODE_SOURCES)}")
         _check_count(count)
-        order = _Order(actor, now, count, reseller, account, redeem_by, reference, on_chunk, request_ref)
+        order = _Order(
+            actor, now, count, reseller, account, redeem_by, reference, on_chunk, request_ref, _batch_id(batch)
+        )
         fields = {
             "kind": CodeKind.CREDIT,
             "amount_minor": amount.minor,
@@ -182,7 +199,7 @@ class Issuing:
     def _issue(self, session: Session, fields: dict[str, Any], order: _Order) -> IssuedBatch:
         today = local_date(order.now, self._tz)
         _check_redeem_by(order.redeem_by, today)
-        shared = {**fields, **self._shared_fields(session, order), "batch": uuid.uuid4().hex}
+        shared = {**fields, **self._shared_fields(session, order), "batch": order.batch}
         issued: list[IssuedCode] = []
         for start in range(0, order.count, INSERT_CHUNK):
             chunk = self._insert_chunk(session, shared, min(INSERT_CHUNK, order.count - start))
@@ -230,19 +247,23 @@ class Issuing:
 
 
 def _audit_issued(session: Session, issued: list[IssuedCode], shared: dict[str, Any], order: _Order) -> None:
+    """One row per batch: what it was, how many, and every code's public prefix (the way staff find a code)."""
     session.execute(
         insert(AuditEvent),
         [
             {
                 "at": order.now,
                 "actor": order.actor.ref,
-                "action": "code.issued",
-                "subject_type": "code",
-                "subject_id": code.prefix,
+                "action": "codes.issued",
+                "subject_type": "batch",
+                "subject_id": shared["batch"],
                 "account_id": shared["account_id"],
-                "details": {"batch": shared["batch"], "kind": shared["kind"], "count": order.count},
+                "details": {
+                    "count": len(issued),
+                    "kind": str(shared["kind"]),
+                    "prefixes": [code.prefix for code in issued],
+                },
                 "request_ref": order.request_ref,
             }
-            for code in issued
         ],
     )

@@ -251,8 +251,8 @@ def issued_file(batch: IssuedBatch) -> str:
 def audit_message(entries: Sequence[AuditEntry], subject: str | None) -> dict[str, Any]:
     title = f"Audit log: {subject}" if subject else "Audit log"
     lines = [
-        f"{e.at:%Y-%m-%d %H:%M} `{escape(e.action)}` {escape(e.subject_type)} {escape(e.subject_id)} by "
-        f"{escape(e.actor)}"
+        f"{format_date(e.at.date())} {e.at:%H:%M} `{escape(e.action)}` {escape(e.subject_type)} "
+        f"{escape(e.subject_id)} by {escape(e.actor)}" + (f"\n{escape(e.details_text())}" if e.details else "")
         for e in entries
     ]
     blocks = [kit.header(title)] + (

@@ -88,7 +88,7 @@ def test_admins_read_the_audit_log_by_account_and_by_code(world):
     code = world.code()
     world.slack.command(f"code void {code}", user_id=SALES, team=HOME)
     by_code = world.slack.command(f"audit {code}", user_id=ADMIN, team=HOME)
-    assert "code.voided" in _said(by_code) and "code.issued" in _said(by_code)
+    assert "code.voided" in _said(by_code) and "codes.issued" in _said(by_code)
     assert code not in _said(by_code)
     by_account = world.slack.command("audit acme", user_id=ADMIN, team=HOME)
     assert "account.created" in _said(by_account)
