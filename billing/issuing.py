@@ -26,14 +26,15 @@ from billing.db import Database
 from billing.errors import InvalidInput
 from billing.models import AuditEvent, PrepaidCode
 from billing.models.codes import CREDIT_CODE_SOURCES, CodeKind, CodeStatus
-from billing.money import Money
-from billing.periods import MAX_TERM_MONTHS, local_date
+from billing.money import CURRENCIES, Money
+from billing.periods import MAX_TERM_MONTHS, format_date, local_date
 from billing.resellers import find_reseller
 from billing.units import check_units
 
 MAX_CODES_PER_BATCH = 100_000
 MAX_REFERENCE = 200
 INSERT_CHUNK = 1_000
+DEFAULT_MAX_CREDIT_CODE = 10_000  # whole units (dollars, euros, ...) of one credit code
 
 
 class InvalidCount(InvalidInput):
@@ -81,7 +82,7 @@ class _Order:
 
 def _check_redeem_by(redeem_by: date | None, today: date) -> None:
     if redeem_by is not None and redeem_by < today:
-        raise InvalidInput(f"redeem-by {redeem_by.isoformat()} is already in the past", redeem_by=redeem_by)
+        raise InvalidInput(f"redeem-by {format_date(redeem_by)} is already in the past", redeem_by=redeem_by)
 
 
 def _check_count(count: int) -> None:
@@ -108,8 +109,16 @@ def _check_reference(reference: str | None) -> str | None:
 
 
 class Issuing:
-    def __init__(self, db: Database, *, key: CodeKey, business_time_zone: str = "UTC") -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        key: CodeKey,
+        business_time_zone: str = "UTC",
+        max_credit_code: int = DEFAULT_MAX_CREDIT_CODE,
+    ) -> None:
         self._db = db
+        self._max_credit_code = max_credit_code
         self._key = key
         self._tz = business_time_zone
 
@@ -181,6 +190,9 @@ class Issuing:
         actor.require_staff("issue codes")
         if amount.minor <= 0:
             raise InvalidInput("a credit code must be worth more than zero")
+        ceiling = Money(self._max_credit_code * 10 ** CURRENCIES[amount.currency], amount.currency)
+        if amount.minor > ceiling.minor:
+            raise InvalidInput(f"a credit code may be worth at most {ceiling} (the configured ceiling)", amount=amount)
         if source not in CREDIT_CODE_SOURCES:
             raise InvalidInput(f"credit type must be one of {', '.join(CREDIT_CODE_SOURCES)}")
         _check_count(count)

@@ -8,7 +8,7 @@ import click
 from billing.invoicing import InvoiceView
 from billing.money import Money
 from billing.periods import format_date
-from bot.cli.common import Context, handled, pass_context
+from bot.cli.common import NUMBERS, Context, handled, pass_context
 
 
 @click.command()
@@ -29,7 +29,7 @@ def payments() -> None:
     """Payments received against invoices."""
 
 
-@payments.command("record")
+@payments.command("record", context_settings=NUMBERS)
 @click.argument("invoice")
 @click.argument("amount")
 @click.option("--ref", "reference", default="", help="Free reference, e.g. the bank transfer id.")

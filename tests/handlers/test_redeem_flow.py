@@ -87,7 +87,7 @@ def test_a_reseller_member_redeems_by_command_preview_then_confirm(world):
     code = world.code(reseller="northwind")
     preview = world.slack.command(f"redeem {code} acme", user_id=NORTH_USER, team=NORTH_TEAM, channel=PANEL_CHANNEL)
     (message,) = preview.replies
-    assert "Adds 10 Room booking professional device licenses to Acme" in json.dumps(message)
+    assert "Adds 10 Room booking Professional device licenses to Acme" in json.dumps(message)
     assert world.billing.licenses.breakdown(account="acme", actor=_staff(), now=world.now).solutions == ()
 
     confirm = _button(message, ids.ACTION_REDEEM_CONFIRM)
@@ -129,7 +129,7 @@ def test_the_panel_button_opens_the_redeem_modal_which_previews_then_confirms(wo
     assert step1.json["response_action"] == "update"
     confirm_view = step1.json["view"]
     assert confirm_view["callback_id"] == ids.VIEW_REDEEM_CONFIRM
-    assert "Adds 7 Room booking professional device licenses to Acme from 2 Mar 2026" in json.dumps(confirm_view)
+    assert "Adds 7 Room booking Professional device licenses to Acme from 2 Mar 2026" in json.dumps(confirm_view)
 
     step2 = world.slack.submit(confirm_view, {}, user_id=NORTH_USER, team=NORTH_TEAM)
     assert step2.json["response_action"] == "update"
@@ -193,7 +193,7 @@ def test_a_renewal_is_offered_and_previewed_with_its_dates(world):
 
     renewal = world.slack.click(ids.ACTION_REDEEM_PREVIEW, renew, user_id=SALES, team=HOME)
     text = json.dumps(renewal.replies[0])
-    assert "Renews 5 Room booking licenses of Initech that renew on 20 Mar 2026" in text
+    assert "Renews 5 Room booking Professional licenses of Initech that renew on 20 Mar 2026" in text
     assert "next renewal 20 Mar 2027" in text
 
     done = world.slack.click(
