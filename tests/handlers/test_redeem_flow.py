@@ -6,6 +6,7 @@ import json
 
 from handlers import ids
 from handlers.redeem_request import RedeemRequest
+from tests.conftest import STAFF
 from tests.handlers.harness import (
     ADMIN,
     HOME,
@@ -241,3 +242,27 @@ def test_the_issued_codes_view_from_the_modal_is_the_only_place_the_code_appears
     world.slack.submit(view, ISSUE_VALUES, user_id=SALES, team=HOME)
     assert all(not _codes_in(json.dumps(c.body)) for c in world.standin.calls if c.method != "views.open")
     assert view_of(world.standin.calls_to("views.open")[0])["callback_id"] == ids.VIEW_ISSUE
+
+
+def test_a_credit_code_preview_in_slack_shows_its_amount_type_and_the_new_balance(world):
+    from tests.billing.builders import account
+
+    account(world.billing, "paysco", pays="credits", now=world.now)
+    code = _codes_in(json.dumps(world.slack.command("code credit 40 USD promo", user_id=SALES, team=HOME).replies))[0]
+
+    preview = json.dumps(world.slack.command(f"redeem {code} paysco", user_id=SALES, team=HOME).replies)
+
+    assert "Adds $40.00 of promo credit to" in preview and "credit balance becomes $40.00" in preview
+    assert "promo_credit" not in preview and "available" not in preview
+
+
+def test_a_credit_code_in_another_currency_is_refused_in_slack_and_nothing_changes(world):
+    from tests.billing.builders import account
+
+    account(world.billing, "paysco", pays="credits", now=world.now)
+    code = _codes_in(json.dumps(world.slack.command("code credit 20 EUR", user_id=SALES, team=HOME).replies))[0]
+
+    refused = json.dumps(world.slack.command(f"redeem {code} paysco", user_id=SALES, team=HOME).replies)
+
+    assert "worth €20.00" in refused or "worth \\u20ac20.00" in refused
+    assert world.billing.credits.overview(account="paysco", actor=STAFF, now=world.now).top_ups == ()
