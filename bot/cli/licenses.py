@@ -28,9 +28,12 @@ def _confirm_and_commit(quote: Quote, yes: bool, commit: Callable[[Quote], Chang
     if receipt.invoice is not None:
         click.echo(invoice_text(receipt.invoice))
     elif receipt.quote.action == "reduce":
-        click.echo(f"credited {receipt.quote.amount} to {receipt.quote.account} (adjustment)")
+        click.echo(
+            f"Credited {receipt.quote.amount} to {receipt.quote.account_name or receipt.quote.account} "
+            "(adjustment credit)."
+        )
     else:
-        click.echo(f"renewal cancelled; the licenses stay until {format_date(receipt.quote.renews_on)}")
+        click.echo(f"Renewal cancelled; the licenses stay until {format_date(receipt.quote.renews_on)}.")
 
 
 @click.group()

@@ -27,7 +27,7 @@ def test_licenses_reduce_credits_the_unused_part(run, billing, card_customer):
     result = run("licenses", "reduce", "acme", "room", "1", "--yes")
 
     assert result.exit_code == 0, result.output
-    assert "credited $5.00 to acme" in result.output
+    assert "Credited $5.00 to Acme" in result.output
 
 
 def test_licenses_start_and_cancel(run, billing):
