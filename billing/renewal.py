@@ -129,4 +129,4 @@ class Renewals:
                 },
             )
             session.flush()
-            return invoice_view(invoice, account.slug)
+            return invoice_view(invoice, account.slug, account.payment_method)

@@ -8,6 +8,7 @@ import click
 from billing.invoicing import InvoiceView
 from billing.money import Money
 from billing.periods import format_date
+from billing.wording import plural
 from bot.cli.common import NUMBERS, Context, handled, pass_context
 
 
@@ -56,8 +57,11 @@ def debt(ctx: Context, account: str | None) -> None:
     """Invoices past due with an amount owed, optionally for one ACCOUNT."""
     report = ctx.billing.invoices.debt(actor=ctx.actor, now=ctx.now(), account=account)
     for invoice in report.invoices:
-        click.echo(f"{invoice.account}: {invoice_text(invoice).splitlines()[0]}")
-    click.echo("total owed: " + (", ".join(str(m) for m in report.totals.values()) or "nothing"))
+        mark = "  (card: awaiting a payment recorded by hand)" if invoice.recorded_by_hand else ""
+        click.echo(f"{invoice.account}: {invoice_text(invoice).splitlines()[0]}{mark}")
+    click.echo("Total owed: " + (", ".join(str(m) for m in report.totals.values()) or "nothing"))
+    if any(invoice.recorded_by_hand for invoice in report.invoices):
+        click.echo(CARD_NOTE)
 
 
 @click.command()
@@ -68,7 +72,15 @@ def renew(ctx: Context) -> None:
     run = ctx.billing.renewals.renew_due(now=ctx.now(), actor=ctx.actor)
     for invoice in run.invoices:
         click.echo(f"{invoice.account}: {invoice_text(invoice).splitlines()[0]}")
-    click.echo(f"{len(run.invoices)} renewal invoice(s); {len(run.failed)} refused")
+    click.echo(f"{plural(len(run.invoices), 'renewal invoice')}; {len(run.failed):,} refused")
+    if any(invoice.recorded_by_hand for invoice in run.invoices):
+        click.echo(CARD_NOTE)
+
+
+CARD_NOTE = (
+    "Card invoices are not charged by joanbot: charge the card, then record the payment with "
+    "`joanbot payments record INV-... AMOUNT`; until then they count as owed."
+)
 
 
 def invoice_text(invoice: InvoiceView) -> str:
@@ -83,4 +95,5 @@ def invoice_text(invoice: InvoiceView) -> str:
         f"= {line.amount}"
         for line in invoice.lines
     ]
-    return "\n".join([head, *lines])
+    note = [f"    {CARD_NOTE}"] if invoice.recorded_by_hand else []
+    return "\n".join([head, *lines, *note])
