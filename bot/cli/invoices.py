@@ -86,7 +86,7 @@ CARD_NOTE = (
 def invoice_text(invoice: InvoiceView) -> str:
     head = (
         f"{invoice.number}  issued {format_date(invoice.issued_on)}  due {format_date(invoice.due_on)}  "
-        f"{invoice.status}  total {invoice.total}  credit {invoice.credit_applied}  "
+        f"{invoice.status.replace('_', ' ')}  total {invoice.total}  credit {invoice.credit_applied}  "
         f"paid {invoice.amount_paid}  owed {invoice.remaining}"
     )
     lines = [
