@@ -16,6 +16,7 @@ from billing.periods import format_date
 from billing.redemption import Receipt
 from billing.redemption_plan import RedemptionPlan
 from billing.resellers import ResellerView
+from billing.wording import plural
 from handlers import ids, kit
 from handlers.kit import Block, escape
 from handlers.parsing import USAGE, Usage
@@ -80,7 +81,7 @@ def preview_message(plan: RedemptionPlan, request: RedeemRequest) -> dict[str, A
     for candidate in plan.renewal_candidates[:MAX_RENEWAL_BUTTONS]:
         blocks.append(
             kit.section(
-                f"Or renew {candidate.units} {escape(candidate.solution_name)} licenses renewing "
+                f"Or renew {plural(candidate.units, escape(candidate.solution_name) + ' license')} renewing "
                 f"{format_date(candidate.ends_on)} (block {candidate.id}).",
                 accessory=kit.button(
                     "Preview renewal",

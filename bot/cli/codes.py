@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import click
@@ -193,25 +193,27 @@ def codes_show(ctx: Context, code: str) -> None:
 def codes_void(ctx: Context, code: str) -> None:
     """Void an unredeemed code."""
     view = ctx.billing.codes.void(code=code, actor=ctx.actor, now=ctx.now())
-    click.echo(f"voided {view.display} ({view.summary()})")
+    click.echo(f"Voided {view.display} ({view.summary()}).")
 
 
 def code_text(code: CodeView) -> str:
     rows = [
         ("Code", code.display),
-        ("Status", code.status),
+        ("Status", code.status),  # issued, redeemed, voided or expired
         ("What", code.summary()),
         ("Reseller", code.reseller or "-"),
         ("Meant for account", code.account or "-"),
         ("Redeem by", format_date(code.redeem_by) if code.redeem_by else "-"),
         ("Reference", code.reference or "-"),
-        ("Issued", f"{code.issued_at:%Y-%m-%d %H:%M} UTC by {code.issued_by}"),
+        ("Issued", f"{_when(code.issued_at)} by {code.issued_by}"),
     ]
     if code.voided_at:
-        rows.append(("Voided", f"{code.voided_at:%Y-%m-%d %H:%M} UTC by {code.voided_by}"))
+        rows.append(("Voided", f"{_when(code.voided_at)} by {code.voided_by}"))
     if code.redeemed_at:
-        rows.append(
-            ("Redeemed", f"{code.redeemed_at:%Y-%m-%d %H:%M} UTC by {code.redeemed_by} into {code.redeemed_into}")
-        )
+        rows.append(("Redeemed", f"{_when(code.redeemed_at)} by {code.redeemed_by} into {code.redeemed_into}"))
     width = max(len(label) for label, _ in rows)
     return "\n".join(f"{label:<{width}}  {value}" for label, value in rows)
+
+
+def _when(at: datetime) -> str:
+    return f"{format_date(at.date())} {at:%H:%M} UTC"

@@ -20,7 +20,7 @@ def invoices(ctx: Context, account: str) -> None:
     """ACCOUNT's invoices, newest first, with their lines."""
     found = ctx.billing.invoices.list(account=account, actor=ctx.actor)
     if not found:
-        click.echo(f"no invoices for {account}")
+        click.echo(f"No invoices for {account}.")
     for invoice in found:
         click.echo(invoice_text(invoice))
 
