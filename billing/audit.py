@@ -6,12 +6,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from billing.actors import Actor
 from billing.db import Database
-from billing.models import AuditEvent
+from billing.errors import InvalidInput
+from billing.models import AuditEvent, PrepaidCode
+
+MAX_ENTRIES = 1_000
+LIST_SHOWN = 5  # a list in the details (a batch's prefixes) shows this many, then "(+N more)"
 
 
 def record(
@@ -50,6 +54,24 @@ class AuditEntry:
     details: dict[str, Any]
     request_ref: str | None
 
+    def details_text(self) -> str:
+        """The details as people read them: ``count: 5,000, kind: credit, prefixes: AB12, CD34, … (+4,998 more)``."""
+        return ", ".join(f"{key.replace('_', ' ')}: {_value_text(value)}" for key, value in self.details.items())
+
+
+def _value_text(value: object) -> str:
+    if isinstance(value, bool) or value is None:
+        return {True: "yes", False: "no", None: "-"}[value]
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, list | tuple):
+        shown = ", ".join(_value_text(v) for v in value[:LIST_SHOWN])
+        more = len(value) - LIST_SHOWN
+        return f"{shown}, … (+{more:,} more)" if more > 0 else shown or "none"
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_value_text(v)}" for k, v in value.items()) or "none"
+    return str(value)
+
 
 class AuditLog:
     def __init__(self, db: Database) -> None:
@@ -63,15 +85,27 @@ class AuditLog:
         subject: tuple[str, str] | None = None,
         limit: int = 50,
     ) -> list[AuditEntry]:
-        """The newest entries first, optionally for one account or one subject. Admins only."""
+        """The newest entries first, optionally for one account or one subject. Admins only.
+
+        A code's entries include the one row of the batch it was issued in."""
         actor.require_admin("read the audit log")
+        if not 1 <= limit <= MAX_ENTRIES:
+            raise InvalidInput(f"the limit must be between 1 and {MAX_ENTRIES:,}", limit=limit)
         query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
         if account_id is not None:
             query = query.where(AuditEvent.account_id == account_id)
         if subject is not None:
-            query = query.where(AuditEvent.subject_type == subject[0], AuditEvent.subject_id == subject[1])
+            query = query.where(_about(*subject))
         with self._db.read() as session:
             return [
                 AuditEntry(e.at, e.actor, e.action, e.subject_type, e.subject_id, e.details, e.request_ref)
                 for e in session.scalars(query)
             ]
+
+
+def _about(subject_type: str, subject_id: str) -> Any:
+    own = and_(AuditEvent.subject_type == subject_type, AuditEvent.subject_id == subject_id)
+    if subject_type != "code":
+        return own
+    batches = select(PrepaidCode.batch).where(PrepaidCode.prefix == subject_id)
+    return or_(own, and_(AuditEvent.subject_type == "batch", AuditEvent.subject_id.in_(batches)))

@@ -1,7 +1,9 @@
 """The catalog: solutions, plan levels and prices, loaded from a CSV file the deployment edits.
 
 File format: one price per line, ``#`` starts a comment line, the first other line is the header
-``solution,solution_name,license_kind,level,level_name,rank,interval,currency,unit_price``.
+``solution,solution_name,license_kind,level,level_name,rank,interval,currency,unit_price``; a price of
+zero is refused unless written ``free``, and a rank is unique within a solution (levels the file does not
+list keep theirs).
 A file is checked completely before anything is written, and then loaded in one transaction: a bad file
 is refused with its line number and the reason, and the catalog stays as it was.
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 
@@ -27,6 +30,7 @@ from billing.models import PlanLevel, Price, Solution
 from billing.models.catalog import INTERVALS, LICENSE_KINDS
 from billing.money import CURRENCIES, InvalidAmount, Money
 
+FREE = "free"  # the unit_price of a level given away
 HEADER = (
     "solution",
     "solution_name",
@@ -177,10 +181,7 @@ def _parse_row(line: int, raw: dict[str, str]) -> CatalogRow:
         raise CatalogFileError(line, f"rank {raw['rank']!r} must be a whole number") from None
     if not 1 <= rank <= 1000:
         raise CatalogFileError(line, "rank must be between 1 and 1000")
-    try:
-        price = Money.parse(raw["unit_price"], raw["currency"])
-    except InvalidAmount as error:
-        raise CatalogFileError(line, f"unit_price: {error}") from None
+    price = _price(line, raw)
     return CatalogRow(
         line=line,
         solution=raw["solution"],
@@ -192,6 +193,21 @@ def _parse_row(line: int, raw: dict[str, str]) -> CatalogRow:
         interval=raw["interval"],
         unit_price=price,
     )
+
+
+def _price(line: int, raw: dict[str, str]) -> Money:
+    """A price above zero; a level meant to be free says ``free``, so a forgotten price is never $0.00."""
+    if raw["unit_price"].lower() == FREE:
+        return Money(0, raw["currency"])
+    try:
+        price = Money.parse(raw["unit_price"], raw["currency"])
+    except InvalidAmount as error:
+        raise CatalogFileError(line, f"unit_price: {error}") from None
+    if price.minor == 0:
+        raise CatalogFileError(
+            line, f"unit_price is zero: write '{FREE}' if level {raw['level']!r} is meant to be free"
+        )
+    return price
 
 
 @dataclass(frozen=True)
@@ -262,6 +278,7 @@ def _apply(session: Session, rows: list[CatalogRow]) -> LoadReport:
         solution.name = row.solution_name
     session.flush()
     levels = {(lv.solution_id, lv.slug): lv for lv in session.scalars(select(PlanLevel))}
+    kept_ranks = {id(lv): lv.rank for lv in levels.values()}
     # Ranks may be swapped by a file: park the levels being loaded on unique negative ranks first.
     for parked in levels.values():
         parked.rank = -parked.id
@@ -277,7 +294,7 @@ def _apply(session: Session, rows: list[CatalogRow]) -> LoadReport:
         level = found
         level.name, level.rank = row.level_name, row.rank
         touched[id(level)] = level
-    _restore_untouched_ranks(session, levels.values(), touched)
+    _restore_untouched_ranks(rows, solutions, levels.values(), touched, kept_ranks)
     session.flush()
     for level in touched.values():
         session.execute(delete(Price).where(Price.plan_level_id == level.id))
@@ -299,17 +316,23 @@ def _apply(session: Session, rows: list[CatalogRow]) -> LoadReport:
     )
 
 
-def _restore_untouched_ranks(session: Session, levels: object, touched: dict[int, PlanLevel]) -> None:
-    """Levels the file does not mention keep their place after the ones it does."""
-    by_solution: dict[int, list[PlanLevel]] = {}
-    for level in levels:  # type: ignore[attr-defined]
-        by_solution.setdefault(level.solution_id, []).append(level)
-    for solution_levels in by_solution.values():
-        taken = {lv.rank for lv in solution_levels if id(lv) in touched}
-        next_rank = max(taken, default=0) + 1
-        for level in sorted(solution_levels, key=lambda lv: lv.id or 0):
-            if id(level) not in touched:
-                while next_rank in taken:
-                    next_rank += 1
-                level.rank = next_rank
-                taken.add(next_rank)
+def _restore_untouched_ranks(
+    rows: list[CatalogRow],
+    solutions: dict[str, Solution],
+    levels: Iterable[PlanLevel],
+    touched: dict[int, PlanLevel],
+    kept_ranks: dict[int, int],
+) -> None:
+    """Levels the file does not mention keep their rank; a file level taking it is refused, naming its line."""
+    claimed = {(solutions[row.solution].id, row.rank): row for row in rows}
+    for level in levels:
+        if id(level) in touched:
+            continue
+        level.rank = kept_ranks[id(level)]
+        row = claimed.get((level.solution_id, level.rank))
+        if row is not None:
+            raise CatalogFileError(
+                row.line,
+                f"rank {row.rank} of {row.solution_name} is held by level {level.slug!r}, which this file does "
+                f"not list; give {row.level!r} another rank, or list {level.slug!r} too",
+            )

@@ -19,8 +19,10 @@ from billing.db import Database
 from billing.errors import BillingError, Conflict, NotFound
 from billing.models import Account, PrepaidCode, Reseller
 from billing.models.codes import CodeKind, CodeStatus
+from billing.models.ledger import CreditSource
 from billing.money import Money
 from billing.periods import describe_term, local_date
+from billing.wording import license_phrase
 
 
 class UnknownCode(NotFound):
@@ -67,6 +69,7 @@ class CodeView:
     redeemed_by: str | None
     redeemed_at: datetime | None
     redeemed_into: str | None
+    level_name: str | None = None
 
     @property
     def display(self) -> str:
@@ -78,8 +81,10 @@ class CodeView:
 
     def summary(self) -> str:
         if self.kind == CodeKind.CREDIT:
-            return f"{self.amount} {self.credit_source} credit"
-        return f"{self.units} \u00d7 {self.solution_name} {self.level} ({self.license_kind}) for {self.term}"
+            return f"{self.amount} of {CreditSource(self.credit_source or 'promo').words}"
+        return (
+            f"{license_phrase(self.units or 0, self.solution_name, self.level_name, self.license_kind)} for {self.term}"
+        )
 
 
 def code_status(code: PrepaidCode, *, today: date) -> str:
@@ -101,6 +106,7 @@ def code_view(code: PrepaidCode, *, today: date) -> CodeView:
         solution=code.solution.slug if code.solution else None,
         solution_name=code.solution.name if code.solution else None,
         level=code.level.slug if code.level else None,
+        level_name=code.level.name if code.level else None,
         license_kind=code.solution.license_kind if code.solution else None,
         units=code.units,
         term_months=code.term_months,

@@ -23,6 +23,7 @@ from billing.models import (
     Cohort,
     Invoice,
     OutboxMessage,
+    PlanLevel,
     PrepaidCode,
     RedeemAttempt,
     Solution,
@@ -67,9 +68,12 @@ def lapsed_cohorts(session: Session, now: datetime) -> Iterable[Condition]:
             Account.time_zone,
             Account.reseller_id,
             Account.slug,
+            Account.name,
+            PlanLevel.name,
         )
         .join(Account, Account.id == Cohort.account_id)
         .join(Solution, Solution.id == Cohort.solution_id)
+        .join(PlanLevel, PlanLevel.id == Cohort.plan_level_id)
         .where(
             Cohort.renewed_at.is_(None),
             Cohort.auto_renew.is_(False),
@@ -78,10 +82,17 @@ def lapsed_cohorts(session: Session, now: datetime) -> Iterable[Condition]:
             Cohort.ends_on > today - timedelta(days=LAPSED_ALERT_DAYS + 1),
         )
     )
-    for cohort_id, account_id, ends_on, units, solution, tz, reseller_id, slug in rows:
+    for cohort_id, account_id, ends_on, units, solution, tz, reseller_id, slug, name, level in rows:
         local = local_date(now, tz)
         if ends_on <= local < ends_on + timedelta(days=LAPSED_ALERT_DAYS):
-            details = {"account": slug, "solution": solution, "units": units, "renews_on": ends_on.isoformat()}
+            details = {
+                "account": slug,
+                "account_name": name,
+                "solution": solution,
+                "level": level,
+                "units": units,
+                "renews_on": ends_on.isoformat(),
+            }
             yield Condition(AlertKind.LAPSED, f"cohort:{cohort_id}", account_id, reseller_id, details)
 
 
@@ -104,6 +115,7 @@ def over_capacity(session: Session, now: datetime) -> Iterable[Condition]:
             licenses,
             Account.reseller_id,
             Account.slug,
+            Account.name,
             Solution.name,
         )
         .join(
@@ -118,10 +130,18 @@ def over_capacity(session: Session, now: datetime) -> Iterable[Condition]:
         )
         .join(Account, Account.id == used.c.account_id)
         .join(Solution, Solution.id == used.c.solution_id)
-        .group_by(used.c.account_id, used.c.solution_id, used.c.used, Account.reseller_id, Account.slug, Solution.name)
+        .group_by(
+            used.c.account_id,
+            used.c.solution_id,
+            used.c.used,
+            Account.reseller_id,
+            Account.slug,
+            Account.name,
+            Solution.name,
+        )
         .having(used.c.used > licenses)
     )
-    for account_id, solution_id, in_use, licenses, reseller_id, slug, solution in rows:
+    for account_id, solution_id, in_use, licenses, reseller_id, slug, name, solution in rows:
         yield Condition(
             AlertKind.OVER_CAPACITY,
             f"account:{account_id}:solution:{solution_id}",
@@ -129,6 +149,7 @@ def over_capacity(session: Session, now: datetime) -> Iterable[Condition]:
             reseller_id,
             {
                 "account": slug,
+                "account_name": name,
                 "solution": solution,
                 "in_use": int(in_use),
                 "licenses": int(licenses),
@@ -140,19 +161,19 @@ def over_capacity(session: Session, now: datetime) -> Iterable[Condition]:
 def failed_redemptions(session: Session, now: datetime) -> Iterable[Condition]:
     """Five or more guessing-like failed redemption attempts against one account within 24 hours."""
     rows = session.execute(
-        select(RedeemAttempt.account_id, func.count(), Account.reseller_id, Account.slug)
+        select(RedeemAttempt.account_id, func.count(), Account.reseller_id, Account.slug, Account.name)
         .join(Account, Account.id == RedeemAttempt.account_id)
         .where(RedeemAttempt.at > now - FAILED_REDEMPTIONS_WINDOW, RedeemAttempt.reason.in_(GUESSING))
-        .group_by(RedeemAttempt.account_id, Account.reseller_id, Account.slug)
+        .group_by(RedeemAttempt.account_id, Account.reseller_id, Account.slug, Account.name)
         .having(func.count() >= FAILED_REDEMPTIONS_THRESHOLD)
     )
-    for account_id, count, reseller_id, slug in rows:
+    for account_id, count, reseller_id, slug, name in rows:
         yield Condition(
             AlertKind.FAILED_REDEMPTIONS,
             f"account:{account_id}",
             account_id,
             reseller_id,
-            {"account": slug, "failures": int(count)},
+            {"account": slug, "account_name": name, "failures": int(count)},
         )
 
 
@@ -185,7 +206,16 @@ def overdue_invoices(session: Session, now: datetime) -> Iterable[Condition]:
     """An invoice past its due date with an amount remaining. Carries amounts: staff channel only."""
     remaining = Invoice.total_minor - Invoice.credit_applied_minor - Invoice.amount_paid_minor
     rows = session.execute(
-        select(Invoice.id, Invoice.currency, remaining, Invoice.due_on, Account.id, Account.slug, Account.time_zone)
+        select(
+            Invoice.id,
+            Invoice.currency,
+            remaining,
+            Invoice.due_on,
+            Account.id,
+            Account.slug,
+            Account.name,
+            Account.time_zone,
+        )
         .join(Account, Account.id == Invoice.account_id)
         .where(
             Invoice.status.in_((InvoiceStatus.OPEN, InvoiceStatus.PARTIALLY_PAID)),
@@ -193,7 +223,7 @@ def overdue_invoices(session: Session, now: datetime) -> Iterable[Condition]:
             Invoice.due_on <= now.date(),
         )
     )
-    for invoice_id, currency, owed, due_on, account_id, slug, tz in rows:
+    for invoice_id, currency, owed, due_on, account_id, slug, name, tz in rows:
         if due_on < local_date(now, tz):
             yield Condition(
                 AlertKind.OVERDUE_INVOICE,
@@ -202,6 +232,7 @@ def overdue_invoices(session: Session, now: datetime) -> Iterable[Condition]:
                 None,
                 {
                     "account": slug,
+                    "account_name": name,
                     "invoice": invoice_number(invoice_id),
                     "owed": str(Money(int(owed), currency)),
                     "due_on": due_on.isoformat(),
@@ -239,7 +270,12 @@ def credit_short(session: Session, now: datetime) -> Iterable[Condition]:
                 f"account:{account_id}:{currency}",
                 account_id,
                 None,
-                {"account": account.slug, "needed": str(Money(minor, currency)), "balance": str(Money(have, currency))},
+                {
+                    "account": account.slug,
+                    "account_name": account.name,
+                    "needed": str(Money(minor, currency)),
+                    "balance": str(Money(have, currency)),
+                },
             )
 
 

@@ -90,9 +90,15 @@ class InvoiceView:
     lines: tuple[LineView, ...]
     memo: str
     note: str = ""  # the adjustment credit of a plan change, in words
+    payment_method: str = ""  # the account's; a card invoice is settled only when its payment is recorded
+
+    @property
+    def recorded_by_hand(self) -> bool:
+        """joanbot charges no card: staff record the payment they see with ``payments record``."""
+        return self.payment_method == PaymentMethod.CARD and self.remaining.minor > 0
 
 
-def invoice_view(invoice: Invoice, account_slug: str) -> InvoiceView:
+def invoice_view(invoice: Invoice, account_slug: str, payment_method: str = "") -> InvoiceView:
     def money(minor: int) -> Money:
         return Money(minor, invoice.currency)
 
@@ -100,6 +106,7 @@ def invoice_view(invoice: Invoice, account_slug: str) -> InvoiceView:
         id=invoice.id,
         number=invoice.number,
         account=account_slug,
+        payment_method=payment_method,
         currency=invoice.currency,
         issued_on=invoice.issued_on,
         due_on=invoice.due_on,
@@ -219,13 +226,13 @@ class Invoices:
                 .options(selectinload(Invoice.lines))
                 .order_by(Invoice.id.desc())
             )
-            return [invoice_view(invoice, found.slug) for invoice in invoices]
+            return [invoice_view(invoice, found.slug, found.payment_method) for invoice in invoices]
 
     def get(self, *, invoice: str, actor: Actor) -> InvoiceView:
         actor.require_staff("see invoices")
         with self._db.read() as session:
             found, account = _find(session, invoice)
-            return invoice_view(found, account.slug)
+            return invoice_view(found, account.slug, account.payment_method)
 
     def record_payment(
         self,
@@ -280,7 +287,7 @@ class Invoices:
                 request_ref=request_ref,
             )
             session.flush()
-            return invoice_view(found, account.slug)
+            return invoice_view(found, account.slug, account.payment_method)
 
     def debt(self, *, actor: Actor, now: datetime, account: str | None = None) -> DebtReport:
         """Invoices past due (in each account's time zone) with an amount remaining."""
@@ -297,7 +304,7 @@ class Invoices:
             if account is not None:
                 query = query.where(Invoice.account_id == find_account(session, slug=account, actor=actor).id)
             overdue = [
-                invoice_view(invoice, owner.slug)
+                invoice_view(invoice, owner.slug, owner.payment_method)
                 for invoice, owner in session.execute(query)
                 if invoice.remaining_minor > 0 and invoice.due_on < local_date(now, owner.time_zone)
             ]

@@ -6,6 +6,7 @@ prefix and an HMAC of it (see ``codeformat``).
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -25,14 +26,15 @@ from billing.db import Database
 from billing.errors import InvalidInput
 from billing.models import AuditEvent, PrepaidCode
 from billing.models.codes import CREDIT_CODE_SOURCES, CodeKind, CodeStatus
-from billing.money import Money
-from billing.periods import MAX_TERM_MONTHS, local_date
+from billing.money import CURRENCIES, Money
+from billing.periods import MAX_TERM_MONTHS, format_date, local_date
 from billing.resellers import find_reseller
 from billing.units import check_units
 
 MAX_CODES_PER_BATCH = 100_000
 MAX_REFERENCE = 200
 INSERT_CHUNK = 1_000
+DEFAULT_MAX_CREDIT_CODE = 10_000  # whole units (dollars, euros, ...) of one credit code
 
 
 class InvalidCount(InvalidInput):
@@ -75,16 +77,26 @@ class _Order:
     reference: str | None
     on_chunk: ProgressCallback | None
     request_ref: str | None
+    batch: str | None
 
 
 def _check_redeem_by(redeem_by: date | None, today: date) -> None:
     if redeem_by is not None and redeem_by < today:
-        raise InvalidInput(f"redeem-by {redeem_by.isoformat()} is already in the past", redeem_by=redeem_by)
+        raise InvalidInput(f"redeem-by {format_date(redeem_by)} is already in the past", redeem_by=redeem_by)
 
 
 def _check_count(count: int) -> None:
     if not 1 <= count <= MAX_CODES_PER_BATCH:
         raise InvalidCount(f"count must be between 1 and {MAX_CODES_PER_BATCH:,}", count=count)
+
+
+def _batch_id(batch: str | None) -> str:
+    """A caller may name the batch beforehand (the CLI names its codes file after it); 32 hex digits."""
+    if batch is None:
+        return uuid.uuid4().hex
+    if not re.fullmatch(r"[0-9a-f]{32}", batch):
+        raise InvalidInput("a batch id is 32 lower-case hex digits")
+    return batch
 
 
 def _check_reference(reference: str | None) -> str | None:
@@ -97,8 +109,16 @@ def _check_reference(reference: str | None) -> str | None:
 
 
 class Issuing:
-    def __init__(self, db: Database, *, key: CodeKey, business_time_zone: str = "UTC") -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        key: CodeKey,
+        business_time_zone: str = "UTC",
+        max_credit_code: int = DEFAULT_MAX_CREDIT_CODE,
+    ) -> None:
         self._db = db
+        self._max_credit_code = max_credit_code
         self._key = key
         self._tz = business_time_zone
 
@@ -119,6 +139,7 @@ class Issuing:
         license_kind: str | None = None,
         on_chunk: ProgressCallback | None = None,
         request_ref: str | None = None,
+        batch: str | None = None,
     ) -> IssuedBatch:
         """Issue ``count`` codes, each for ``units`` licenses of ``solution``/``level`` for ``term_months``.
 
@@ -130,7 +151,9 @@ class Issuing:
         if not 1 <= term_months <= MAX_TERM_MONTHS:
             raise InvalidInput(f"a term must be between 1 month and {MAX_TERM_MONTHS // 12} years")
         _check_count(count)
-        order = _Order(actor, now, count, reseller, account, redeem_by, reference, on_chunk, request_ref)
+        order = _Order(
+            actor, now, count, reseller, account, redeem_by, reference, on_chunk, request_ref, _batch_id(batch)
+        )
         with self._db.write() as session:
             found_solution = find_solution(session, solution)
             found_level = find_level(found_solution, level)
@@ -161,15 +184,21 @@ class Issuing:
         reference: str | None = None,
         on_chunk: ProgressCallback | None = None,
         request_ref: str | None = None,
+        batch: str | None = None,
     ) -> IssuedBatch:
         """Issue ``count`` credit codes worth ``amount`` each, of type ``topped_up`` or ``promo``."""
         actor.require_staff("issue codes")
         if amount.minor <= 0:
             raise InvalidInput("a credit code must be worth more than zero")
+        ceiling = Money(self._max_credit_code * 10 ** CURRENCIES[amount.currency], amount.currency)
+        if amount.minor > ceiling.minor:
+            raise InvalidInput(f"a credit code may be worth at most {ceiling} (the configured ceiling)", amount=amount)
         if source not in CREDIT_CODE_SOURCES:
             raise InvalidInput(f"credit type must be one of {', '.join(CREDIT_CODE_SOURCES)}")
         _check_count(count)
-        order = _Order(actor, now, count, reseller, account, redeem_by, reference, on_chunk, request_ref)
+        order = _Order(
+            actor, now, count, reseller, account, redeem_by, reference, on_chunk, request_ref, _batch_id(batch)
+        )
         fields = {
             "kind": CodeKind.CREDIT,
             "amount_minor": amount.minor,
@@ -182,7 +211,7 @@ class Issuing:
     def _issue(self, session: Session, fields: dict[str, Any], order: _Order) -> IssuedBatch:
         today = local_date(order.now, self._tz)
         _check_redeem_by(order.redeem_by, today)
-        shared = {**fields, **self._shared_fields(session, order), "batch": uuid.uuid4().hex}
+        shared = {**fields, **self._shared_fields(session, order), "batch": order.batch}
         issued: list[IssuedCode] = []
         for start in range(0, order.count, INSERT_CHUNK):
             chunk = self._insert_chunk(session, shared, min(INSERT_CHUNK, order.count - start))
@@ -230,19 +259,23 @@ class Issuing:
 
 
 def _audit_issued(session: Session, issued: list[IssuedCode], shared: dict[str, Any], order: _Order) -> None:
+    """One row per batch: what it was, how many, and every code's public prefix (the way staff find a code)."""
     session.execute(
         insert(AuditEvent),
         [
             {
                 "at": order.now,
                 "actor": order.actor.ref,
-                "action": "code.issued",
-                "subject_type": "code",
-                "subject_id": code.prefix,
+                "action": "codes.issued",
+                "subject_type": "batch",
+                "subject_id": shared["batch"],
                 "account_id": shared["account_id"],
-                "details": {"batch": shared["batch"], "kind": shared["kind"], "count": order.count},
+                "details": {
+                    "count": len(issued),
+                    "kind": str(shared["kind"]),
+                    "prefixes": [code.prefix for code in issued],
+                },
                 "request_ref": order.request_ref,
             }
-            for code in issued
         ],
     )

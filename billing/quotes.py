@@ -28,6 +28,7 @@ from billing.money import Money
 from billing.periods import Period, add_months, format_date, local_date
 from billing.proration import ProrationPolicy, fraction, month_index
 from billing.units import InvalidUnits, check_units
+from billing.wording import license_phrase
 
 # The payment methods we bill ourselves; a cohort they pay for has the same word as its origin.
 BILLED_METHODS = (PaymentMethod.CARD, PaymentMethod.INVOICE, PaymentMethod.CREDITS)
@@ -87,24 +88,32 @@ class Quote:
     allocations: tuple[Allocation, ...] = ()
     # For display only (not part of what the commit must reproduce): the credit the invoice will take.
     credit_available: Money | None = field(default=None, compare=False)
+    # For display only: the names people read (a renamed account does not change what the quote charges).
+    account_name: str = field(default="", compare=False)
+    solution_name: str = field(default="", compare=False)
+    level_name: str = field(default="", compare=False)
+
+    def _licenses(self, units: int) -> str:
+        return license_phrase(units, self.solution_name or self.solution, self.level_name or self.level)
 
     def describe(self) -> str:
         share = "" if self.fraction == 1 else f" x {self.fraction.numerator}/{self.fraction.denominator}"
         dates = f"{format_date(self.period.start)} to {format_date(self.period.end)}"
+        account = self.account_name or self.account
         if self.action == ChangeKind.CANCEL:
             return (
-                f"Cancels the renewal of {self.units_after} {self.solution} licenses of {self.account}: they "
+                f"Cancels the renewal of {self._licenses(self.units_after)} of {account}: they "
                 f"stay until {format_date(self.renews_on)}; nothing is refunded."
             )
         if self.action == ChangeKind.REDUCE:
             return (
-                f"Removes {self.units} {self.solution} licenses from {self.account} on "
+                f"Removes {self._licenses(self.units)} from {account} on "
                 f"{format_date(self.effective_on)} ({self.units_after} left): {self.amount} credited for "
                 f"{dates}. Renews {format_date(self.renews_on)}."
             )
         verb = "Starts" if self.action == ChangeKind.START else "Adds"
         text = (
-            f"{verb} {self.units} {self.solution} {self.level} licenses for {self.account} "
+            f"{verb} {self._licenses(self.units)} for {account} "
             f"({self.units_after} in all): {self.units} x {self.unit_price}/{self.interval}{share} = "
             f"{self.amount} for {dates}. Renews {format_date(self.renews_on)}."
         )
@@ -210,6 +219,9 @@ def plan_start(
         account=account.slug,
         solution=solution.slug,
         level=level.slug,
+        account_name=account.name,
+        solution_name=solution.name,
+        level_name=level.name,
         interval=interval,
         units=units,
         units_after=units,
@@ -248,6 +260,9 @@ def plan_change(
         account=account.slug,
         solution=solution.slug,
         level=cohort.level.slug,
+        account_name=account.name,
+        solution_name=solution.name,
+        level_name=cohort.level.name,
         interval=interval_of(cohort),
         units=units,
         units_after=cohort.units,

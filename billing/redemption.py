@@ -26,6 +26,7 @@ from billing.codeformat import CodeKey
 from billing.codes import CodeAlreadyRedeemed, code_view, find_code
 from billing.db import Database
 from billing.errors import BillingError
+from billing.ledger import balances
 from billing.licensing import cohort_view, other_level_cohorts, renewal_candidates
 from billing.models import Account, Cohort, CreditEntry, PrepaidCode, Redemption
 from billing.models.codes import CodeKind, CodeStatus
@@ -59,8 +60,18 @@ def _block(cohort: Cohort) -> BlockFacts:
     )
 
 
+def _balance(session: Session, account: Account, currency: str) -> Money:
+    return Money(sum(balances(session, account_id=account.id).get(currency, {}).values()), currency)
+
+
 def load_facts(
-    session: Session, *, code: PrepaidCode, account: Account, renews: int | None, now: datetime
+    session: Session,
+    *,
+    code: PrepaidCode,
+    account: Account,
+    renews: int | None,
+    now: datetime,
+    other_currency: bool = False,
 ) -> RedemptionFacts:
     """Everything the redemption rule looks at, in one place: code, account, candidates, level conflicts."""
     today = local_date(now, account.time_zone)
@@ -77,6 +88,14 @@ def load_facts(
         term_months=code.term_months,
         credit=_credit_of(code),
     )
+    if facts.credit is not None:
+        return RedemptionFacts(
+            code=facts,
+            account=account_view(account),
+            renews=renews,
+            credit_balance=_balance(session, account, facts.credit.currency),
+            other_currency=other_currency,
+        )
     if code.solution_id is None or code.plan_level_id is None:
         return RedemptionFacts(code=facts, account=account_view(account), renews=renews)
     candidates = renewal_candidates(
@@ -103,14 +122,28 @@ class Redemptions:
         self._attempts = Attempts(db)
 
     def preview(
-        self, *, code: str, account: str, actor: Actor, now: datetime, renews: int | None = None
+        self,
+        *,
+        code: str,
+        account: str,
+        actor: Actor,
+        now: datetime,
+        renews: int | None = None,
+        other_currency: bool = False,
     ) -> RedemptionPlan:
-        """What redeeming ``code`` into ``account`` would do, changing nothing (the confirm step)."""
+        """What redeeming ``code`` into ``account`` would do, changing nothing (the confirm step).
+
+        ``other_currency``: staff confirm a credit code in another currency than the account's."""
+        if other_currency:
+            actor.require_staff("redeem credit in another currency")
         canonical = self._canonical(code, actor=actor, account=account, now=now)
         with self._recording(canonical, actor=actor, account=account, now=now), self._db.read() as session:
             found_account = find_account(session, slug=account, actor=actor)
             found = find_code(session, canonical=canonical, key=self._key)
-            return plan(load_facts(session, code=found, account=found_account, renews=renews, now=now), now=now)
+            facts = load_facts(
+                session, code=found, account=found_account, renews=renews, now=now, other_currency=other_currency
+            )
+            return plan(facts, now=now)
 
     def redeem(
         self,
@@ -122,6 +155,7 @@ class Redemptions:
         renews: int | None = None,
         scope: str | None = None,
         request_ref: str | None = None,
+        other_currency: bool = False,
     ) -> Receipt:
         """Redeem ``code`` into ``account``, as a renewal of cohort ``renews`` when given.
 
@@ -129,6 +163,8 @@ class Redemptions:
         key). The same person confirming the same code, account and choice from the same scope (a replayed
         request, a second Confirm click) gets the first result back, and nothing changes.
         """
+        if other_currency:
+            actor.require_staff("redeem credit in another currency")
         canonical = self._canonical(code, actor=actor, account=account, now=now)
         key = None if scope is None else _idempotency_key(actor, canonical, account, renews, scope)
         with self._recording(canonical, actor=actor, account=account, now=now), self._db.write() as session:
@@ -137,7 +173,10 @@ class Redemptions:
             if replay is not None:
                 return replay
             found = find_code(session, canonical=canonical, key=self._key)
-            decided = plan(load_facts(session, code=found, account=found_account, renews=renews, now=now), now=now)
+            facts = load_facts(
+                session, code=found, account=found_account, renews=renews, now=now, other_currency=other_currency
+            )
+            decided = plan(facts, now=now)
             return _carry_out(session, decided, found, found_account, actor, now, key, request_ref)
 
     def _canonical(self, code: str, *, actor: Actor, account: str, now: datetime) -> str:
@@ -190,6 +229,7 @@ def _replay(session: Session, key: str) -> Receipt | None:
     today = local_date(redemption.redeemed_at, account.time_zone)
     cohort = session.get(Cohort, redemption.cohort_id) if redemption.cohort_id else None
     renewed = session.get(Cohort, redemption.renewed_cohort_id) if redemption.renewed_cohort_id else None
+    credit = _credit_of(code)
     replayed = RedemptionPlan(
         code=code_view(code, today=today),
         account=account_view(account),
@@ -197,7 +237,8 @@ def _replay(session: Session, key: str) -> Receipt | None:
         starts_on=cohort.starts_on if cohort else None,
         ends_on=cohort.ends_on if cohort else None,
         renews=cohort_view(renewed) if renewed else None,
-        credit=_credit_of(code),
+        credit=credit,
+        balance_after=_balance(session, account, credit.currency) if credit else None,  # as it stands now
     )
     return Receipt(plan=replayed, redemption_id=redemption.id, cohort_id=redemption.cohort_id, replayed=True)
 

@@ -16,8 +16,10 @@ from billing.codes import CodeAlreadyRedeemed, CodeExpired, CodeView, CodeVoided
 from billing.errors import Conflict, InvalidInput, NotFound
 from billing.licensing import RENEWAL_WINDOW_DAYS, CohortView, level_conflict
 from billing.models.codes import CodeKind, CodeStatus
+from billing.models.ledger import CreditSource
 from billing.money import Money
 from billing.periods import add_months, format_date, local_date
+from billing.wording import license_phrase
 
 
 class CodeNotForAccount(Conflict):
@@ -34,6 +36,10 @@ class RenewalMismatch(InvalidInput):
 
 class AlreadyRenewed(Conflict):
     code = "already_renewed"
+
+
+class CreditCurrencyMismatch(Conflict):
+    code = "credit_currency_mismatch"
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,8 @@ class RedemptionFacts:
     renewed: BlockFacts | None = None  # that cohort, when it exists
     candidates: tuple[BlockFacts, ...] = ()  # cohorts this code may renew
     other_levels: tuple[BlockFacts, ...] = ()  # the account's cohorts of the code's solution at another level
+    credit_balance: Money | None = None  # a credit code's: the account's credit in the code's currency, now
+    other_currency: bool = False  # staff confirmed a credit code in another currency than the account's
 
 
 @dataclass(frozen=True)
@@ -88,22 +96,30 @@ class RedemptionPlan:
     renewal_candidates: tuple[CohortView, ...] = ()
     # Credit codes:
     credit: Money | None = None
+    balance_after: Money | None = None  # the account's credit in the code's currency once redeemed
 
     @property
     def is_renewal(self) -> bool:
         return self.renews is not None
 
     def describe(self) -> str:
-        """One plain sentence, without prices (safe for reseller channels)."""
+        """One plain sentence; amounts only for accounts that see prices (never a reseller's customer)."""
         code = self.code
         if code.kind == CodeKind.CREDIT:
-            return f"Adds {code.credit_source} credit to {self.account.name}."
+            words = CreditSource(code.credit_source or CreditSource.PROMO).words
+            if not self.account.shows_prices:
+                return f"Adds {words} to {self.account.name}."
+            return (
+                f"Adds {self.credit} of {words} to {self.account.name}; "
+                f"its {self.balance_after.currency if self.balance_after else ''} credit balance becomes "
+                f"{self.balance_after}."
+            )
         assert self.starts_on and self.ends_on
-        licenses = f"{code.units} {code.solution_name} {code.level} {code.license_kind} licenses"
+        licenses = license_phrase(code.units or 0, code.solution_name, code.level_name, code.license_kind)
         if self.renews is not None:
             return (
-                f"Renews {self.renews.units} {code.solution_name} licenses of {self.account.name} that "
-                f"renew on {format_date(self.renews.ends_on)}: {licenses} from "
+                f"Renews {license_phrase(self.renews.units, code.solution_name, code.level_name)} of "
+                f"{self.account.name} that renew on {format_date(self.renews.ends_on)}: {licenses} from "
                 f"{format_date(self.starts_on)}, next renewal {format_date(self.ends_on)}."
             )
         return (
@@ -164,14 +180,27 @@ class _Level:
     slug: str
 
 
+def _credit_plan(facts: RedemptionFacts, today: date) -> RedemptionPlan:
+    credit, account = facts.code.credit, facts.account
+    assert credit is not None
+    if credit.currency != account.currency and not facts.other_currency:
+        raise CreditCurrencyMismatch(
+            f"that code is worth {credit} but {account.name} is billed in {account.currency}: its invoices could "
+            f"never spend that credit; staff may redeem it anyway by confirming the other currency"
+        )
+    before = facts.credit_balance or Money(0, credit.currency)
+    return RedemptionPlan(
+        code=facts.code.view, account=account, redeemed_on=today, credit=credit, balance_after=before + credit
+    )
+
+
 def plan(facts: RedemptionFacts, *, now: datetime) -> RedemptionPlan:
     """Check that the code may go into the account and work out the dates; raises on any refusal."""
     code, account = facts.code, facts.account
     today = local_date(now, account.time_zone)
     _check_code(code, account, today)
     if code.kind == CodeKind.CREDIT:
-        assert code.credit is not None
-        return RedemptionPlan(code=code.view, account=account, redeemed_on=today, credit=code.credit)
+        return _credit_plan(facts, today)
     assert code.term_months is not None
     renewed = _check_renewal(facts)
     starts_on = renewed.view.ends_on if renewed is not None and renewed.view.ends_on > today else today

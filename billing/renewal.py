@@ -132,4 +132,4 @@ class Renewals:
                 },
             )
             session.flush()
-            return invoice_view(invoice, account.slug)
+            return invoice_view(invoice, account.slug, account.payment_method)

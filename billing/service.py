@@ -15,7 +15,7 @@ from billing.codes import Codes
 from billing.db import Database
 from billing.identity import Identities
 from billing.invoicing import Invoices
-from billing.issuing import Issuing
+from billing.issuing import DEFAULT_MAX_CREDIT_CODE, Issuing
 from billing.ledger import Credits
 from billing.licensing import Licenses
 from billing.outbox import LEASE, Outbox
@@ -37,6 +37,7 @@ class BillingSettings:
     default_currency: str = "USD"
     proration: ProrationPolicy = DEFAULT_POLICY
     outbox_lease: timedelta = LEASE  # how long a poster holds a message before another may take it over
+    max_credit_code: int = DEFAULT_MAX_CREDIT_CODE  # whole units of any currency one credit code may be worth
 
 
 class Billing:
@@ -53,7 +54,9 @@ class Billing:
         self.resellers = Resellers(db)
         self.staff = StaffRoles(db)
         self.codes = Codes(db, key=key, business_time_zone=settings.default_time_zone)
-        self.issuing = Issuing(db, key=key, business_time_zone=settings.default_time_zone)
+        self.issuing = Issuing(
+            db, key=key, business_time_zone=settings.default_time_zone, max_credit_code=settings.max_credit_code
+        )
         self.redemptions = Redemptions(db, key=key)
         self.licenses = Licenses(db)
         self.assignments = Assignments(db)

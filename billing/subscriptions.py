@@ -198,7 +198,7 @@ def _invoice(
         description=f"{cohort.solution.name} {cohort.level.name}, {plan.units} {what}",
     )
     issued, _ = issue_invoice(session, account=account, lines=[spec], now=now, memo=f"{plan.action}: {plan.solution}")
-    return invoice_view(issued, account.slug)
+    return invoice_view(issued, account.slug, account.payment_method)
 
 
 def _credit_removed(

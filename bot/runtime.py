@@ -37,6 +37,7 @@ def open_billing(settings: Settings, *, migrate: bool = True) -> Billing:
             default_currency=settings.currency,
             proration=settings.proration,
             outbox_lease=timedelta(seconds=settings.post_lease_seconds),
+            max_credit_code=settings.max_credit_code,
         ),
     )
     if migrate:

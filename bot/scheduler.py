@@ -12,6 +12,8 @@ import threading
 from datetime import datetime
 
 from billing import Billing
+from billing.periods import format_date
+from billing.wording import plural
 from bot.clock import Clock, SystemClock
 from handlers.outbound.poster import Poster
 
@@ -25,20 +27,19 @@ def run_sweep(billing: Billing, *, now: datetime, sales_channel: str | None, dry
     """One sweep and the outbox filled from it; a one-line summary for the log or the CLI."""
     report = billing.sweep.run(now=now, dry_run=dry_run)
     if dry_run:
-        lines = [
-            f"dry run at {now:%Y-%m-%d %H:%M} UTC: {len(report.due)} reminders due, "
-            f"{len(report.conditions)} alert conditions"
-        ]
-        return "\n".join(lines)
+        return (
+            f"Dry run for {format_date(now.date())} {now:%H:%M} UTC: {plural(len(report.due), 'reminder')} due, "
+            f"{plural(len(report.conditions), 'alert condition')}; nothing changed."
+        )
     if not report.ran:
-        return "another instance is sweeping; nothing done"
+        return "Another instance is sweeping; nothing done."
     queued = billing.outbox.enqueue(now=now, sales_channel=sales_channel)
     alerts = report.alerts
     extra = "".join(f", {name}: {count}" for name, count in report.housekeeping.items())
     return (
-        f"swept at {now:%Y-%m-%d %H:%M} UTC: {report.reminders_planned} new reminders, "
+        f"Swept at {format_date(now.date())} {now:%H:%M} UTC: {plural(report.reminders_planned, 'new reminder')}, "
         f"alerts opened {alerts.opened if alerts else 0} / resolved {alerts.resolved if alerts else 0}, "
-        f"{report.released_users} idle users released{extra}; {queued} messages queued"
+        f"{plural(report.released_users, 'idle user')} released{extra}; {plural(queued, 'message')} queued"
     )
 
 

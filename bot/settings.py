@@ -14,6 +14,7 @@ from sqlalchemy.exc import ArgumentError
 
 from billing.codeformat import KEY_MIN_BYTES, CodeKey
 from billing.errors import InvalidInput
+from billing.issuing import DEFAULT_MAX_CREDIT_CODE
 from billing.money import CURRENCIES
 from billing.periods import zone
 from billing.proration import DEFAULT_POLICY, POLICIES, ProrationPolicy, policy_named
@@ -36,6 +37,7 @@ class Settings:
     currency: str = "USD"
     proration: ProrationPolicy = DEFAULT_POLICY
     post_lease_seconds: int = 120
+    max_credit_code: int = DEFAULT_MAX_CREDIT_CODE
     embedded: bool = False  # no DATABASE_URL: the SQLite file under ``home``
 
     @classmethod
@@ -74,6 +76,7 @@ class Settings:
             raise SettingsError(f"JOANBOT_POST_LEASE_SECONDS must be a number of seconds (1-3600), not {lease_text!r}")
         return cls(
             post_lease_seconds=int(lease_text),
+            max_credit_code=_max_credit_code(env),
             database_url=url,
             proration=proration,
             code_key=_code_key(env, parsed.get_backend_name(), parsed.database, home),
@@ -82,6 +85,16 @@ class Settings:
             currency=currency,
             embedded=embedded,
         )
+
+
+def _max_credit_code(env: Mapping[str, str]) -> int:
+    text = env.get("JOANBOT_MAX_CREDIT_CODE", str(DEFAULT_MAX_CREDIT_CODE)).strip().replace(",", "").replace("_", "")
+    if not text.isdigit() or not 1 <= int(text) <= 10**9:
+        raise SettingsError(
+            f"JOANBOT_MAX_CREDIT_CODE must be a whole amount (1 to 1,000,000,000) one credit code may be worth, "
+            f"not {text!r}"
+        )
+    return int(text)
 
 
 def _code_key(env: Mapping[str, str], backend: str, database: str | None, home: Path) -> CodeKey:

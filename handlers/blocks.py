@@ -16,6 +16,7 @@ from billing.periods import format_date
 from billing.redemption import Receipt
 from billing.redemption_plan import RedemptionPlan
 from billing.resellers import ResellerView
+from billing.wording import plural
 from handlers import ids, kit
 from handlers.kit import Block, escape
 from handlers.parsing import USAGE, Usage
@@ -80,7 +81,7 @@ def preview_message(plan: RedemptionPlan, request: RedeemRequest) -> dict[str, A
     for candidate in plan.renewal_candidates[:MAX_RENEWAL_BUTTONS]:
         blocks.append(
             kit.section(
-                f"Or renew {candidate.units} {escape(candidate.solution_name)} licenses renewing "
+                f"Or renew {plural(candidate.units, escape(candidate.solution_name) + ' license')} renewing "
                 f"{format_date(candidate.ends_on)} (block {candidate.id}).",
                 accessory=kit.button(
                     "Preview renewal",
@@ -253,8 +254,8 @@ def issued_file(batch: IssuedBatch) -> str:
 def audit_message(entries: Sequence[AuditEntry], subject: str | None) -> dict[str, Any]:
     title = f"Audit log: {subject}" if subject else "Audit log"
     lines = [
-        f"{e.at:%Y-%m-%d %H:%M} `{escape(e.action)}` {escape(e.subject_type)} {escape(e.subject_id)} by "
-        f"{escape(e.actor)}"
+        f"{format_date(e.at.date())} {e.at:%H:%M} `{escape(e.action)}` {escape(e.subject_type)} "
+        f"{escape(e.subject_id)} by {escape(e.actor)}" + (f"\n{escape(e.details_text())}" if e.details else "")
         for e in entries
     ]
     blocks = [kit.header(title)] + (

@@ -12,6 +12,7 @@ from billing.periods import describe_term, format_date
 from billing.redemption import Receipt
 from billing.redemption_plan import RedemptionPlan
 from billing.reminders import RenewalDraft
+from billing.wording import license_phrase
 from handlers import blocks, ids, kit
 from handlers.kit import Block, escape
 from handlers.redeem_request import RedeemRequest, renewal_value
@@ -90,8 +91,9 @@ def issue_modal(
         body.insert(
             0,
             kit.context(
-                f"Renewing `{escape(renewal.account_slug)}`: {renewal.units} {escape(renewal.solution_name)} "
-                f"{escape(renewal.level_name)} {renewal.license_kind} licenses due {format_date(renewal.renews_on)}. "
+                f"Renewing `{escape(renewal.account_slug)}`: "
+                f"{license_phrase(renewal.units, escape(renewal.solution_name), escape(renewal.level_name))} "
+                f"due {format_date(renewal.renews_on)}. "
                 "Redeeming the code into the account offers to renew them."
             ),
         )

@@ -7,6 +7,7 @@ from typing import Any
 
 from billing.invoicing import InvoiceView
 from billing.ledger import CreditsOverview
+from billing.models.ledger import CreditSource
 from billing.periods import format_date
 from handlers import kit
 from handlers.kit import escape
@@ -17,6 +18,7 @@ def invoices_message(account: str, invoices: Sequence[InvoiceView]) -> dict[str,
     lines = [
         f"*{i.number}* · {format_date(i.issued_on)} · {i.status.replace('_', ' ')} · total {i.total}, credit "
         f"{i.credit_applied}, paid {i.amount_paid}, *owed {i.remaining}* (due {format_date(i.due_on)})"
+        + (" · _card: record the payment by hand (`joanbot payments record`)_" if i.recorded_by_hand else "")
         + "".join(
             f"\n   {escape(line.description)}: {line.quantity} × {line.unit_price} × {line.fraction.numerator}/"
             f"{line.fraction.denominator}, {format_date(line.service_start)} to {format_date(line.service_end)}"
@@ -41,7 +43,7 @@ def credits_message(overview: CreditsOverview) -> dict[str, Any]:
         for b in overview.balances
     ] or ["No credit."]
     top_ups = [
-        f"`{escape(t.code_prefix)}…` {t.amount} {t.source.replace('_', ' ')}, {format_date(t.activated_on)}"
+        f"`{escape(t.code_prefix)}…` {t.amount} of {CreditSource(t.source).words}, {format_date(t.activated_on)}"
         for t in overview.top_ups
     ]
     codes = [

@@ -15,6 +15,7 @@ from typing import Any
 from billing.alerts import AlertView
 from billing.periods import format_date
 from billing.reminders import NoticeView
+from billing.wording import license_phrase, plural
 from handlers import ids, kit
 from handlers.kit import escape
 
@@ -40,9 +41,10 @@ def _days(days: int) -> str:
 
 def reminder_line(notice: NoticeView) -> str:
     text = (
-        f"*{escape(notice.account_name)}* (`{notice.account_slug}`): {notice.units} {escape(notice.solution_name)} "
-        f"{escape(notice.level_name)} {notice.license_kind} licenses renew on *{format_date(notice.renews_on)}*, "
-        f"{_days(notice.days_left)}."
+        f"*{escape(notice.account_name)}* (`{notice.account_slug}`): "
+        f"{_licenses(notice.units, notice.solution_name, notice.level_name, notice.license_kind)} "
+        f"{'renews' if notice.units == 1 else 'renew'} on "
+        f"*{format_date(notice.renews_on)}*, {_days(notice.days_left)}."
     )
     if notice.late:
         text += f" _(The {notice.threshold}-day reminder, sent late.)_"
@@ -119,30 +121,51 @@ def _iso(value: Any) -> str:
     return format_date(date.fromisoformat(value)) if isinstance(value, str) else str(value)
 
 
+def _account(d: dict[str, Any]) -> str:
+    """The account's name (escaped) and its slug, which staff type in commands."""
+    name = d.get("account_name")
+    return f"*{escape(str(name))}* (`{d['account']}`)" if name else f"`{d['account']}`"
+
+
+def _licenses(units: int, *words: object) -> str:
+    return license_phrase(units, *(escape(str(w)) if w else None for w in words))
+
+
 def alert_summary(alert: AlertView) -> str:
     d = alert.details
     match alert.kind:
         case "lapsed":
             return (
-                f"{d['units']} {d['solution']} licenses of `{d['account']}` reached their renewal date "
-                f"({_iso(d['renews_on'])}) without a renewal."
+                f"{_licenses(d['units'], d['solution'], d.get('level'))} of {_account(d)} reached their renewal "
+                f"date ({_iso(d['renews_on'])}) without a renewal."
             )
         case "over_capacity":
             return (
-                f"`{d['account']}` uses {d['in_use']} {d['solution']} licenses but has {d['licenses']}: "
-                f"over capacity by {d['over_by']}. Nothing was unassigned."
+                f"{_account(d)} uses {d['in_use']:,} {escape(str(d['solution']))} licenses but has "
+                f"{d['licenses']:,}: over capacity by {d['over_by']:,}. Nothing was unassigned."
             )
         case "failed_redemptions":
-            return f"{d['failures']} failed code redemption attempts for `{d['account']}` in the last 24 hours."
+            return f"{plural(d['failures'], 'failed code redemption attempt')} for {_account(d)} in the last 24 hours."
         case "code_expiring":
             return f"Code `{d['prefix']}…` is unredeemed and must be redeemed by {_iso(d['redeem_by'])}."
         case "channel_unreachable":
+            waiting = plural(d["waiting"], "message waits", "messages wait")
             return (
-                f"The bot cannot post to <#{d['channel']}> ({d['error']}); {d['waiting']} message(s) wait. "
+                f"The bot cannot post to <#{d['channel']}> ({d['error']}); {waiting}. "
                 "Invite the bot to the channel, or link another one."
             )
+        case "overdue_invoice":
+            return (
+                f"Invoice {d['invoice']} of {_account(d)} was due on {_iso(d['due_on'])} and {d['owed']} is still "
+                "owed. Record a payment with `joanbot payments record` once it arrives."
+            )
+        case "credit_short":
+            return (
+                f"The credit of {_account(d)} ({d['balance']}) will not cover the {d['needed']} of renewals due "
+                "in the next 14 days."
+            )
         case _:
-            return ", ".join(f"{key}: {value}" for key, value in sorted(d.items()))
+            return ", ".join(f"{key.replace('_', ' ')}: {value}" for key, value in sorted(d.items()))
 
 
 def alert_title(alert: AlertView) -> str:

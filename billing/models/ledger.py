@@ -21,6 +21,11 @@ class CreditSource(StrEnum):
     PROMO = "promo"  # given away
     ADJUSTMENT = "adjustment"  # a correction, or the credit for licenses removed mid-term
 
+    @property
+    def words(self) -> str:
+        """As people read it: ``topped-up credit``."""
+        return {"topped_up": "topped-up credit", "promo": "promo credit", "adjustment": "adjustment credit"}[self]
+
 
 CREDIT_SOURCES = tuple(CreditSource)
 

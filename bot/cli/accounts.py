@@ -18,7 +18,7 @@ def accounts(click_ctx: click.Context, reseller: str | None) -> None:
     ctx = click_ctx.ensure_object(Context)
     found = ctx.billing.accounts.list_accounts(actor=ctx.actor, reseller=reseller)
     if not found:
-        click.echo("no accounts")
+        click.echo("No accounts yet.")
     for account in found:
         via = f"via {account.reseller_slug}" if account.reseller_slug else "direct"
         click.echo(
@@ -60,4 +60,7 @@ def accounts_add(
         actor=ctx.actor,
         now=ctx.now(),
     )
-    click.echo(f"created account {account.slug} ({account.name}), pays {account.payment_method}")
+    click.echo(f"Created account {account.name} ({account.slug}), paying {_PAYS[account.payment_method]}.")
+
+
+_PAYS = {"reseller": "through its reseller", "card": "by card", "invoice": "by invoice", "credits": "from credit"}

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import csv
-import os
-import sys
-import tempfile
+import uuid
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import click
@@ -16,6 +13,9 @@ from billing.codes import CodeView
 from billing.issuing import IssuedBatch, IssuedCode
 from billing.money import Money
 from billing.periods import format_date, term_months
+from billing.units import parse_whole
+from billing.wording import plural
+from bot.cli import codesfile
 from bot.cli.common import Context, F, date_option, handled, pass_context
 
 
@@ -25,40 +25,28 @@ def codes() -> None:
 
 
 def _write_codes(
+    ctx: Context,
     batch_file: Path | None,
-    issue: Callable[[Callable[[Sequence[IssuedCode]], None] | None], IssuedBatch],
+    issue: Callable[[Callable[[Sequence[IssuedCode]], None] | None, str | None], IssuedBatch],
     count: int,
-) -> IssuedBatch:
-    """Issue codes, writing them to a CSV file as they are made; the file appears only if all were issued."""
+) -> tuple[IssuedBatch, Path | None]:
+    """Issue codes, writing them to a CSV file as they are made; the file appears only if all were stored."""
     if batch_file is None:
-        return issue(None)
-    batch_file = batch_file.resolve()
-    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115  (renamed into place below)
-        "w", newline="", dir=batch_file.parent, prefix=".codes-", suffix=".csv", delete=False
-    )
-    os.chmod(handle.name, 0o600)
-    try:
-        writer = csv.writer(handle)
-        writer.writerow(["code", "prefix"])
-        with click.progressbar(length=count, label="issuing codes", file=sys.stderr) as bar:
-
-            def on_chunk(chunk: Sequence[IssuedCode]) -> None:
-                writer.writerows([(c.code, c.prefix) for c in chunk])
-                bar.update(len(chunk))
-
-            batch = issue(on_chunk)
-        handle.close()
-        os.replace(handle.name, batch_file)
-        return batch
-    except BaseException:
-        handle.close()
-        Path(handle.name).unlink(missing_ok=True)
-        raise
+        return issue(None, None), None
+    target = codesfile.check_target(batch_file)
+    for line in codesfile.tidy(
+        target.parent, lambda batch: len(ctx.billing.codes.batch(batch=batch, actor=ctx.actor, now=ctx.now()))
+    ):
+        click.echo(line, err=True)
+    batch_id = uuid.uuid4().hex
+    with codesfile.codes_file(target, batch_id, count) as file:
+        batch = issue(file.on_chunk, batch_id)
+    return batch, file.path
 
 
 def _echo_batch(batch: IssuedBatch, csv_file: Path | None) -> None:
     template = batch.template
-    click.echo(f"Issued {len(batch.codes)} code(s): {template.summary()} (batch {batch.batch})")
+    click.echo(f"Issued {plural(len(batch.codes), 'code')}: {template.summary()} (batch {batch.batch})")
     if template.redeem_by:
         click.echo(f"Redeem by {format_date(template.redeem_by)}")
     if csv_file is not None:
@@ -70,7 +58,7 @@ def _echo_batch(batch: IssuedBatch, csv_file: Path | None) -> None:
 
 
 _target_options = [
-    click.option("--count", default=1, show_default=True, type=int, help="How many codes."),
+    click.option("--count", default="1", show_default=True, help="How many codes."),
     click.option("--reseller", help="Meant for this reseller's customers only."),
     click.option("--account", help="Meant for this account only."),
     click.option("--redeem-by", callback=date_option, help="Last day to redeem (2024-03-22 or 22.3.2024)."),
@@ -78,7 +66,7 @@ _target_options = [
     click.option(
         "--csv",
         "csv_file",
-        type=click.Path(dir_okay=False, path_type=Path),
+        type=click.Path(path_type=Path),
         help="Write the codes to this CSV file instead of the screen (for many codes).",
     ),
 ]
@@ -93,10 +81,10 @@ def target_options(command: F) -> F:
 @codes.command("issue", context_settings={"ignore_unknown_options": True})  # "-3" is a (bad) number
 @click.argument("solution")
 @click.argument("level")
-@click.argument("units", type=int)
+@click.argument("units")
 @click.option("--kind", type=click.Choice(["device", "user"]), help="License kind (checked against the solution).")
-@click.option("--years", type=int, help="Term in years (default 1).")
-@click.option("--months", type=int, help="Term in months.")
+@click.option("--years", help="Term in years (default 1).")
+@click.option("--months", help="Term in months.")
 @target_options
 @pass_context
 @handled
@@ -104,11 +92,11 @@ def codes_issue(
     ctx: Context,
     solution: str,
     level: str,
-    units: int,
+    units: str,
     kind: str | None,
-    years: int | None,
-    months: int | None,
-    count: int,
+    years: str | None,
+    months: str | None,
+    count: str,
     reseller: str | None,
     account: str | None,
     redeem_by: date | None,
@@ -116,17 +104,21 @@ def codes_issue(
     csv_file: Path | None,
 ) -> None:
     """Issue subscription codes: UNITS licenses of SOLUTION at LEVEL for a term."""
-    term = term_months(years=years, months=months) if years is not None or months is not None else 12
+    years_n = parse_whole(years, "years") if years is not None else None
+    months_n = parse_whole(months, "months") if months is not None else None
+    term = term_months(years=years_n, months=months_n) if years is not None or months is not None else 12
+    how_many = parse_whole(count, "count")
     now = ctx.now()
-    batch = _write_codes(
+    batch, written = _write_codes(
+        ctx,
         csv_file,
-        lambda on_chunk: ctx.billing.issuing.issue_subscription_codes(
+        lambda on_chunk, batch_id: ctx.billing.issuing.issue_subscription_codes(
             solution=solution,
             level=level,
-            units=units,
+            units=parse_whole(units, "units"),
             term_months=term,
             license_kind=kind,
-            count=count,
+            count=how_many,
             reseller=reseller,
             account=account,
             redeem_by=redeem_by,
@@ -134,13 +126,14 @@ def codes_issue(
             actor=ctx.actor,
             now=now,
             on_chunk=on_chunk,
+            batch=batch_id,
         ),
-        count,
+        how_many,
     )
-    _echo_batch(batch, csv_file)
+    _echo_batch(batch, written)
 
 
-@codes.command("credit")
+@codes.command("credit", context_settings={"ignore_unknown_options": True})
 @click.argument("amount")
 @click.argument("currency")
 @click.option("--promo", is_flag=True, help="Free promo credit (default: topped-up, paid offline).")
@@ -152,7 +145,7 @@ def codes_credit(
     amount: str,
     currency: str,
     promo: bool,
-    count: int,
+    count: str,
     reseller: str | None,
     account: str | None,
     redeem_by: date | None,
@@ -161,13 +154,15 @@ def codes_credit(
 ) -> None:
     """Issue credit codes worth AMOUNT in CURRENCY."""
     money = Money.parse(amount, currency)
+    how_many = parse_whole(count, "count")
     now = ctx.now()
-    batch = _write_codes(
+    batch, written = _write_codes(
+        ctx,
         csv_file,
-        lambda on_chunk: ctx.billing.issuing.issue_credit_codes(
+        lambda on_chunk, batch_id: ctx.billing.issuing.issue_credit_codes(
             amount=money,
             source="promo" if promo else "topped_up",
-            count=count,
+            count=how_many,
             reseller=reseller,
             account=account,
             redeem_by=redeem_by,
@@ -175,10 +170,11 @@ def codes_credit(
             actor=ctx.actor,
             now=now,
             on_chunk=on_chunk,
+            batch=batch_id,
         ),
-        count,
+        how_many,
     )
-    _echo_batch(batch, csv_file)
+    _echo_batch(batch, written)
 
 
 @codes.command("show")
@@ -197,25 +193,27 @@ def codes_show(ctx: Context, code: str) -> None:
 def codes_void(ctx: Context, code: str) -> None:
     """Void an unredeemed code."""
     view = ctx.billing.codes.void(code=code, actor=ctx.actor, now=ctx.now())
-    click.echo(f"voided {view.display} ({view.summary()})")
+    click.echo(f"Voided {view.display} ({view.summary()}).")
 
 
 def code_text(code: CodeView) -> str:
     rows = [
         ("Code", code.display),
-        ("Status", code.status),
+        ("Status", code.status),  # issued, redeemed, voided or expired
         ("What", code.summary()),
         ("Reseller", code.reseller or "-"),
         ("Meant for account", code.account or "-"),
         ("Redeem by", format_date(code.redeem_by) if code.redeem_by else "-"),
         ("Reference", code.reference or "-"),
-        ("Issued", f"{code.issued_at:%Y-%m-%d %H:%M} UTC by {code.issued_by}"),
+        ("Issued", f"{_when(code.issued_at)} by {code.issued_by}"),
     ]
     if code.voided_at:
-        rows.append(("Voided", f"{code.voided_at:%Y-%m-%d %H:%M} UTC by {code.voided_by}"))
+        rows.append(("Voided", f"{_when(code.voided_at)} by {code.voided_by}"))
     if code.redeemed_at:
-        rows.append(
-            ("Redeemed", f"{code.redeemed_at:%Y-%m-%d %H:%M} UTC by {code.redeemed_by} into {code.redeemed_into}")
-        )
+        rows.append(("Redeemed", f"{_when(code.redeemed_at)} by {code.redeemed_by} into {code.redeemed_into}"))
     width = max(len(label) for label, _ in rows)
     return "\n".join(f"{label:<{width}}  {value}" for label, value in rows)
+
+
+def _when(at: datetime) -> str:
+    return f"{format_date(at.date())} {at:%H:%M} UTC"

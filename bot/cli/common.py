@@ -41,6 +41,9 @@ class Context:
 
 pass_context = click.make_pass_decorator(Context, ensure=True)
 
+# Numbers reach the domain as typed, so "-1" is refused by the rule it breaks, not taken for an option.
+NUMBERS = {"ignore_unknown_options": True}
+
 yes_option = click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 
 

@@ -8,7 +8,8 @@ import click
 from billing.invoicing import InvoiceView
 from billing.money import Money
 from billing.periods import format_date
-from bot.cli.common import Context, handled, pass_context
+from billing.wording import plural
+from bot.cli.common import NUMBERS, Context, handled, pass_context
 
 
 @click.command()
@@ -19,7 +20,7 @@ def invoices(ctx: Context, account: str) -> None:
     """ACCOUNT's invoices, newest first, with their lines."""
     found = ctx.billing.invoices.list(account=account, actor=ctx.actor)
     if not found:
-        click.echo(f"no invoices for {account}")
+        click.echo(f"No invoices for {account}.")
     for invoice in found:
         click.echo(invoice_text(invoice))
 
@@ -29,7 +30,7 @@ def payments() -> None:
     """Payments received against invoices."""
 
 
-@payments.command("record")
+@payments.command("record", context_settings=NUMBERS)
 @click.argument("invoice")
 @click.argument("amount")
 @click.option("--ref", "reference", default="", help="Free reference, e.g. the bank transfer id.")
@@ -56,8 +57,11 @@ def debt(ctx: Context, account: str | None) -> None:
     """Invoices past due with an amount owed, optionally for one ACCOUNT."""
     report = ctx.billing.invoices.debt(actor=ctx.actor, now=ctx.now(), account=account)
     for invoice in report.invoices:
-        click.echo(f"{invoice.account}: {invoice_text(invoice).splitlines()[0]}")
-    click.echo("total owed: " + (", ".join(str(m) for m in report.totals.values()) or "nothing"))
+        mark = "  (card: awaiting a payment recorded by hand)" if invoice.recorded_by_hand else ""
+        click.echo(f"{invoice.account}: {invoice_text(invoice).splitlines()[0]}{mark}")
+    click.echo("Total owed: " + (", ".join(str(m) for m in report.totals.values()) or "nothing"))
+    if any(invoice.recorded_by_hand for invoice in report.invoices):
+        click.echo(CARD_NOTE)
 
 
 @click.command()
@@ -68,13 +72,21 @@ def renew(ctx: Context) -> None:
     run = ctx.billing.renewals.renew_due(now=ctx.now(), actor=ctx.actor)
     for invoice in run.invoices:
         click.echo(f"{invoice.account}: {invoice_text(invoice).splitlines()[0]}")
-    click.echo(f"{len(run.invoices)} renewal invoice(s); {len(run.failed)} refused")
+    click.echo(f"{plural(len(run.invoices), 'renewal invoice')}; {len(run.failed):,} refused")
+    if any(invoice.recorded_by_hand for invoice in run.invoices):
+        click.echo(CARD_NOTE)
+
+
+CARD_NOTE = (
+    "Card invoices are not charged by joanbot: charge the card, then record the payment with "
+    "`joanbot payments record INV-... AMOUNT`; until then they count as owed."
+)
 
 
 def invoice_text(invoice: InvoiceView) -> str:
     head = (
         f"{invoice.number}  issued {format_date(invoice.issued_on)}  due {format_date(invoice.due_on)}  "
-        f"{invoice.status}  total {invoice.total}  credit {invoice.credit_applied}  "
+        f"{invoice.status.replace('_', ' ')}  total {invoice.total}  credit {invoice.credit_applied}  "
         f"paid {invoice.amount_paid}  owed {invoice.remaining}"
     )
     lines = [
@@ -85,4 +97,5 @@ def invoice_text(invoice: InvoiceView) -> str:
     ]
     if invoice.note:
         lines.append(f"    {invoice.note}")
-    return "\n".join([head, *lines])
+    note = [f"    {CARD_NOTE}"] if invoice.recorded_by_hand else []
+    return "\n".join([head, *lines, *note])

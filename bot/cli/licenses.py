@@ -15,7 +15,8 @@ from billing.licensing import Breakdown
 from billing.periods import format_date
 from billing.quotes import Quote
 from billing.subscriptions import ChangeReceipt
-from bot.cli.common import Context, date_option, handled, pass_context, yes_option
+from billing.units import parse_whole
+from bot.cli.common import NUMBERS, Context, date_option, handled, pass_context, yes_option
 from bot.cli.invoices import invoice_text
 
 
@@ -27,9 +28,12 @@ def _confirm_and_commit(quote: Quote, yes: bool, commit: Callable[[Quote], Chang
     if receipt.invoice is not None:
         click.echo(invoice_text(receipt.invoice))
     elif receipt.quote.action == "reduce":
-        click.echo(f"credited {receipt.quote.amount} to {receipt.quote.account} (adjustment)")
+        click.echo(
+            f"Credited {receipt.quote.amount} to {receipt.quote.account_name or receipt.quote.account} "
+            "(adjustment credit)."
+        )
     else:
-        click.echo(f"renewal cancelled; the licenses stay until {format_date(receipt.quote.renews_on)}")
+        click.echo(f"Renewal cancelled; the licenses stay until {format_date(receipt.quote.renews_on)}.")
 
 
 @click.group()
@@ -37,11 +41,11 @@ def licenses() -> None:
     """Subscriptions of card, invoice and credits accounts: start, add, reduce, change, cancel."""
 
 
-@licenses.command("start")
+@licenses.command("start", context_settings=NUMBERS)
 @click.argument("account")
 @click.argument("solution")
 @click.argument("level")
-@click.argument("units", type=int)
+@click.argument("units")
 @click.option("--interval", type=click.Choice(["year", "month"]), default="year", show_default=True)
 @click.option("--starts", callback=date_option, help="First day (default today; 2024-03-22 or 22.3.2024).")
 @yes_option
@@ -52,7 +56,7 @@ def licenses_start(
     account: str,
     solution: str,
     level: str,
-    units: int,
+    units: str,
     interval: str,
     starts: date | None,
     yes: bool,
@@ -63,7 +67,7 @@ def licenses_start(
         account=account,
         solution=solution,
         level=level,
-        units=units,
+        units=parse_whole(units, "units"),
         interval=interval,
         starts_on=starts,
         actor=ctx.actor,
@@ -72,34 +76,34 @@ def licenses_start(
     _confirm_and_commit(quote, yes, lambda q: ctx.billing.subscriptions.start(quote=q, actor=ctx.actor, now=now))
 
 
-@licenses.command("add")
+@licenses.command("add", context_settings=NUMBERS)
 @click.argument("account")
 @click.argument("solution")
-@click.argument("units", type=int)
+@click.argument("units")
 @yes_option
 @pass_context
 @handled
-def licenses_add(ctx: Context, account: str, solution: str, units: int, yes: bool) -> None:
+def licenses_add(ctx: Context, account: str, solution: str, units: str, yes: bool) -> None:
     """Add UNITS licenses now, invoiced at once for the rest of the period."""
     now = ctx.now()
     quote = ctx.billing.subscriptions.preview_add(
-        account=account, solution=solution, units=units, actor=ctx.actor, now=now
+        account=account, solution=solution, units=parse_whole(units, "units"), actor=ctx.actor, now=now
     )
     _confirm_and_commit(quote, yes, lambda q: ctx.billing.subscriptions.add(quote=q, actor=ctx.actor, now=now))
 
 
-@licenses.command("reduce")
+@licenses.command("reduce", context_settings=NUMBERS)
 @click.argument("account")
 @click.argument("solution")
-@click.argument("units", type=int)
+@click.argument("units")
 @yes_option
 @pass_context
 @handled
-def licenses_reduce(ctx: Context, account: str, solution: str, units: int, yes: bool) -> None:
+def licenses_reduce(ctx: Context, account: str, solution: str, units: str, yes: bool) -> None:
     """Remove UNITS licenses now; the unused part is credited to the account (staff only)."""
     now = ctx.now()
     quote = ctx.billing.subscriptions.preview_reduce(
-        account=account, solution=solution, units=units, actor=ctx.actor, now=now
+        account=account, solution=solution, units=parse_whole(units, "units"), actor=ctx.actor, now=now
     )
     _confirm_and_commit(quote, yes, lambda q: ctx.billing.subscriptions.reduce(quote=q, actor=ctx.actor, now=now))
 

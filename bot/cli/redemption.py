@@ -6,26 +6,40 @@ import click
 
 from billing.periods import format_date
 from billing.redemption_plan import RedemptionPlan
-from bot.cli.common import Context, handled, pass_context, yes_option
+from billing.units import parse_whole
+from billing.wording import plural
+from bot.cli.common import NUMBERS, Context, handled, pass_context, yes_option
 from bot.cli.licenses import breakdown_text
 
 
-@click.command()
+@click.command(context_settings=NUMBERS)
 @click.argument("code")
 @click.argument("account")
-@click.option("--renews", type=int, help="Redeem as the renewal of this license block (see the preview).")
+@click.option("--renews", help="Redeem as the renewal of this license block (see the preview).")
+@click.option(
+    "--other-currency", is_flag=True, help="Redeem a credit code in another currency than the account's (staff)."
+)
 @yes_option
 @pass_context
 @handled
-def redeem(ctx: Context, code: str, account: str, renews: int | None, yes: bool) -> None:
+def redeem(ctx: Context, code: str, account: str, renews: str | None, other_currency: bool, yes: bool) -> None:
     """Redeem CODE into ACCOUNT on the customer's behalf (shows what will happen first)."""
     now = ctx.now()
-    plan = ctx.billing.redemptions.preview(code=code, account=account, renews=renews, actor=ctx.actor, now=now)
+    block = parse_whole(renews, "the block to renew") if renews is not None else None
+    redemptions = ctx.billing.redemptions
+    plan = redemptions.preview(
+        code=code, account=account, renews=block, other_currency=other_currency, actor=ctx.actor, now=now
+    )
     click.echo(plan_text(plan))
     if not yes and not click.confirm("Redeem?", default=True):
         raise click.ClickException("nothing redeemed")
-    receipt = ctx.billing.redemptions.redeem(code=code, account=account, renews=renews, actor=ctx.actor, now=now)
-    click.echo(f"redeemed into {receipt.plan.account.slug}")
+    receipt = redemptions.redeem(
+        code=code, account=account, renews=block, other_currency=other_currency, actor=ctx.actor, now=now
+    )
+    click.echo(f"Redeemed into {receipt.plan.account.name}.")
+    if receipt.plan.credit is not None:
+        click.echo(f"Credit balance ({receipt.plan.credit.currency}): {receipt.plan.balance_after}")
+        return
     click.echo(breakdown_text(ctx.billing.licenses.breakdown(account=account, actor=ctx.actor, now=now)))
 
 
@@ -33,7 +47,7 @@ def plan_text(plan: RedemptionPlan) -> str:
     lines = [plan.describe()]
     for candidate in plan.renewal_candidates:
         lines.append(
-            f"  It could instead renew block {candidate.id}: {candidate.units} licenses renewing "
+            f"  It could instead renew block {candidate.id}: {plural(candidate.units, 'license')} renewing "
             f"{format_date(candidate.ends_on)} (use --renews {candidate.id})."
         )
     return "\n".join(lines)

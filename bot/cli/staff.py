@@ -20,7 +20,7 @@ def staff() -> None:
 def staff_add(ctx: Context, user_id: str, role: str) -> None:
     """Give the Slack user USER_ID a ROLE."""
     ctx.billing.staff.add_staff(slack_user_id=user_id, role=role, actor=ctx.actor, now=ctx.now())
-    click.echo(f"{user_id} is now {role}")
+    click.echo(f"{user_id} is now {role}.")
 
 
 @staff.command("remove")
@@ -30,11 +30,16 @@ def staff_add(ctx: Context, user_id: str, role: str) -> None:
 def staff_remove(ctx: Context, user_id: str) -> None:
     """Take USER_ID's staff role away."""
     ctx.billing.staff.remove_staff(slack_user_id=user_id, actor=ctx.actor, now=ctx.now())
-    click.echo(f"{user_id} has no staff role any more")
+    click.echo(f"{user_id} has no staff role any more.")
 
 
 @staff.command("list")
 @pass_context
+@handled
 def staff_list(ctx: Context) -> None:
-    for user_id, role in ctx.billing.staff.list_staff():
+    """Who holds a staff role (admins listed in JOANBOT_ADMINS need none and are not shown)."""
+    found = ctx.billing.staff.list_staff()
+    if not found:
+        click.echo("No staff roles yet (admins in JOANBOT_ADMINS need none).")
+    for user_id, role in found:
         click.echo(f"{user_id:<16} {role}")

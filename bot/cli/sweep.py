@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, time
 
 import click
 
+from billing.wording import plural
 from bot.cli.common import Context, date_option, handled, pass_context
 from bot.clock import ShiftedClock
 from bot.scheduler import run_sweep
@@ -34,8 +35,9 @@ def sweep(ctx: Context, day: date | None, dry_run: bool) -> None:
     if dry_run:
         return
     if missing is not None:
-        click.echo(f"not posted: {missing}")
+        click.echo(f"Not posted: {missing}")
         return
     posted = ctx.runtime.poster(clock=ShiftedClock(ctx.clock, start - now)).drain()
     counts = ctx.billing.outbox.counts()
-    click.echo(f"posted {posted} message(s); outbox: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+    outbox = ", ".join(f"{n:,} {s}" for s, n in sorted(counts.items())) or "empty"
+    click.echo(f"Posted {plural(posted, 'message')}; outbox: {outbox}.")

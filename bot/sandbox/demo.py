@@ -5,6 +5,7 @@ A vendor admin sets up a reseller, its customer and the reseller's shared channe
 reseller member redeems it (preview, then Confirm) and reads the renewal breakdown. Then the calendar moves
 on to 45, 30, 14 and 7 days before the renewal date and past it, running the daily sweep each time and
 printing every message the bot posts; finally the reseller renews late and the alert resolves in place.
+Then the worked examples' card and credits customers, through the ops CLI (``demo_money``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from billing.codeformat import CODE_SHAPED
 from billing.periods import format_date
 from bot.clock import SimulatedClock
 from bot.runtime import Runtime
+from bot.sandbox.demo_money import MoneyDemo
 from bot.sandbox.driver import HOME, InlineExecutor, Response, SlackDriver
 from bot.sandbox.standin import SlackStandIn
 from bot.scheduler import run_sweep
@@ -132,7 +134,7 @@ class Demo:
         self.clock.now = datetime.combine(when, time(8, 0), UTC)
         posted, edited = len(self.standin.posted()), len(self.standin.calls_to("chat.update"))
         self.echo(click.style(f"\n--- {format_date(when)}: {title} ---", fg="cyan", bold=True))
-        self.echo("   (the daily sweep) " + run_sweep(self.billing, now=self.clock.now, sales_channel=SALES))
+        run_sweep(self.billing, now=self.clock.now, sales_channel=SALES)  # its summary is for the log
         self.poster.drain(sleep=self.clock.sleep)
         for message in self.standin.posted()[posted:]:
             self.echo(f"   The bot posts in #{message.channel}:")
@@ -191,7 +193,8 @@ class Demo:
             **member,
         )
         self.day(renews + timedelta(days=2), "renewed late: the alert resolves itself")
-        echo(click.style(f"\nThat was everything; {len(self.standin.calls)} calls reached the stand-in.", fg="green"))
+        MoneyDemo(self.runtime, self.clock, echo).run()
+        echo(click.style("\nThat was everything.", fg="green"))
 
 
 def _indent(text: str, width: int = 3) -> str:

@@ -93,12 +93,15 @@ def credit(
     now: datetime,
     currency: str = "USD",
     promo: bool = False,
+    other_currency: bool = False,
 ) -> Receipt:
     """Issue and redeem a credit code worth ``amount``: a top-up (or promo grant) of the account's credit."""
     batch = billing.issuing.issue_credit_codes(
         amount=Money.parse(amount, currency), source="promo" if promo else "topped_up", actor=STAFF, now=now
     )
-    return redeem(billing, batch.codes[0].code, account_slug, now=now)
+    return billing.redemptions.redeem(
+        code=batch.codes[0].code, account=account_slug, actor=STAFF, now=now, other_currency=other_currency
+    )
 
 
 def subscribe(

@@ -1,6 +1,8 @@
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from billing.audit import AuditEntry
+from billing.errors import InvalidInput
 from billing.models import AuditEvent
 from billing.names import SlugTaken
 from tests.billing.builders import account, code, reseller
@@ -23,7 +25,7 @@ def test_every_change_to_accounts_codes_cohorts_and_assignments_is_audited_once(
             lambda: billing.accounts.update_account(slug="acme", time_zone="Europe/Paris", actor=STAFF, now=now),
             "account.updated",
         ),
-        (lambda: code(billing, now=now), "code.issued"),
+        (lambda: code(billing, now=now), "codes.issued"),
         (lambda: billing.codes.void(code=code(billing, now=now), actor=STAFF, now=now), "code.voided"),
         (
             lambda: billing.redemptions.redeem(code=code(billing, now=now), account="acme", actor=STAFF, now=now),
@@ -47,12 +49,40 @@ def test_every_change_to_accounts_codes_cohorts_and_assignments_is_audited_once(
         assert all(actor == STAFF.ref for _, actor, _ in new)
 
 
-def test_a_batch_of_codes_is_audited_per_code(billing):
-    billing.issuing.issue_subscription_codes(
-        solution="room", level="standard", units=1, term_months=12, count=25, actor=STAFF, now=at("2024-01-01")
+def test_a_batch_of_codes_is_audited_once_with_its_count_kind_and_prefixes(billing):
+    batch = billing.issuing.issue_subscription_codes(
+        solution="room", level="standard", units=1, term_months=12, count=2500, actor=STAFF, now=at("2024-01-01")
     )
     with billing.db.read() as session:
-        assert session.scalar(select(func.count()).where(AuditEvent.action == "code.issued")) == 25
+        (row,) = session.scalars(select(AuditEvent).where(AuditEvent.action == "codes.issued"))
+        assert (row.subject_type, row.subject_id) == ("batch", batch.batch)
+        assert row.details == {"count": 2500, "kind": "subscription", "prefixes": [c.prefix for c in batch.codes]}
+
+
+def test_a_codes_audit_trail_includes_the_batch_it_was_issued_in(billing):
+    now = at("2024-01-01")
+    batch = billing.issuing.issue_subscription_codes(
+        solution="room", level="standard", units=1, term_months=12, count=3, actor=STAFF, now=now
+    )
+    billing.codes.void(code=batch.codes[1].code, actor=STAFF, now=now)
+
+    trail = billing.audit.entries(actor=STAFF, subject=("code", batch.codes[1].prefix))
+
+    assert [e.action for e in trail] == ["code.voided", "codes.issued"]
+    assert trail[1].details_text().startswith("count: 3, kind: subscription, prefixes: ")
+
+
+def test_audit_details_read_as_words_and_long_lists_are_cut():
+    entry = AuditEntry(
+        at("2024-01-01"), "u", "codes.issued", "batch", "b", {"count": 5000, "prefixes": ["A"] * 7, "late": True}, None
+    )
+    assert entry.details_text() == "count: 5,000, prefixes: A, A, A, A, A, … (+2 more), late: yes"
+
+
+@pytest.mark.parametrize("limit", [0, -5, 1001])
+def test_an_audit_limit_outside_1_to_1000_is_refused(billing, limit):
+    with pytest.raises(InvalidInput, match="between 1 and 1,000"):
+        billing.audit.entries(actor=STAFF, limit=limit)
 
 
 def test_a_refused_change_leaves_no_audit_row(billing):

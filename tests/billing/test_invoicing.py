@@ -48,7 +48,7 @@ def test_invoice_numbers_are_read_with_or_without_their_prefix_and_zeros():
 
 def test_a_eur_invoice_takes_no_usd_credit(billing):
     account(billing, pays="card", currency="EUR", now=at("2021-01-01"))
-    credit(billing, "50", currency="USD", now=at("2021-01-01"))
+    credit(billing, "50", currency="USD", now=at("2021-01-01"), other_currency=True)
     credit(billing, "4", currency="EUR", now=at("2021-01-01"))
 
     invoice = subscribe(billing, 3, now=at("2021-01-01")).invoice

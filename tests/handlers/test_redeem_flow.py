@@ -6,6 +6,7 @@ import json
 
 from handlers import ids
 from handlers.redeem_request import RedeemRequest
+from tests.conftest import STAFF
 from tests.handlers.harness import (
     ADMIN,
     HOME,
@@ -87,7 +88,7 @@ def test_a_reseller_member_redeems_by_command_preview_then_confirm(world):
     code = world.code(reseller="northwind")
     preview = world.slack.command(f"redeem {code} acme", user_id=NORTH_USER, team=NORTH_TEAM, channel=PANEL_CHANNEL)
     (message,) = preview.replies
-    assert "Adds 10 Room booking professional device licenses to Acme" in json.dumps(message)
+    assert "Adds 10 Room booking Professional device licenses to Acme" in json.dumps(message)
     assert world.billing.licenses.breakdown(account="acme", actor=_staff(), now=world.now).solutions == ()
 
     confirm = _button(message, ids.ACTION_REDEEM_CONFIRM)
@@ -129,7 +130,7 @@ def test_the_panel_button_opens_the_redeem_modal_which_previews_then_confirms(wo
     assert step1.json["response_action"] == "update"
     confirm_view = step1.json["view"]
     assert confirm_view["callback_id"] == ids.VIEW_REDEEM_CONFIRM
-    assert "Adds 7 Room booking professional device licenses to Acme from 2 Mar 2026" in json.dumps(confirm_view)
+    assert "Adds 7 Room booking Professional device licenses to Acme from 2 Mar 2026" in json.dumps(confirm_view)
 
     step2 = world.slack.submit(confirm_view, {}, user_id=NORTH_USER, team=NORTH_TEAM)
     assert step2.json["response_action"] == "update"
@@ -193,7 +194,7 @@ def test_a_renewal_is_offered_and_previewed_with_its_dates(world):
 
     renewal = world.slack.click(ids.ACTION_REDEEM_PREVIEW, renew, user_id=SALES, team=HOME)
     text = json.dumps(renewal.replies[0])
-    assert "Renews 5 Room booking licenses of Initech that renew on 20 Mar 2026" in text
+    assert "Renews 5 Room booking Professional licenses of Initech that renew on 20 Mar 2026" in text
     assert "next renewal 20 Mar 2027" in text
 
     done = world.slack.click(
@@ -241,3 +242,27 @@ def test_the_issued_codes_view_from_the_modal_is_the_only_place_the_code_appears
     world.slack.submit(view, ISSUE_VALUES, user_id=SALES, team=HOME)
     assert all(not _codes_in(json.dumps(c.body)) for c in world.standin.calls if c.method != "views.open")
     assert view_of(world.standin.calls_to("views.open")[0])["callback_id"] == ids.VIEW_ISSUE
+
+
+def test_a_credit_code_preview_in_slack_shows_its_amount_type_and_the_new_balance(world):
+    from tests.billing.builders import account
+
+    account(world.billing, "paysco", pays="credits", now=world.now)
+    code = _codes_in(json.dumps(world.slack.command("code credit 40 USD promo", user_id=SALES, team=HOME).replies))[0]
+
+    preview = json.dumps(world.slack.command(f"redeem {code} paysco", user_id=SALES, team=HOME).replies)
+
+    assert "Adds $40.00 of promo credit to" in preview and "credit balance becomes $40.00" in preview
+    assert "promo_credit" not in preview and "available" not in preview
+
+
+def test_a_credit_code_in_another_currency_is_refused_in_slack_and_nothing_changes(world):
+    from tests.billing.builders import account
+
+    account(world.billing, "paysco", pays="credits", now=world.now)
+    code = _codes_in(json.dumps(world.slack.command("code credit 20 EUR", user_id=SALES, team=HOME).replies))[0]
+
+    refused = json.dumps(world.slack.command(f"redeem {code} paysco", user_id=SALES, team=HOME).replies)
+
+    assert "worth €20.00" in refused or "worth \\u20ac20.00" in refused
+    assert world.billing.credits.overview(account="paysco", actor=STAFF, now=world.now).top_ups == ()

@@ -76,7 +76,7 @@ def test_staff_see_credits_and_invoices_and_reseller_members_never_do(world):
     subscribe(world.billing, 4, "paysco", level="standard", now=world.now)  # $20.00, paid from credit
 
     credits = _said(world.slack.command("credits paysco", user_id=SALES, team=HOME))
-    assert "$30.00" in credits and "topped up" in credits
+    assert "$30.00" in credits and "topped-up credit" in credits
     invoices = _said(world.slack.command("invoices paysco", user_id=SALES, team=HOME))
     assert "INV-000001" in invoices and "$20.00" in invoices and "owed $0.00" in invoices
     for command in ("credits acme", "invoices acme"):
@@ -88,7 +88,7 @@ def test_admins_read_the_audit_log_by_account_and_by_code(world):
     code = world.code()
     world.slack.command(f"code void {code}", user_id=SALES, team=HOME)
     by_code = world.slack.command(f"audit {code}", user_id=ADMIN, team=HOME)
-    assert "code.voided" in _said(by_code) and "code.issued" in _said(by_code)
+    assert "code.voided" in _said(by_code) and "codes.issued" in _said(by_code)
     assert code not in _said(by_code)
     by_account = world.slack.command("audit acme", user_id=ADMIN, team=HOME)
     assert "account.created" in _said(by_account)
@@ -158,3 +158,14 @@ def _staff():
     from tests.conftest import STAFF
 
     return STAFF
+
+
+def test_a_card_invoice_in_slack_says_its_payment_is_recorded_by_hand(world):
+    from tests.billing.builders import account, subscribe
+
+    account(world.billing, "cardco", pays="card", now=world.now)
+    subscribe(world.billing, 3, "cardco", now=world.now)
+
+    invoices = _said(world.slack.command("invoices cardco", user_id=SALES, team=HOME))
+
+    assert "owed $30.00" in invoices and "record the payment by hand" in invoices

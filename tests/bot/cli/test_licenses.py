@@ -27,7 +27,7 @@ def test_licenses_reduce_credits_the_unused_part(run, billing, card_customer):
     result = run("licenses", "reduce", "acme", "room", "1", "--yes")
 
     assert result.exit_code == 0, result.output
-    assert "credited $5.00 to acme" in result.output
+    assert "Credited $5.00 to Acme" in result.output
 
 
 def test_licenses_start_and_cancel(run, billing):
@@ -50,6 +50,11 @@ def test_licenses_start_and_cancel(run, billing):
         ("payments", "record", "INV-000001", "30.01"),
         ("payments", "record", "INV-000001", "ten"),
         ("payments", "record", "INV-999999", "1"),
+        ("payments", "record", "INV-000001", "-5"),
+        ("licenses", "add", "acme", "room", "-1", "-y"),
+        ("licenses", "add", "acme", "room", "three", "-y"),
+        ("licenses", "reduce", "acme", "room", "-2", "-y"),
+        ("licenses", "start", "acme", "desk", "standard", "-1", "-y"),
     ],
 )
 def test_bad_input_is_one_line_a_non_zero_exit_and_changes_nothing(run, billing, card_customer, args):
@@ -60,3 +65,23 @@ def test_bad_input_is_one_line_a_non_zero_exit_and_changes_nothing(run, billing,
     (invoice,) = billing.invoices.list(account="acme", actor=STAFF)
     assert (invoice.amount_paid.minor, invoice_count(billing)) == (0, 1)
     assert billing.licenses.cohorts(account="acme", actor=STAFF)[0].units == 3
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("licenses", "start", "acme", "desk", "standard", "-1", "-y"), "units must be between 1 and 100,000"),
+        (("licenses", "add", "acme", "room", "-1", "-y"), "units must be between 1 and 100,000"),
+        (("licenses", "add", "acme", "room", "three", "-y"), "units must be a whole number, not 'three'"),
+        (("payments", "record", "INV-000001", "-5"), "'-5' is not an amount of USD"),
+        (("audit", "--limit", "-5"), "the limit must be between 1 and 1,000"),
+        (("audit", "--limit", "lots"), "the limit must be a whole number"),
+        (("codes", "issue", "room", "standard", "5", "--count", "-2"), "count must be between 1 and 100,000"),
+        (("redeem", "CODE", "acme", "--renews", "-1", "-y"), "not a pre-paid code"),
+    ],
+)
+def test_a_negative_or_wordy_number_gets_the_rule_it_breaks_not_a_usage_error(run, card_customer, args, message):
+    result = run(*args)
+
+    assert result.exit_code == 1, result.output
+    assert message in result.output and "No such option" not in result.output

@@ -54,3 +54,18 @@ def test_the_embedded_default_creates_migrates_and_keys_a_sqlite_file(monkeypatc
     assert main(["accounts"]) == 0
     assert key.read_text() == key_text
     assert "acme" in capsys.readouterr().out
+
+
+def test_staff_list_shows_who_holds_a_role_and_says_so_when_nobody_does(joanbot):
+    assert "No staff roles yet" in joanbot("staff", "list")[1]
+    joanbot("staff", "add", "U012ABCDEF", "sales")
+
+    code, out, _err = joanbot("staff", "list")
+
+    assert code == 0 and out.split() == ["U012ABCDEF", "sales"]
+
+
+def test_an_account_is_created_with_its_name_and_how_it_pays_in_words(joanbot):
+    code, out, _err = joanbot("accounts", "add", "globex", "Globex", "Corp", "--pays", "card")
+
+    assert (code, out.strip()) == (0, "Created account Globex Corp (globex), paying by card.")

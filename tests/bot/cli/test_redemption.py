@@ -27,3 +27,41 @@ def test_a_voided_code_and_a_typo_are_refused_without_change(joanbot, database_u
     code, _, err = joanbot("redeem", typo, "acme", "--yes")
     assert code == 1 and "typo" in err
     assert counts(database_url) == before
+
+
+def test_a_credit_code_preview_and_receipt_show_the_amount_the_type_in_words_and_the_new_balance(joanbot):
+    joanbot("accounts", "add", "initech", "Initech", "--pays", "credits")
+    joanbot("redeem", issued(joanbot("codes", "credit", "30", "USD")[1]), "initech", "--yes")
+    text = issued(joanbot("codes", "credit", "20", "USD", "--promo")[1])
+
+    code, out, err = joanbot("redeem", text, "initech", "--yes")
+
+    assert (code, err) == (0, "")
+    assert "Adds $20.00 of promo credit to Initech; its USD credit balance becomes $50.00." in out
+    assert "Credit balance (USD): $50.00" in out
+    assert "topped_up" not in out and "Renewal breakdown" not in out
+
+
+def test_a_credit_code_in_another_currency_is_refused_unless_staff_confirm_it(joanbot, database_url):
+    joanbot("accounts", "add", "initech", "Initech", "--pays", "credits")
+    text = issued(joanbot("codes", "credit", "20", "EUR")[1])
+    before = counts(database_url)
+
+    code, _out, err = joanbot("redeem", text, "initech", "--yes")
+
+    assert code == 1 and "worth €20.00 but Initech is billed in USD" in err and len(err.strip().splitlines()) == 1
+    assert counts(database_url) == before
+    code, out, _err = joanbot("redeem", text, "initech", "--yes", "--other-currency")
+    assert code == 0 and "Credit balance (EUR): €20.00" in out
+
+
+def test_a_credit_code_above_the_configured_ceiling_is_refused(joanbot, database_url, monkeypatch):
+    monkeypatch.setenv("JOANBOT_MAX_CREDIT_CODE", "500")
+    joanbot("accounts")
+    before = counts(database_url)
+
+    code, _out, err = joanbot("codes", "credit", "999999999999", "USD")
+
+    assert code == 1 and "at most $500.00" in err
+    assert counts(database_url) == before
+    assert joanbot("codes", "credit", "500", "USD")[0] == 0

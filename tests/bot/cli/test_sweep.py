@@ -21,8 +21,8 @@ def test_a_sweep_as_on_another_day_posts_that_days_reminders_in_the_resellers_ch
     result = CliRunner().invoke(cli, ["sweep", "--date", "2024-11-17"], obj=context)
 
     assert result.exit_code == 0, result.output
-    assert "swept at 2024-11-17 12:00 UTC: 1 new reminders" in result.output
-    assert "posted 1 message(s)" in result.output
+    assert "Swept at 17 Nov 2024 12:00 UTC: 1 new reminder," in result.output
+    assert "Posted 1 message;" in result.output
     assert [m.channel for m in standin.posted()] == ["CNORTH"]
 
 
@@ -35,5 +35,5 @@ def test_a_sweep_without_slack_settings_leaves_the_messages_in_the_outbox(billin
     result = CliRunner().invoke(cli, ["sweep"], obj=context)
 
     assert result.exit_code == 0, result.output
-    assert "1 messages queued" in result.output
-    assert "not posted: SLACK_BOT_TOKEN is not set" in result.output
+    assert "1 message queued" in result.output
+    assert "Not posted: SLACK_BOT_TOKEN is not set" in result.output

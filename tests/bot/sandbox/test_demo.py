@@ -1,16 +1,40 @@
-"""``joanbot demo`` runs the real bot end to end and shows every message it posts."""
+"""``joanbot demo`` runs the real bot end to end and shows every message it posts, then the worked examples'
+card and credits customers through the ops CLI; it prints what a person reads, not internal summaries."""
+
+import pytest
 
 from bot.sandbox.demo import run_demo
 
 
-def test_the_demo_walks_a_renewal_from_45_days_ahead_to_a_late_renewal():
+@pytest.fixture(scope="module")
+def transcript() -> str:
     lines: list[str] = []
     assert run_demo(lines.append) == 0
-    transcript = "\n".join(lines)
+    return "\n".join(lines)
+
+
+def test_the_demo_walks_a_renewal_from_45_days_ahead_to_a_late_renewal(transcript):
+    reseller_part = transcript.split("Card and credits customers")[0]
     for days in (45, 30, 14, 7):
-        assert f"in {days} days." in transcript
-    assert transcript.count("== Renewal reminder ==") == 4
-    assert "Licenses lapsed without renewal" in transcript
-    assert "The bot edits its earlier message" in transcript and "Resolved on" in transcript
-    assert "10 available, 0 in use" in transcript
-    assert "$" not in transcript  # everything here is in a reseller's channel or reply
+        assert f"in {days} days." in reseller_part
+    assert reseller_part.count("== Renewal reminder ==") == 4
+    assert "Licenses lapsed without renewal" in reseller_part
+    assert "The bot edits its earlier message" in reseller_part and "Resolved on" in reseller_part
+    assert "10 available, 0 in use" in reseller_part
+    assert "$" not in reseller_part  # everything here is in a reseller's channel or reply
+
+
+def test_the_demo_shows_a_card_customer_adding_licenses_mid_period_for_fifteen_dollars(transcript):
+    assert "Adds 3 Room booking Professional licenses for Globex Corp (6 in all)" in transcript
+    assert "3 x $10.00/year x 1/2 = $15.00 for 2 Jul 2021 to 1 Jan 2022" in transcript
+    assert "Card invoices are not charged by joanbot" in transcript
+
+
+def test_the_demo_shows_a_credits_renewal_that_takes_25_dollars_of_credit_and_leaves_75_owed(transcript):
+    assert "partially paid  total $100.00  credit $25.00  paid $0.00  owed $75.00" in transcript
+    assert "initech: INV-000006" in transcript.split("joanbot debt")[1]
+
+
+def test_the_demo_prints_no_internal_summaries(transcript):
+    assert "swept at" not in transcript.lower() and "queued" not in transcript
+    assert "calls reached the stand-in" not in transcript and "(refused)" not in transcript

@@ -1,0 +1,13 @@
+"""How counts read in every door's sentences: ``1 code``, ``5,000 codes``."""
+
+from __future__ import annotations
+
+
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    return f"{count:,} {noun if count == 1 else many or noun + 's'}"
+
+
+def license_phrase(units: int, solution: str | None, level: str | None, kind: str | None = None) -> str:
+    """``1 Room booking Professional device license``, ``3 Desk booking Standard licenses``: names, never slugs."""
+    words = " ".join(w for w in (solution, level, kind) if w)
+    return plural(units, f"{words} license")
