@@ -52,8 +52,14 @@ class Attempts:
             )
 
     def record_failure(self, *, actor: Actor, account: str, now: datetime, reason: str, prefix: str | None) -> None:
+        """Recorded after the enclosing transaction, if any, ends: a refused attempt counts even when the
+        request it was part of rolls back."""
         if reason == TooManyAttempts.code:
             return
-        with self._db.write() as session:
-            account_id = _account_id(session, account)
-            session.add(RedeemAttempt(actor=actor.ref, account_id=account_id, at=now, reason=reason, prefix=prefix))
+
+        def record() -> None:
+            with self._db.write() as session:
+                account_id = _account_id(session, account)
+                session.add(RedeemAttempt(actor=actor.ref, account_id=account_id, at=now, reason=reason, prefix=prefix))
+
+        self._db.after_transaction(record)

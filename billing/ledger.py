@@ -193,11 +193,19 @@ class Credits:
         self._db = db
 
     def overview(self, *, account: str, actor: Actor, now: datetime) -> CreditsOverview:
-        """Balance per currency split by source, the top-up history and the redeemed codes. Staff only
-        (credit is money: never shown to resellers)."""
-        actor.require_staff("see credit balances")
+        """Balance per currency split by source, the top-up history and the redeemed codes. Credit is
+        money: balances and top-ups are empty for reseller members and, on accounts that pay through a
+        reseller, for the Portal; staff see them all."""
         with self._db.read() as session:
             found = find_account(session, slug=account, actor=actor)
+            if not (actor.is_staff or (actor.sees_every_account and account_view(found).shows_prices)):
+                return CreditsOverview(
+                    account_view(found),
+                    local_date(now, found.time_zone),
+                    (),
+                    (),
+                    tuple(_redeemed_codes(session, found, local_date(now, found.time_zone))),
+                )
             today = local_date(now, found.time_zone)
             sums = balances(session, account_id=found.id)
             top_ups = session.execute(
