@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.context import ApiContext
 from api.problems import ApiError
+from api.schemas import PRINTABLE
 from billing.actors import Actor
 from billing.api_keys import ApiKeyView
 from billing.models.api import ApiScope
@@ -32,7 +33,9 @@ class Caller:
             raise ApiError(403, "read_only_key", "this API key is read-only")
 
 
-def context(request: Request) -> ApiContext:
+# Dependencies that do no I/O are coroutines: FastAPI would run a plain function in the thread pool,
+# one more hop per request for nothing.
+async def context(request: Request) -> ApiContext:
     found: ApiContext = request.app.state.context
     return found
 
@@ -40,9 +43,11 @@ def context(request: Request) -> ApiContext:
 def caller(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-    on_behalf_of: Annotated[str | None, Header(max_length=MAX_ON_BEHALF_OF, description="the end user acting")] = None,
+    on_behalf_of: Annotated[
+        str | None, Header(pattern=PRINTABLE, max_length=MAX_ON_BEHALF_OF, description="the end user acting")
+    ] = None,
 ) -> Caller:
-    ctx = context(request)
+    ctx: ApiContext = request.app.state.context
     found = None
     if credentials is not None and credentials.scheme.lower() == "bearer":
         found = ctx.billing.api_keys.authenticate(key=credentials.credentials, now=ctx.now())
@@ -51,7 +56,7 @@ def caller(
     return Caller(key=found, actor=found.actor(on_behalf_of=on_behalf_of or None))
 
 
-def writer(who: Annotated[Caller, Depends(caller)]) -> Caller:
+async def writer(who: Annotated[Caller, Depends(caller)]) -> Caller:
     who.require_write()
     return who
 

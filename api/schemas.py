@@ -11,8 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from billing.money import Money as BillingMoney
 
 MAX_EVENTS = 1000
-Slug = Annotated[str, Field(min_length=1, max_length=100)]
-Subject = Annotated[str, Field(min_length=1, max_length=200)]
+# No control characters (NUL above all, which PostgreSQL text cannot hold): refused as 422 at the door.
+PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+Slug = Annotated[str, Field(pattern=PRINTABLE, min_length=1, max_length=100)]
+Subject = Annotated[str, Field(pattern=PRINTABLE, min_length=1, max_length=200)]
 
 
 class Strict(BaseModel):
@@ -74,7 +76,7 @@ class AccountPlanOut(AccountOut):
 
 
 class RedemptionIn(Strict):
-    code: Annotated[str, Field(min_length=1, max_length=100)]
+    code: Annotated[str, Field(pattern=PRINTABLE, min_length=1, max_length=100)]
     renews: Annotated[int | None, Field(ge=1, le=2**53)] = None
 
 
@@ -211,7 +213,7 @@ class QuoteOut(BaseModel):
 
 
 class PurchaseIn(Strict):
-    quote_id: Annotated[str, Field(min_length=1, max_length=2000)]
+    quote_id: Annotated[str, Field(pattern=PRINTABLE, min_length=1, max_length=2000)]
 
 
 class PurchaseOut(BaseModel):

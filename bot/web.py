@@ -5,11 +5,14 @@ API's event loop)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any, cast
 
 from a2wsgi import ASGIMiddleware
 from slack_bolt import App
+from waitress.server import create_server
 
 from api.app import build_api
 from billing import Billing
@@ -45,3 +48,17 @@ def _no_slack(environ: dict[str, Any], start_response: Callable[..., Any]) -> It
         "200 OK" if ok else "404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))]
     )
     return [body]
+
+
+@contextmanager
+def serving(wsgi: WSGIApp, *, threads: int = 4) -> Iterator[str]:
+    """``wsgi`` on a waitress server on a free loopback port while the block runs; yields its base URL."""
+    server = create_server(wsgi, host="127.0.0.1", port=0, threads=threads)
+    thread = threading.Thread(target=server.run, name="loopback-http", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"  # type: ignore[union-attr]
+    finally:
+        server.task_dispatcher.shutdown(timeout=5)  # let requests in flight finish before the sockets close
+        server.close()
+        thread.join(timeout=5)

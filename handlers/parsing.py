@@ -38,6 +38,9 @@ USAGE: dict[str, str] = {
     "audit": "/joan audit [ACCOUNT|CODE]",
     "credits": "/joan credits ACCOUNT",
     "invoices": "/joan invoices ACCOUNT",
+    "api-key create": "/joan api-key create NAME scope=portal|reseller=SLUG [read-only]",
+    "api-key list": "/joan api-key list",
+    "api-key revoke": "/joan api-key revoke NAME",
 }
 MAX_SLACK_COUNT = 1000  # more codes than this at once: the ops CLI writes them to a CSV file
 
@@ -113,7 +116,7 @@ class StaffInput:
     role: str | None = None
 
 
-_TWO_WORD = {"code", "staff"}  # always take a second word
+_TWO_WORD = {"code", "staff", "api-key"}  # always take a second word
 _OPTIONAL_SECOND = {"account": ("new",), "reseller": ("new", "link")}
 
 

@@ -12,9 +12,10 @@ from api import render
 from api import schemas as s
 from api.auth import Context, Reader
 from api.problems import ApiError, responses
+from api.schemas import PRINTABLE
 
 router = APIRouter(tags=["accounts"])
-AccountSlug = Annotated[str, Path(min_length=1, max_length=100)]
+AccountSlug = Annotated[str, Path(pattern=PRINTABLE, min_length=1, max_length=100)]
 
 
 def _cursor(slug: str) -> str:
@@ -25,7 +26,7 @@ def _after(cursor: str | None) -> str | None:
     if cursor is None:
         return None
     try:
-        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        return base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise ApiError(422, "invalid_cursor", "that cursor is not one this API gave") from None
 
@@ -34,9 +35,11 @@ def _after(cursor: str | None) -> str | None:
 def list_accounts(
     who: Reader,
     ctx: Context,
-    reseller: Annotated[str | None, Query(max_length=100, description="portal keys: one reseller's")] = None,
+    reseller: Annotated[
+        str | None, Query(pattern=PRINTABLE, max_length=100, description="portal keys: one reseller's")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[str | None, Query(pattern=PRINTABLE, max_length=200)] = None,
 ) -> s.AccountPage:
     found = ctx.billing.accounts.list_accounts(
         actor=who.actor, reseller=reseller if who.is_portal else None, limit=limit + 1, after=_after(cursor)

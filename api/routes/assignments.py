@@ -12,12 +12,13 @@ from api.auth import Caller, Context, Writer
 from api.context import ApiContext
 from api.problems import responses
 from api.routes.accounts import AccountSlug
+from api.schemas import PRINTABLE
 from billing.assignments import AlreadyAssigned
 from billing.models.catalog import LicenseKind
 
 router = APIRouter(tags=["assignments"])
-SolutionSlug = Annotated[str, Path(min_length=1, max_length=100)]
-SubjectId = Annotated[str, Path(min_length=1, max_length=200)]
+SolutionSlug = Annotated[str, Path(pattern=PRINTABLE, min_length=1, max_length=100)]
+SubjectId = Annotated[str, Path(pattern=PRINTABLE, min_length=1, max_length=200)]
 
 
 def _put(ctx: ApiContext, who: Caller, account: str, solution: str, subject: str, kind: LicenseKind) -> JSONResponse:

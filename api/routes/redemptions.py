@@ -13,9 +13,10 @@ from api.auth import Context, Reader, Writer
 from api.idempotent import respond
 from api.problems import responses
 from api.routes.accounts import AccountSlug
+from api.schemas import PRINTABLE
 
 router = APIRouter(tags=["redemptions"])
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=255)]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", pattern=PRINTABLE, min_length=1, max_length=255)]
 
 
 @router.post(

@@ -25,6 +25,7 @@ from billing.periods import format_date
 from bot.clock import SimulatedClock
 from bot.runtime import Runtime
 from bot.sandbox.driver import HOME, InlineExecutor, Response, SlackDriver
+from bot.sandbox.portal import portal_act
 from bot.sandbox.standin import SlackStandIn
 from bot.scheduler import run_sweep
 from bot.server import SlackWSGI
@@ -191,6 +192,7 @@ class Demo:
             **member,
         )
         self.day(renews + timedelta(days=2), "renewed late: the alert resolves itself")
+        portal_act(self.billing, self.clock, echo, lambda title: self.day(self.clock.now.date(), title))
         echo(click.style(f"\nThat was everything; {len(self.standin.calls)} calls reached the stand-in.", fg="green"))
 
 

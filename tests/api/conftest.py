@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import httpx
 import pytest
-import waitress
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.app import build_api
 from billing import Billing
-from bot.web import web_app
+from bot.web import serving, web_app
 from tests.billing.builders import account, licenses, reseller
 from tests.conftest import STAFF, at
 
@@ -82,12 +80,8 @@ def northwind(billing: Billing) -> str:
 @pytest.fixture
 def served(billing: Billing, clock: MovableClock) -> Iterator[str]:
     """The API and the rest of ``joanbot serve``'s web app on a real waitress server on loopback."""
-    server = waitress.create_server(web_app(None, billing, now=clock), host="127.0.0.1", port=0, threads=16)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}/api/v1"  # type: ignore[union-attr]
-    server.close()
-    thread.join(timeout=5)
+    with serving(web_app(None, billing, now=clock), threads=16) as base:
+        yield f"{base}/api/v1"
 
 
 @pytest.fixture

@@ -135,3 +135,16 @@ def test_a_read_only_key_may_read_but_writing_is_403_and_a_revoked_key_is_401(bi
     assert http.get("/accounts/acme").status_code == 401
     with billing.db.read() as session:
         assert session.scalar(select(func.count()).select_from(Assignment)) == 0
+
+
+def test_devices_paired_through_the_api_raise_the_over_capacity_alert_once_their_block_lapses(billing, http, portal):
+    account(billing, "globex", now=at("2026-03-01"))
+    text = code(billing, now=at("2026-03-01"), units=2, months=1)
+    assert http.post("/accounts/globex/redemptions", json={"code": text}, headers=portal).status_code == 201
+    for device in ("a", "b"):
+        assert http.put(f"/accounts/globex/solutions/room/devices/{device}", headers=portal).status_code == 201
+    billing.sweep.run(now=at("2026-03-20"))
+    assert [a for a in billing.alerts.open_alerts(actor=STAFF) if a.kind == "over_capacity"] == []
+    billing.sweep.run(now=at("2026-04-03"))  # the month's block lapsed on 2 Apr
+    (alert,) = [a for a in billing.alerts.open_alerts(actor=STAFF) if a.kind == "over_capacity"]
+    assert (alert.details["account"], alert.details["in_use"], alert.details["licenses"]) == ("globex", 2, 0)
