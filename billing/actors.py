@@ -7,6 +7,7 @@ accounts; an account they may not see does not exist for them (``AccountNotFound
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Literal
 
@@ -40,6 +41,14 @@ class Actor:
     @property
     def is_admin(self) -> bool:
         return self.role in ("admin", "operator")
+
+    @property
+    def person(self) -> str:
+        """Who the redemption rate limit counts: an API client's end user apart from the key's other users
+        (one portal key serves every customer), by a digest that fits the attempts table."""
+        if self.on_behalf_of is None:
+            return self.ref
+        return f"{self.ref}/{hashlib.sha256(self.on_behalf_of.encode()).hexdigest()[:16]}"
 
     @property
     def sees_every_account(self) -> bool:

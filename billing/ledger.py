@@ -198,15 +198,10 @@ class Credits:
         reseller, for the Portal; staff see them all."""
         with self._db.read() as session:
             found = find_account(session, slug=account, actor=actor)
-            if not (actor.is_staff or (actor.sees_every_account and account_view(found).shows_prices)):
-                return CreditsOverview(
-                    account_view(found),
-                    local_date(now, found.time_zone),
-                    (),
-                    (),
-                    tuple(_redeemed_codes(session, found, local_date(now, found.time_zone))),
-                )
             today = local_date(now, found.time_zone)
+            if not (actor.is_staff or (actor.sees_every_account and account_view(found).shows_prices)):
+                codes = tuple(_redeemed_codes(session, found, today))
+                return CreditsOverview(account_view(found), today, balances=(), top_ups=(), codes=codes)
             sums = balances(session, account_id=found.id)
             top_ups = session.execute(
                 select(CreditEntry, PrepaidCode.prefix)

@@ -109,3 +109,24 @@ def test_a_portal_key_quotes_more_licenses_then_buys_them_and_fewer_is_staff_onl
     assert (fewer.status_code, fewer.json()["code"]) == (403, "not_allowed")
     audit = billing.audit.entries(actor=STAFF)
     assert any(entry.actor == "api:portal" for entry in audit)
+
+
+def test_failed_redemptions_count_per_end_user_of_a_portal_key_and_per_account(billing, client, portal, acme):
+    for _ in range(10):
+        client.post(
+            "/api/v1/accounts/acme/redemptions/preview",
+            json={"code": "0000000000000000000000000"},
+            headers={**portal, "On-Behalf-Of": "mallory@acme.example"},
+        )
+    blocked = client.post(
+        "/api/v1/accounts/acme/redemptions/preview",
+        json={"code": "0000000000000000000000000"},
+        headers={**portal, "On-Behalf-Of": "mallory@acme.example"},
+    )
+    assert (blocked.status_code, blocked.json()["code"]) == (429, "too_many_attempts")
+    other = client.post(
+        "/api/v1/accounts/acme/redemptions/preview",
+        json={"code": "0000000000000000000000000"},
+        headers={**portal, "On-Behalf-Of": "ana@acme.example"},
+    )
+    assert other.json()["code"] != "too_many_attempts"
