@@ -82,16 +82,17 @@ def _field(location: tuple[Any, ...]) -> str:
 
 
 def install(app: FastAPI) -> None:
+    # Coroutines: they do no I/O, and a plain function would cost a trip through the thread pool.
     @app.exception_handler(BillingError)
-    def _billing(_request: Request, error: BillingError) -> JSONResponse:
+    async def _billing(_request: Request, error: BillingError) -> JSONResponse:
         return billing_problem(error)
 
     @app.exception_handler(ApiError)
-    def _api(_request: Request, error: ApiError) -> JSONResponse:
+    async def _api(_request: Request, error: ApiError) -> JSONResponse:
         return problem(error.status, error.code, error.detail, headers=error.headers)
 
     @app.exception_handler(RequestValidationError)
-    def _invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
+    async def _invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
         fields = [
             FieldError(field=_field(tuple(e.get("loc", ()))), message=str(e.get("msg", ""))) for e in error.errors()
         ]
@@ -99,12 +100,12 @@ def install(app: FastAPI) -> None:
         return problem(422, "invalid_request", f"invalid fields: {names}", errors=fields)
 
     @app.exception_handler(StarletteHTTPException)
-    def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+    async def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
         return problem(error.status_code, code, str(error.detail), headers=getattr(error, "headers", None))
 
     @app.exception_handler(Exception)
-    def _unexpected(_request: Request, error: Exception) -> JSONResponse:
+    async def _unexpected(_request: Request, error: Exception) -> JSONResponse:
         log.error("unexpected error in an API request", exc_info=error)
         return problem(500, "internal_error", "something went wrong on our side; it was logged")
 
