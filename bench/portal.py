@@ -10,11 +10,13 @@ from __future__ import annotations
 import statistics
 import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+from sqlalchemy import create_engine, make_url, text
 
 import migrations
 from billing import Billing, CodeKey, Database, operator
@@ -67,12 +69,15 @@ def _report(name: str, api: list[float], direct: list[float]) -> bool:
 def run(*, n: int = 300, postgres_url: str | None = None) -> bool:
     ok = True
     with tempfile.TemporaryDirectory() as folder:
-        urls = [("SQLite", f"sqlite:///{Path(folder) / 'portal.db'}")]
-        if postgres_url:
-            urls.append(("PostgreSQL", _scratch(postgres_url)))
-        for label, url in urls:
-            print(f"Portal API vs billing call, {label}, {n} each")
-            ok = _run_one(url, n) and ok
+        print(f"Portal API vs billing call, SQLite, {n} each")
+        ok = _run_one(f"sqlite:///{Path(folder) / 'portal.db'}", n)
+    if postgres_url:
+        print(f"Portal API vs billing call, PostgreSQL, {n} each")
+        scratch = _scratch(postgres_url)
+        try:
+            ok = _run_one(scratch, n) and ok
+        finally:
+            _drop(postgres_url, scratch)
     return ok
 
 
@@ -106,10 +111,6 @@ def _measure(billing: Billing, base: str, key: str, codes: list[str], n: int) ->
 
 
 def _scratch(server_url: str) -> str:
-    import uuid
-
-    from sqlalchemy import create_engine, make_url, text
-
     server = make_url(server_url)
     name = f"joanbot_bench_portal_{uuid.uuid4().hex[:8]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
@@ -117,3 +118,10 @@ def _scratch(server_url: str) -> str:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return server.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop(server_url: str, scratch: str) -> None:
+    admin = create_engine(make_url(server_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(scratch).database}" WITH (FORCE)'))
+    admin.dispose()
