@@ -3,6 +3,8 @@
 python -m bench                 # every benchmark, SQLite and (when BENCH_DATABASE_URL or
                                 # TEST_DATABASE_URL is set) PostgreSQL
 python -m bench sweep --rows 200000
+python -m bench portal --requests 300
+python -m bench slack-ack --requests 300
 """
 
 from __future__ import annotations
@@ -11,19 +13,26 @@ import argparse
 import os
 import sys
 
-from bench import sweep
+from bench import portal, slack_ack, sweep
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("which", nargs="?", default="all", choices=["all", "sweep"])
+    parser.add_argument("which", nargs="?", default="all", choices=["all", "sweep", "portal", "slack-ack"])
     parser.add_argument("--rows", type=int, default=1_000_000, help="cohorts to generate (default 1,000,000)")
+    parser.add_argument("--requests", type=int, default=300, help="portal: requests of each kind (default 300)")
     default_postgres = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
     parser.add_argument(
         "--postgres", default=default_postgres, help="PostgreSQL server URL (a scratch database is created on it)"
     )
     args = parser.parse_args(argv)
-    ok = sweep.run(rows=args.rows, postgres_url=args.postgres)
+    ok = True
+    if args.which in ("all", "sweep"):
+        ok = sweep.run(rows=args.rows, postgres_url=args.postgres) and ok
+    if args.which in ("all", "slack-ack"):
+        ok = slack_ack.run(n=args.requests) and ok
+    if args.which in ("all", "portal"):
+        ok = portal.run(n=args.requests, postgres_url=args.postgres) and ok
     return 0 if ok else 1
 
 

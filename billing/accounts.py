@@ -183,19 +183,27 @@ class Accounts:
             return account_view(find_account(session, slug=slug, actor=actor))
 
     def list_accounts(
-        self, *, actor: Actor, reseller: str | None = None, search: str | None = None, limit: int = 500
+        self,
+        *,
+        actor: Actor,
+        reseller: str | None = None,
+        search: str | None = None,
+        limit: int = 500,
+        after: str | None = None,
     ) -> list[AccountView]:
         """Accounts the actor may see, by slug; narrowed to one reseller or a slug/name search.
 
         Only staff may name a reseller: a reseller member always gets their own accounts, whatever they
-        name, so naming another reseller reveals nothing.
+        name, so naming another reseller reveals nothing. ``after`` is a slug: the page after it.
         """
         query = select(Account).order_by(Account.slug).limit(limit)
+        if after is not None:
+            query = query.where(Account.slug > after)
         with self._db.read() as session:
             if actor.role == "reseller":
                 query = query.where(Account.reseller_id == actor.reseller_id)
                 reseller = None
-            elif not actor.is_staff and actor.role != "system":
+            elif not actor.sees_every_account:
                 return []
             if reseller is not None:
                 query = query.where(Account.reseller_id == find_reseller(session, reseller).id)

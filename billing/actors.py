@@ -7,12 +7,13 @@ accounts; an account they may not see does not exist for them (``AccountNotFound
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Literal
 
 from billing.errors import PermissionDenied
 
-Role = Literal["admin", "sales", "reseller", "operator", "system"]
+Role = Literal["admin", "sales", "reseller", "operator", "system", "portal"]
 STAFF_ROLES: frozenset[Role] = frozenset({"admin", "sales", "operator"})
 
 
@@ -27,6 +28,7 @@ class Actor:
     ref: str
     role: Role
     reseller_id: int | None = None
+    on_behalf_of: str | None = None  # the end user an API client names; the audit log records it too
 
     def __post_init__(self) -> None:
         if (self.role == "reseller") != (self.reseller_id is not None):
@@ -40,16 +42,30 @@ class Actor:
     def is_admin(self) -> bool:
         return self.role in ("admin", "operator")
 
+    @property
+    def person(self) -> str:
+        """Who the redemption rate limit counts: an API client's end user apart from the key's other users
+        (one portal key serves every customer), by a digest that fits the attempts table."""
+        if self.on_behalf_of is None:
+            return self.ref
+        return f"{self.ref}/{hashlib.sha256(self.on_behalf_of.encode()).hexdigest()[:16]}"
+
+    @property
+    def sees_every_account(self) -> bool:
+        """Staff, the system and a ``portal`` API key; a portal key still holds no staff-only right."""
+        return self.is_staff or self.role in ("system", "portal")
+
     def may_see_account(self, account_reseller_id: int | None) -> bool:
-        return (
-            self.is_staff
-            or self.role == "system"
-            or (self.reseller_id is not None and self.reseller_id == account_reseller_id)
-        )
+        return self.sees_every_account or (self.reseller_id is not None and self.reseller_id == account_reseller_id)
 
     def require_staff(self, what: str) -> None:
         if not self.is_staff:
             raise NotAllowed(f"only the vendor's staff may {what}")
+
+    def require_staff_or_portal(self, what: str) -> None:
+        """Buying more licenses: staff, or the Portal acting for the customer."""
+        if not (self.is_staff or self.role == "portal"):
+            raise NotAllowed(f"only the vendor's staff or the Portal may {what}")
 
     def require_admin(self, what: str) -> None:
         if not self.is_admin:

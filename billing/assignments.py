@@ -14,7 +14,7 @@ from billing.db import Database
 from billing.errors import Conflict, InvalidInput, NotFound
 from billing.licensing import assignments_in_use, capacity
 from billing.models import Assignment, AuditEvent
-from billing.models.catalog import LicenseKind
+from billing.models.catalog import LicenseKind, Solution
 from billing.models.licensing import ReleaseReason
 from billing.periods import local_date
 
@@ -23,11 +23,20 @@ MAX_SUBJECT = 200
 
 
 class CapacityExceeded(Conflict):
-    code = "capacity_exceeded"
+    code = "over_capacity"
 
 
 class AlreadyAssigned(Conflict):
     code = "already_assigned"
+
+
+class WrongLicenseKind(InvalidInput):
+    code = "wrong_license_kind"
+
+
+def _check_kind(target: Solution, kind: LicenseKind | None) -> None:
+    if kind is not None and target.license_kind != kind:
+        raise WrongLicenseKind(f"{target.name} is licensed per {target.license_kind}, not per {kind}")
 
 
 class AssignmentNotFound(NotFound):
@@ -54,12 +63,14 @@ class Assignments:
         actor: Actor,
         now: datetime,
         request_ref: str | None = None,
+        kind: LicenseKind | None = None,
     ) -> int:
         """Put a device or user on one license; refused beyond capacity. Returns the licenses left."""
         subject = _subject(subject)
         with self._db.write() as session:
             found = find_account(session, slug=account, actor=actor, for_update=True)
             target = find_solution(session, solution)
+            _check_kind(target, kind)
             today = local_date(now, found.time_zone)
             total = capacity(session, account_id=found.id, solution_id=target.id, day=today)
             used = assignments_in_use(session, account_id=found.id).get(target.id, 0)
@@ -112,12 +123,14 @@ class Assignments:
         actor: Actor,
         now: datetime,
         request_ref: str | None = None,
+        kind: LicenseKind | None = None,
     ) -> None:
         """Free the license a device or user holds."""
         subject = _subject(subject)
         with self._db.write() as session:
             found = find_account(session, slug=account, actor=actor, for_update=True)
             target = find_solution(session, solution)
+            _check_kind(target, kind)
             assignment = session.scalar(
                 select(Assignment).where(
                     Assignment.account_id == found.id,
@@ -158,6 +171,34 @@ class Assignments:
             )
             if result.rowcount == 0:  # type: ignore[attr-defined]
                 raise AssignmentNotFound(f"{subject} holds no {target.name} license")
+
+    def record_activities(
+        self, *, account: str, events: list[tuple[str, str, datetime]], actor: Actor, now: datetime
+    ) -> list[tuple[str, str]]:
+        """Each (user, solution, at): the user was active then (never later than ``now``). Returns the
+        (user, solution) pairs that hold no license, released or never assigned, so they can be assigned."""
+        unlicensed: list[tuple[str, str]] = []
+        with self._db.write() as session:
+            found = find_account(session, slug=account, actor=actor)
+            latest: dict[tuple[str, str], datetime] = {}
+            for user, solution, at in events:
+                pair = (_subject(user), find_solution(session, solution).slug)
+                latest[pair] = max(latest.get(pair, at), min(at, now))
+            for (user, solution), at in sorted(latest.items()):
+                target = find_solution(session, solution)
+                active = session.scalar(
+                    select(Assignment).where(
+                        Assignment.account_id == found.id,
+                        Assignment.solution_id == target.id,
+                        Assignment.subject == user,
+                        Assignment.released_at.is_(None),
+                    )
+                )
+                if active is None:
+                    unlicensed.append((user, solution))
+                elif active.last_active_at < at:
+                    active.last_active_at = at
+        return unlicensed
 
     def release_idle_users(self, *, actor: Actor, now: datetime) -> int:
         """Unassign every user idle for more than 60 days (the daily sweep calls this). Returns how many."""

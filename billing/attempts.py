@@ -41,7 +41,7 @@ class Attempts:
         """Refuse an actor, or an account, with too many guessing failures in the last 15 minutes."""
         since = now - ATTEMPT_WINDOW
         with self._db.read() as session:
-            by_actor = _guesses_since(session, since, RedeemAttempt.actor == actor.ref)
+            by_actor = _guesses_since(session, since, RedeemAttempt.actor == actor.person)
             account_id = _account_id(session, account)
             by_account = 0
             if account_id is not None:
@@ -52,8 +52,16 @@ class Attempts:
             )
 
     def record_failure(self, *, actor: Actor, account: str, now: datetime, reason: str, prefix: str | None) -> None:
+        """Recorded after the enclosing transaction, if any, ends: a refused attempt counts even when the
+        request it was part of rolls back."""
         if reason == TooManyAttempts.code:
             return
-        with self._db.write() as session:
-            account_id = _account_id(session, account)
-            session.add(RedeemAttempt(actor=actor.ref, account_id=account_id, at=now, reason=reason, prefix=prefix))
+
+        def record() -> None:
+            with self._db.write() as session:
+                account_id = _account_id(session, account)
+                session.add(
+                    RedeemAttempt(actor=actor.person, account_id=account_id, at=now, reason=reason, prefix=prefix)
+                )
+
+        self._db.after_transaction(record)

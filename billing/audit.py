@@ -38,10 +38,16 @@ def record(
             subject_type=subject_type,
             subject_id=str(subject_id),
             account_id=account_id,
-            details=details or {},
+            details=_with_principal(actor, details),
             request_ref=request_ref,
         )
     )
+
+
+def _with_principal(actor: Actor, details: dict[str, Any] | None) -> dict[str, Any]:
+    if actor.on_behalf_of is None:
+        return details or {}
+    return {**(details or {}), "on_behalf_of": actor.on_behalf_of}
 
 
 @dataclass(frozen=True)

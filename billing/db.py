@@ -9,8 +9,9 @@ transaction that later writes can fail with "database is locked" instead of wait
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -123,6 +124,10 @@ class Database:
         writer = engine.execution_options(sqlite_begin="IMMEDIATE") if self.is_sqlite else engine
         self._write = sessionmaker(writer, expire_on_commit=False)
         self._read = sessionmaker(engine, expire_on_commit=False)
+        # The write transaction open in this context, if any: a use case called inside another one's
+        # transaction (an API request claiming its idempotency key) joins it instead of opening a second.
+        self._ambient: ContextVar[Session | None] = ContextVar(f"joanbot_db_{id(self)}", default=None)
+        self._after: ContextVar[list[Callable[[], None]] | None] = ContextVar(f"joanbot_after_{id(self)}", default=None)
 
     @classmethod
     def from_url(cls, url: str, **engine_kwargs: Any) -> Database:
@@ -130,9 +135,36 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """A read-write transaction: committed on success, rolled back on any exception."""
-        with self._write.begin() as session:
-            yield session
+        """A read-write transaction: committed on success, rolled back on any exception.
+
+        Inside another write transaction of this context it is that transaction (committed or rolled back
+        with it), so that several use cases can be one unit of work.
+        """
+        ambient = self._ambient.get()
+        if ambient is not None:
+            yield ambient
+            return
+        after: list[Callable[[], None]] = []
+        try:
+            with self._write.begin() as session:
+                tokens = self._ambient.set(session), self._after.set(after)
+                try:
+                    yield session
+                finally:
+                    self._after.reset(tokens[1])
+                    self._ambient.reset(tokens[0])
+        finally:
+            for task in after:
+                task()
+
+    def after_transaction(self, task: Callable[[], None]) -> None:
+        """Run ``task`` once the write transaction of this context has ended (at once when none is open):
+        for records that must outlive a rollback, such as a refused redemption attempt."""
+        pending = self._after.get()
+        if pending is None:
+            task()
+        else:
+            pending.append(task)
 
     @contextmanager
     def read(self) -> Iterator[Session]:

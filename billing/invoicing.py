@@ -216,8 +216,8 @@ class Invoices:
         self._db = db
 
     def list(self, *, account: str, actor: Actor) -> list[InvoiceView]:
-        """An account's invoices, newest first. Staff only (amounts)."""
-        actor.require_staff("see invoices")
+        """An account's invoices, newest first. Staff or the Portal only (amounts)."""
+        actor.require_staff_or_portal("see invoices")
         with self._db.read() as session:
             found = find_account(session, slug=account, actor=actor)
             invoices = session.scalars(

@@ -203,12 +203,15 @@ class Credits:
         self._db = db
 
     def overview(self, *, account: str, actor: Actor, now: datetime) -> CreditsOverview:
-        """Balance per currency split by source, the top-up history and the redeemed codes. Staff only
-        (credit is money: never shown to resellers)."""
-        actor.require_staff("see credit balances")
+        """Balance per currency split by source, the top-up history and the redeemed codes. Credit is
+        money: balances and top-ups are empty for reseller members and, on accounts that pay through a
+        reseller, for the Portal; staff see them all."""
         with self._db.read() as session:
             found = find_account(session, slug=account, actor=actor)
             today = local_date(now, found.time_zone)
+            if not (actor.is_staff or (actor.sees_every_account and account_view(found).shows_prices)):
+                codes = tuple(_redeemed_codes(session, found, today))
+                return CreditsOverview(account_view(found), today, balances=(), top_ups=(), codes=codes)
             sums = balances(session, account_id=found.id)
             top_ups = session.execute(
                 select(CreditEntry, PrepaidCode.prefix)

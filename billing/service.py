@@ -7,12 +7,14 @@ from datetime import timedelta
 
 from billing.accounts import Accounts
 from billing.alerts import Alerts
+from billing.api_keys import ApiKeys
 from billing.assignments import Assignments
 from billing.audit import AuditLog
 from billing.catalog import Catalog
 from billing.codeformat import CodeKey
 from billing.codes import Codes
 from billing.db import Database
+from billing.idempotency import IdempotentRequests
 from billing.identity import Identities
 from billing.invoicing import Invoices
 from billing.issuing import DEFAULT_MAX_CREDIT_CODE, Issuing
@@ -22,6 +24,7 @@ from billing.outbox import LEASE, Outbox
 from billing.overview import Overview
 from billing.plan_changes import PlanChanges
 from billing.proration import DEFAULT_POLICY, ProrationPolicy
+from billing.purchases import Purchases
 from billing.redemption import Redemptions
 from billing.reminders import Reminders
 from billing.renewal import Renewals
@@ -73,3 +76,7 @@ class Billing:
         self.sweep.housekeeping["auto-renewal invoices"] = lambda now: len(self.renewals.renew_due(now=now).invoices)
         self.identity = Identities(db)
         self.overview = Overview(db)
+        self.api_keys = ApiKeys(db, key=key)
+        self.purchases = Purchases(db, subscriptions=self.subscriptions, key=key)
+        self.idempotency = IdempotentRequests(db)
+        self.sweep.housekeeping["expired idempotency keys"] = lambda now: self.idempotency.prune(now=now)

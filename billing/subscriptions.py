@@ -71,7 +71,7 @@ class Subscriptions:
 
     def preview_add(self, *, account: str, solution: str, units: int, actor: Actor, now: datetime) -> Quote:
         """Add ``units`` licenses now, billed at once for the rest of the period."""
-        actor.require_staff("add licenses")
+        actor.require_staff_or_portal("add licenses")
         with self._db.read() as session:
             found = billed_account(session, account, actor, lock=False)
             return plan_change(
@@ -135,7 +135,7 @@ class Subscriptions:
             return _commit(session, found, cohort, plan, actor, now, request_ref)
 
     def add(self, *, quote: Quote, actor: Actor, now: datetime, request_ref: str | None = None) -> ChangeReceipt:
-        actor.require_staff("add licenses")
+        actor.require_staff_or_portal("add licenses")
         return self._change(quote, ChangeKind.ADD, actor, now, request_ref)
 
     def reduce(self, *, quote: Quote, actor: Actor, now: datetime, request_ref: str | None = None) -> ChangeReceipt:

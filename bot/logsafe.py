@@ -1,4 +1,4 @@
-"""Log redaction: no code-shaped text and no Slack token reaches any log line.
+"""Log redaction: no code-shaped text, no Slack token and no API key reaches any log line.
 
 Bolt logs a whole request body at INFO when a signature check fails, and a code typed into ``/joan`` would
 ride along. Redaction therefore happens where every record is made (the record factory), so it holds for
@@ -14,10 +14,11 @@ from typing import Any
 from billing.codeformat import redact
 
 TOKEN = re.compile(r"\bx(?:ox[a-z]|app)-[A-Za-z0-9-]+")
+API_KEY = re.compile(r"\bjbk_[A-Za-z0-9_-]{8,}")  # a Portal API key (a /joan api-key reply, a bad header)
 
 
 def scrub(text: str) -> str:
-    return TOKEN.sub("[token]", redact(text))
+    return API_KEY.sub("[api key]", TOKEN.sub("[token]", redact(text)))
 
 
 class _RedactedRecord(logging.LogRecord):

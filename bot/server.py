@@ -1,4 +1,5 @@
-"""Serving the app: HTTP (a WSGI app on waitress, ``/slack/events`` and ``/healthz``) or Socket Mode.
+"""Serving the app: HTTP (a WSGI app on waitress, ``/slack/events``, ``/healthz`` and the Portal API of
+``bot.web``) or Socket Mode (the API still on HTTP).
 
 The WSGI app checks the one thing Bolt gets wrong before Bolt sees the request: a timestamp header that
 is not a number makes Bolt answer 500; here it is a 401 like every other bad signature.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import http
 import logging
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -97,12 +99,23 @@ def dispatch(app: App, body: str, headers: dict[str, str | Sequence[str]], query
     return app.dispatch(BoltRequest(body=body, query=query, headers=headers))
 
 
-def serve_http(app: App, settings: SlackSettings, *, host: str = "0.0.0.0", threads: int = 16) -> None:  # noqa: S104
+def serve_http(
+    wsgi: Callable[..., Iterable[bytes]],
+    settings: SlackSettings,
+    *,
+    host: str = "0.0.0.0",  # noqa: S104
+    threads: int = 16,
+) -> None:
     """Serve on all interfaces (a container or a host behind a load balancer) until interrupted."""
     import waitress
 
-    log.info("serving HTTP on %s:%s%s", host, settings.port, EVENTS_PATH)
-    waitress.serve(SlackWSGI(app), host=host, port=settings.port, threads=threads, ident="joanbot")
+    log.info("serving HTTP on %s:%s (%s, /api/v1)", host, settings.port, EVENTS_PATH)
+    waitress.serve(wsgi, host=host, port=settings.port, threads=threads, ident="joanbot")
+
+
+def serve_api_in_background(wsgi: Callable[..., Iterable[bytes]], settings: SlackSettings) -> None:
+    """Socket Mode: Slack's events come over the socket, the Portal API still over HTTP on ``PORT``."""
+    threading.Thread(target=serve_http, args=(wsgi, settings), name="portal-api", daemon=True).start()
 
 
 def serve_socket_mode(app: App, settings: SlackSettings) -> None:
@@ -118,6 +131,7 @@ def run() -> None:
     from bot import logsafe
     from bot.runtime import Runtime
     from bot.settings import SettingsError
+    from bot.web import web_app
 
     logsafe.install()
     runtime = Runtime()
@@ -130,8 +144,9 @@ def run() -> None:
     runtime.background.start()
     try:
         if slack.socket_mode:
+            serve_api_in_background(web_app(None, runtime.billing, now=runtime.clock), slack)
             serve_socket_mode(app, slack)
         else:
-            serve_http(app, slack)
+            serve_http(web_app(app, runtime.billing, now=runtime.clock), slack)
     finally:
         runtime.background.stop()

@@ -52,7 +52,7 @@ def help_message(actor: Actor) -> dict[str, Any]:
         names = list(USAGE)
         intro = "You are an admin: everything below is open to you."
     else:
-        names = [n for n in USAGE if not n.startswith(("staff", "reseller", "audit"))]
+        names = [n for n in USAGE if not n.startswith(("staff", "reseller", "audit", "api-key"))]
         intro = "You are on the sales team: codes, redemptions, accounts and renewals."
     lines = [f"`{escape(USAGE[name])}`" for name in names if name != "help"]
     examples = [f"`{escape(text)}`" for name, text in _EXAMPLES.items() if name in names]

@@ -17,7 +17,7 @@ from slack_sdk import WebClient
 from billing import Actor, Billing, BillingError
 from billing.codes import code_prefix
 from billing.money import Money
-from handlers import blocks, errors, ids, listen, modals, money_blocks, parsing, plan_change
+from handlers import api_key_commands, blocks, errors, ids, listen, modals, money_blocks, parsing, plan_change
 from handlers.outbound import direct
 from handlers.parsing import Parsed, Usage
 
@@ -280,6 +280,10 @@ ROUTES: dict[str, Callable[[Request, Parsed], Reply]] = {
     "invoices": _invoices,
     "licenses": _group("licenses change"),
     "licenses change": _licenses_change,
+    "api-key": _group("api-key create"),
+    "api-key create": api_key_commands.create,
+    "api-key list": api_key_commands.list_keys,
+    "api-key revoke": api_key_commands.revoke,
 }
 
 

@@ -40,6 +40,9 @@ USAGE: dict[str, str] = {
     "invoices": "/joan invoices ACCOUNT",
     "licenses change": "/joan licenses change ACCOUNT SOLUTION [level=LEVEL] [interval=month|year] [when=now] "
     "| licenses change ACCOUNT SOLUTION withdraw",
+    "api-key create": "/joan api-key create NAME scope=portal|reseller=SLUG [read-only]",
+    "api-key list": "/joan api-key list",
+    "api-key revoke": "/joan api-key revoke NAME",
 }
 MAX_SLACK_COUNT = 1000  # more codes than this at once: the ops CLI writes them to a CSV file
 
@@ -115,7 +118,7 @@ class StaffInput:
     role: str | None = None
 
 
-_TWO_WORD = {"code", "staff", "licenses"}  # always take a second word
+_TWO_WORD = {"code", "staff", "licenses", "api-key"}  # always take a second word
 _OPTIONAL_SECOND = {"account": ("new",), "reseller": ("new", "link")}
 
 

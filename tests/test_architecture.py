@@ -22,6 +22,17 @@ def test_billing_imports_no_slack_and_no_outer_layer():
     assert offenders == []
 
 
+def test_the_portal_api_imports_no_slack_and_neither_handlers_nor_bot():
+    for path in Path(__file__).parent.parent.joinpath("api").rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            for name in names:
+                assert name.split(".")[0] not in FORBIDDEN, f"{path} imports {name}"
+
+
 def test_billing_never_reads_the_clock():
     for path in Path(__file__).parent.parent.joinpath("billing").rglob("*.py"):
         text = path.read_text()
@@ -39,7 +50,9 @@ def _billing_sources() -> list[Path]:
 
 def _layer_sources() -> list[Path]:
     root = Path(__file__).parent.parent
-    return sorted(path for layer in ("billing", "handlers", "bot") for path in root.joinpath(layer).rglob("*.py"))
+    return sorted(
+        path for layer in ("billing", "handlers", "bot", "api") for path in root.joinpath(layer).rglob("*.py")
+    )
 
 
 def test_modules_of_every_layer_stay_small_and_so_do_their_functions():

@@ -1,5 +1,6 @@
 """All ORM models; importing this package registers every table on ``Base.metadata``."""
 
+from billing.models.api import ApiKey, IdempotencyRecord
 from billing.models.audit import AuditEvent
 from billing.models.catalog import PlanLevel, Price, Solution
 from billing.models.codes import PrepaidCode, RedeemAttempt, Redemption
@@ -13,12 +14,14 @@ from billing.models.parties import Account, Reseller, ResellerChannel, ResellerM
 __all__ = [
     "Account",
     "Alert",
+    "ApiKey",
     "Assignment",
     "AuditEvent",
     "ChannelPacing",
     "Cohort",
     "CreditEntry",
     "CreditSpend",
+    "IdempotencyRecord",
     "Invoice",
     "InvoiceLine",
     "LicenseChange",

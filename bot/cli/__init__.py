@@ -15,6 +15,7 @@ import click
 
 from bot.cli import (
     accounts,
+    api_keys,
     audit,
     catalog,
     codes,
@@ -57,6 +58,7 @@ for command in (
     invoices.renew,
     sweep.sweep,
     serve.serve,
+    api_keys.api_keys,
 ):
     cli.add_command(command)
 

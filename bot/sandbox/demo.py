@@ -27,6 +27,7 @@ from bot.clock import SimulatedClock
 from bot.runtime import Runtime
 from bot.sandbox.demo_money import MoneyDemo
 from bot.sandbox.driver import HOME, InlineExecutor, Response, SlackDriver
+from bot.sandbox.portal import portal_act
 from bot.sandbox.standin import SlackStandIn
 from bot.scheduler import run_sweep
 from bot.server import SlackWSGI
@@ -193,6 +194,7 @@ class Demo:
             **member,
         )
         self.day(renews + timedelta(days=2), "renewed late: the alert resolves itself")
+        portal_act(self.billing, self.clock, echo, lambda title: self.day(self.clock.now.date(), title))
         MoneyDemo(self.runtime, self.clock, echo).run()
         echo(click.style("\nThat was everything.", fg="green"))
 

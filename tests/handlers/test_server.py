@@ -58,6 +58,7 @@ def test_serve_picks_socket_mode_when_an_app_token_is_set_else_http(monkeypatch,
     chosen: list[str] = []
     monkeypatch.setattr(server, "serve_socket_mode", lambda app, settings: chosen.append("socket"))
     monkeypatch.setattr(server, "serve_http", lambda app, settings: chosen.append(f"http:{settings.port}"))
+    monkeypatch.setattr(server, "serve_api_in_background", lambda app, settings: chosen.append("api"))
     monkeypatch.setenv("JOANBOT_HOME", str(tmp_path))
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
@@ -71,7 +72,7 @@ def test_serve_picks_socket_mode_when_an_app_token_is_set_else_http(monkeypatch,
     monkeypatch.setenv("SLACK_SIGNING_SECRET", "s")
     monkeypatch.setenv("PORT", "3999")
     server.run()
-    assert chosen == ["socket", "http:3999"]
+    assert chosen == ["api", "socket", "http:3999"]
     assert len(standin.calls_to("auth.test")) == 2  # the home team, learned from the bot token
 
 

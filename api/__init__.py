@@ -1,0 +1,1 @@
+"""The Portal API: HTTP over the billing core, for the Joan Portal and resellers' own systems."""

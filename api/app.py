@@ -1,0 +1,88 @@
+"""The Portal API application: ``/api/v1``, its OpenAPI 3.1 document at ``/api/v1/openapi.json``."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from api import problems
+from api.context import ApiContext
+from api.routes import accounts, assignments, money, redemptions
+from billing import Billing
+
+PREFIX = "/api/v1"
+MAX_BODY = 256 * 1024  # 1,000 activity events fit; anything larger is refused before it is read
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class BodyLimit:
+    """413 problem+json for a declared or streamed body over ``MAX_BODY``."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length", b"0")
+        if not declared.isdigit() or int(declared) > self.limit:
+            await self._refuse(scope, receive, send)
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.limit:
+                raise problems.ApiError(413, "body_too_large", f"the body may be at most {self.limit} bytes")
+            return message
+
+        await self.app(scope, limited, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = problems.problem(413, "body_too_large", f"the body may be at most {self.limit} bytes")
+        await response(scope, receive, send)
+
+
+def _openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    def build() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = get_openapi(title=app.title, version=app.version, routes=app.routes, description=app.description)
+            schemas = document.setdefault("components", {}).setdefault("schemas", {})
+            for model in (problems.Problem, problems.FieldError):
+                schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+                schemas.update(schema.pop("$defs", {}))
+                schemas[model.__name__] = schema
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    return build
+
+
+def build_api(billing: Billing, *, now: Callable[[], Any]) -> FastAPI:
+    app = FastAPI(
+        title="Joan billing: the Portal API",
+        version="1",
+        description="The billing core for the Joan Portal and resellers' own systems. Bearer keys from "
+        "`joanbot api-keys create`; errors are application/problem+json.",
+        openapi_url=f"{PREFIX}/openapi.json",
+        docs_url=f"{PREFIX}/docs",
+        redoc_url=None,
+    )
+    app.state.context = ApiContext(billing=billing, now=now)
+    problems.install(app)
+    for module in (accounts, redemptions, assignments, money):
+        app.include_router(module.router, prefix=PREFIX)
+    app.openapi = _openapi(app)  # type: ignore[method-assign]
+    app.add_middleware(BodyLimit)
+    return app

@@ -1,0 +1,132 @@
+"""Billing results as response models: the one place that decides what a key may see of money."""
+
+from __future__ import annotations
+
+from api import schemas as s
+from api.auth import Caller
+from billing.accounts import AccountView
+from billing.invoicing import InvoiceView, LineView
+from billing.licensing import Breakdown, CohortView
+from billing.quotes import Quote
+from billing.redemption_plan import RedemptionPlan
+
+
+def shows_prices(caller: Caller, account: AccountView) -> bool:
+    """Only portal keys, and only on accounts that do not pay through a reseller."""
+    return caller.is_portal and account.shows_prices
+
+
+def account(caller: Caller, view: AccountView) -> s.AccountOut:
+    return s.AccountOut(
+        slug=view.slug,
+        name=view.name,
+        reseller=view.reseller_slug,
+        time_zone=view.time_zone,
+        currency=view.currency,
+        payment_method=view.payment_method if shows_prices(caller, view) else None,
+    )
+
+
+def plan(caller: Caller, breakdown: Breakdown) -> s.AccountPlanOut:
+    base = account(caller, breakdown.account)
+    solutions = [
+        s.SolutionPlanOut(
+            solution=item.solution,
+            solution_name=item.solution_name,
+            level=item.level,
+            level_name=item.level_name,
+            kind=item.license_kind,
+            total=item.total,
+            in_use=item.in_use,
+            free=max(0, item.total - item.in_use),
+            over_capacity=item.over_capacity,
+            renewals=[s.RenewalOut(renews_on=x.renews_on, units=x.units, renewed=x.renewed) for x in item.lines],
+            upcoming=[
+                s.UpcomingOut(starts_on=x.starts_on, renews_on=x.renews_on, units=x.units) for x in item.upcoming
+            ],
+        )
+        for item in breakdown.solutions
+    ]
+    return s.AccountPlanOut(**base.model_dump(), solutions=solutions)
+
+
+def block(view: CohortView) -> s.BlockOut:
+    return s.BlockOut(
+        id=view.id,
+        solution=view.solution,
+        level=view.level,
+        kind=view.license_kind,
+        units=view.units,
+        starts_on=view.starts_on,
+        renews_on=view.ends_on,
+    )
+
+
+def redemption_plan(caller: Caller, decided: RedemptionPlan) -> s.RedemptionPlanOut:
+    code = decided.code
+    credit = decided.credit if decided.credit is not None and shows_prices(caller, decided.account) else None
+    return s.RedemptionPlanOut(
+        kind=code.kind,
+        description=decided.describe(),
+        solution=code.solution,
+        level=code.level,
+        license_kind=code.license_kind,
+        units=code.units,
+        starts_on=decided.starts_on,
+        renews_on=decided.ends_on,
+        renews=block(decided.renews) if decided.renews else None,
+        renewal_candidates=[block(c) for c in decided.renewal_candidates],
+        credit=s.Money.of(credit) if credit else None,
+    )
+
+
+def line(view: LineView) -> s.LineOut:
+    return s.LineOut(
+        description=view.description,
+        service_start=view.service_start,
+        service_end=view.service_end,
+        quantity=view.quantity,
+        unit_price=s.Money.of(view.unit_price),
+        amount=s.Money.of(view.amount),
+    )
+
+
+def invoice(view: InvoiceView) -> s.InvoiceOut:
+    return s.InvoiceOut(
+        number=view.number,
+        issued_on=view.issued_on,
+        due_on=view.due_on,
+        status=view.status,
+        total=s.Money.of(view.total),
+        credit_applied=s.Money.of(view.credit_applied),
+        paid=s.Money.of(view.amount_paid),
+        remaining=s.Money.of(view.remaining),
+        lines=[line(x) for x in view.lines],
+    )
+
+
+def quote(quote_id: str, quoted: Quote) -> s.QuoteOut:
+    before = quoted.units_after - quoted.units if quoted.action == "add" else quoted.units_after + quoted.units
+    amount = s.Money.of(quoted.amount)
+    described = LineView(
+        description=f"{quoted.solution} {quoted.level} licenses",
+        service_start=quoted.period.start,
+        service_end=quoted.period.end,
+        quantity=quoted.units,
+        unit_price=quoted.unit_price,
+        fraction=quoted.fraction,
+        amount=quoted.amount,
+    )
+    return s.QuoteOut(
+        quote_id=quote_id,
+        action=quoted.action,
+        solution=quoted.solution,
+        units_before=before,
+        units_after=quoted.units_after,
+        lines=[line(described)],
+        amount=amount,
+        service_start=quoted.period.start,
+        service_end=quoted.period.end,
+        renews_on=quoted.renews_on,
+        description=quoted.describe(),
+    )

@@ -1,0 +1,221 @@
+"""The request and response models: the endpoints validate with them and the OpenAPI document is made
+from them, so the document cannot drift from the code."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from billing.money import Money as BillingMoney
+
+MAX_EVENTS = 1000
+# No control characters (NUL above all, which PostgreSQL text cannot hold): refused as 422 at the door.
+PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+Slug = Annotated[str, Field(pattern=PRINTABLE, min_length=1, max_length=100)]
+Subject = Annotated[str, Field(pattern=PRINTABLE, min_length=1, max_length=200)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Money(BaseModel):
+    amount: str  # decimal text, exact
+    currency: str
+    minor: int
+
+    @classmethod
+    def of(cls, money: BillingMoney) -> Money:
+        return cls(amount=money.plain(), currency=money.currency, minor=money.minor)
+
+
+class AccountOut(BaseModel):
+    slug: str
+    name: str
+    reseller: str | None
+    time_zone: str
+    currency: str
+    payment_method: str | None  # only for portal keys, on accounts that do not pay through a reseller
+
+
+class AccountPage(BaseModel):
+    data: list[AccountOut]
+    next_cursor: str | None
+
+
+class RenewalOut(BaseModel):
+    renews_on: date
+    units: int
+    renewed: bool
+
+
+class UpcomingOut(BaseModel):
+    starts_on: date
+    renews_on: date
+    units: int
+
+
+class SolutionPlanOut(BaseModel):
+    solution: str
+    solution_name: str
+    level: str
+    level_name: str
+    kind: str
+    total: int
+    in_use: int
+    free: int
+    over_capacity: int
+    renewals: list[RenewalOut]
+    upcoming: list[UpcomingOut]
+
+
+class AccountPlanOut(AccountOut):
+    solutions: list[SolutionPlanOut]
+
+
+class RedemptionIn(Strict):
+    code: Annotated[str, Field(pattern=PRINTABLE, min_length=1, max_length=100)]
+    renews: Annotated[int | None, Field(ge=1, le=2**53)] = None
+
+
+class BlockOut(BaseModel):
+    id: int
+    solution: str
+    level: str
+    kind: str
+    units: int
+    starts_on: date
+    renews_on: date
+
+
+class RedemptionPlanOut(BaseModel):
+    kind: str
+    description: str
+    solution: str | None
+    level: str | None
+    license_kind: str | None
+    units: int | None
+    starts_on: date | None
+    renews_on: date | None
+    renews: BlockOut | None
+    renewal_candidates: list[BlockOut]
+    credit: Money | None  # only where prices are shown
+
+
+class RedemptionOut(RedemptionPlanOut):
+    redemption_id: int
+    block_id: int | None
+
+
+class AssignmentOut(BaseModel):
+    account: str
+    solution: str
+    kind: str
+    subject: str
+    licenses_free: int | None  # after this assignment; None when it already held one
+
+
+class ActivityEvent(Strict):
+    user: Subject
+    solution: Slug
+    at: datetime
+
+
+class ActivityIn(Strict):
+    events: Annotated[list[ActivityEvent], Field(min_length=1, max_length=MAX_EVENTS)]
+
+
+class Unlicensed(BaseModel):
+    user: str
+    solution: str
+
+
+class ActivityOut(BaseModel):
+    recorded: int
+    unlicensed: list[Unlicensed]  # hold no license (released, or never assigned): assign them again
+
+
+class BalanceOut(BaseModel):
+    currency: str
+    topped_up: Money
+    promo: Money
+    adjustment: Money
+    total: Money
+
+
+class TopUpOut(BaseModel):
+    code_prefix: str
+    amount: Money
+    activated_on: date
+    source: str
+
+
+class RedeemedCodeOut(BaseModel):
+    code_prefix: str
+    solution_name: str
+    kind: str
+    paired: int
+    allowed: int
+    expires_on: date
+    duration: str
+
+
+class CreditsOut(BaseModel):
+    balances: list[BalanceOut]  # empty where prices are not shown
+    top_ups: list[TopUpOut]  # empty where prices are not shown
+    codes: list[RedeemedCodeOut]
+
+
+class LineOut(BaseModel):
+    description: str
+    service_start: date
+    service_end: date
+    quantity: int
+    unit_price: Money
+    amount: Money
+
+
+class InvoiceOut(BaseModel):
+    number: str
+    issued_on: date
+    due_on: date
+    status: str
+    total: Money
+    credit_applied: Money
+    paid: Money
+    remaining: Money
+    lines: list[LineOut]
+
+
+class InvoicePage(BaseModel):
+    data: list[InvoiceOut]
+
+
+class QuoteIn(Strict):
+    solution: Slug
+    units: Annotated[int, Field(ge=0, le=100_000)]
+
+
+class QuoteOut(BaseModel):
+    quote_id: str
+    action: str
+    solution: str
+    units_before: int
+    units_after: int
+    lines: list[LineOut]
+    amount: Money
+    service_start: date
+    service_end: date
+    renews_on: date
+    description: str
+
+
+class PurchaseIn(Strict):
+    quote_id: Annotated[str, Field(pattern=PRINTABLE, min_length=1, max_length=2000)]
+
+
+class PurchaseOut(BaseModel):
+    units_after: int
+    invoice: InvoiceOut | None
