@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from billing import audit, codeformat
 from billing.actors import Actor
@@ -140,10 +140,11 @@ def find_code(session: Session, *, canonical: str, key: CodeKey, for_update: boo
     query = (
         select(PrepaidCode)
         .where(PrepaidCode.prefix == codeformat.prefix_of(canonical))
-        .options(selectinload(PrepaidCode.redemption))
+        # One statement: the many-to-one plan and the redemption are joined, not loaded one by one later.
+        .options(joinedload(PrepaidCode.redemption), joinedload(PrepaidCode.solution), joinedload(PrepaidCode.level))
     )
     if for_update:
-        query = query.with_for_update()
+        query = query.with_for_update(of=PrepaidCode)
     for candidate in session.scalars(query):
         if candidate.key_version == key.version and key.matches(
             canonical, salt=candidate.salt, digest=candidate.digest

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from billing.accounts import AccountView, account_view, find_account
@@ -19,6 +19,11 @@ from billing.models import Account, Assignment, Cohort, PlanLevel
 from billing.periods import format_date, local_date
 
 RENEWAL_WINDOW_DAYS = 45
+# A cohort that lapsed longer ago than this is no longer offered for renewal: a renewal of a lapsed cohort
+# starts today, exactly as new licenses would, so the offer would add nothing but a longer list.
+RENEWAL_LAPSED_DAYS = 365
+# The renewal choices the redeem flow loads (the largest list any screen shows); the rest are only counted.
+RENEWAL_CHOICES = 9
 
 
 class LevelConflict(Conflict):
@@ -109,13 +114,15 @@ class Breakdown:
     solutions: tuple[SolutionBreakdown, ...]
 
 
-def cohorts_of(session: Session, account_id: int) -> list[Cohort]:
+def cohorts_of(session: Session, account_id: int, *, ending_after: date | None = None) -> list[Cohort]:
+    """The account's cohorts by renewal date; only those still running after ``ending_after`` when given
+    (active or upcoming: the history stays in the database)."""
+    query = select(Cohort).where(Cohort.account_id == account_id)
+    if ending_after is not None:
+        query = query.where(Cohort.ends_on > ending_after)
     return list(
         session.scalars(
-            select(Cohort)
-            .where(Cohort.account_id == account_id)
-            .options(joinedload(Cohort.solution), joinedload(Cohort.level))
-            .order_by(Cohort.ends_on, Cohort.id)
+            query.options(joinedload(Cohort.solution), joinedload(Cohort.level)).order_by(Cohort.ends_on, Cohort.id)
         )
     )
 
@@ -150,8 +157,11 @@ def check_single_level(
     raise level_conflict(account_name=account.name, account_slug=account.slug, clash=cohort_view(clash), wanted=wanted)
 
 
-def other_level_cohorts(session: Session, *, account_id: int, solution_id: int, plan_level_id: int) -> list[Cohort]:
-    """The account's cohorts of ``solution_id`` at any other level: the facts the one-level rule needs."""
+def other_level_cohorts(
+    session: Session, *, account_id: int, solution_id: int, plan_level_id: int, ending_after: date
+) -> list[Cohort]:
+    """The account's cohorts of ``solution_id`` at any other level still running after ``ending_after``: the
+    facts the one-level rule needs (a new period never starts before today, so older ones cannot clash)."""
     return list(
         session.scalars(
             select(Cohort)
@@ -159,6 +169,7 @@ def other_level_cohorts(session: Session, *, account_id: int, solution_id: int, 
                 Cohort.account_id == account_id,
                 Cohort.solution_id == solution_id,
                 Cohort.plan_level_id != plan_level_id,
+                Cohort.ends_on > ending_after,
             )
             .options(joinedload(Cohort.solution), joinedload(Cohort.level))
             .order_by(Cohort.ends_on.desc(), Cohort.id)
@@ -210,7 +221,7 @@ def assignments_in_use(session: Session, *, account_id: int) -> dict[int, int]:
 
 
 def build_breakdown(session: Session, account: Account, today: date) -> Breakdown:
-    cohorts = cohorts_of(session, account.id)
+    cohorts = cohorts_of(session, account.id, ending_after=today)
     in_use = assignments_in_use(session, account_id=account.id)
     by_solution: dict[int, list[Cohort]] = defaultdict(list)
     for cohort in cohorts:
@@ -270,7 +281,7 @@ class Licenses:
             return [cohort_view(c) for c in cohorts_of(session, found.id)]
 
     def renewal_candidates(self, *, account: str, solution: str, actor: Actor, now: datetime) -> list[CohortView]:
-        """Unrenewed, non-auto-renewing cohorts of a solution ending within 45 days or already lapsed."""
+        """Unrenewed, non-auto-renewing cohorts of a solution ending within 45 days or lately lapsed."""
         with self._db.read() as session:
             found = find_account(session, slug=account, actor=actor)
             today = local_date(now, found.time_zone)
@@ -282,26 +293,50 @@ class Licenses:
             ]
 
 
-def renewal_candidates(
-    session: Session, *, account: Account, solution_id: int, today: date, plan_level_id: int | None = None
-) -> list[Cohort]:
-    """Cohorts a code of this plan may renew: unrenewed, not auto-renewing, ending within 45 days or
-    lapsed."""
-    horizon = today + timedelta(days=RENEWAL_WINDOW_DAYS)
+def renewal_window(today: date) -> tuple[date, date]:
+    """Renewal dates a code may renew on ``today``: after the lapsed bound, up to 45 days ahead."""
+    return today - timedelta(days=RENEWAL_LAPSED_DAYS), today + timedelta(days=RENEWAL_WINDOW_DAYS)
+
+
+def _candidate_conditions(
+    account_id: int, solution_id: int, today: date, plan_level_id: int | None
+) -> list[ColumnElement[bool]]:
+    lapsed_after, horizon = renewal_window(today)
     conditions = [
-        Cohort.account_id == account.id,
+        Cohort.account_id == account_id,
         Cohort.solution_id == solution_id,
         Cohort.renewed_at.is_(None),
         Cohort.auto_renew.is_(False),
+        Cohort.ends_on > lapsed_after,
         Cohort.ends_on <= horizon,
     ]
     if plan_level_id is not None:
         conditions.append(Cohort.plan_level_id == plan_level_id)
-    return list(
-        session.scalars(
-            select(Cohort)
-            .where(and_(*conditions))
-            .options(joinedload(Cohort.solution), joinedload(Cohort.level))
-            .order_by(Cohort.ends_on, Cohort.id)
-        )
+    return conditions
+
+
+def renewal_candidates(
+    session: Session,
+    *,
+    account: Account,
+    solution_id: int,
+    today: date,
+    plan_level_id: int | None = None,
+    limit: int | None = None,
+) -> list[Cohort]:
+    """Cohorts a code of this plan may renew: unrenewed, not auto-renewing, ending within 45 days or lapsed
+    within ``RENEWAL_LAPSED_DAYS``; soonest first, at most ``limit``."""
+    query = (
+        select(Cohort)
+        .where(and_(*_candidate_conditions(account.id, solution_id, today, plan_level_id)))
+        .options(joinedload(Cohort.solution), joinedload(Cohort.level))
+        .order_by(Cohort.ends_on, Cohort.id)
     )
+    return list(session.scalars(query if limit is None else query.limit(limit)))
+
+
+def count_renewal_candidates(
+    session: Session, *, account: Account, solution_id: int, today: date, plan_level_id: int | None = None
+) -> int:
+    conditions = _candidate_conditions(account.id, solution_id, today, plan_level_id)
+    return int(session.scalar(select(func.count()).select_from(Cohort).where(*conditions)) or 0)

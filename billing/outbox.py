@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, case, func, or_, select, type_coerce, update
+from sqlalchemy import Table, case, func, or_, select, type_coerce, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -28,6 +28,7 @@ MAX_REMINDERS_PER_MESSAGE = 20
 MAX_ATTEMPTS = 8
 PACE = timedelta(seconds=1.1)
 LEASE = timedelta(minutes=2)
+INSERT_BATCH = 500  # outbox rows per INSERT ... RETURNING
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,11 @@ class Outbox:
             }
             for key, channel, payload in messages
         ]
-        return {key: message_id for message_id, key in session.connection().execute(statement, rows)}
+        connection, created = session.connection(), {}
+        for start in range(0, len(rows), INSERT_BATCH):
+            for message_id, key in connection.execute(statement, rows[start : start + INSERT_BATCH]):
+                created[key] = message_id
+        return created
 
     def _enqueue_reminders(
         self, session: Session, now: datetime, routes: dict[int, tuple[str | None, str]], sales_channel: str | None
@@ -141,13 +146,9 @@ class Outbox:
                 messages.append((key, channel, {"kind": "reminders", "notice_ids": part, "note": note}))
                 parts[key] = part
         created = self._add_all(session, messages, now)
-        assignments = [{"notice": n, "delivery": message_id} for key, message_id in created.items() for n in parts[key]]
-        if assignments:
-            notices = cast(Table, ReminderNotice.__table__)  # Core: one executemany, not an ORM bulk update
-            session.connection().execute(
-                update(notices).where(notices.c.id == bindparam("notice")).values(delivery_id=bindparam("delivery")),
-                assignments,
-            )
+        notices, connection = cast(Table, ReminderNotice.__table__), session.connection()
+        for key, message_id in created.items():  # one UPDATE per message (up to 20 notices), not one per notice
+            connection.execute(update(notices).where(notices.c.id.in_(parts[key])).values(delivery_id=message_id))
         return len(created)
 
     def _enqueue_alerts(

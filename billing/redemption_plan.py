@@ -14,7 +14,7 @@ from datetime import date, datetime
 from billing.accounts import AccountView
 from billing.codes import CodeAlreadyRedeemed, CodeExpired, CodeView, CodeVoided
 from billing.errors import Conflict, InvalidInput, NotFound
-from billing.licensing import RENEWAL_WINDOW_DAYS, CohortView, level_conflict
+from billing.licensing import RENEWAL_LAPSED_DAYS, RENEWAL_WINDOW_DAYS, CohortView, level_conflict, renewal_window
 from billing.models.codes import CodeKind, CodeStatus
 from billing.money import Money
 from billing.periods import add_months, format_date, local_date
@@ -70,7 +70,8 @@ class RedemptionFacts:
     account: AccountView
     renews: int | None = None  # the cohort id the person chose to renew, if any
     renewed: BlockFacts | None = None  # that cohort, when it exists
-    candidates: tuple[BlockFacts, ...] = ()  # cohorts this code may renew
+    candidates: tuple[BlockFacts, ...] = ()  # cohorts this code may renew, soonest first (at most the shown)
+    more_candidates: int = 0  # further cohorts it may renew, counted, not loaded
     other_levels: tuple[BlockFacts, ...] = ()  # the account's cohorts of the code's solution at another level
 
 
@@ -86,6 +87,7 @@ class RedemptionPlan:
     ends_on: date | None = None
     renews: CohortView | None = None
     renewal_candidates: tuple[CohortView, ...] = ()
+    more_renewal_candidates: int = 0  # beyond those listed
     # Credit codes:
     credit: Money | None = None
 
@@ -125,7 +127,7 @@ def _check_code(code: CodeFacts, account: AccountView, today: date) -> None:
         raise CodeNotForAccount("that code was issued for another reseller's customers")
 
 
-def _check_renewal(facts: RedemptionFacts) -> BlockFacts | None:
+def _check_renewal(facts: RedemptionFacts, today: date) -> BlockFacts | None:
     """The cohort this redemption renews, if one was chosen; refused unless this code may renew it."""
     if facts.renews is None:
         return None
@@ -140,10 +142,11 @@ def _check_renewal(facts: RedemptionFacts) -> BlockFacts | None:
         raise RenewalMismatch("a renewal code must be of the same solution and level as the licenses it renews")
     if renewed.auto_renew:
         raise RenewalMismatch("those licenses renew automatically (card or invoice) and need no code")
-    if renewed.view.id not in {c.view.id for c in facts.candidates}:
+    lapsed_after, horizon = renewal_window(today)
+    if not lapsed_after < renewed.view.ends_on <= horizon:
         raise RenewalMismatch(
             f"those licenses renew on {format_date(renewed.view.ends_on)}: "
-            f"renewals open {RENEWAL_WINDOW_DAYS} days before"
+            f"renewals open {RENEWAL_WINDOW_DAYS} days before and close {RENEWAL_LAPSED_DAYS} days after"
         )
     return renewed
 
@@ -173,7 +176,7 @@ def plan(facts: RedemptionFacts, *, now: datetime) -> RedemptionPlan:
         assert code.credit is not None
         return RedemptionPlan(code=code.view, account=account, redeemed_on=today, credit=code.credit)
     assert code.term_months is not None
-    renewed = _check_renewal(facts)
+    renewed = _check_renewal(facts, today)
     starts_on = renewed.view.ends_on if renewed is not None and renewed.view.ends_on > today else today
     ends_on = add_months(starts_on, code.term_months)
     _check_single_level(facts, starts_on, ends_on)
@@ -185,4 +188,5 @@ def plan(facts: RedemptionFacts, *, now: datetime) -> RedemptionPlan:
         ends_on=ends_on,
         renews=renewed.view if renewed is not None else None,
         renewal_candidates=tuple(c.view for c in facts.candidates if renewed is None or c.view.id != renewed.view.id),
+        more_renewal_candidates=facts.more_candidates,
     )
