@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import bindparam, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from billing.actors import Actor
@@ -28,18 +28,18 @@ def _account_id(session: Session, slug: str) -> int | None:
     return session.scalar(select(Account.id).where(Account.slug == slug.strip().lower()))
 
 
+_ACTOR, _ACCOUNT = RedeemAttempt.actor == bindparam("actor"), RedeemAttempt.account_id == bindparam("account_id")
+_GUESSES = select(  # built once: every redemption runs it
+    func.coalesce(func.sum(case((_ACTOR, 1), else_=0)), 0),
+    func.coalesce(func.sum(case((_ACCOUNT, 1), else_=0)), 0),
+).where(RedeemAttempt.at >= bindparam("since"), RedeemAttempt.reason.in_(GUESSING), or_(_ACTOR, _ACCOUNT))
+
+
 def check_rate(session: Session, *, actor: Actor, account_id: int | None, now: datetime) -> None:
     """The same check inside a caller's transaction, in one statement (the redemption's own)."""
-    by_actor = func.coalesce(func.sum(case((RedeemAttempt.actor == actor.ref, 1), else_=0)), 0)
-    by_account = func.coalesce(func.sum(case((RedeemAttempt.account_id == account_id, 1), else_=0)), 0)
-    whose = RedeemAttempt.actor == actor.ref
-    if account_id is not None:
-        whose = or_(whose, RedeemAttempt.account_id == account_id)
-    since = now - ATTEMPT_WINDOW
-    counts = session.execute(
-        select(by_actor, by_account).where(RedeemAttempt.at >= since, RedeemAttempt.reason.in_(GUESSING), whose)
-    ).one()
-    if counts[0] >= MAX_FAILURES_PER_ACTOR or (account_id is not None and counts[1] >= MAX_FAILURES_PER_ACCOUNT):
+    counts = session.execute(_GUESSES, {"actor": actor.ref, "account_id": account_id, "since": now - ATTEMPT_WINDOW})
+    by_actor, by_account = counts.one()
+    if by_actor >= MAX_FAILURES_PER_ACTOR or (account_id is not None and by_account >= MAX_FAILURES_PER_ACCOUNT):
         raise TooManyAttempts(
             "too many failed redemption attempts: please wait 15 minutes and check the code with whoever sent it"
         )

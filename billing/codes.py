@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from billing import audit, codeformat
@@ -133,6 +133,15 @@ def _slug(code: PrepaidCode, model: type[Account] | type[Reseller], key: int | N
 def redemption_account_slug(code: PrepaidCode) -> str | None:
     assert code.redemption is not None
     return _slug(code, Account, code.redemption.account_id)
+
+
+# One statement, built once: the plan (many-to-one) and the redemption are joined, not loaded one by one later.
+_BY_PREFIX = (
+    select(PrepaidCode)
+    .where(PrepaidCode.prefix == bindparam("prefix"))
+    .options(joinedload(PrepaidCode.redemption), joinedload(PrepaidCode.solution), joinedload(PrepaidCode.level))
+)
+_BY_PREFIX_FOR_UPDATE = _BY_PREFIX.with_for_update(of=PrepaidCode)
 
 
 def find_code(session: Session, *, canonical: str, key: CodeKey, for_update: bool = False) -> PrepaidCode:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, bindparam, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from billing.accounts import AccountView, account_view, find_account
@@ -162,19 +162,21 @@ def other_level_cohorts(
 ) -> list[Cohort]:
     """The account's cohorts of ``solution_id`` at any other level still running after ``ending_after``: the
     facts the one-level rule needs (a new period never starts before today, so older ones cannot clash)."""
-    return list(
-        session.scalars(
-            select(Cohort)
-            .where(
-                Cohort.account_id == account_id,
-                Cohort.solution_id == solution_id,
-                Cohort.plan_level_id != plan_level_id,
-                Cohort.ends_on > ending_after,
-            )
-            .options(joinedload(Cohort.solution), joinedload(Cohort.level))
-            .order_by(Cohort.ends_on.desc(), Cohort.id)
-        )
+    params = {"account_id": account_id, "solution_id": solution_id, "level_id": plan_level_id, "after": ending_after}
+    return list(session.scalars(_OTHER_LEVELS, params))
+
+
+_OTHER_LEVELS = (  # built once: every redemption runs it
+    select(Cohort)
+    .where(
+        Cohort.account_id == bindparam("account_id"),
+        Cohort.solution_id == bindparam("solution_id"),
+        Cohort.plan_level_id != bindparam("level_id"),
+        Cohort.ends_on > bindparam("after"),
     )
+    .options(joinedload(Cohort.solution), joinedload(Cohort.level))
+    .order_by(Cohort.ends_on.desc(), Cohort.id)
+)
 
 
 class _Named(Protocol):
@@ -298,21 +300,44 @@ def renewal_window(today: date) -> tuple[date, date]:
     return today - timedelta(days=RENEWAL_LAPSED_DAYS), today + timedelta(days=RENEWAL_WINDOW_DAYS)
 
 
-def _candidate_conditions(
-    account_id: int, solution_id: int, today: date, plan_level_id: int | None
-) -> list[ColumnElement[bool]]:
-    lapsed_after, horizon = renewal_window(today)
+def _candidate_conditions(with_level: bool) -> list[ColumnElement[bool]]:
     conditions = [
-        Cohort.account_id == account_id,
-        Cohort.solution_id == solution_id,
+        Cohort.account_id == bindparam("account_id"),
+        Cohort.solution_id == bindparam("solution_id"),
         Cohort.renewed_at.is_(None),
         Cohort.auto_renew.is_(False),
-        Cohort.ends_on > lapsed_after,
-        Cohort.ends_on <= horizon,
+        Cohort.ends_on > bindparam("lapsed_after"),
+        Cohort.ends_on <= bindparam("horizon"),
     ]
-    if plan_level_id is not None:
-        conditions.append(Cohort.plan_level_id == plan_level_id)
+    if with_level:
+        conditions.append(Cohort.plan_level_id == bindparam("plan_level_id"))
     return conditions
+
+
+# Built once (the redeem flow runs them on every preview and redemption), with and without a level.
+_CANDIDATES = {
+    with_level: select(Cohort)
+    .where(*_candidate_conditions(with_level))
+    .options(joinedload(Cohort.solution), joinedload(Cohort.level))
+    .order_by(Cohort.ends_on, Cohort.id)
+    for with_level in (False, True)
+}
+_LIMITED = {with_level: query.limit(bindparam("limit")) for with_level, query in _CANDIDATES.items()}
+_COUNTS = {
+    with_level: select(func.count()).select_from(Cohort).where(*_candidate_conditions(with_level))
+    for with_level in (False, True)
+}
+
+
+def _candidate_params(account: Account, solution_id: int, today: date, plan_level_id: int | None) -> dict[str, object]:
+    lapsed_after, horizon = renewal_window(today)
+    return {
+        "account_id": account.id,
+        "solution_id": solution_id,
+        "plan_level_id": plan_level_id,
+        "lapsed_after": lapsed_after,
+        "horizon": horizon,
+    }
 
 
 def renewal_candidates(
@@ -326,17 +351,15 @@ def renewal_candidates(
 ) -> list[Cohort]:
     """Cohorts a code of this plan may renew: unrenewed, not auto-renewing, ending within 45 days or lapsed
     within ``RENEWAL_LAPSED_DAYS``; soonest first, at most ``limit``."""
-    query = (
-        select(Cohort)
-        .where(and_(*_candidate_conditions(account.id, solution_id, today, plan_level_id)))
-        .options(joinedload(Cohort.solution), joinedload(Cohort.level))
-        .order_by(Cohort.ends_on, Cohort.id)
-    )
-    return list(session.scalars(query if limit is None else query.limit(limit)))
+    params = _candidate_params(account, solution_id, today, plan_level_id)
+    with_level = plan_level_id is not None
+    if limit is None:
+        return list(session.scalars(_CANDIDATES[with_level], params))
+    return list(session.scalars(_LIMITED[with_level], {**params, "limit": limit}))
 
 
 def count_renewal_candidates(
     session: Session, *, account: Account, solution_id: int, today: date, plan_level_id: int | None = None
 ) -> int:
-    conditions = _candidate_conditions(account.id, solution_id, today, plan_level_id)
-    return int(session.scalar(select(func.count()).select_from(Cohort).where(*conditions)) or 0)
+    params = _candidate_params(account, solution_id, today, plan_level_id)
+    return int(session.scalar(_COUNTS[plan_level_id is not None], params) or 0)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, case, func, or_, select, type_coerce, update
+from sqlalchemy import Table, bindparam, case, func, or_, select, type_coerce, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -29,6 +29,13 @@ MAX_ATTEMPTS = 8
 PACE = timedelta(seconds=1.1)
 LEASE = timedelta(minutes=2)
 INSERT_BATCH = 500  # outbox rows per INSERT ... RETURNING
+
+_NOTICES = cast(Table, ReminderNotice.__table__)
+_DELIVER = (  # built once; Core on the table, not an ORM bulk update
+    update(_NOTICES)
+    .where(_NOTICES.c.id.in_(bindparam("ids", expanding=True)))
+    .values(delivery_id=bindparam("delivery"))
+)
 
 
 @dataclass(frozen=True)
@@ -146,9 +153,9 @@ class Outbox:
                 messages.append((key, channel, {"kind": "reminders", "notice_ids": part, "note": note}))
                 parts[key] = part
         created = self._add_all(session, messages, now)
-        notices, connection = cast(Table, ReminderNotice.__table__), session.connection()
+        connection = session.connection()
         for key, message_id in created.items():  # one UPDATE per message (up to 20 notices), not one per notice
-            connection.execute(update(notices).where(notices.c.id.in_(parts[key])).values(delivery_id=message_id))
+            connection.execute(_DELIVER, {"ids": parts[key], "delivery": message_id})
         return len(created)
 
     def _enqueue_alerts(

@@ -4,7 +4,8 @@ Revision ID: 0006
 Revises: 0002
 Create Date: 2026-12-01 23:50:00
 
-The breakdown reads an account's cohorts still running (``account_id``, ``ends_on > today``) and the redeem
+The renewal housekeeping reads the few auto-renewing cohorts due (it walked ``ix_cohorts_ends_on`` over
+every cohort that ever ended). The breakdown reads an account's cohorts still running (``account_id``, ``ends_on > today``) and the redeem
 flow its unrenewed cohorts of one solution in a date window; both were served by ``(account_id,
 solution_id)`` plus a read of every row of the account's history.
 """
@@ -25,6 +26,13 @@ UNRENEWED = sa.text("renewed_at IS NULL")
 
 
 def upgrade() -> None:
+    op.create_index(
+        "ix_cohorts_auto_renew_ends_on",
+        "cohorts",
+        ["ends_on"],
+        sqlite_where=sa.text("auto_renew IS 1"),
+        postgresql_where=sa.text("auto_renew IS true"),
+    )
     op.create_index("ix_cohorts_account_id_ends_on", "cohorts", ["account_id", "ends_on"])
     op.create_index(
         "ix_cohorts_unrenewed_account_id_solution_id",
@@ -38,3 +46,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_cohorts_unrenewed_account_id_solution_id", table_name="cohorts")
     op.drop_index("ix_cohorts_account_id_ends_on", table_name="cohorts")
+    op.drop_index("ix_cohorts_auto_renew_ends_on", table_name="cohorts")
