@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bench import bolt, breakdown, codes, sweep
@@ -38,7 +39,7 @@ QUICK = Sizes(codes=2_000, redemptions=50, lapsed=200, history=500, rows=20_000,
 
 
 def run_database(kind: str, postgres: str | None, sizes: Sizes, only: set[str]) -> tuple[list[Row], float | None]:
-    rows: list[Row] = []
+    rows: list[Row] = _progress([])
     first_sweep: float | None = None
 
     def step(name: str) -> bool:
@@ -69,6 +70,22 @@ def run_database(kind: str, postgres: str | None, sizes: Sizes, only: set[str]) 
         with scratch(kind, postgres) as db:
             rows.append(bolt.bench_bolt(db, kind, sizes.requests))
     return rows, first_sweep
+
+
+def _progress(rows: list[Row]) -> list[Row]:
+    """Each row as soon as it is measured (a long run that is stopped still leaves its figures)."""
+
+    class Printing(list[Row]):
+        def append(self, row: Row) -> None:
+            ratio = "" if row.ratio is None else f" = {row.ratio:.2f}x"
+            print(f"[{row.db}] {row.path}: {row.ours} vs {row.reference}{ratio} ({row.note})", flush=True)
+            super().append(row)
+
+        def extend(self, more: Iterable[Row]) -> None:
+            for row in more:
+                self.append(row)
+
+    return Printing(rows)
 
 
 def main(argv: list[str] | None = None) -> int:
