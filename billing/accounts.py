@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from billing import audit
@@ -61,12 +61,13 @@ def account_view(account: Account) -> AccountView:
     )
 
 
+_BY_SLUG = select(Account).where(Account.slug == bindparam("slug"))  # built once: every request runs it
+_BY_SLUG_FOR_UPDATE = _BY_SLUG.with_for_update()
+
+
 def find_account(session: Session, *, slug: str, actor: Actor, for_update: bool = False) -> Account:
     """The account an actor may see, by slug; one they may not see is reported as unknown."""
-    query = select(Account).where(Account.slug == slug.strip().lower())
-    if for_update:
-        query = query.with_for_update()
-    account = session.scalar(query)
+    account = session.scalar(_BY_SLUG_FOR_UPDATE if for_update else _BY_SLUG, {"slug": slug.strip().lower()})
     if account is None or not actor.may_see_account(account.reseller_id):
         raise AccountNotFound(f"no account {slug!r}", account=slug)
     return account

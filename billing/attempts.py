@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import bindparam, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from billing.actors import Actor
@@ -28,9 +28,21 @@ def _account_id(session: Session, slug: str) -> int | None:
     return session.scalar(select(Account.id).where(Account.slug == slug.strip().lower()))
 
 
-def _guesses_since(session: Session, since: datetime, *conditions: ColumnElement[bool]) -> int:
-    query = select(func.count()).where(RedeemAttempt.at >= since, RedeemAttempt.reason.in_(GUESSING), *conditions)
-    return int(session.scalar(query) or 0)
+_ACTOR, _ACCOUNT = RedeemAttempt.actor == bindparam("actor"), RedeemAttempt.account_id == bindparam("account_id")
+_GUESSES = select(  # built once: every redemption runs it
+    func.coalesce(func.sum(case((_ACTOR, 1), else_=0)), 0),
+    func.coalesce(func.sum(case((_ACCOUNT, 1), else_=0)), 0),
+).where(RedeemAttempt.at >= bindparam("since"), RedeemAttempt.reason.in_(GUESSING), or_(_ACTOR, _ACCOUNT))
+
+
+def check_rate(session: Session, *, actor: Actor, account_id: int | None, now: datetime) -> None:
+    """The same check inside a caller's transaction, in one statement (the redemption's own)."""
+    counts = session.execute(_GUESSES, {"actor": actor.person, "account_id": account_id, "since": now - ATTEMPT_WINDOW})
+    by_actor, by_account = counts.one()
+    if by_actor >= MAX_FAILURES_PER_ACTOR or (account_id is not None and by_account >= MAX_FAILURES_PER_ACCOUNT):
+        raise TooManyAttempts(
+            "too many failed redemption attempts: please wait 15 minutes and check the code with whoever sent it"
+        )
 
 
 class Attempts:
@@ -39,17 +51,8 @@ class Attempts:
 
     def check_rate(self, *, actor: Actor, account: str, now: datetime) -> None:
         """Refuse an actor, or an account, with too many guessing failures in the last 15 minutes."""
-        since = now - ATTEMPT_WINDOW
         with self._db.read() as session:
-            by_actor = _guesses_since(session, since, RedeemAttempt.actor == actor.person)
-            account_id = _account_id(session, account)
-            by_account = 0
-            if account_id is not None:
-                by_account = _guesses_since(session, since, RedeemAttempt.account_id == account_id)
-        if by_actor >= MAX_FAILURES_PER_ACTOR or by_account >= MAX_FAILURES_PER_ACCOUNT:
-            raise TooManyAttempts(
-                "too many failed redemption attempts: please wait 15 minutes and check the code with whoever sent it"
-            )
+            check_rate(session, actor=actor, account_id=_account_id(session, account), now=now)
 
     def record_failure(self, *, actor: Actor, account: str, now: datetime, reason: str, prefix: str | None) -> None:
         """Recorded after the enclosing transaction, if any, ends: a refused attempt counts even when the

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from billing import audit, codeformat
 from billing.actors import Actor
@@ -141,15 +141,25 @@ def redemption_account_slug(code: PrepaidCode) -> str | None:
     return _slug(code, Account, code.redemption.account_id)
 
 
+# One statement, built once: the plan (many-to-one) and the redemption are joined, not loaded one by one later.
+_BY_PREFIX = (
+    select(PrepaidCode)
+    .where(PrepaidCode.prefix == bindparam("prefix"))
+    .options(joinedload(PrepaidCode.redemption), joinedload(PrepaidCode.solution), joinedload(PrepaidCode.level))
+)
+_BY_PREFIX_FOR_UPDATE = _BY_PREFIX.with_for_update(of=PrepaidCode)
+
+
 def find_code(session: Session, *, canonical: str, key: CodeKey, for_update: bool = False) -> PrepaidCode:
     """The code whose digest matches; candidates share the public prefix."""
     query = (
         select(PrepaidCode)
         .where(PrepaidCode.prefix == codeformat.prefix_of(canonical))
-        .options(selectinload(PrepaidCode.redemption))
+        # One statement: the many-to-one plan and the redemption are joined, not loaded one by one later.
+        .options(joinedload(PrepaidCode.redemption), joinedload(PrepaidCode.solution), joinedload(PrepaidCode.level))
     )
     if for_update:
-        query = query.with_for_update()
+        query = query.with_for_update(of=PrepaidCode)
     for candidate in session.scalars(query):
         if candidate.key_version == key.version and key.matches(
             canonical, salt=candidate.salt, digest=candidate.digest

@@ -11,9 +11,9 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import ColumnClause, Table, column, insert, select, table
 from sqlalchemy.orm import Session
 
 from billing import codeformat
@@ -213,8 +213,9 @@ class Issuing:
         _check_redeem_by(order.redeem_by, today)
         shared = {**fields, **self._shared_fields(session, order), "batch": order.batch}
         issued: list[IssuedCode] = []
+        stored = _as_stored(session, shared)
         for start in range(0, order.count, INSERT_CHUNK):
-            chunk = self._insert_chunk(session, shared, min(INSERT_CHUNK, order.count - start))
+            chunk = self._insert_chunk(session, stored, min(INSERT_CHUNK, order.count - start))
             issued.extend(chunk)
             if order.on_chunk is not None:
                 order.on_chunk(chunk)
@@ -244,18 +245,31 @@ class Issuing:
             "key_version": self._key.version,
         }
 
-    def _insert_chunk(self, session: Session, shared: dict[str, Any], size: int) -> list[IssuedCode]:
+    def _insert_chunk(self, session: Session, stored: dict[str, Any], size: int) -> list[IssuedCode]:
         chunk: list[IssuedCode] = []
         rows = []
+        digest = self._key.digest
         for _ in range(size):
-            canonical = codeformat.generate()
-            salt = codeformat.new_salt()
-            prefix = codeformat.prefix_of(canonical)
-            rows.append({**shared, "prefix": prefix, "salt": salt, "digest": self._key.digest(canonical, salt)})
+            canonical, salt = codeformat.generate_with_salt()
+            prefix = canonical[: codeformat.PREFIX_LENGTH]
+            rows.append({**stored, "prefix": prefix, "salt": salt, "digest": digest(canonical, salt)})
             chunk.append(IssuedCode(codeformat.grouped(canonical), prefix))
-        # Core bulk insert: one executemany per chunk, not one ORM object per code.
-        session.execute(insert(PrepaidCode), rows)
+        # One executemany per chunk on an untyped view of the table: the shared values were converted once
+        # (_as_stored), so no per-row type processing; the per-row values are plain str and bytes.
+        columns: list[ColumnClause[Any]] = [column(name) for name in (*stored, "prefix", "salt", "digest")]
+        session.connection().execute(insert(table(PrepaidCode.__tablename__, *columns)), rows)
         return chunk
+
+
+def _as_stored(session: Session, values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` as the driver is given them, through each column's own type (once for a whole batch)."""
+    dialect = session.get_bind().dialect
+    columns = cast(Table, PrepaidCode.__table__).c
+    stored = {}
+    for name, value in values.items():
+        process = columns[name].type.dialect_impl(dialect).bind_processor(dialect)
+        stored[name] = process(value) if process is not None and value is not None else value
+    return stored
 
 
 def _audit_issued(session: Session, issued: list[IssuedCode], shared: dict[str, Any], order: _Order) -> None:

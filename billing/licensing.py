@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import ColumnElement, bindparam, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from billing.accounts import AccountView, account_view, find_account
@@ -20,6 +20,11 @@ from billing.periods import format_date, local_date
 from billing.plan_schedule import scheduled_notes
 
 RENEWAL_WINDOW_DAYS = 45
+# A cohort that lapsed longer ago than this is no longer offered for renewal: a renewal of a lapsed cohort
+# starts today, exactly as new licenses would, so the offer would add nothing but a longer list.
+RENEWAL_LAPSED_DAYS = 365
+# The renewal choices the redeem flow loads (the largest list any screen shows); the rest are only counted.
+RENEWAL_CHOICES = 9
 
 
 class LevelConflict(Conflict):
@@ -111,13 +116,15 @@ class Breakdown:
     solutions: tuple[SolutionBreakdown, ...]
 
 
-def cohorts_of(session: Session, account_id: int) -> list[Cohort]:
+def cohorts_of(session: Session, account_id: int, *, ending_after: date | None = None) -> list[Cohort]:
+    """The account's cohorts by renewal date; only those still running after ``ending_after`` when given
+    (active or upcoming: the history stays in the database)."""
+    query = select(Cohort).where(Cohort.account_id == account_id)
+    if ending_after is not None:
+        query = query.where(Cohort.ends_on > ending_after)
     return list(
         session.scalars(
-            select(Cohort)
-            .where(Cohort.account_id == account_id)
-            .options(joinedload(Cohort.solution), joinedload(Cohort.level))
-            .order_by(Cohort.ends_on, Cohort.id)
+            query.options(joinedload(Cohort.solution), joinedload(Cohort.level)).order_by(Cohort.ends_on, Cohort.id)
         )
     )
 
@@ -152,20 +159,26 @@ def check_single_level(
     raise level_conflict(account_name=account.name, account_slug=account.slug, clash=cohort_view(clash), wanted=wanted)
 
 
-def other_level_cohorts(session: Session, *, account_id: int, solution_id: int, plan_level_id: int) -> list[Cohort]:
-    """The account's cohorts of ``solution_id`` at any other level: the facts the one-level rule needs."""
-    return list(
-        session.scalars(
-            select(Cohort)
-            .where(
-                Cohort.account_id == account_id,
-                Cohort.solution_id == solution_id,
-                Cohort.plan_level_id != plan_level_id,
-            )
-            .options(joinedload(Cohort.solution), joinedload(Cohort.level))
-            .order_by(Cohort.ends_on.desc(), Cohort.id)
-        )
+def other_level_cohorts(
+    session: Session, *, account_id: int, solution_id: int, plan_level_id: int, ending_after: date
+) -> list[Cohort]:
+    """The account's cohorts of ``solution_id`` at any other level still running after ``ending_after``: the
+    facts the one-level rule needs (a new period never starts before today, so older ones cannot clash)."""
+    params = {"account_id": account_id, "solution_id": solution_id, "level_id": plan_level_id, "after": ending_after}
+    return list(session.scalars(_OTHER_LEVELS, params))
+
+
+_OTHER_LEVELS = (  # built once: every redemption runs it
+    select(Cohort)
+    .where(
+        Cohort.account_id == bindparam("account_id"),
+        Cohort.solution_id == bindparam("solution_id"),
+        Cohort.plan_level_id != bindparam("level_id"),
+        Cohort.ends_on > bindparam("after"),
     )
+    .options(joinedload(Cohort.solution), joinedload(Cohort.level))
+    .order_by(Cohort.ends_on.desc(), Cohort.id)
+)
 
 
 class _Named(Protocol):
@@ -212,7 +225,7 @@ def assignments_in_use(session: Session, *, account_id: int) -> dict[int, int]:
 
 
 def build_breakdown(session: Session, account: Account, today: date) -> Breakdown:
-    cohorts = cohorts_of(session, account.id)
+    cohorts = cohorts_of(session, account.id, ending_after=today)
     in_use = assignments_in_use(session, account_id=account.id)
     changes = scheduled_notes(session, cohorts)
     by_solution: dict[int, list[Cohort]] = defaultdict(list)
@@ -274,7 +287,7 @@ class Licenses:
             return [cohort_view(c) for c in cohorts_of(session, found.id)]
 
     def renewal_candidates(self, *, account: str, solution: str, actor: Actor, now: datetime) -> list[CohortView]:
-        """Unrenewed, non-auto-renewing cohorts of a solution ending within 45 days or already lapsed."""
+        """Unrenewed, non-auto-renewing cohorts of a solution ending within 45 days or lately lapsed."""
         with self._db.read() as session:
             found = find_account(session, slug=account, actor=actor)
             today = local_date(now, found.time_zone)
@@ -286,26 +299,71 @@ class Licenses:
             ]
 
 
-def renewal_candidates(
-    session: Session, *, account: Account, solution_id: int, today: date, plan_level_id: int | None = None
-) -> list[Cohort]:
-    """Cohorts a code of this plan may renew: unrenewed, not auto-renewing, ending within 45 days or
-    lapsed."""
-    horizon = today + timedelta(days=RENEWAL_WINDOW_DAYS)
+def renewal_window(today: date) -> tuple[date, date]:
+    """Renewal dates a code may renew on ``today``: after the lapsed bound, up to 45 days ahead."""
+    return today - timedelta(days=RENEWAL_LAPSED_DAYS), today + timedelta(days=RENEWAL_WINDOW_DAYS)
+
+
+def _candidate_conditions(with_level: bool) -> list[ColumnElement[bool]]:
     conditions = [
-        Cohort.account_id == account.id,
-        Cohort.solution_id == solution_id,
+        Cohort.account_id == bindparam("account_id"),
+        Cohort.solution_id == bindparam("solution_id"),
         Cohort.renewed_at.is_(None),
         Cohort.auto_renew.is_(False),
-        Cohort.ends_on <= horizon,
+        Cohort.ends_on > bindparam("lapsed_after"),
+        Cohort.ends_on <= bindparam("horizon"),
     ]
-    if plan_level_id is not None:
-        conditions.append(Cohort.plan_level_id == plan_level_id)
-    return list(
-        session.scalars(
-            select(Cohort)
-            .where(and_(*conditions))
-            .options(joinedload(Cohort.solution), joinedload(Cohort.level))
-            .order_by(Cohort.ends_on, Cohort.id)
-        )
-    )
+    if with_level:
+        conditions.append(Cohort.plan_level_id == bindparam("plan_level_id"))
+    return conditions
+
+
+# Built once (the redeem flow runs them on every preview and redemption), with and without a level.
+_CANDIDATES = {
+    with_level: select(Cohort)
+    .where(*_candidate_conditions(with_level))
+    .options(joinedload(Cohort.solution), joinedload(Cohort.level))
+    .order_by(Cohort.ends_on, Cohort.id)
+    for with_level in (False, True)
+}
+_LIMITED = {with_level: query.limit(bindparam("limit")) for with_level, query in _CANDIDATES.items()}
+_COUNTS = {
+    with_level: select(func.count()).select_from(Cohort).where(*_candidate_conditions(with_level))
+    for with_level in (False, True)
+}
+
+
+def _candidate_params(account: Account, solution_id: int, today: date, plan_level_id: int | None) -> dict[str, object]:
+    lapsed_after, horizon = renewal_window(today)
+    return {
+        "account_id": account.id,
+        "solution_id": solution_id,
+        "plan_level_id": plan_level_id,
+        "lapsed_after": lapsed_after,
+        "horizon": horizon,
+    }
+
+
+def renewal_candidates(
+    session: Session,
+    *,
+    account: Account,
+    solution_id: int,
+    today: date,
+    plan_level_id: int | None = None,
+    limit: int | None = None,
+) -> list[Cohort]:
+    """Cohorts a code of this plan may renew: unrenewed, not auto-renewing, ending within 45 days or lapsed
+    within ``RENEWAL_LAPSED_DAYS``; soonest first, at most ``limit``."""
+    params = _candidate_params(account, solution_id, today, plan_level_id)
+    with_level = plan_level_id is not None
+    if limit is None:
+        return list(session.scalars(_CANDIDATES[with_level], params))
+    return list(session.scalars(_LIMITED[with_level], {**params, "limit": limit}))
+
+
+def count_renewal_candidates(
+    session: Session, *, account: Account, solution_id: int, today: date, plan_level_id: int | None = None
+) -> int:
+    params = _candidate_params(account, solution_id, today, plan_level_id)
+    return int(session.scalar(_COUNTS[plan_level_id is not None], params) or 0)

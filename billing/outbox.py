@@ -28,6 +28,14 @@ MAX_REMINDERS_PER_MESSAGE = 20
 MAX_ATTEMPTS = 8
 PACE = timedelta(seconds=1.1)
 LEASE = timedelta(minutes=2)
+INSERT_BATCH = 500  # outbox rows per INSERT ... RETURNING
+
+_NOTICES = cast(Table, ReminderNotice.__table__)
+_DELIVER = (  # built once; Core on the table, not an ORM bulk update
+    update(_NOTICES)
+    .where(_NOTICES.c.id.in_(bindparam("ids", expanding=True)))
+    .values(delivery_id=bindparam("delivery"))
+)
 
 
 @dataclass(frozen=True)
@@ -116,7 +124,11 @@ class Outbox:
             }
             for key, channel, payload in messages
         ]
-        return {key: message_id for message_id, key in session.connection().execute(statement, rows)}
+        connection, created = session.connection(), {}
+        for start in range(0, len(rows), INSERT_BATCH):
+            for message_id, key in connection.execute(statement, rows[start : start + INSERT_BATCH]):
+                created[key] = message_id
+        return created
 
     def _enqueue_reminders(
         self, session: Session, now: datetime, routes: dict[int, tuple[str | None, str]], sales_channel: str | None
@@ -141,13 +153,9 @@ class Outbox:
                 messages.append((key, channel, {"kind": "reminders", "notice_ids": part, "note": note}))
                 parts[key] = part
         created = self._add_all(session, messages, now)
-        assignments = [{"notice": n, "delivery": message_id} for key, message_id in created.items() for n in parts[key]]
-        if assignments:
-            notices = cast(Table, ReminderNotice.__table__)  # Core: one executemany, not an ORM bulk update
-            session.connection().execute(
-                update(notices).where(notices.c.id == bindparam("notice")).values(delivery_id=bindparam("delivery")),
-                assignments,
-            )
+        connection = session.connection()
+        for key, message_id in created.items():  # one UPDATE per message (up to 20 notices), not one per notice
+            connection.execute(_DELIVER, {"ids": parts[key], "delivery": message_id})
         return len(created)
 
     def _enqueue_alerts(

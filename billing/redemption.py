@@ -12,23 +12,31 @@ transaction began IMMEDIATE), the code is claimed by one conditional ``UPDATE ..
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Insert, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from billing import audit, codeformat
+from billing import codeformat
 from billing.accounts import account_view, find_account
 from billing.actors import Actor
-from billing.attempts import Attempts
+from billing.attempts import Attempts, check_rate
 from billing.codeformat import CodeKey
 from billing.codes import CodeAlreadyRedeemed, code_view, find_code
-from billing.db import Database
+from billing.db import Base, Database
 from billing.errors import BillingError
 from billing.ledger import balances
-from billing.licensing import cohort_view, other_level_cohorts, renewal_candidates
-from billing.models import Account, Cohort, CreditEntry, PrepaidCode, Redemption
+from billing.licensing import (
+    RENEWAL_CHOICES,
+    cohort_view,
+    count_renewal_candidates,
+    other_level_cohorts,
+    renewal_candidates,
+)
+from billing.models import Account, AuditEvent, Cohort, CreditEntry, PrepaidCode, Redemption
 from billing.models.codes import CodeKind, CodeStatus
 from billing.models.licensing import CohortOrigin
 from billing.money import Money
@@ -98,12 +106,31 @@ def load_facts(
         )
     if code.solution_id is None or code.plan_level_id is None:
         return RedemptionFacts(code=facts, account=account_view(account), renews=renews)
+    solution_id, level_id = code.solution_id, code.plan_level_id
+    # The soonest choices, one more than shown to know whether to count the rest (bounded, however long
+    # the account's history).
     candidates = renewal_candidates(
-        session, account=account, solution_id=code.solution_id, plan_level_id=code.plan_level_id, today=today
+        session,
+        account=account,
+        solution_id=solution_id,
+        plan_level_id=level_id,
+        today=today,
+        limit=RENEWAL_CHOICES + 1,
     )
+    more = 0
+    if len(candidates) > RENEWAL_CHOICES:
+        candidates = candidates[:RENEWAL_CHOICES]
+        more = count_renewal_candidates(
+            session, account=account, solution_id=solution_id, plan_level_id=level_id, today=today
+        )
+        more -= RENEWAL_CHOICES
     renewed = session.get(Cohort, renews) if renews is not None else None
     others = other_level_cohorts(
-        session, account_id=account.id, solution_id=code.solution_id, plan_level_id=code.plan_level_id
+        session,
+        account_id=account.id,
+        solution_id=code.solution_id,
+        plan_level_id=code.plan_level_id,
+        ending_after=today,
     )
     return RedemptionFacts(
         code=facts,
@@ -111,6 +138,7 @@ def load_facts(
         renews=renews,
         renewed=_block(renewed) if renewed is not None else None,
         candidates=tuple(_block(c) for c in candidates),
+        more_candidates=more,
         other_levels=tuple(_block(c) for c in others),
     )
 
@@ -165,10 +193,11 @@ class Redemptions:
         """
         if other_currency:
             actor.require_staff("redeem credit in another currency")
-        canonical = self._canonical(code, actor=actor, account=account, now=now)
+        canonical = self._canonical(code, actor=actor, account=account, now=now, check_rate=False)
         key = None if scope is None else _idempotency_key(actor, canonical, account, renews, scope)
         with self._recording(canonical, actor=actor, account=account, now=now), self._db.write() as session:
             found_account = find_account(session, slug=account, actor=actor, for_update=True)
+            check_rate(session, actor=actor, account_id=found_account.id, now=now)  # in the same transaction
             replay = _replay(session, key) if key is not None else None
             if replay is not None:
                 return replay
@@ -179,14 +208,16 @@ class Redemptions:
             decided = plan(facts, now=now)
             return _carry_out(session, decided, found, found_account, actor, now, key, request_ref)
 
-    def _canonical(self, code: str, *, actor: Actor, account: str, now: datetime) -> str:
-        """The code's one normalization for this attempt; a malformed code counts as a failure."""
+    def _canonical(self, code: str, *, actor: Actor, account: str, now: datetime, check_rate: bool = True) -> str:
+        """The code's one normalization for this attempt; a malformed code counts as a failure. The rate
+        limit is checked here unless the caller checks it in its own transaction."""
         try:
             canonical = codeformat.normalize(code)
         except BillingError as error:
             self._attempts.record_failure(actor=actor, account=account, now=now, reason=error.code, prefix=None)
             raise
-        self._attempts.check_rate(actor=actor, account=account, now=now)
+        if check_rate:
+            self._attempts.check_rate(actor=actor, account=account, now=now)
         return canonical
 
     def _recording(self, canonical: str, *, actor: Actor, account: str, now: datetime) -> _FailureRecorder:
@@ -244,19 +275,14 @@ def _replay(session: Session, key: str) -> Receipt | None:
 
 
 def _claim(session: Session, code: PrepaidCode) -> None:
-    claimed = session.execute(
-        update(PrepaidCode)
-        .where(PrepaidCode.id == code.id, PrepaidCode.status == CodeStatus.ISSUED)
-        .values(status=CodeStatus.REDEEMED)
-        .execution_options(synchronize_session=False)
-    )
+    claimed = session.execute(_CLAIM, {"code_id": code.id})
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         raise CodeAlreadyRedeemed("that code has already been redeemed")
 
 
 def _add_credit(session: Session, decided: RedemptionPlan, code: PrepaidCode, account: Account, now: datetime) -> int:
     assert decided.credit is not None
-    entry = CreditEntry(
+    entry = dict(
         account_id=account.id,
         currency=decided.credit.currency,
         source=code.credit_source,
@@ -265,15 +291,33 @@ def _add_credit(session: Session, decided: RedemptionPlan, code: PrepaidCode, ac
         code_id=code.id,
         memo=f"code {code.prefix}",
     )
-    session.add(entry)
-    session.flush()
-    return entry.id
+    return _insert(session, CreditEntry, entry)
+
+
+def _insert(session: Session, model: type[Base], values: Mapping[str, object]) -> int:
+    """One INSERT ... RETURNING id: no ORM object, no flush (each redemption writes three rows)."""
+    statement = _INSERTS.get(model)
+    if statement is None:
+        table = cast(Table, model.__table__)
+        statement = _INSERTS[model] = insert(table).returning(table.c.id)
+    return int(session.connection().execute(statement, dict(values)).scalar_one())
+
+
+# Statements built once: a redemption runs each of them, and building (and cache-keying) a statement costs
+# more than running it on SQLite.
+_INSERTS: dict[type[Base], Insert] = {}
+_CLAIM = (
+    update(PrepaidCode)
+    .where(PrepaidCode.id == bindparam("code_id"), PrepaidCode.status == CodeStatus.ISSUED)
+    .values(status=CodeStatus.REDEEMED)
+    .execution_options(synchronize_session=False)
+)
 
 
 def _add_cohort(session: Session, decided: RedemptionPlan, code: PrepaidCode, account: Account, now: datetime) -> int:
     assert decided.starts_on and decided.ends_on and code.term_months and code.units
     assert code.solution is not None
-    cohort = Cohort(
+    cohort = dict(
         account_id=account.id,
         solution_id=code.solution_id,
         plan_level_id=code.plan_level_id,
@@ -290,11 +334,15 @@ def _add_cohort(session: Session, decided: RedemptionPlan, code: PrepaidCode, ac
         created_at=now,
         created_on=decided.redeemed_on,
     )
-    session.add(cohort)
+    cohort_id = _insert(session, Cohort, cohort)
     if decided.renews is not None:
-        session.execute(update(Cohort).where(Cohort.id == decided.renews.id).values(renewed_at=now))
-    session.flush()
-    return cohort.id
+        session.execute(
+            update(Cohort)
+            .where(Cohort.id == decided.renews.id)
+            .values(renewed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    return cohort_id
 
 
 def _carry_out(
@@ -311,7 +359,7 @@ def _carry_out(
     _claim(session, code)
     credit_entry_id = _add_credit(session, decided, code, account, now) if decided.credit is not None else None
     cohort_id = _add_cohort(session, decided, code, account, now) if decided.credit is None else None
-    redemption = Redemption(
+    redemption = dict(
         code_id=code.id,
         account_id=account.id,
         redeemed_by=actor.ref,
@@ -322,10 +370,9 @@ def _carry_out(
         renewed_cohort_id=decided.renews.id if decided.renews else None,
         idempotency_key=idempotency_key,
     )
-    session.add(redemption)
-    session.flush()
+    redemption_id = _insert(session, Redemption, redemption)
     _audit_redeemed(session, decided, code, account, actor, now, cohort_id, request_ref)
-    return Receipt(plan=decided, redemption_id=redemption.id, cohort_id=cohort_id, replayed=False)
+    return Receipt(plan=decided, redemption_id=redemption_id, cohort_id=cohort_id, replayed=False)
 
 
 def _audit_redeemed(
@@ -338,9 +385,8 @@ def _audit_redeemed(
     cohort_id: int | None,
     request_ref: str | None,
 ) -> None:
-    audit.record(
-        session,
-        actor=actor,
+    row = dict(
+        actor=actor.ref,
         action="code.redeemed",
         subject_type="code",
         subject_id=code.prefix,
@@ -357,3 +403,4 @@ def _audit_redeemed(
         },
         request_ref=request_ref,
     )
+    _insert(session, AuditEvent, row)  # the row audit.record would add, without a unit-of-work flush

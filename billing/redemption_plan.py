@@ -14,7 +14,7 @@ from datetime import date, datetime
 from billing.accounts import AccountView
 from billing.codes import CodeAlreadyRedeemed, CodeExpired, CodeView, CodeVoided
 from billing.errors import Conflict, InvalidInput, NotFound
-from billing.licensing import RENEWAL_WINDOW_DAYS, CohortView, level_conflict
+from billing.licensing import RENEWAL_LAPSED_DAYS, RENEWAL_WINDOW_DAYS, CohortView, level_conflict, renewal_window
 from billing.models.codes import CodeKind, CodeStatus
 from billing.models.ledger import CreditSource
 from billing.money import Money
@@ -76,7 +76,8 @@ class RedemptionFacts:
     account: AccountView
     renews: int | None = None  # the cohort id the person chose to renew, if any
     renewed: BlockFacts | None = None  # that cohort, when it exists
-    candidates: tuple[BlockFacts, ...] = ()  # cohorts this code may renew
+    candidates: tuple[BlockFacts, ...] = ()  # cohorts this code may renew, soonest first (at most the shown)
+    more_candidates: int = 0  # further cohorts it may renew, counted, not loaded
     other_levels: tuple[BlockFacts, ...] = ()  # the account's cohorts of the code's solution at another level
     credit_balance: Money | None = None  # a credit code's: the account's credit in the code's currency, now
     other_currency: bool = False  # staff confirmed a credit code in another currency than the account's
@@ -94,6 +95,7 @@ class RedemptionPlan:
     ends_on: date | None = None
     renews: CohortView | None = None
     renewal_candidates: tuple[CohortView, ...] = ()
+    more_renewal_candidates: int = 0  # beyond those listed
     # Credit codes:
     credit: Money | None = None
     balance_after: Money | None = None  # the account's credit in the code's currency once redeemed
@@ -141,7 +143,7 @@ def _check_code(code: CodeFacts, account: AccountView, today: date) -> None:
         raise CodeNotForAccount("that code was issued for another reseller's customers")
 
 
-def _check_renewal(facts: RedemptionFacts) -> BlockFacts | None:
+def _check_renewal(facts: RedemptionFacts, today: date) -> BlockFacts | None:
     """The cohort this redemption renews, if one was chosen; refused unless this code may renew it."""
     if facts.renews is None:
         return None
@@ -156,10 +158,11 @@ def _check_renewal(facts: RedemptionFacts) -> BlockFacts | None:
         raise RenewalMismatch("a renewal code must be of the same solution and level as the licenses it renews")
     if renewed.auto_renew:
         raise RenewalMismatch("those licenses renew automatically (card or invoice) and need no code")
-    if renewed.view.id not in {c.view.id for c in facts.candidates}:
+    lapsed_after, horizon = renewal_window(today)
+    if not lapsed_after < renewed.view.ends_on <= horizon:
         raise RenewalMismatch(
             f"those licenses renew on {format_date(renewed.view.ends_on)}: "
-            f"renewals open {RENEWAL_WINDOW_DAYS} days before"
+            f"renewals open {RENEWAL_WINDOW_DAYS} days before and close {RENEWAL_LAPSED_DAYS} days after"
         )
     return renewed
 
@@ -202,7 +205,7 @@ def plan(facts: RedemptionFacts, *, now: datetime) -> RedemptionPlan:
     if code.kind == CodeKind.CREDIT:
         return _credit_plan(facts, today)
     assert code.term_months is not None
-    renewed = _check_renewal(facts)
+    renewed = _check_renewal(facts, today)
     starts_on = renewed.view.ends_on if renewed is not None and renewed.view.ends_on > today else today
     ends_on = add_months(starts_on, code.term_months)
     _check_single_level(facts, starts_on, ends_on)
@@ -214,4 +217,5 @@ def plan(facts: RedemptionFacts, *, now: datetime) -> RedemptionPlan:
         ends_on=ends_on,
         renews=renewed.view if renewed is not None else None,
         renewal_candidates=tuple(c.view for c in facts.candidates if renewed is None or c.view.id != renewed.view.id),
+        more_renewal_candidates=facts.more_candidates,
     )

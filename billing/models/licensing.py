@@ -53,6 +53,24 @@ class Cohort(Base):
         CheckConstraint("ends_on > starts_on", name="ends_after_start"),
         Index("ix_cohorts_account_id_solution_id", "account_id", "solution_id"),
         Index("ix_cohorts_ends_on", "ends_on"),
+        # The renewal housekeeping's due selection: the few auto-renewing cohorts by renewal date (the clause
+        # is the one SQLAlchemy renders for ``auto_renew.is_(True)``, so each planner matches the index).
+        Index(
+            "ix_cohorts_auto_renew_ends_on",
+            "ends_on",
+            sqlite_where=text("auto_renew IS 1"),
+            postgresql_where=text("auto_renew IS true"),
+        ),
+        # The breakdown (an account's cohorts still running) and the redeem flow's renewal candidates.
+        Index("ix_cohorts_account_id_ends_on", "account_id", "ends_on"),
+        Index(
+            "ix_cohorts_unrenewed_account_id_solution_id",
+            "account_id",
+            "solution_id",
+            "ends_on",
+            sqlite_where=text("renewed_at IS NULL"),
+            postgresql_where=text("renewed_at IS NULL"),
+        ),
         # The daily sweep's due selection: unrenewed cohorts by renewal date.
         Index(
             "ix_cohorts_unrenewed_ends_on",

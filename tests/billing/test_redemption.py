@@ -274,3 +274,29 @@ def test_the_same_code_typed_differently_in_one_scope_redeems_once(billing):
     )
     assert (first.replayed, again.replayed) == (False, True)
     assert again.cohort_id == first.cohort_id
+
+
+def test_licenses_lapsed_over_a_year_ago_are_not_offered_for_renewal_and_cannot_be_renewed(billing):
+    account(billing, now=at("2022-01-01"))
+    long_lapsed = licenses(billing, units=3, now=at("2022-01-01"))  # lapsed unrenewed on 1 Jan 2023
+    due_soon = licenses(billing, units=4, now=at("2023-03-01"))  # renews 1 Mar 2024
+    renewal_code = code(billing, units=4, now=at("2024-02-01"))
+
+    preview = billing.redemptions.preview(code=renewal_code, account="acme", actor=STAFF, now=at("2024-02-01"))
+
+    assert [c.id for c in preview.renewal_candidates] == [due_soon.cohort_id]
+    with pytest.raises(RenewalMismatch, match="close 365 days after"):
+        redeem(billing, renewal_code, now=at("2024-02-01"), renews=long_lapsed.cohort_id)
+
+
+def test_the_redeem_preview_lists_the_nine_soonest_renewal_choices_and_counts_the_others(billing):
+    account(billing, now=at("2023-01-01"))
+    blocks = [licenses(billing, units=1 + n, now=at(f"2023-01-{1 + n:02d}")) for n in range(12)]
+    renewal_code = code(billing, units=1, now=at("2023-12-20"))
+
+    preview = billing.redemptions.preview(code=renewal_code, account="acme", actor=STAFF, now=at("2023-12-20"))
+
+    assert [c.id for c in preview.renewal_candidates] == [b.cohort_id for b in blocks[:9]]
+    assert preview.more_renewal_candidates == 3
+    receipt = redeem(billing, renewal_code, now=at("2023-12-20"), renews=blocks[11].cohort_id)  # an unlisted one
+    assert receipt.plan.renews is not None and receipt.plan.renews.id == blocks[11].cohort_id
