@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session
 from billing import audit, codeformat
 from billing.accounts import account_view, find_account
 from billing.actors import Actor
-from billing.attempts import Attempts
+from billing.attempts import LOST_RACE, Attempts
 from billing.codeformat import CodeKey
-from billing.codes import CodeAlreadyRedeemed, code_view, find_code
+from billing.codes import RedeemedMeanwhile, code_view, find_code
 from billing.db import Database
 from billing.errors import BillingError
 from billing.licensing import cohort_view, other_level_cohorts, renewal_candidates
@@ -170,7 +170,7 @@ class _FailureRecorder:
                 actor=self._actor,
                 account=self._account,
                 now=self._now,
-                reason=error.code,
+                reason=LOST_RACE if isinstance(error, RedeemedMeanwhile) else error.code,
                 prefix=codeformat.prefix_of(self._canonical),
             )
 
@@ -210,7 +210,7 @@ def _claim(session: Session, code: PrepaidCode) -> None:
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        raise CodeAlreadyRedeemed("that code has already been redeemed")
+        raise RedeemedMeanwhile("that code has already been redeemed")
 
 
 def _add_credit(session: Session, decided: RedemptionPlan, code: PrepaidCode, account: Account, now: datetime) -> int:
