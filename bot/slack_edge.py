@@ -219,22 +219,42 @@ _ENVELOPE = _fields({**_COMMON, "event": _EVENT, "event_id": _text, "challenge":
 _COMMAND = _fields({**_COMMON, "command": _text, "text": _text, "user_id": _text, "channel_id": _text})
 
 
+# What Slack always sends with each kind of payload, so a listener may rely on it.
+_REQUIRED: dict[str, tuple[str, ...]] = {
+    "block_actions": ("trigger_id", "actions"),
+    "view_submission": ("trigger_id", "view"),
+    "view_closed": ("view",),
+    "shortcut": ("trigger_id", "callback_id"),
+    "message_action": ("trigger_id", "callback_id"),
+    "block_suggestion": ("action_id", "value"),
+}
+_COMMAND_FIELDS = ("command", "text", "user_id", "team_id", "response_url", "trigger_id")
+
+
 def shape_problem(body: Any) -> str | None:
     """What is wrong with a parsed body for Bolt and our listeners (a type Slack never sends), or None."""
     if not isinstance(body, dict):
         return f"a {type(body).__name__}, not an object"
     if "command" in body:
-        return None if _COMMAND(body) and body.get("user_id") else "a command without its fields"
+        missing = [name for name in _COMMAND_FIELDS if name not in body]
+        return None if _COMMAND(body) and not missing else "a command without its fields"
     if "ssl_check" in body:
         return None
     if not isinstance(body.get("type"), str):
         return "no type"
-    if body["type"] in ("event_callback", "url_verification", "app_rate_limited"):
-        if not _ENVELOPE(body) or (body["type"] == "event_callback" and not isinstance(body.get("event"), dict)):
-            return f"an {body['type']} with fields of the wrong type"
+    kind = body["type"]
+    if kind in ("event_callback", "url_verification", "app_rate_limited"):
+        if not _ENVELOPE(body) or (kind == "event_callback" and not isinstance(body.get("event"), dict)):
+            return f"an {kind} with fields of the wrong type"
         return None
     if not _INTERACTIVE(body) or not isinstance(body.get("user"), dict) or not body["user"].get("id"):
-        return f"a {body['type'][:40]!r} payload with fields of the wrong type"
+        return f"a {kind[:40]!r} payload with fields of the wrong type"
+    if any(name not in body for name in _REQUIRED.get(kind, ())) or body.get("actions") == []:
+        return f"a {kind[:40]!r} payload without its fields"
+    if any("action_id" not in action for action in body.get("actions", [])):
+        return "an action without its action_id"
+    if kind == "view_submission" and not (body["view"].get("id") and body["view"].get("callback_id")):
+        return "a view without its id"
     if not _state_is_well_formed(body.get("view")):
         return "a view state of the wrong shape"
     return None

@@ -90,6 +90,8 @@ def test_the_signature_is_checked_over_the_raw_bytes_with_slacks_own_test_vector
 
 
 def test_a_shape_check_passes_what_slack_sends():
-    body = {"type": "block_actions", "user": user(ADMIN, HOME), "actions": [{"action_id": "a", "value": "v"}]}
+    body = {"type": "block_actions", "user": user(ADMIN, HOME), "trigger_id": "1.2", "actions": [{"action_id": "a"}]}
     assert slack_edge.shape_problem(body) is None
-    assert slack_edge.shape_problem({"command": "/joan", "user_id": "U1", "text": "", "team_id": "T1"}) is None
+    command = {"command": "/joan", "user_id": "U1", "text": "", "team_id": "T1", "trigger_id": "1.2"}
+    assert slack_edge.shape_problem({**command, "response_url": "https://hooks.slack.com/x"}) is None
+    assert slack_edge.shape_problem(command) is not None
