@@ -228,6 +228,7 @@ _REQUIRED: dict[str, tuple[str, ...]] = {
     "message_action": ("trigger_id", "callback_id"),
     "block_suggestion": ("action_id", "value"),
 }
+_VIEW_KEYS = ("id", "type", "callback_id")
 _COMMAND_FIELDS = ("command", "text", "user_id", "team_id", "response_url", "trigger_id")
 
 
@@ -253,8 +254,9 @@ def shape_problem(body: Any) -> str | None:
         return f"a {kind[:40]!r} payload without its fields"
     if any("action_id" not in action for action in body.get("actions", [])):
         return "an action without its action_id"
-    if kind == "view_submission" and not (body["view"].get("id") and body["view"].get("callback_id")):
-        return "a view without its id"
+    view = body.get("view") or {}
+    if kind in ("view_submission", "view_closed") and not all(isinstance(view.get(k), str) for k in _VIEW_KEYS):
+        return "a view without its id, type or callback_id"
     if not _state_is_well_formed(body.get("view")):
         return "a view state of the wrong shape"
     return None
