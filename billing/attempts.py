@@ -13,8 +13,12 @@ from billing.errors import PermissionDenied
 from billing.models import Account, RedeemAttempt
 
 ATTEMPT_WINDOW = timedelta(minutes=15)
-# Failures that look like guessing count towards the limits; a lost race or a double click
-# ("already redeemed") is recorded but does not lock anyone out.
+# Every refused attempt counts towards the limits, whatever the reason: were a voided, redeemed, expired or
+# someone else's code not to count, when the lockout arrives would tell a guesser that a code exists. Only a
+# lost race (another request redeemed the code a moment earlier) is recorded without counting.
+LOST_RACE = "lost_race"
+NOT_COUNTED = (LOST_RACE,)
+# What looks like guessing, for the failed-redemptions alert.
 GUESSING = ("unknown_code", "mistyped_code", "malformed_code")
 MAX_FAILURES_PER_ACTOR = 10
 MAX_FAILURES_PER_ACCOUNT = 30
@@ -29,15 +33,17 @@ def _account_id(session: Session, slug: str) -> int | None:
 
 
 _ACTOR, _ACCOUNT = RedeemAttempt.actor == bindparam("actor"), RedeemAttempt.account_id == bindparam("account_id")
-_GUESSES = select(  # built once: every redemption runs it
+_FAILURES = select(  # built once: every redemption runs it
     func.coalesce(func.sum(case((_ACTOR, 1), else_=0)), 0),
     func.coalesce(func.sum(case((_ACCOUNT, 1), else_=0)), 0),
-).where(RedeemAttempt.at >= bindparam("since"), RedeemAttempt.reason.in_(GUESSING), or_(_ACTOR, _ACCOUNT))
+).where(RedeemAttempt.at >= bindparam("since"), RedeemAttempt.reason.not_in(NOT_COUNTED), or_(_ACTOR, _ACCOUNT))
 
 
 def check_rate(session: Session, *, actor: Actor, account_id: int | None, now: datetime) -> None:
     """The same check inside a caller's transaction, in one statement (the redemption's own)."""
-    counts = session.execute(_GUESSES, {"actor": actor.person, "account_id": account_id, "since": now - ATTEMPT_WINDOW})
+    counts = session.execute(
+        _FAILURES, {"actor": actor.person, "account_id": account_id, "since": now - ATTEMPT_WINDOW}
+    )
     by_actor, by_account = counts.one()
     if by_actor >= MAX_FAILURES_PER_ACTOR or (account_id is not None and by_account >= MAX_FAILURES_PER_ACCOUNT):
         raise TooManyAttempts(
@@ -50,7 +56,7 @@ class Attempts:
         self._db = db
 
     def check_rate(self, *, actor: Actor, account: str, now: datetime) -> None:
-        """Refuse an actor, or an account, with too many guessing failures in the last 15 minutes."""
+        """Refuse an actor, or an account, with too many refused attempts in the last 15 minutes."""
         with self._db.read() as session:
             check_rate(session, actor=actor, account_id=_account_id(session, account), now=now)
 

@@ -37,11 +37,17 @@ _LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
 # Whitespace, zero-width characters and the marks Slack formatting puts around or inside pasted text.
 _NOISE = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff`*_~\-\u2013\u2014]+")
 
-# Anything shaped like a code, for log redaction: five groups of five, or 25 symbols in a row; the
-# separators include a form-encoded body's ``+`` and ``%20``.
-CODE_SHAPED = re.compile(
-    r"(?<![0-9A-Za-z])(?:[0-9A-Za-z]{5}(?:[\s\-\u2013\u2014+]|%20)?){4}[0-9A-Za-z]{5}(?![0-9A-Za-z])"
+# Anything shaped like a code, for log redaction, however a log line spells it: five groups of five or 25
+# symbols in a row, any case, the groups split by up to three separators (space, hyphen, dash, ``+``, their
+# URL-encoded and JSON-escaped forms). The edges accept a preceding escape (``%22``, ``\\u0022``, ``\\n``),
+# whose last character is a letter or digit, where a plain look-behind would see a run of symbols.
+SEPARATOR = (
+    r"(?:[\s\-\u2013\u2014+]"  # as typed
+    r"|%(?:25)?(?:20|2[bB]|2[dD]|[eE]2%(?:25)?80%(?:25)?9[34])"  # URL-encoded, once or twice
+    r"|(?:\\|%5[cC])+u(?:002[dD]|2013|2014|0020))"  # JSON-escaped (possibly inside URL encoding)
 )
+STARTS_A_WORD = r"(?:(?<![0-9A-Za-z])|(?<=%[0-9A-Fa-f]{2})|(?<=%25[0-9A-Fa-f]{2})|(?<=\\u[0-9A-Fa-f]{4})|(?<=\\[nrt]))"
+CODE_SHAPED = re.compile(STARTS_A_WORD + rf"(?:[0-9A-Za-z]{{5}}{SEPARATOR}{{0,3}}){{4}}[0-9A-Za-z]{{5}}(?![0-9A-Za-z])")
 
 
 class MalformedCode(InvalidInput):

@@ -7,7 +7,7 @@ Issuing lives in ``issuing.py``, redemption in ``redemption.py``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -31,6 +31,15 @@ class UnknownCode(NotFound):
 
 class CodeAlreadyRedeemed(Conflict):
     code = "code_already_redeemed"
+
+
+# A code found redeemed this recently was redeemed by a concurrent request (a race, or a second click).
+LOST_RACE_WINDOW = timedelta(minutes=1)
+
+
+class RedeemedMeanwhile(CodeAlreadyRedeemed):
+    """Another request redeemed the code moments before this one (a lost race, not a guess): same code, same
+    wording, but it does not count towards the lockout."""
 
 
 class CodeVoided(Conflict):

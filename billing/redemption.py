@@ -23,25 +23,20 @@ from sqlalchemy.orm import Session
 from billing import codeformat
 from billing.accounts import account_view, find_account
 from billing.actors import Actor
-from billing.attempts import Attempts, check_rate
+from billing.attempts import LOST_RACE, Attempts, check_rate
 from billing.codeformat import CodeKey
-from billing.codes import CodeAlreadyRedeemed, code_view, find_code
+from billing.codes import RedeemedMeanwhile, code_view, find_code
 from billing.db import Base, Database
 from billing.errors import BillingError
-from billing.ledger import balances
 from billing.licensing import (
-    RENEWAL_CHOICES,
     cohort_view,
-    count_renewal_candidates,
-    other_level_cohorts,
-    renewal_candidates,
 )
 from billing.models import Account, AuditEvent, Cohort, CreditEntry, PrepaidCode, Redemption
-from billing.models.codes import CodeKind, CodeStatus
+from billing.models.codes import CodeStatus
 from billing.models.licensing import CohortOrigin
-from billing.money import Money
 from billing.periods import local_date
-from billing.redemption_plan import BlockFacts, CodeFacts, RedemptionFacts, RedemptionPlan, plan
+from billing.redemption_facts import balance_in, credit_of, load_facts
+from billing.redemption_plan import RedemptionPlan, plan
 
 
 @dataclass(frozen=True)
@@ -50,97 +45,6 @@ class Receipt:
     redemption_id: int
     cohort_id: int | None
     replayed: bool  # the same request was seen before: this is its first result, nothing new happened
-
-
-def _credit_of(code: PrepaidCode) -> Money | None:
-    if code.kind == CodeKind.CREDIT and code.amount_minor and code.currency:
-        return Money(code.amount_minor, code.currency)
-    return None
-
-
-def _block(cohort: Cohort) -> BlockFacts:
-    return BlockFacts(
-        view=cohort_view(cohort),
-        account_id=cohort.account_id,
-        solution_id=cohort.solution_id,
-        plan_level_id=cohort.plan_level_id,
-        auto_renew=cohort.auto_renew,
-    )
-
-
-def _balance(session: Session, account: Account, currency: str) -> Money:
-    return Money(sum(balances(session, account_id=account.id).get(currency, {}).values()), currency)
-
-
-def load_facts(
-    session: Session,
-    *,
-    code: PrepaidCode,
-    account: Account,
-    renews: int | None,
-    now: datetime,
-    other_currency: bool = False,
-) -> RedemptionFacts:
-    """Everything the redemption rule looks at, in one place: code, account, candidates, level conflicts."""
-    today = local_date(now, account.time_zone)
-    facts = CodeFacts(
-        view=code_view(code, today=today),
-        status=CodeStatus(code.status),
-        kind=CodeKind(code.kind),
-        account_id=code.account_id,
-        reseller_id=code.reseller_id,
-        redeem_by=code.redeem_by,
-        solution_id=code.solution_id,
-        plan_level_id=code.plan_level_id,
-        level_name=code.level.name if code.level else None,
-        term_months=code.term_months,
-        credit=_credit_of(code),
-    )
-    if facts.credit is not None:
-        return RedemptionFacts(
-            code=facts,
-            account=account_view(account),
-            renews=renews,
-            credit_balance=_balance(session, account, facts.credit.currency),
-            other_currency=other_currency,
-        )
-    if code.solution_id is None or code.plan_level_id is None:
-        return RedemptionFacts(code=facts, account=account_view(account), renews=renews)
-    solution_id, level_id = code.solution_id, code.plan_level_id
-    # The soonest choices, one more than shown to know whether to count the rest (bounded, however long
-    # the account's history).
-    candidates = renewal_candidates(
-        session,
-        account=account,
-        solution_id=solution_id,
-        plan_level_id=level_id,
-        today=today,
-        limit=RENEWAL_CHOICES + 1,
-    )
-    more = 0
-    if len(candidates) > RENEWAL_CHOICES:
-        candidates = candidates[:RENEWAL_CHOICES]
-        more = count_renewal_candidates(
-            session, account=account, solution_id=solution_id, plan_level_id=level_id, today=today
-        )
-        more -= RENEWAL_CHOICES
-    renewed = session.get(Cohort, renews) if renews is not None else None
-    others = other_level_cohorts(
-        session,
-        account_id=account.id,
-        solution_id=code.solution_id,
-        plan_level_id=code.plan_level_id,
-        ending_after=today,
-    )
-    return RedemptionFacts(
-        code=facts,
-        account=account_view(account),
-        renews=renews,
-        renewed=_block(renewed) if renewed is not None else None,
-        candidates=tuple(_block(c) for c in candidates),
-        more_candidates=more,
-        other_levels=tuple(_block(c) for c in others),
-    )
 
 
 class Redemptions:
@@ -240,7 +144,7 @@ class _FailureRecorder:
                 actor=self._actor,
                 account=self._account,
                 now=self._now,
-                reason=error.code,
+                reason=LOST_RACE if isinstance(error, RedeemedMeanwhile) else error.code,
                 prefix=codeformat.prefix_of(self._canonical),
             )
 
@@ -260,7 +164,7 @@ def _replay(session: Session, key: str) -> Receipt | None:
     today = local_date(redemption.redeemed_at, account.time_zone)
     cohort = session.get(Cohort, redemption.cohort_id) if redemption.cohort_id else None
     renewed = session.get(Cohort, redemption.renewed_cohort_id) if redemption.renewed_cohort_id else None
-    credit = _credit_of(code)
+    credit = credit_of(code)
     replayed = RedemptionPlan(
         code=code_view(code, today=today),
         account=account_view(account),
@@ -269,7 +173,7 @@ def _replay(session: Session, key: str) -> Receipt | None:
         ends_on=cohort.ends_on if cohort else None,
         renews=cohort_view(renewed) if renewed else None,
         credit=credit,
-        balance_after=_balance(session, account, credit.currency) if credit else None,  # as it stands now
+        balance_after=balance_in(session, account, credit.currency) if credit else None,  # as it stands now
     )
     return Receipt(plan=replayed, redemption_id=redemption.id, cohort_id=redemption.cohort_id, replayed=True)
 
@@ -277,7 +181,7 @@ def _replay(session: Session, key: str) -> Receipt | None:
 def _claim(session: Session, code: PrepaidCode) -> None:
     claimed = session.execute(_CLAIM, {"code_id": code.id})
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        raise CodeAlreadyRedeemed("that code has already been redeemed")
+        raise RedeemedMeanwhile("that code has already been redeemed")
 
 
 def _add_credit(session: Session, decided: RedemptionPlan, code: PrepaidCode, account: Account, now: datetime) -> int:

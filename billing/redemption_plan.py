@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from billing.accounts import AccountView
-from billing.codes import CodeAlreadyRedeemed, CodeExpired, CodeView, CodeVoided
+from billing.codes import LOST_RACE_WINDOW, CodeAlreadyRedeemed, CodeExpired, CodeView, CodeVoided, RedeemedMeanwhile
 from billing.errors import Conflict, InvalidInput, NotFound
 from billing.licensing import RENEWAL_LAPSED_DAYS, RENEWAL_WINDOW_DAYS, CohortView, level_conflict, renewal_window
 from billing.models.codes import CodeKind, CodeStatus
@@ -130,10 +130,13 @@ class RedemptionPlan:
         )
 
 
-def _check_code(code: CodeFacts, account: AccountView, today: date) -> None:
+def _check_code(code: CodeFacts, account: AccountView, now: datetime, today: date) -> None:
     if code.status == CodeStatus.VOIDED:
         raise CodeVoided("that code was voided and cannot be redeemed")
     if code.status == CodeStatus.REDEEMED:
+        redeemed_at = code.view.redeemed_at
+        if redeemed_at is not None and abs(now - redeemed_at) <= LOST_RACE_WINDOW:
+            raise RedeemedMeanwhile("that code has already been redeemed")
         raise CodeAlreadyRedeemed("that code has already been redeemed")
     if code.redeem_by is not None and today > code.redeem_by:
         raise CodeExpired(f"that code had to be redeemed by {format_date(code.redeem_by)}")
@@ -201,7 +204,7 @@ def plan(facts: RedemptionFacts, *, now: datetime) -> RedemptionPlan:
     """Check that the code may go into the account and work out the dates; raises on any refusal."""
     code, account = facts.code, facts.account
     today = local_date(now, account.time_zone)
-    _check_code(code, account, today)
+    _check_code(code, account, now, today)
     if code.kind == CodeKind.CREDIT:
         return _credit_plan(facts, today)
     assert code.term_months is not None

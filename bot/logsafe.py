@@ -11,9 +11,12 @@ import logging
 import re
 from typing import Any
 
-from billing.codeformat import redact
+from billing.codeformat import STARTS_A_WORD, redact
 
-TOKEN = re.compile(r"\bx(?:ox[a-z]|app)-[A-Za-z0-9-]+")
+# A Slack token (xoxb-, xoxp-, xapp-...), in any case, its hyphens plain, URL-encoded or JSON-escaped, after
+# anything but a letter or digit, or after an escape (``%22``, ``\\u0022``) that ends in one.
+_HYPHEN = r"(?:-|%(?:25)?2[dD]|(?:\\|%5[cC])+u002[dD])"
+TOKEN = re.compile(STARTS_A_WORD + rf"(?i:x(?:ox[a-z]|app){_HYPHEN}[A-Za-z0-9]+(?:{_HYPHEN}[A-Za-z0-9]+)*)")
 API_KEY = re.compile(r"\bjbk_[A-Za-z0-9_-]{8,}")  # a Portal API key (a /joan api-key reply, a bad header)
 
 

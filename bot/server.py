@@ -1,8 +1,8 @@
 """Serving the app: HTTP (a WSGI app on waitress, ``/slack/events``, ``/healthz`` and the Portal API of
 ``bot.web``) or Socket Mode (the API still on HTTP).
 
-The WSGI app checks the one thing Bolt gets wrong before Bolt sees the request: a timestamp header that
-is not a number makes Bolt answer 500; here it is a 401 like every other bad signature.
+Bolt parses a request before it checks the signature, so the WSGI app hands the raw bytes to
+``bot.slack_edge`` first: unsigned requests get 401 and odd signed ones 400 before Bolt sees them.
 """
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ from __future__ import annotations
 import http
 import logging
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from slack_bolt import App, BoltResponse
-from slack_bolt.request import BoltRequest
 
+from bot import slack_edge
 from bot.settings import SlackSettings
 
 log = logging.getLogger("joanbot.server")
@@ -39,12 +39,6 @@ def _headers(environ: dict[str, Any]) -> dict[str, str | Sequence[str]]:
     if environ.get("CONTENT_TYPE"):
         headers["content-type"] = [str(environ["CONTENT_TYPE"])]
     return headers
-
-
-def timestamp_is_numeric(headers: Mapping[str, str | Sequence[str]]) -> bool:
-    found = headers.get("x-slack-request-timestamp") or ""
-    value = (found if isinstance(found, str) else (list(found) or [""])[0]).strip()
-    return value.isascii() and value.isdigit() and len(value) <= 12
 
 
 class SlackWSGI:
@@ -72,8 +66,7 @@ class SlackWSGI:
             return self._reply(start_response, 413, b"too large", "text/plain")
         raw = environ["wsgi.input"].read(length) if length else b""
         headers = _headers(environ)
-        response = dispatch(self.app, raw.decode("utf-8", "replace"), headers, environ.get("QUERY_STRING", ""))
-        return self._bolt_reply(start_response, response)
+        return self._bolt_reply(start_response, dispatch(self.app, raw, headers, environ.get("QUERY_STRING", "")))
 
     @staticmethod
     def _reply(start_response: StartResponse, status: int, body: bytes, content_type: str) -> list[bytes]:
@@ -89,14 +82,14 @@ class SlackWSGI:
         return [body]
 
 
-def dispatch(app: App, body: str, headers: dict[str, str | Sequence[str]], query: str = "") -> BoltResponse:
-    """Hand one HTTP request to Bolt, after refusing what Bolt would mishandle (a non-numeric timestamp)."""
-    if not timestamp_is_numeric(headers):
-        log.info("refused a request with a missing or malformed X-Slack-Request-Timestamp")
+def dispatch(app: App, raw: bytes, headers: dict[str, str | Sequence[str]], query: str = "") -> BoltResponse:
+    """Hand one HTTP request to Bolt once ``slack_edge`` has verified it (with Bolt's own signing secret)."""
+    verified = slack_edge.verify(raw, headers, secret=app._signing_secret, query=query)
+    if isinstance(verified, slack_edge.Refusal):
         return BoltResponse(
-            status=401, body='{"error":"invalid request"}', headers={"content-type": "application/json;charset=utf-8"}
+            status=verified.status, body=verified.body, headers={"content-type": "application/json;charset=utf-8"}
         )
-    return app.dispatch(BoltRequest(body=body, query=query, headers=headers))
+    return app.dispatch(verified)
 
 
 def serve_http(

@@ -17,7 +17,7 @@ from slack_sdk import WebClient
 from billing import Actor, Billing, BillingError
 from billing.codes import code_prefix
 from billing.money import Money
-from handlers import api_key_commands, blocks, errors, ids, listen, modals, money_blocks, parsing, plan_change
+from handlers import api_key_commands, blocks, errors, ids, kit, listen, modals, money_blocks, parsing, plan_change
 from handlers.outbound import direct
 from handlers.parsing import Parsed, Usage
 
@@ -218,9 +218,9 @@ def _staff(request: Request, parsed: Parsed) -> Reply:
         staff.add_staff(
             slack_user_id=given.user_id, role=given.role, actor=request.actor, now=request.now, request_ref=request.ref
         )
-        return blocks.notice(f"<@{given.user_id}> is now {given.role}.")
+        return blocks.notice(kit.md("{} is now {}.", kit.mention(given.user_id), given.role))
     staff.remove_staff(slack_user_id=given.user_id, actor=request.actor, now=request.now, request_ref=request.ref)
-    return blocks.notice(f"<@{given.user_id}> no longer has a staff role.")
+    return blocks.notice(kit.md("{} no longer has a staff role.", kit.mention(given.user_id)))
 
 
 def _audit(request: Request, parsed: Parsed) -> Reply:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from billing import Actor, Billing
 from billing.identity import ChatUser
+from handlers.user_teams import UserTeams, event_user_team
 
 CONTEXT_KEY = "joanbot"
 
@@ -21,6 +22,7 @@ class Services:
     clock: Callable[[], datetime]
     admins: Collection[str]
     home_team_id: str | None = None  # None: the installation's team, from Bolt's auth.test result
+    user_teams: UserTeams = field(default_factory=UserTeams)  # events' acting users' own teams, cached
 
 
 def services(context: Any) -> Services:
@@ -45,8 +47,12 @@ def acting_user(body: dict[str, Any], context: Any) -> ChatUser:
     if "user_id" in body:  # slash command (form fields)
         return ChatUser(str(body["user_id"]), body.get("team_id"))
     event = body.get("event") or {}
-    team = getattr(context, "actor_team_id", None) or event.get("user_team") or body.get("team_id")
-    return ChatUser(str(event.get("user") or ""), team)
+    if not isinstance(event, dict):
+        return ChatUser("", None)
+    # The envelope's team_id is the installation's: the user's own team comes from Slack's word on the user.
+    team = event_user_team(event, getattr(context, "client", None), services(context).user_teams)
+    user = event.get("user")
+    return ChatUser(user if isinstance(user, str) else "", team)
 
 
 def actor(context: Any, body: dict[str, Any]) -> Actor | None:

@@ -22,7 +22,7 @@ def _on_home_tab(event: dict[str, Any]) -> bool:
 def _nobody_home(incoming: listen.Incoming) -> None:
     """A stranger opening the Home tab sees the refusal there."""
     event = incoming.body.get("event") or {}
-    if _on_home_tab(event):
+    if _on_home_tab(event) and isinstance(event.get("user"), str):
         incoming.client.views_publish(user_id=event["user"], view=home.nobody_home())
 
 
@@ -30,8 +30,8 @@ HOME = listen.Surface("app home", ack_first=False, refuse=_nobody_home)
 
 
 def on_app_home_opened(event: dict[str, Any], client: WebClient, actor: Actor, billing: Billing, now: datetime) -> None:
-    if not _on_home_tab(event):
-        return
+    if not _on_home_tab(event) or not isinstance(event.get("user"), str):
+        return  # another tab, or an event without its user: nothing to publish to
     if actor.is_staff:
         view = home.staff_home(
             billing.overview.renewals_due(actor=actor, now=now, days=home.HOME_DAYS),

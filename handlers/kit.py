@@ -1,8 +1,16 @@
-"""Block Kit primitives as plain dicts, each clipped to Slack's limits so no builder can exceed them."""
+"""Block Kit primitives as plain dicts, each clipped to Slack's limits so no builder can exceed them.
+
+The one escaping boundary: every mrkdwn field and every message's fallback ``text`` passes through
+``safe``, which escapes ``&``, ``<`` and ``>`` in any plain ``str`` (data, or text built from data), so a
+builder cannot forget it. Markup meant as markup (a mention, a channel link) is a ``Mrkdwn`` made here by
+``md``, ``mention`` or ``channel``, which escape the data they are given. Escaping is idempotent (an
+existing ``&amp;``, ``&lt;`` or ``&gt;`` is kept), so text a builder escaped already is not escaped twice.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -30,21 +38,57 @@ MESSAGE_TEXT_BUDGET = 11000
 VIEW_TEXT_BUDGET = 30000
 
 
+_BARE_AMPERSAND = re.compile(r"&(?!(?:amp|lt|gt);)")
+_CUT_ENTITY = re.compile(r"&[a-z]{0,3}…$")
+_SLACK_ID = re.compile(r"^[A-Z0-9]{2,30}$")
+
+
+class Mrkdwn(str):
+    """mrkdwn whose markup is meant (its data already escaped): made only by ``md``, ``mention``, ``channel``."""
+
+    __slots__ = ()
+
+
 def clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    if len(text) <= limit:
+        return text
+    clipped = _CUT_ENTITY.sub("…", text[: limit - 1] + "…")  # never leave half an entity (a bare "&")
+    return Mrkdwn(clipped) if isinstance(text, Mrkdwn) else clipped
 
 
-def escape(text: str) -> str:
+def escape(text: str) -> Mrkdwn:
     """Text from people or the database, safe inside mrkdwn (no mentions, links or formatting tricks)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return Mrkdwn(_BARE_AMPERSAND.sub("&amp;", str(text)).replace("<", "&lt;").replace(">", "&gt;"))
+
+
+def safe(text: str) -> Mrkdwn:
+    """``text`` as it may go into a mrkdwn field: a ``Mrkdwn`` as it is, anything else escaped."""
+    return text if isinstance(text, Mrkdwn) else escape(text)
+
+
+def md(template: str, *args: object, **kwargs: object) -> Mrkdwn:
+    """``template`` (code, trusted) filled with data, each value escaped unless it is ``Mrkdwn`` already."""
+    return Mrkdwn(template.format(*(_datum(a) for a in args), **{k: _datum(v) for k, v in kwargs.items()}))
+
+
+def _datum(value: object) -> Mrkdwn:
+    return safe(value if isinstance(value, str) else str(value))  # str() of a Mrkdwn would drop its type
+
+
+def mention(user_id: str) -> Mrkdwn:
+    return Mrkdwn(f"<@{user_id}>") if _SLACK_ID.match(user_id) else escape(user_id)
+
+
+def channel(channel_id: str) -> Mrkdwn:
+    return Mrkdwn(f"<#{channel_id}>") if _SLACK_ID.match(channel_id) else escape(channel_id)
 
 
 def plain(text: str, limit: int = MAX_SECTION_TEXT) -> dict[str, Any]:
-    return {"type": "plain_text", "text": clip(text, limit), "emoji": True}
+    return {"type": "plain_text", "text": clip(str(text), limit), "emoji": True}
 
 
 def mrkdwn(text: str, limit: int = MAX_SECTION_TEXT) -> dict[str, Any]:
-    return {"type": "mrkdwn", "text": clip(text, limit)}
+    return {"type": "mrkdwn", "text": str(clip(safe(text), limit))}
 
 
 def header(text: str) -> Block:
@@ -150,4 +194,9 @@ def modal(
 
 def message(text: str, blocks: list[Block]) -> dict[str, Any]:
     """A message body: the notification/fallback ``text`` plus at most 50 blocks."""
-    return {"text": clip(text, MAX_FALLBACK_TEXT), "blocks": blocks[:MAX_MESSAGE_BLOCKS]}
+    return {"text": fallback(text), "blocks": blocks[:MAX_MESSAGE_BLOCKS]}
+
+
+def fallback(text: str) -> str:
+    """A message's top-level ``text`` (Slack reads it as mrkdwn too: notifications, screen readers)."""
+    return str(clip(safe(text), MAX_FALLBACK_TEXT))

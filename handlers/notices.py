@@ -28,11 +28,11 @@ NOTE_MARK = ":warning: "
 _NOTICE_BLOCK = re.compile(r"^notice_(\d+)$")
 
 
-def who(actor_ref: str | None) -> str:
+def who(actor_ref: str | None) -> kit.Mrkdwn:
     """An audit actor ref as people read it: a Slack mention for Slack users."""
     if actor_ref and actor_ref.startswith("slack:") and "/" in actor_ref:
-        return f"<@{actor_ref.rsplit('/', 1)[1]}>"
-    return actor_ref or "someone"
+        return kit.mention(actor_ref.rsplit("/", 1)[1])
+    return kit.escape(actor_ref or "someone")
 
 
 def _days(days: int) -> str:
@@ -66,14 +66,14 @@ def reminder_digest(notices: Sequence[NoticeView], *, note: str | None = None) -
             {
                 "type": "section",
                 "block_id": f"notice_{notice.id}",
-                "text": {"type": "mrkdwn", "text": kit.clip(reminder_line(notice), line_budget)},
+                "text": kit.mrkdwn(reminder_line(notice), line_budget),
             }
         )
         if notice.handled_by:
             blocks.append(
                 {
                     "type": "context",
-                    "elements": [{"type": "mrkdwn", "text": f":white_check_mark: Handled by {who(notice.handled_by)}"}],
+                    "elements": [kit.mrkdwn(kit.md(":white_check_mark: Handled by {}", who(notice.handled_by)))],
                 }
             )
             continue
@@ -103,7 +103,7 @@ def reminder_digest(notices: Sequence[NoticeView], *, note: str | None = None) -
         if count > 1
         else reminder_line(notices[0]).replace("*", "").replace("`", "")
     )
-    return {"text": kit.clip(text, kit.MAX_FALLBACK_TEXT), "blocks": blocks}
+    return {"text": kit.fallback(text), "blocks": blocks}
 
 
 _TITLES = {
@@ -132,36 +132,40 @@ def _licenses(units: int, *words: object) -> str:
 
 
 def alert_summary(alert: AlertView) -> str:
-    d = alert.details
+    """The alert in one line, its data (account slugs, catalog names) escaped for mrkdwn."""
+    raw = alert.details
+    d = {key: kit.escape(str(value)) for key, value in raw.items()}
     match alert.kind:
         case "lapsed":
             return (
-                f"{_licenses(d['units'], d['solution'], d.get('level'))} of {_account(d)} reached their renewal "
-                f"date ({_iso(d['renews_on'])}) without a renewal."
+                f"{_licenses(raw['units'], raw['solution'], raw.get('level'))} of {_account(raw)} reached their "
+                f"renewal date ({_iso(raw['renews_on'])}) without a renewal."
             )
         case "over_capacity":
             return (
-                f"{_account(d)} uses {d['in_use']:,} {escape(str(d['solution']))} licenses but has "
-                f"{d['licenses']:,}: over capacity by {d['over_by']:,}. Nothing was unassigned."
+                f"{_account(raw)} uses {raw['in_use']:,} {d['solution']} licenses but has "
+                f"{raw['licenses']:,}: over capacity by {raw['over_by']:,}. Nothing was unassigned."
             )
         case "failed_redemptions":
-            return f"{plural(d['failures'], 'failed code redemption attempt')} for {_account(d)} in the last 24 hours."
+            failures = plural(raw["failures"], "failed code redemption attempt")
+            return f"{failures} for {_account(raw)} in the last 24 hours."
         case "code_expiring":
-            return f"Code `{d['prefix']}…` is unredeemed and must be redeemed by {_iso(d['redeem_by'])}."
+            return f"Code `{d['prefix']}…` is unredeemed and must be redeemed by {_iso(raw['redeem_by'])}."
         case "channel_unreachable":
-            waiting = plural(d["waiting"], "message waits", "messages wait")
-            return (
-                f"The bot cannot post to <#{d['channel']}> ({d['error']}); {waiting}. "
-                "Invite the bot to the channel, or link another one."
+            return kit.md(
+                "The bot cannot post to {} ({}); {}. Invite the bot to the channel, or link another one.",
+                kit.channel(str(raw["channel"])),
+                d["error"],
+                plural(raw["waiting"], "message waits", "messages wait"),
             )
         case "overdue_invoice":
             return (
-                f"Invoice {d['invoice']} of {_account(d)} was due on {_iso(d['due_on'])} and {d['owed']} is still "
+                f"Invoice {d['invoice']} of {_account(raw)} was due on {_iso(raw['due_on'])} and {d['owed']} is still "
                 "owed. Record a payment with `joanbot payments record` once it arrives."
             )
         case "credit_short":
             return (
-                f"The credit of {_account(d)} ({d['balance']}) will not cover the {d['needed']} of renewals due "
+                f"The credit of {_account(raw)} ({d['balance']}) will not cover the {d['needed']} of renewals due "
                 "in the next 14 days."
             )
         case _:
@@ -173,16 +177,16 @@ def alert_title(alert: AlertView) -> str:
 
 
 def alert_message(alert: AlertView, *, note: str | None = None) -> Message:
-    title = alert_title(alert)
+    title, summary = alert_title(alert), alert_summary(alert)
     if alert.resolved_at is not None:
         state = f":white_check_mark: Resolved on {format_date(alert.resolved_at.date())}"
     elif alert.acknowledged_at is not None:
-        state = f":eyes: Acknowledged by {who(alert.acknowledged_by)}"
+        state = kit.md(":eyes: Acknowledged by {}", who(alert.acknowledged_by))
     else:
         state = f":rotating_light: Open since {format_date(alert.opened_at.date())}"
     blocks: list[dict[str, Any]] = [
-        {"type": "section", "block_id": f"alert_{alert.id}", "text": kit.mrkdwn(f"*{title}*\n{alert_summary(alert)}")},
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": state}]},
+        {"type": "section", "block_id": f"alert_{alert.id}", "text": kit.mrkdwn(kit.md("*{}*\n{}", title, summary))},
+        {"type": "context", "elements": [kit.mrkdwn(state)]},
     ]
     if note:
         blocks.insert(1, kit.context(f"{NOTE_MARK}{kit.clip(note, 500)}"))
@@ -201,8 +205,7 @@ def alert_message(alert: AlertView, *, note: str | None = None) -> Message:
                 ],
             }
         )
-    fallback = f"{title}: {alert_summary(alert)}".replace("`", "")
-    return {"text": kit.clip(fallback, kit.MAX_FALLBACK_TEXT), "blocks": blocks}
+    return {"text": kit.fallback(kit.Mrkdwn(kit.md("{}: {}", title, summary).replace("`", ""))), "blocks": blocks}
 
 
 # Reading back a message these builders made (Slack sends it with every click), to render it again.

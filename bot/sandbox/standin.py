@@ -38,6 +38,7 @@ class SlackStandIn:
         self.faults: Faults | None = None
         self.messages: dict[str, list[Posted]] = defaultdict(list)  # channel -> messages, oldest first
         self._last_post: dict[str, float] = {}
+        self.user_teams: dict[str, str] = {}  # users.info's team_id per user (default: the home team)
 
     # -- lifecycle ------------------------------------------------------------------------------------------
 
@@ -198,7 +199,8 @@ class SlackStandIn:
         if method.startswith("files."):
             return self._files(method, body)
         if method == "users.info":
-            return {"ok": True, "user": {"id": body.get("user"), "team_id": self.team_id, "is_bot": False}}
+            team = self.user_teams.get(str(body.get("user")), self.team_id)
+            return {"ok": True, "user": {"id": body.get("user"), "team_id": team, "is_bot": False}}
         return {"ok": True}
 
     def _auth_test(self) -> dict[str, Any]:

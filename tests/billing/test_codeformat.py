@@ -1,4 +1,6 @@
 import itertools
+import json
+import re
 
 import pytest
 
@@ -92,3 +94,40 @@ def test_log_redaction_hides_code_shaped_text_in_any_spelling():
         redacted = codeformat.redact(line)
         assert spelled not in redacted
         assert "acme" in redacted
+
+
+def _encodings(grouped: str) -> list[str]:
+    from urllib.parse import quote, quote_plus
+
+    as_json = json.dumps({"text": f"redeem {grouped} acme"})
+    return [
+        quote_plus(as_json),  # %22 before the code, + around it
+        quote(as_json, safe=""),
+        grouped.replace("-", "%2D"),
+        grouped.replace("-", "%2d"),
+        quote(quote(as_json, safe=""), safe=""),  # encoded twice: %2522
+        json.dumps(as_json),  # JSON inside JSON: \"
+        json.dumps({"v": grouped.replace("-", "\u2013")}),  # \u2013 escapes
+        grouped.lower().replace("-", ""),
+        grouped.replace("-", "  "),
+        grouped.replace("-", " - "),
+        "payload=" + quote_plus(json.dumps({"actions": [{"value": json.dumps({"code": grouped})}]})),
+    ]
+
+
+def test_log_redaction_hides_a_code_in_every_encoding_a_log_line_may_hold():
+    grouped = codeformat.grouped(codeformat.generate())
+    for encoded in _encodings(grouped):
+        redacted = codeformat.redact(f"body: {encoded} end")
+        assert unspelled(grouped) not in unspelled(redacted), encoded
+        assert "[code]" in redacted and redacted.endswith(" end")
+
+
+def unspelled(text: str) -> str:
+    """``text`` decoded from every encoding above and stripped to letters and digits, upper case."""
+    from urllib.parse import unquote_plus
+
+    for _ in range(3):
+        text = unquote_plus(text)
+    text = text.encode().decode("unicode_escape", "ignore") if "\\u" in text else text
+    return re.sub(r"[^0-9A-Za-z]", "", text).upper()

@@ -27,3 +27,20 @@ def test_tracebacks_are_redacted_by_the_handler_filter():
         record = logging.getLogger("t").makeRecord("t", logging.ERROR, __file__, 1, "failed", (), sys.exc_info())
     logsafe.RedactingFilter().filter(record)
     assert record.exc_text and code not in record.exc_text and "[code]" in record.exc_text
+
+
+def test_slack_tokens_are_redacted_in_every_encoding():
+    logsafe.install()
+    spellings = [
+        "xoxb-123-456-abc",
+        "XOXB-123-456-ABC",
+        "%22xoxb-123-456-abc%22",
+        "%22xoxp%2D123%2D456%2Dabc",
+        '\\"xapp-1-A0\\u002d2\\"',
+        "\\u0022xoxb\\u002d1\\u002dabc",
+        "%2522xoxb-123-456-abc%2522",
+    ]
+    for spelled in spellings:
+        scrubbed = logsafe.scrub(f"token={spelled}&x=1")
+        assert "123" not in scrubbed and "abc" not in scrubbed.lower() and "A0" not in scrubbed, scrubbed
+        assert "[token]" in scrubbed
