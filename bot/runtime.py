@@ -20,8 +20,10 @@ from billing import Billing, BillingSettings, Database
 from bot.app import build_app
 from bot.clock import Clock, SystemClock
 from bot.scheduler import Background
-from bot.settings import Settings, SlackSettings
+from bot.settings import MailSettings, Settings, SettingsError, SlackSettings
 from handlers.outbound.poster import Poster, posting_client
+from mail.sender import Mailer
+from mail.smtp import SmtpTransport
 
 
 def open_billing(settings: Settings, *, migrate: bool = True) -> Billing:
@@ -73,6 +75,27 @@ class Runtime:
         return self._given_slack or SlackSettings.from_env(self._environ)
 
     @cached_property
+    def mail(self) -> MailSettings:
+        return MailSettings.from_env(self._environ)
+
+    def mailer(self, *, clock: Clock | None = None) -> Mailer | None:
+        """A mailer on the SMTP settings, or None when email is off (no JOANBOT_SMTP_URL)."""
+        if self.mail.target is None:
+            return None
+        try:
+            sales_channel = self.slack.sales_channel
+        except SettingsError:
+            sales_channel = None  # failures wait in the outbox until a sweep that knows the channel
+        return Mailer(
+            self.billing,
+            SmtpTransport(self.mail.target),
+            sender=self.mail.sender,
+            clock=clock or self.clock,
+            per_minute=self.mail.per_minute,
+            sales_channel=sales_channel,
+        )
+
+    @cached_property
     def billing(self) -> Billing:
         return self._given_billing or open_billing(self.settings)
 
@@ -89,7 +112,13 @@ class Runtime:
 
     @cached_property
     def background(self) -> Background:
-        return Background(self.billing, self.poster(), sales_channel=self.slack.sales_channel, clock=self.clock)
+        return Background(
+            self.billing,
+            self.poster(),
+            sales_channel=self.slack.sales_channel,
+            clock=self.clock,
+            mailer=self.mailer(),
+        )
 
     def close(self) -> None:
         """Release the database connections, if the database was opened."""
