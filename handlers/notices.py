@@ -112,6 +112,7 @@ _TITLES = {
     "failed_redemptions": "Repeated failed redemption attempts",
     "code_expiring": "Unredeemed code near its redeem-by date",
     "channel_unreachable": "Cannot post to a channel",
+    "email_failed": "A reminder email was refused",
 }
 
 
@@ -140,6 +141,11 @@ def alert_summary(alert: AlertView) -> str:
             return (
                 f"The bot cannot post to <#{d['channel']}> ({d['error']}); {d['waiting']} message(s) wait. "
                 "Invite the bot to the channel, or link another one."
+            )
+        case "email_failed":
+            return (
+                f"The mail server refused `{kit.escape(d['address'])}`, a contact of `{d['account']}`: "
+                f"{kit.escape(d['reply'])}. Correct it with `/joan account set` (or `/joan reseller set`)."
             )
         case _:
             return ", ".join(f"{key}: {value}" for key, value in sorted(d.items()))

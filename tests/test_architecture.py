@@ -39,7 +39,9 @@ def _billing_sources() -> list[Path]:
 
 def _layer_sources() -> list[Path]:
     root = Path(__file__).parent.parent
-    return sorted(path for layer in ("billing", "handlers", "bot", "mail") for path in root.joinpath(layer).rglob("*.py"))
+    return sorted(
+        path for layer in ("billing", "handlers", "bot", "mail") for path in root.joinpath(layer).rglob("*.py")
+    )
 
 
 def test_modules_of_every_layer_stay_small_and_so_do_their_functions():

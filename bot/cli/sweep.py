@@ -37,11 +37,14 @@ def sweep(ctx: Context, day: date | None, dry_run: bool) -> None:
     click.echo(run_sweep(ctx.billing, now=start, sales_channel=sales_channel, dry_run=dry_run, email=mail.enabled))
     if dry_run:
         return
-    mailer = ctx.runtime.mailer(clock=ShiftedClock(ctx.clock, start - now))
+    clock = ShiftedClock(ctx.clock, start - now)
+    mailer = ctx.runtime.mailer(clock=clock)
     if mailer is None:
         click.echo("not emailed: JOANBOT_SMTP_URL is not set, so reminders go to Slack only")
     else:
-        emailed = mailer.drain(until=mailer.clock() + MAIL_PATIENCE)  # later retries: serve or the next sweep
+        emailed = mailer.drain(
+            until=clock() + MAIL_PATIENCE, sleep=clock.sleep
+        )  # later retries: serve or the next sweep
         click.echo(f"emailed {emailed} reminder email(s)")
         ctx.billing.outbox.enqueue(now=start, sales_channel=sales_channel)  # alerts about refused addresses
     if missing is not None:
