@@ -33,6 +33,7 @@ OLD_KINDS = (
     "channel_unreachable",
 )
 NEW_KINDS = (*OLD_KINDS, "email_failed")
+BIGINT = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def _in(column: str, values: Sequence[str]) -> str:
@@ -69,9 +70,9 @@ def upgrade() -> None:
     _kinds(NEW_KINDS)
     op.create_table(
         "email_failures",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("outbox_id", sa.Integer(), nullable=False),
-        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("id", BIGINT, nullable=False),
+        sa.Column("outbox_id", BIGINT, nullable=False),
+        sa.Column("account_id", BIGINT, nullable=False),
         sa.Column("address", sa.String(length=254), nullable=False),
         sa.Column("reply", sa.String(length=200), nullable=False),
         sa.Column("failed_at", sa.DateTime(timezone=True), nullable=False),

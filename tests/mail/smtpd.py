@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import socket
 import threading
@@ -32,7 +33,8 @@ class Received:
 @dataclass
 class Recorder:
     """The handler: ``data_script`` answers DATA in turn ("ok", "451", "421", "550", "drop": take the message,
-    then close the connection without answering); ``refuse`` answers RCPT for some addresses."""
+    then close the connection without answering); ``refuse`` answers RCPT for some addresses; ``delay``
+    holds each answer back after the message was taken."""
 
     received: list[Received] = field(default_factory=list)
     data_script: list[str] = field(default_factory=list)
@@ -47,10 +49,6 @@ class Recorder:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        if self.delay:
-            import asyncio
-
-            await asyncio.sleep(self.delay)
         with self.lock:
             action = self.data_script.pop(0) if self.data_script else "ok"
         message = email.message_from_bytes(envelope.content, policy=default)
@@ -60,6 +58,8 @@ class Recorder:
         if action == "drop":
             server.transport.abort()
             return "250 OK"
+        if self.delay:  # the message is taken; the answer is slow (a client killed now never reads it)
+            await asyncio.sleep(self.delay)
         return {
             "ok": "250 OK",
             "451": "451 4.3.0 try again later",
