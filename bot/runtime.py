@@ -60,11 +60,13 @@ class Runtime:
         billing: Billing | None = None,
         client: WebClient | None = None,
         listener_executor: Executor | None = None,
+        mail: MailSettings | None = None,
     ) -> None:
         self.clock: Clock = clock or SystemClock()
         self._environ = environ
         self._given_settings, self._given_slack, self._given_billing = settings, slack, billing
         self._client, self._listener_executor = client, listener_executor
+        self._given_mail = mail
 
     @cached_property
     def settings(self) -> Settings:
@@ -76,7 +78,7 @@ class Runtime:
 
     @cached_property
     def mail(self) -> MailSettings:
-        return MailSettings.from_env(self._environ)
+        return self._given_mail or MailSettings.from_env(self._environ)
 
     def mailer(self, *, clock: Clock | None = None) -> Mailer | None:
         """A mailer on the SMTP settings, or None when email is off (no JOANBOT_SMTP_URL)."""
