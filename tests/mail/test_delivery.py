@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 
-from billing.models import EmailFailure, OutboxMessage
+from billing.models import Cohort, EmailFailure, OutboxMessage
 from billing.models.notices import AlertKind
 from billing.models.outbox import OutboxMedium
-from tests.conftest import at
+from tests.billing.builders import account, licenses
+from tests.conftest import STAFF, at
 from tests.mail.conftest import customers_with_contacts, sweep_and_queue
 
 DAY_45 = at("2024-11-17")
@@ -82,12 +83,12 @@ def test_550_for_one_of_two_recipients_delivers_to_the_other_and_raises_one_aler
     with billing.db.read() as session:
         failures = [(f.address, f.reply) for f in session.query(EmailFailure)]
     assert failures == [("boss@acme.example", "550 5.1.1 no such user")]
-    alerts = [a for a in billing.alerts.open_alerts(actor=_staff()) if a.kind == AlertKind.EMAIL_FAILED]
+    alerts = [a for a in billing.alerts.open_alerts(actor=STAFF) if a.kind == AlertKind.EMAIL_FAILED]
     assert [(a.details["account"], a.details["address"]) for a in alerts] == [("acme", "boss@acme.example")]
     assert _alert_posts_to_sales(billing) == 1
 
     billing.sweep.run(now=DAY_45)  # the condition keeps the same alert open: still one
-    assert len([a for a in billing.alerts.open_alerts(actor=_staff()) if a.kind == AlertKind.EMAIL_FAILED]) == 1
+    assert len([a for a in billing.alerts.open_alerts(actor=STAFF) if a.kind == AlertKind.EMAIL_FAILED]) == 1
 
 
 def test_a_4xx_for_one_recipient_retries_that_recipient_alone(billing, smtp, mailer):
@@ -107,8 +108,6 @@ def test_a_reminder_renewed_before_its_email_goes_is_not_sent(billing, smtp, mai
     customers_with_contacts(billing)
     sweep_and_queue(billing, DAY_45)
     with billing.db.write() as session:
-        from billing.models import Cohort
-
         for cohort in session.query(Cohort):
             cohort.renewed_at = DAY_45
 
@@ -118,19 +117,11 @@ def test_a_reminder_renewed_before_its_email_goes_is_not_sent(billing, smtp, mai
 
 
 def test_without_contacts_no_email_is_planned(billing, smtp, mailer):
-    from tests.billing.builders import account, licenses
-
     account(billing, "quiet", now=at("2024-01-01"))
     licenses(billing, account_slug="quiet", now=at("2024-01-01"))
     sweep_and_queue(billing, DAY_45)
 
     assert mailer.drain() == 0 and _email_states(billing) == {}
-
-
-def _staff():
-    from tests.conftest import STAFF
-
-    return STAFF
 
 
 def _alert_posts_to_sales(billing) -> int:
