@@ -5,6 +5,7 @@ python -m bench                 # every row at the issue's sizes, on SQLite and 
 python -m bench --quick         # the same rows at small sizes (a smoke run, well under a minute)
 python -m bench --only sweep --rows 200000
 python -m bench --only portal --only slack-ack   # the Portal API and the Slack ack beside it
+python -m bench --only mail     # reminder emails: planning cost, SMTP connection reuse
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bench import bolt, breakdown, codes, portal, slack_ack, sweep
+from bench import bolt, breakdown, codes, mail, portal, slack_ack, sweep
 from bench.common import Row, ms, print_table, scratch
 
-BENCHES = ("issue", "redeem", "lapsed", "breakdown", "sweep", "bolt", "portal", "slack-ack")
+BENCHES = ("issue", "redeem", "lapsed", "breakdown", "sweep", "bolt", "portal", "slack-ack", "mail")
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
         ok = slack_ack.run(n=sizes.requests // 4) and ok
     if "portal" in only:
         ok = portal.run(n=sizes.requests // 4, postgres_url=None if args.sqlite_only else args.postgres) and ok
+    if "mail" in only:
+        ok = mail.run() and ok
     print("\nall targets met" if ok else "\nSOME TARGETS MISSED")
     return 0 if ok else 1
 

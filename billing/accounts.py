@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import bindparam, func, select
@@ -39,6 +39,7 @@ class AccountView:
     reseller_id: int | None
     reseller_slug: str | None
     reseller_name: str | None
+    contact_emails: tuple[str, ...] = ()  # staff only: empty in what anyone else is given
 
     @property
     def shows_prices(self) -> bool:
@@ -58,11 +59,17 @@ def account_view(account: Account) -> AccountView:
         reseller_id=account.reseller_id,
         reseller_slug=reseller.slug if reseller else None,
         reseller_name=reseller.name if reseller else None,
+        contact_emails=tuple(account.contact_emails or ()),
     )
 
 
 _BY_SLUG = select(Account).where(Account.slug == bindparam("slug"))  # built once: every request runs it
 _BY_SLUG_FOR_UPDATE = _BY_SLUG.with_for_update()
+
+
+def for_actor(view: AccountView, actor: Actor) -> AccountView:
+    """The view as ``actor`` may see it: contact addresses are for staff."""
+    return view if actor.is_staff or actor.role == "system" else replace(view, contact_emails=())
 
 
 def find_account(session: Session, *, slug: str, actor: Actor, for_update: bool = False) -> Account:
@@ -181,7 +188,7 @@ class Accounts:
 
     def get_account(self, *, slug: str, actor: Actor) -> AccountView:
         with self._db.read() as session:
-            return account_view(find_account(session, slug=slug, actor=actor))
+            return for_actor(account_view(find_account(session, slug=slug, actor=actor)), actor)
 
     def list_accounts(
         self,
@@ -211,4 +218,4 @@ class Accounts:
             if search:
                 pattern = f"%{search.strip().lower()}%"
                 query = query.where((Account.slug.like(pattern)) | (func.lower(Account.name).like(pattern)))
-            return [account_view(account) for account in session.scalars(query)]
+            return [for_actor(account_view(account), actor) for account in session.scalars(query)]

@@ -15,12 +15,14 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from billing.attempts import GUESSING
+from billing.email_plan import failure_details, failure_subject
 from billing.errors import BillingError
 from billing.ledger import balances
 from billing.models import (
     Account,
     Assignment,
     Cohort,
+    EmailFailure,
     Invoice,
     OutboxMessage,
     PlanLevel,
@@ -303,12 +305,34 @@ def unreachable_channels(session: Session, now: datetime) -> Iterable[Condition]
         )
 
 
+EMAIL_FAILURE_MEMORY = timedelta(days=7)
+
+
+def failed_emails(session: Session, now: datetime) -> Iterable[Condition]:
+    """A contact address a mail server refused for good in the last week: staff should fix it. Sales only."""
+    rows = session.execute(
+        select(EmailFailure.account_id, Account.slug, EmailFailure.address, func.max(EmailFailure.reply))
+        .join(Account, Account.id == EmailFailure.account_id)
+        .where(EmailFailure.failed_at > now - EMAIL_FAILURE_MEMORY)
+        .group_by(EmailFailure.account_id, Account.slug, EmailFailure.address)
+    )
+    for account_id, slug, address, reply in rows:
+        yield Condition(
+            AlertKind.EMAIL_FAILED,
+            failure_subject(account_id, address),
+            account_id,
+            None,
+            failure_details(slug, address, reply),
+        )
+
+
 CONDITIONS: tuple[ConditionSource, ...] = (
     lapsed_cohorts,
     over_capacity,
     failed_redemptions,
     codes_near_redeem_by,
     unreachable_channels,
+    failed_emails,
     overdue_invoices,
     credit_short,
 )

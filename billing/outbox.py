@@ -20,9 +20,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from billing.db import Database, UTCDateTime
+from billing.email_plan import plan_emails
 from billing.models import Account, Alert, ChannelPacing, OutboxMessage, ReminderNotice, Reseller, ResellerChannel
 from billing.models.notices import AlertKind
-from billing.models.outbox import DeliveryFailure, OutboxState
+from billing.models.outbox import DeliveryFailure, OutboxMedium, OutboxState
 
 MAX_REMINDERS_PER_MESSAGE = 20
 MAX_ATTEMPTS = 8
@@ -84,51 +85,69 @@ def route(reseller_id: int | None, routes: dict[int, tuple[str | None, str]], sa
     return Route(sales_channel, f"{name} has no linked channel: link one with /joan reseller link")
 
 
+def insert_messages(
+    session: Session,
+    messages: list[tuple[str, str, dict[str, Any]]],
+    *,
+    now: datetime,
+    medium: OutboxMedium = OutboxMedium.SLACK,
+) -> dict[str, int]:
+    """Insert ``(dedupe_key, channel, payload)`` rows, ``INSERT_BATCH`` per statement; returns the new rows'
+    ids by key (a key another sweep already inserted is skipped)."""
+    if not messages:
+        return {}
+    dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
+    statement = (
+        dialect.insert(OutboxMessage)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(OutboxMessage.id, OutboxMessage.dedupe_key)
+    )
+    rows = [
+        {
+            "dedupe_key": key,
+            "channel_id": channel,
+            "medium": medium,
+            "payload": payload,
+            "state": OutboxState.PENDING,
+            "attempts": 0,
+            "outcome_unknown": False,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for key, channel, payload in messages
+    ]
+    connection, created = session.connection(), {}
+    for start in range(0, len(rows), INSERT_BATCH):
+        for message_id, key in connection.execute(statement, rows[start : start + INSERT_BATCH]):
+            created[key] = message_id
+    return created
+
+
 class Outbox:
     def __init__(self, db: Database, *, pace: timedelta = PACE, lease: timedelta = LEASE) -> None:
         self._db = db
         self.pace = pace
         self.lease = lease
 
-    def enqueue(self, *, now: datetime, sales_channel: str | None) -> int:
-        """Put every undelivered reminder and alert change into the outbox. Returns the new messages."""
+    def enqueue(self, *, now: datetime, sales_channel: str | None, email: bool = False) -> int:
+        """Put every undelivered reminder and alert change into the outbox, and with ``email`` each reminder's
+        emails too. Returns the new messages."""
         with self._db.write() as session:
             routes = _reseller_routes(session)
             created = self._enqueue_reminders(session, now, routes, sales_channel)
             created += self._enqueue_alerts(session, now, routes, sales_channel)
+            if email:
+                created += len(insert_messages(session, plan_emails(session, now), now=now, medium=OutboxMedium.EMAIL))
             return created
+
+    def enqueue_alerts(self, session: Session, *, now: datetime, sales_channel: str | None) -> int:
+        """Alert changes into the outbox, inside a caller's transaction (the mail side's failures)."""
+        return self._enqueue_alerts(session, now, _reseller_routes(session), sales_channel)
 
     def _add_all(
         self, session: Session, messages: list[tuple[str, str, dict[str, Any]]], now: datetime
     ) -> dict[str, int]:
-        """Insert ``(dedupe_key, channel, payload)`` rows in one statement; returns the new rows' ids by key
-        (a key another sweep already inserted is skipped)."""
-        if not messages:
-            return {}
-        dialect = sqlite if self._db.is_sqlite else postgresql
-        statement = (
-            dialect.insert(OutboxMessage)
-            .on_conflict_do_nothing(index_elements=["dedupe_key"])
-            .returning(OutboxMessage.id, OutboxMessage.dedupe_key)
-        )
-        rows = [
-            {
-                "dedupe_key": key,
-                "channel_id": channel,
-                "payload": payload,
-                "state": OutboxState.PENDING,
-                "attempts": 0,
-                "outcome_unknown": False,
-                "next_attempt_at": now,
-                "created_at": now,
-            }
-            for key, channel, payload in messages
-        ]
-        connection, created = session.connection(), {}
-        for start in range(0, len(rows), INSERT_BATCH):
-            for message_id, key in connection.execute(statement, rows[start : start + INSERT_BATCH]):
-                created[key] = message_id
-        return created
+        return insert_messages(session, messages, now=now)
 
     def _enqueue_reminders(
         self, session: Session, now: datetime, routes: dict[int, tuple[str | None, str]], sales_channel: str | None
@@ -182,16 +201,20 @@ class Outbox:
                 messages.append((f"alert:{alert.id}:v{alert.version}", alert.channel_id, payload))
         return len(self._add_all(session, messages, now))
 
-    def claim(self, *, now: datetime) -> Claim | None:
-        """One message ready to post, to a channel whose pace allows it now; None when there is none."""
+    def claim(
+        self, *, now: datetime, medium: OutboxMedium = OutboxMedium.SLACK, pace: timedelta | None = None
+    ) -> Claim | None:
+        """One message of ``medium`` ready to go, to a channel whose pace (default: the outbox's) allows it
+        now; None when there is none."""
         with self._db.write() as session:
             ready = (
                 select(OutboxMessage)
                 .where(
+                    OutboxMessage.medium == medium,
                     or_(
                         (OutboxMessage.state == OutboxState.PENDING) & (OutboxMessage.next_attempt_at <= now),
                         (OutboxMessage.state == OutboxState.CLAIMED) & (OutboxMessage.lease_until < now),
-                    )
+                    ),
                 )
                 .order_by(OutboxMessage.id)
                 .limit(50)
@@ -199,7 +222,7 @@ class Outbox:
             )
             busy: set[str] = set()
             for row in session.scalars(ready):
-                if row.channel_id in busy or not self._take_pace(session, row.channel_id, now):
+                if row.channel_id in busy or not self._take_pace(session, row.channel_id, now, pace or self.pace):
                     busy.add(row.channel_id)
                     continue
                 token = secrets.token_hex(16)
@@ -218,7 +241,7 @@ class Outbox:
                 )
             return None
 
-    def _take_pace(self, session: Session, channel_id: str, now: datetime) -> bool:
+    def _take_pace(self, session: Session, channel_id: str, now: datetime, pace: timedelta) -> bool:
         dialect = sqlite if self._db.is_sqlite else postgresql
         session.execute(
             dialect.insert(ChannelPacing)
@@ -230,7 +253,7 @@ class Outbox:
         )
         if pacing is None or pacing.next_post_at > now:
             return False
-        pacing.next_post_at = now + self.pace
+        pacing.next_post_at = now + pace
         return True
 
     def finish(self, claim: Claim, *, now: datetime, ts: str) -> bool:
@@ -303,8 +326,8 @@ class Outbox:
                 .execution_options(synchronize_session=False)
             )
 
-    def next_ready_at(self) -> datetime | None:
-        """When the next pending message may go (the poster sleeps until then)."""
+    def next_ready_at(self, *, medium: OutboxMedium = OutboxMedium.SLACK) -> datetime | None:
+        """When the next pending message of ``medium`` may go (the poster sleeps until then)."""
         paced = func.coalesce(ChannelPacing.next_post_at, OutboxMessage.next_attempt_at)
         ready_at = case(
             (OutboxMessage.state == OutboxState.CLAIMED, OutboxMessage.lease_until),
@@ -316,7 +339,9 @@ class Outbox:
                 select(type_coerce(func.min(ready_at), UTCDateTime()))
                 .select_from(OutboxMessage)
                 .join(ChannelPacing, ChannelPacing.channel_id == OutboxMessage.channel_id, isouter=True)
-                .where(OutboxMessage.state.in_((OutboxState.PENDING, OutboxState.CLAIMED)))
+                .where(
+                    OutboxMessage.state.in_((OutboxState.PENDING, OutboxState.CLAIMED)), OutboxMessage.medium == medium
+                )
             )
 
     def counts(self) -> dict[str, int]:

@@ -31,6 +31,7 @@ class ResellerView:
     name: str
     slack_team_id: str | None
     channels: tuple[str, ...]
+    contact_emails: tuple[str, ...] = ()
 
 
 def find_reseller(session: Session, slug: str) -> Reseller:
@@ -42,7 +43,14 @@ def find_reseller(session: Session, slug: str) -> Reseller:
 
 def reseller_view(session: Session, reseller: Reseller) -> ResellerView:
     channels = session.scalars(select(ResellerChannel.channel_id).where(ResellerChannel.reseller_id == reseller.id))
-    return ResellerView(reseller.id, reseller.slug, reseller.name, reseller.slack_team_id, tuple(channels))
+    return ResellerView(
+        reseller.id,
+        reseller.slug,
+        reseller.name,
+        reseller.slack_team_id,
+        tuple(channels),
+        tuple(reseller.contact_emails or ()),
+    )
 
 
 class Resellers:

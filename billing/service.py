@@ -13,7 +13,9 @@ from billing.audit import AuditLog
 from billing.catalog import Catalog
 from billing.codeformat import CodeKey
 from billing.codes import Codes
+from billing.contacts import Contacts
 from billing.db import Database
+from billing.emails import Emails
 from billing.idempotency import IdempotentRequests
 from billing.identity import Identities
 from billing.invoicing import Invoices
@@ -55,6 +57,7 @@ class Billing:
             db, default_time_zone=settings.default_time_zone, default_currency=settings.default_currency
         )
         self.resellers = Resellers(db)
+        self.contacts = Contacts(db)
         self.staff = StaffRoles(db)
         self.codes = Codes(db, key=key, business_time_zone=settings.default_time_zone)
         self.issuing = Issuing(
@@ -67,6 +70,7 @@ class Billing:
         self.reminders = Reminders(db)
         self.alerts = Alerts(db)
         self.outbox = Outbox(db, lease=settings.outbox_lease)
+        self.emails = Emails(db, self.outbox)
         self.sweep = Sweep(db, assignments=self.assignments, reminders=self.reminders, alerts=self.alerts)
         self.subscriptions = Subscriptions(db, proration=settings.proration)
         self.plans = PlanChanges(db, proration=settings.proration)

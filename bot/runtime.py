@@ -20,8 +20,10 @@ from billing import Billing, BillingSettings, Database
 from bot.app import build_app
 from bot.clock import Clock, SystemClock
 from bot.scheduler import Background
-from bot.settings import Settings, SlackSettings
+from bot.settings import MailSettings, Settings, SettingsError, SlackSettings
 from handlers.outbound.poster import Poster, posting_client
+from mail.sender import Mailer
+from mail.smtp import SmtpTransport
 
 
 def open_billing(settings: Settings, *, migrate: bool = True) -> Billing:
@@ -59,11 +61,13 @@ class Runtime:
         billing: Billing | None = None,
         client: WebClient | None = None,
         listener_executor: Executor | None = None,
+        mail: MailSettings | None = None,
     ) -> None:
         self.clock: Clock = clock or SystemClock()
         self._environ = environ
         self._given_settings, self._given_slack, self._given_billing = settings, slack, billing
         self._client, self._listener_executor = client, listener_executor
+        self._given_mail = mail
 
     @cached_property
     def settings(self) -> Settings:
@@ -72,6 +76,27 @@ class Runtime:
     @cached_property
     def slack(self) -> SlackSettings:
         return self._given_slack or SlackSettings.from_env(self._environ)
+
+    @cached_property
+    def mail(self) -> MailSettings:
+        return self._given_mail or MailSettings.from_env(self._environ)
+
+    def mailer(self, *, clock: Clock | None = None) -> Mailer | None:
+        """A mailer on the SMTP settings, or None when email is off (no JOANBOT_SMTP_URL)."""
+        if self.mail.target is None:
+            return None
+        try:
+            sales_channel = self.slack.sales_channel
+        except SettingsError:
+            sales_channel = None  # failures wait in the outbox until a sweep that knows the channel
+        return Mailer(
+            self.billing,
+            SmtpTransport(self.mail.target),
+            sender=self.mail.sender,
+            clock=clock or self.clock,
+            per_minute=self.mail.per_minute,
+            sales_channel=sales_channel,
+        )
 
     @cached_property
     def billing(self) -> Billing:
@@ -90,7 +115,13 @@ class Runtime:
 
     @cached_property
     def background(self) -> Background:
-        return Background(self.billing, self.poster(), sales_channel=self.slack.sales_channel, clock=self.clock)
+        return Background(
+            self.billing,
+            self.poster(),
+            sales_channel=self.slack.sales_channel,
+            clock=self.clock,
+            mailer=self.mailer(),
+        )
 
     def close(self) -> None:
         """Release the database connections, if the database was opened."""

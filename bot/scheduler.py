@@ -16,6 +16,7 @@ from billing.periods import format_date
 from billing.wording import plural
 from bot.clock import Clock, SystemClock
 from handlers.outbound.poster import Poster
+from mail.sender import Mailer
 
 log = logging.getLogger("joanbot.scheduler")
 
@@ -23,8 +24,10 @@ SWEEP_EVERY_SECONDS = 3600
 POSTER_IDLE_SECONDS = 5.0
 
 
-def run_sweep(billing: Billing, *, now: datetime, sales_channel: str | None, dry_run: bool = False) -> str:
-    """One sweep and the outbox filled from it; a one-line summary for the log or the CLI."""
+def run_sweep(
+    billing: Billing, *, now: datetime, sales_channel: str | None, dry_run: bool = False, email: bool = False
+) -> str:
+    """One sweep and the outbox filled from it (with ``email``, reminder emails too); a one-line summary."""
     report = billing.sweep.run(now=now, dry_run=dry_run)
     if dry_run:
         return (
@@ -33,7 +36,7 @@ def run_sweep(billing: Billing, *, now: datetime, sales_channel: str | None, dry
         )
     if not report.ran:
         return "Another instance is sweeping; nothing done."
-    queued = billing.outbox.enqueue(now=now, sales_channel=sales_channel)
+    queued = billing.outbox.enqueue(now=now, sales_channel=sales_channel, email=email)
     alerts = report.alerts
     extra = "".join(f", {name}: {count}" for name, count in report.housekeeping.items())
     return (
@@ -53,16 +56,21 @@ class Background:
         *,
         sales_channel: str | None,
         clock: Clock | None = None,
+        mailer: Mailer | None = None,
     ) -> None:
         self.billing = billing
         self.poster = poster
+        self.mailer = mailer
         self.sales_channel = sales_channel
         self.clock: Clock = clock or SystemClock()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
-        for target, name in ((self._sweep_loop, "joanbot-sweep"), (self._post_loop, "joanbot-poster")):
+        loops = [(self._sweep_loop, "joanbot-sweep"), (self._post_loop, "joanbot-poster")]
+        if self.mailer is not None:
+            loops.append((self._mail_loop, "joanbot-mailer"))
+        for target, name in loops:
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
@@ -75,7 +83,10 @@ class Background:
     def _sweep_loop(self) -> None:
         while not self._stop.is_set():
             try:
-                log.info(run_sweep(self.billing, now=self.clock(), sales_channel=self.sales_channel))
+                summary = run_sweep(
+                    self.billing, now=self.clock(), sales_channel=self.sales_channel, email=self.mailer is not None
+                )
+                log.info(summary)
             except Exception:
                 log.exception("the sweep failed; it will run again in an hour")
             self._stop.wait(SWEEP_EVERY_SECONDS)
@@ -86,4 +97,13 @@ class Background:
                 self.poster.drain(sleep=self._stop.wait, max_wait=POSTER_IDLE_SECONDS)
             except Exception:
                 log.exception("the poster failed; retrying")
+            self._stop.wait(POSTER_IDLE_SECONDS)
+
+    def _mail_loop(self) -> None:
+        assert self.mailer is not None
+        while not self._stop.is_set():
+            try:
+                self.mailer.drain(sleep=self._stop.wait, max_wait=POSTER_IDLE_SECONDS)
+            except Exception:
+                log.exception("the mailer failed; retrying")
             self._stop.wait(POSTER_IDLE_SECONDS)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import platformdirs
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -18,6 +19,7 @@ from billing.issuing import DEFAULT_MAX_CREDIT_CODE
 from billing.money import CURRENCIES
 from billing.periods import zone
 from billing.proration import DEFAULT_POLICY, POLICIES, ProrationPolicy, policy_named
+from mail.smtp import SmtpTarget, SmtpUrlError
 
 
 class SettingsError(Exception):
@@ -182,3 +184,38 @@ class SlackSettings:
             sales_channel=get("JOANBOT_SALES_CHANNEL"),
             port=int(port_text),
         )
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """Reminder emails: off (``target`` None) unless JOANBOT_SMTP_URL is set. The password stays out of repr."""
+
+    target: SmtpTarget | None = field(default=None, repr=False)
+    sender: str = ""
+    per_minute: int = 60
+
+    @property
+    def enabled(self) -> bool:
+        return self.target is not None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> MailSettings:
+        env = os.environ if environ is None else environ
+        url = env.get("JOANBOT_SMTP_URL", "").strip()
+        if not url:
+            return cls()
+        try:
+            target = SmtpTarget.from_url(url)
+        except SmtpUrlError as error:
+            raise SettingsError(str(error)) from None
+        sender = env.get("JOANBOT_MAIL_FROM", "").strip()
+        if not sender:
+            raise SettingsError("JOANBOT_MAIL_FROM is not set: the From address of reminder emails")
+        try:
+            sender = validate_email(sender, check_deliverability=False).normalized
+        except EmailNotValidError:
+            raise SettingsError(f"JOANBOT_MAIL_FROM is not an email address: {sender!r}") from None
+        rate = env.get("JOANBOT_SMTP_PER_MINUTE", "60").strip()
+        if not rate.isdigit() or not 1 <= int(rate) <= 10_000:
+            raise SettingsError(f"JOANBOT_SMTP_PER_MINUTE must be a number of emails a minute (1-10000), not {rate!r}")
+        return cls(target=target, sender=sender, per_minute=int(rate))

@@ -162,6 +162,8 @@ def account_message(account: AccountView, breakdown: Breakdown, actor: Actor) ->
     if actor.is_staff:
         facts.append(f"*Pays by:* {escape(account.payment_method)} · *Currency:* {escape(account.currency)}")
     facts.append(f"*Time zone:* {escape(account.time_zone)}")
+    if actor.is_staff:
+        facts.append(f"*Reminder emails to:* {escape(', '.join(account.contact_emails) or 'nobody yet')}")
     in_use = [f"{s.solution_name}: {s.in_use} of {s.total} in use" for s in breakdown.solutions]
     blocks = [kit.header(account.name), kit.section("\n".join(facts))]
     if in_use:
@@ -170,6 +172,12 @@ def account_message(account: AccountView, breakdown: Breakdown, actor: Actor) ->
         breakdown, max_blocks=kit.MAX_MESSAGE_BLOCKS - len(blocks), budget=kit.MESSAGE_TEXT_BUDGET - 1000
     )[2:]
     return kit.message(f"Account {account.name}", blocks)
+
+
+def contacts_notice(name: str, emails: Sequence[str]) -> dict[str, Any]:
+    if not emails:
+        return notice(f"{escape(name)} has no contact addresses now: no reminder emails go to them.")
+    return notice(f"Reminder emails for {escape(name)} now go to {escape(', '.join(emails))}.")
 
 
 def account_lines(accounts: Sequence[AccountView], *, show_reseller: bool) -> list[str]:

@@ -178,6 +178,22 @@ def _account_new(request: Request, parsed: Parsed) -> Reply:
     return blocks.notice(f"Created account {created.name} ({created.slug}){owner}, paying by {created.payment_method}.")
 
 
+def _account_set(request: Request, parsed: Parsed) -> Reply:
+    slug, emails = parsing.contacts_input(parsed, "account")
+    account = request.billing.contacts.set_account_emails(
+        slug=slug, emails=emails, actor=request.actor, now=request.now, request_ref=request.ref
+    )
+    return blocks.contacts_notice(account.name, account.contact_emails)
+
+
+def _reseller_set(request: Request, parsed: Parsed) -> Reply:
+    slug, emails = parsing.contacts_input(parsed, "reseller")
+    reseller = request.billing.contacts.set_reseller_emails(
+        slug=slug, emails=emails, actor=request.actor, now=request.now, request_ref=request.ref
+    )
+    return blocks.contacts_notice(reseller.name, reseller.contact_emails)
+
+
 def _reseller_new(request: Request, parsed: Parsed) -> Reply:
     given = parsing.reseller_input(parsed)
     created = request.billing.resellers.create_reseller(
@@ -269,9 +285,11 @@ ROUTES: dict[str, Callable[[Request, Parsed], Reply]] = {
     "account": _account,
     "accounts": _accounts,
     "account new": _account_new,
+    "account set": _account_set,
     "reseller": _group("reseller new"),
     "reseller new": _reseller_new,
     "reseller link": _reseller_link,
+    "reseller set": _reseller_set,
     "staff": _group("staff add"),
     "staff add": _staff,
     "staff remove": _staff,

@@ -114,6 +114,7 @@ _TITLES = {
     "failed_redemptions": "Repeated failed redemption attempts",
     "code_expiring": "Unredeemed code near its redeem-by date",
     "channel_unreachable": "Cannot post to a channel",
+    "email_failed": "A reminder email was refused",
 }
 
 
@@ -167,6 +168,11 @@ def alert_summary(alert: AlertView) -> str:
             return (
                 f"The credit of {_account(raw)} ({d['balance']}) will not cover the {d['needed']} of renewals due "
                 "in the next 14 days."
+            )
+        case "email_failed":
+            return (
+                f"The mail server refused `{kit.escape(d['address'])}`, a contact of `{d['account']}`: "
+                f"{kit.escape(d['reply'])}. Correct it with `/joan account set` (or `/joan reseller set`)."
             )
         case _:
             return ", ".join(f"{key.replace('_', ' ')}: {value}" for key, value in sorted(d.items()))

@@ -31,7 +31,9 @@ USAGE: dict[str, str] = {
     "accounts": "/joan accounts [RESELLER]",
     "account new": "/joan account new SLUG NAME... [reseller=SLUG] [pays=reseller|card|invoice|credits] "
     "[currency=XXX] [tz=Area/City]",
+    "account set": "/joan account set SLUG email=a@x.example,b@x.example (email=none clears)",
     "reseller new": "/joan reseller new SLUG NAME... [team=TEAM_ID]",
+    "reseller set": "/joan reseller set SLUG email=a@x.example,b@x.example (email=none clears)",
     "reseller link": "/joan reseller link SLUG",
     "staff add": "/joan staff add @user admin|sales",
     "staff remove": "/joan staff remove @user",
@@ -119,7 +121,7 @@ class StaffInput:
 
 
 _TWO_WORD = {"code", "staff", "licenses", "api-key"}  # always take a second word
-_OPTIONAL_SECOND = {"account": ("new",), "reseller": ("new", "link")}
+_OPTIONAL_SECOND = {"account": ("new", "set"), "reseller": ("new", "link", "set")}
 
 
 def split(text: str) -> Parsed:
@@ -237,6 +239,18 @@ def one_word(parsed: Parsed, what: str) -> str:
     if len(parsed.words) != 1:
         raise Usage(parsed.name, f"give the {what}")
     return parsed.words[0]
+
+
+def contacts_input(parsed: Parsed, what: str) -> tuple[str, list[str]]:
+    """``SLUG email=a@x,b@x``: the slug and the addresses (``email=none`` or ``email=`` clears them)."""
+    slug = one_word(Parsed(parsed.name, parsed.words), what)
+    only(parsed, {"email"})
+    if "email" not in parsed.options:
+        raise Usage(parsed.name, "give email=ADDRESS[,ADDRESS...] or email=none")
+    text = parsed.options["email"].strip()
+    if text.lower() == "none":
+        return slug, []
+    return slug, [part.strip().strip("<>") for part in re.split(r"[,;\s]+", text) if part.strip()]
 
 
 def redeem_input(parsed: Parsed) -> RedeemRequest:

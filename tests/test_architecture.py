@@ -51,7 +51,7 @@ def _billing_sources() -> list[Path]:
 def _layer_sources() -> list[Path]:
     root = Path(__file__).parent.parent
     return sorted(
-        path for layer in ("billing", "handlers", "bot", "api") for path in root.joinpath(layer).rglob("*.py")
+        path for layer in ("billing", "handlers", "bot", "api", "mail") for path in root.joinpath(layer).rglob("*.py")
     )
 
 

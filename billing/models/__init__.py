@@ -7,7 +7,7 @@ from billing.models.codes import PrepaidCode, RedeemAttempt, Redemption
 from billing.models.invoicing import Invoice, InvoiceLine, LicenseChange, LineCredit, Payment
 from billing.models.ledger import CreditEntry, CreditSpend
 from billing.models.licensing import Assignment, Cohort, PlanChange
-from billing.models.notices import Alert, ReminderNotice
+from billing.models.notices import Alert, EmailFailure, ReminderNotice
 from billing.models.outbox import ChannelPacing, OutboxMessage
 from billing.models.parties import Account, Reseller, ResellerChannel, ResellerMember, Staff
 
@@ -21,6 +21,7 @@ __all__ = [
     "Cohort",
     "CreditEntry",
     "CreditSpend",
+    "EmailFailure",
     "IdempotencyRecord",
     "Invoice",
     "InvoiceLine",

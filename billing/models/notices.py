@@ -27,6 +27,7 @@ class AlertKind(StrEnum):
     FAILED_REDEMPTIONS = "failed_redemptions"
     CODE_EXPIRING = "code_expiring"
     CHANNEL_UNREACHABLE = "channel_unreachable"
+    EMAIL_FAILED = "email_failed"  # a mail server refused a contact address for good (5xx)
 
 
 ALERT_KINDS = tuple(AlertKind)
@@ -43,6 +44,12 @@ class ReminderNotice(Base):
             sqlite_where=text("delivery_id IS NULL"),
             postgresql_where=text("delivery_id IS NULL"),
         ),
+        Index(
+            "ix_reminder_notices_unemailed",
+            "id",
+            sqlite_where=text("emailed_at IS NULL"),
+            postgresql_where=text("emailed_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -55,6 +62,8 @@ class ReminderNotice(Base):
     planned_at: Mapped[datetime]
     # Set when the notice has been put into an outbox message (a digest may carry several).
     delivery_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_messages.id"))
+    # Set when its emails were put into the outbox (or it was decided that none go: no contacts, stale).
+    emailed_at: Mapped[datetime | None]
     handled_at: Mapped[datetime | None]
     handled_by: Mapped[str | None] = mapped_column(String(100))
 
@@ -88,3 +97,17 @@ class Alert(Base):
     delivered_version: Mapped[int] = mapped_column(default=0)
     channel_id: Mapped[str | None] = mapped_column(String(32))
     message_ts: Mapped[str | None] = mapped_column(String(32))
+
+
+class EmailFailure(Base):
+    """A contact address a mail server refused for good (5xx) for one outbox email: the alert's source."""
+
+    __tablename__ = "email_failures"
+    __table_args__ = (UniqueConstraint("outbox_id", "address"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox_messages.id"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    address: Mapped[str] = mapped_column(String(254))
+    reply: Mapped[str] = mapped_column(String(200))
+    failed_at: Mapped[datetime]

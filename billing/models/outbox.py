@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Index, String
+from sqlalchemy import JSON, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from billing.db import Base, enum_column
@@ -31,6 +31,14 @@ class DeliveryFailure(StrEnum):
     UNREACHABLE = "unreachable"  # the channel cannot be posted to (gone, archived, or the bot is not in it)
 
 
+class OutboxMedium(StrEnum):
+    """How a message travels: a chat post (``channel_id`` is the channel) or an email (``channel_id`` is
+    the pacing key of the mail server)."""
+
+    SLACK = "slack"
+    EMAIL = "email"
+
+
 OUTBOX_STATES = tuple(OutboxState)
 
 
@@ -41,6 +49,9 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
     channel_id: Mapped[str] = mapped_column(String(32))
+    medium: Mapped[OutboxMedium] = mapped_column(
+        enum_column(OutboxMedium, name="medium", length=10), default=OutboxMedium.SLACK, server_default=text("'slack'")
+    )
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     state: Mapped[OutboxState] = mapped_column(
         enum_column(OutboxState, name="state", length=10), default=OutboxState.PENDING

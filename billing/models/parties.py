@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from billing.db import Base, enum_column
@@ -36,6 +36,8 @@ class Reseller(Base):
     # The reseller's own Slack organisation: its users are this reseller's members.
     slack_team_id: Mapped[str | None] = mapped_column(String(32), unique=True)
     created_at: Mapped[datetime]
+    # Where reminder emails about its customers go (validated, normalized addresses; staff set them).
+    contact_emails: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
 
     accounts: Mapped[list[Account]] = relationship(back_populates="reseller")
 
@@ -75,6 +77,8 @@ class Account(Base):
     payment_method: Mapped[PaymentMethod] = mapped_column(enum_column(PaymentMethod, name="payment_method", length=10))
     reseller_id: Mapped[int | None] = mapped_column(ForeignKey("resellers.id"), index=True)
     created_at: Mapped[datetime]
+    # The end customer's own addresses for reminder emails (validated, normalized; staff set them).
+    contact_emails: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
 
     reseller: Mapped[Reseller | None] = relationship(back_populates="accounts")
 

@@ -64,3 +64,38 @@ def accounts_add(
 
 
 _PAYS = {"reseller": "through its reseller", "card": "by card", "invoice": "by invoice", "credits": "from credit"}
+
+
+def email_options(emails: tuple[str, ...], no_email: bool) -> list[str]:
+    """The contact list ``--email``/``--no-email`` ask for: exactly one of them must be given."""
+    if no_email == bool(emails):
+        raise click.UsageError("give --email ADDR (one or more times) or --no-email")
+    return list(emails)
+
+
+@accounts.command("set")
+@click.argument("slug")
+@click.option("--email", "emails", multiple=True, metavar="ADDR", help="A contact address (repeat for several).")
+@click.option("--no-email", is_flag=True, help="Remove every contact address.")
+@pass_context
+@handled
+def accounts_set(ctx: Context, slug: str, emails: tuple[str, ...], no_email: bool) -> None:
+    """Set the contact addresses that reminder emails about account SLUG go to."""
+    account = ctx.billing.contacts.set_account_emails(
+        slug=slug, emails=email_options(emails, no_email), actor=ctx.actor, now=ctx.now()
+    )
+    click.echo(f"{account.slug} contacts: {', '.join(account.contact_emails) or 'none'}")
+
+
+@accounts.command("show")
+@click.argument("slug")
+@pass_context
+@handled
+def accounts_show(ctx: Context, slug: str) -> None:
+    """Show account SLUG: how it pays, through whom, and its contacts."""
+    account = ctx.billing.accounts.get_account(slug=slug, actor=ctx.actor)
+    via = f"through {account.reseller_name} ({account.reseller_slug})" if account.reseller_slug else "direct"
+    click.echo(f"{account.slug}: {account.name}")
+    click.echo(f"  pays      {account.payment_method}, {via}")
+    click.echo(f"  billing   {account.currency}, {account.time_zone}")
+    click.echo(f"  contacts  {', '.join(account.contact_emails) or 'none'}")

@@ -1,9 +1,10 @@
-"""``joanbot resellers``: resellers: list, add."""
+"""``joanbot resellers``: resellers: list, add, set their contacts."""
 
 from __future__ import annotations
 
 import click
 
+from bot.cli.accounts import email_options
 from bot.cli.common import Context, handled, pass_context
 
 
@@ -15,7 +16,8 @@ def resellers(click_ctx: click.Context) -> None:
         return
     ctx = click_ctx.ensure_object(Context)
     for reseller in ctx.billing.resellers.list_resellers():
-        click.echo(f"{reseller.slug:<24} {reseller.name:<32} team {reseller.slack_team_id or '-'}")
+        contacts = ", ".join(reseller.contact_emails) or "no contacts"
+        click.echo(f"{reseller.slug:<24} {reseller.name:<32} team {reseller.slack_team_id or '-':<12} {contacts}")
 
 
 @resellers.command("add")
@@ -30,3 +32,17 @@ def resellers_add(ctx: Context, slug: str, name: tuple[str, ...], team: str | No
         slug=slug, name=" ".join(name), slack_team_id=team, actor=ctx.actor, now=ctx.now()
     )
     click.echo(f"created reseller {reseller.slug} ({reseller.name})")
+
+
+@resellers.command("set")
+@click.argument("slug")
+@click.option("--email", "emails", multiple=True, metavar="ADDR", help="A contact address (repeat for several).")
+@click.option("--no-email", is_flag=True, help="Remove every contact address.")
+@pass_context
+@handled
+def resellers_set(ctx: Context, slug: str, emails: tuple[str, ...], no_email: bool) -> None:
+    """Set the contact addresses that reminder emails about reseller SLUG's customers go to."""
+    reseller = ctx.billing.contacts.set_reseller_emails(
+        slug=slug, emails=email_options(emails, no_email), actor=ctx.actor, now=ctx.now()
+    )
+    click.echo(f"{reseller.slug} contacts: {', '.join(reseller.contact_emails) or 'none'}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 import click
 
@@ -11,6 +11,8 @@ from bot.cli.common import Context, date_option, handled, pass_context
 from bot.clock import ShiftedClock
 from bot.scheduler import run_sweep
 from bot.settings import SettingsError
+
+MAIL_PATIENCE = timedelta(minutes=2)
 
 
 @click.command()
@@ -22,8 +24,9 @@ def sweep(ctx: Context, day: date | None, dry_run: bool) -> None:
     """Run the daily sweep once: housekeeping, reminders and alerts, then post them.
 
     Safe to run as often as you like and on several machines at once: nothing is decided or posted
-    twice. Posting needs SLACK_BOT_TOKEN (and JOANBOT_SALES_CHANNEL for direct accounts); without it
-    the messages wait in the outbox for `joanbot serve` or the next sweep.
+    twice. With JOANBOT_SMTP_URL set, each reminder is also emailed to the contacts. Posting needs
+    SLACK_BOT_TOKEN (and JOANBOT_SALES_CHANNEL for direct accounts); without it the messages wait in
+    the outbox for `joanbot serve` or the next sweep.
     """
     now = ctx.now()
     start = now if day is None else datetime.combine(day, time(12), UTC)
@@ -31,9 +34,20 @@ def sweep(ctx: Context, day: date | None, dry_run: bool) -> None:
         sales_channel, missing = ctx.runtime.slack.sales_channel, None
     except SettingsError as error:
         sales_channel, missing = None, str(error)
-    click.echo(run_sweep(ctx.billing, now=start, sales_channel=sales_channel, dry_run=dry_run))
+    mail = ctx.runtime.mail
+    click.echo(run_sweep(ctx.billing, now=start, sales_channel=sales_channel, dry_run=dry_run, email=mail.enabled))
     if dry_run:
         return
+    clock = ShiftedClock(ctx.clock, start - now)
+    mailer = ctx.runtime.mailer(clock=clock)
+    if mailer is None:
+        click.echo("not emailed: JOANBOT_SMTP_URL is not set, so reminders go to Slack only")
+    else:
+        emailed = mailer.drain(
+            until=clock() + MAIL_PATIENCE, sleep=clock.sleep
+        )  # later retries: serve or the next sweep
+        click.echo(f"emailed {emailed} reminder email(s)")
+        ctx.billing.outbox.enqueue(now=start, sales_channel=sales_channel)  # alerts about refused addresses
     if missing is not None:
         click.echo(f"Not posted: {missing}")
         return

@@ -27,12 +27,14 @@ from bot.clock import SimulatedClock
 from bot.runtime import Runtime
 from bot.sandbox.demo_money import MoneyDemo
 from bot.sandbox.driver import HOME, InlineExecutor, Response, SlackDriver
+from bot.sandbox.mailbox import LocalMailbox, readable_email
 from bot.sandbox.portal import portal_act
 from bot.sandbox.standin import SlackStandIn
 from bot.scheduler import run_sweep
 from bot.server import SlackWSGI
-from bot.settings import Settings, SlackSettings
+from bot.settings import MailSettings, Settings, SlackSettings
 from handlers import ids
+from mail.smtp import SmtpTarget
 
 SECRET = "demo-signing-secret-not-a-real-one"  # noqa: S105  (signs the demo's own requests to itself)
 ADMIN, NORTH_TEAM, NORTH_USER, CHANNEL, SALES = "UADMIN", "TNORTH", "UNORTH1", "CNORTHSHARED", "CSALES"
@@ -94,6 +96,7 @@ class Demo:
     def __init__(self, home: Path, echo: Echo) -> None:
         self.echo = echo
         self.standin = SlackStandIn().start()
+        self.mailbox = LocalMailbox().start()
         self.clock = SimulatedClock(datetime.now(UTC).replace(microsecond=0))
         self.runtime = Runtime(
             settings=Settings.from_env({"JOANBOT_HOME": str(home)}),
@@ -108,13 +111,16 @@ class Demo:
             ),
             clock=self.clock,
             listener_executor=InlineExecutor(),
+            mail=MailSettings(SmtpTarget("127.0.0.1", self.mailbox.port, False), "renewals@vendor.example", 6000),
         )
         self.billing = self.runtime.billing
         self.slack = SlackDriver(SlackWSGI(self.runtime.app), self.standin, secret=SECRET)
         self.poster = self.runtime.poster()
+        self.mailer = self.runtime.mailer()
 
     def close(self) -> None:
         self.standin.stop()
+        self.mailbox.stop()
         self.runtime.close()
 
     def say(self, who: str, text: str, **kwargs: Any) -> list[dict[str, Any]]:
@@ -135,7 +141,13 @@ class Demo:
         self.clock.now = datetime.combine(when, time(8, 0), UTC)
         posted, edited = len(self.standin.posted()), len(self.standin.calls_to("chat.update"))
         self.echo(click.style(f"\n--- {format_date(when)}: {title} ---", fg="cyan", bold=True))
-        run_sweep(self.billing, now=self.clock.now, sales_channel=SALES)  # its summary is for the log
+        run_sweep(self.billing, now=self.clock.now, sales_channel=SALES, email=True)  # its summary is for the log
+        emailed = len(self.mailbox.messages)
+        if self.mailer is not None:
+            self.mailer.drain(sleep=self.clock.sleep)
+        for sent in self.mailbox.messages[emailed:]:
+            self.echo("   The bot emails (through the local SMTP server):")
+            self.echo(_indent(readable_email(sent), 6))
         self.poster.drain(sleep=self.clock.sleep)
         for message in self.standin.posted()[posted:]:
             self.echo(f"   The bot posts in #{message.channel}:")
@@ -155,6 +167,8 @@ class Demo:
         self.say("Ana", "reseller new northwind Northwind Resellers team=TNORTH", **admin)
         self.say("Ana", "account new acme Acme Inc reseller=northwind tz=Europe/Ljubljana", **admin)
         self.say("Ana", "reseller link northwind", channel=CHANNEL, **admin)
+        self.say("Ana", "reseller set northwind email=renewals@northwind.example", **admin)
+        self.say("Ana", "account set acme email=it@acme.example", **admin)
         for message in self.standin.posted(CHANNEL):
             echo(f"   The bot posts in #{CHANNEL}:\n" + _indent(readable({"blocks": message.blocks}), 6))
         issued = self.say("Ana", "code issue room professional 10 years=1 reseller=northwind ref=PI-2026-001", **admin)

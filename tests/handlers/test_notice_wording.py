@@ -53,6 +53,10 @@ DETAILS = {
         {"channel": "C0NORTH", "error": "not_in_channel", "waiting": 1},
         "The bot cannot post to <#C0NORTH> (not_in_channel); 1 message waits.",
     ),
+    AlertKind.EMAIL_FAILED: (
+        {"account": "acme", "address": "it@acme.example", "reply": "550 no such user"},
+        "The mail server refused `it@acme.example`, a contact of `acme`: 550 no such user.",
+    ),
 }
 
 

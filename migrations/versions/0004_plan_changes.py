@@ -1,7 +1,7 @@
 """plan changes: the plan_changes table, and 'plan' as a license change kind
 
-Revision ID: 0007
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-01 23:20:00
 
 A subscription's level or interval changes at once (an upgrade, a switch to yearly: a ``license_changes``
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007"
+revision: str = "0004"
 down_revision: str | Sequence[str] | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

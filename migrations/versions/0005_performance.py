@@ -1,7 +1,7 @@
 """performance: indexes for the breakdown and the renewal candidates
 
-Revision ID: 0006
-Revises: 0002
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-01 23:50:00
 
 The renewal housekeeping reads the few auto-renewing cohorts due (it walked ``ix_cohorts_ends_on`` over
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006"
-down_revision: str | Sequence[str] | None = "0007"
+revision: str = "0005"
+down_revision: str | Sequence[str] | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

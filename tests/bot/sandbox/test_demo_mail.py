@@ -1,0 +1,14 @@
+"""``joanbot demo`` also runs a local SMTP server and prints each reminder email beside the Slack posts."""
+
+from bot.sandbox.demo import run_demo
+
+
+def test_the_demo_prints_each_reminder_email_to_the_customer_and_to_the_reseller():
+    lines: list[str] = []
+    assert run_demo(lines.append) == 0
+    transcript = "\n".join(lines)
+
+    assert transcript.count("The bot emails (through the local SMTP server):") == 8  # 4 reminders x 2 lists
+    assert transcript.count("To: it@acme.example") == 4 and transcript.count("To: renewals@northwind.example") == 4
+    assert "please contact Northwind Resellers" in transcript
+    assert "Reminder emails for Acme Inc now go to it@acme.example." in transcript
