@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import cast
 
@@ -28,9 +28,7 @@ from billing.codeformat import CodeKey
 from billing.codes import RedeemedMeanwhile, code_view, find_code
 from billing.db import Base, Database
 from billing.errors import BillingError
-from billing.licensing import (
-    cohort_view,
-)
+from billing.licensing import cohort_view
 from billing.models import Account, AuditEvent, Cohort, CreditEntry, PrepaidCode, Redemption
 from billing.models.codes import CodeStatus
 from billing.models.licensing import CohortOrigin
@@ -75,7 +73,7 @@ class Redemptions:
             facts = load_facts(
                 session, code=found, account=found_account, renews=renews, now=now, other_currency=other_currency
             )
-            return plan(facts, now=now)
+            return _as_seen_by(plan(facts, now=now), actor)
 
     def redeem(
         self,
@@ -101,15 +99,15 @@ class Redemptions:
         key = None if scope is None else _idempotency_key(actor, canonical, account, renews, scope)
         with self._recording(canonical, actor=actor, account=account, now=now), self._db.write() as session:
             found_account = find_account(session, slug=account, actor=actor, for_update=True)
-            check_rate(session, actor=actor, account_id=found_account.id, now=now)  # in the same transaction
             replay = _replay(session, key) if key is not None else None
-            if replay is not None:
-                return replay
+            if replay is not None:  # a confirmation seen before gets its first answer, lockout or not
+                return replace(replay, plan=_as_seen_by(replay.plan, actor))
+            check_rate(session, actor=actor, account_id=found_account.id, now=now)  # in the same transaction
             found = find_code(session, canonical=canonical, key=self._key)
             facts = load_facts(
                 session, code=found, account=found_account, renews=renews, now=now, other_currency=other_currency
             )
-            decided = plan(facts, now=now)
+            decided = _as_seen_by(plan(facts, now=now), actor)
             return _carry_out(session, decided, found, found_account, actor, now, key, request_ref)
 
     def _canonical(self, code: str, *, actor: Actor, account: str, now: datetime, check_rate: bool = True) -> str:
@@ -147,6 +145,12 @@ class _FailureRecorder:
                 reason=LOST_RACE if isinstance(error, RedeemedMeanwhile) else error.code,
                 prefix=codeformat.prefix_of(self._canonical),
             )
+
+
+def _as_seen_by(decided: RedemptionPlan, actor: Actor) -> RedemptionPlan:
+    """Amounts for staff and the system, for a portal key on an account that sees prices, never a reseller."""
+    visible = actor.is_staff or actor.role == "system" or (actor.role == "portal" and decided.account.shows_prices)
+    return replace(decided, amounts_visible=visible)
 
 
 def _idempotency_key(actor: Actor, canonical: str, account: str, renews: int | None, scope: str) -> str:

@@ -99,17 +99,19 @@ class RedemptionPlan:
     # Credit codes:
     credit: Money | None = None
     balance_after: Money | None = None  # the account's credit in the code's currency once redeemed
+    amounts_visible: bool = False  # whether whoever asked may see amounts (set for the actor by Redemptions)
 
     @property
     def is_renewal(self) -> bool:
         return self.renews is not None
 
     def describe(self) -> str:
-        """One plain sentence; amounts only for accounts that see prices (never a reseller's customer)."""
+        """One plain sentence; amounts only for whoever may see them (staff; a portal key on an account that
+        does not pay through a reseller; never a reseller)."""
         code = self.code
         if code.kind == CodeKind.CREDIT:
             words = CreditSource(code.credit_source or CreditSource.PROMO).words
-            if not self.account.shows_prices:
+            if not self.amounts_visible:
                 return f"Adds {words} to {self.account.name}."
             return (
                 f"Adds {self.credit} of {words} to {self.account.name}; "
@@ -191,8 +193,8 @@ def _credit_plan(facts: RedemptionFacts, today: date) -> RedemptionPlan:
     assert credit is not None
     if credit.currency != account.currency and not facts.other_currency:
         raise CreditCurrencyMismatch(
-            f"that code is worth {credit} but {account.name} is billed in {account.currency}: its invoices could "
-            f"never spend that credit; staff may redeem it anyway by confirming the other currency"
+            f"that code is credit in {credit.currency} but {account.name} is billed in {account.currency}: its "
+            f"invoices could never spend it; staff may redeem it anyway by confirming the other currency"
         )
     before = facts.credit_balance or Money(0, credit.currency)
     return RedemptionPlan(

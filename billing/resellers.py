@@ -99,29 +99,6 @@ class Resellers:
         with self._db.read() as session:
             return [reseller_view(session, r) for r in session.scalars(select(Reseller).order_by(Reseller.slug))]
 
-    def reseller_for_team(self, team_id: str) -> ResellerView | None:
-        with self._db.read() as session:
-            reseller = session.scalar(select(Reseller).where(Reseller.slack_team_id == team_id))
-            return reseller_view(session, reseller) if reseller else None
-
-    def reseller_for_member(self, slack_user_id: str) -> ResellerView | None:
-        with self._db.read() as session:
-            reseller = session.scalar(
-                select(Reseller)
-                .join(ResellerMember, ResellerMember.reseller_id == Reseller.id)
-                .where(ResellerMember.slack_user_id == slack_user_id)
-            )
-            return reseller_view(session, reseller) if reseller else None
-
-    def reseller_for_channel(self, channel_id: str) -> ResellerView | None:
-        with self._db.read() as session:
-            reseller = session.scalar(
-                select(Reseller)
-                .join(ResellerChannel, ResellerChannel.reseller_id == Reseller.id)
-                .where(ResellerChannel.channel_id == channel_id)
-            )
-            return reseller_view(session, reseller) if reseller else None
-
     def add_reseller_member(
         self,
         *,

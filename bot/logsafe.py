@@ -17,7 +17,9 @@ from billing.codeformat import STARTS_A_WORD, redact
 # anything but a letter or digit, or after an escape (``%22``, ``\\u0022``) that ends in one.
 _HYPHEN = r"(?:-|%(?:25)?2[dD]|(?:\\|%5[cC])+u002[dD])"
 TOKEN = re.compile(STARTS_A_WORD + rf"(?i:x(?:ox[a-z]|app){_HYPHEN}[A-Za-z0-9]+(?:{_HYPHEN}[A-Za-z0-9]+)*)")
-API_KEY = re.compile(r"\bjbk_[A-Za-z0-9_-]{8,}")  # a Portal API key (a /joan api-key reply, a bad header)
+# A Portal API key (a /joan api-key reply, a bad header), in any case, after an escape too (its URL-safe
+# characters are the same URL-encoded or JSON-escaped).
+API_KEY = re.compile(STARTS_A_WORD + r"(?i:jbk_)[A-Za-z0-9_-]{8,}")
 
 
 def scrub(text: str) -> str:

@@ -27,11 +27,13 @@ def _text(body: Sequence[Block]) -> int:
 
 def alert_lines(alerts: Sequence[AlertView]) -> list[str]:
     return [
-        f"*{notices.alert_title(a)}* · {notices.alert_summary(a)} · "
-        + (
-            f"acknowledged by {notices.who(a.acknowledged_by)}"
+        kit.md(
+            "*{}* · {} · {}",
+            notices.alert_title(a),
+            notices.alert_summary(a),
+            kit.md("acknowledged by {}", notices.who(a.acknowledged_by))
             if a.acknowledged_at is not None
-            else f"open since {format_date(a.opened_at.date())}"
+            else f"open since {format_date(a.opened_at.date())}",
         )
         for a in alerts
     ]

@@ -148,20 +148,20 @@ def text_sections(lines: Sequence[str], *, max_blocks: int, budget: int, more: s
     current: list[str] = []
     used = 0
     reserve = len(more) + 12
-    for index, line in enumerate(lines):
-        line = clip(line, MAX_SECTION_TEXT - reserve)
+    for index, given in enumerate(lines):
+        line = Mrkdwn(clip(safe(given), MAX_SECTION_TEXT - reserve))  # escaped once here; markup kept
         size = len(line) + 1
         starts_block = not current or sum(len(c) + 1 for c in current) + size > MAX_SECTION_TEXT - reserve
         if used + size > budget - reserve or (starts_block and len(blocks) + 1 >= max_blocks):
-            current.append(more.format(n=len(lines) - index))
+            current.append(safe(more.format(n=len(lines) - index)))
             break
         if starts_block and current:
-            blocks.append(section("\n".join(current)))
+            blocks.append(section(Mrkdwn("\n".join(current))))
             current = []
         current.append(line)
         used += size
     if current:
-        blocks.append(section("\n".join(current)))
+        blocks.append(section(Mrkdwn("\n".join(current))))
     return blocks
 
 

@@ -9,6 +9,7 @@ from billing.codeformat import MistypedCode
 from billing.codes import CodeAlreadyRedeemed, CodeExpired, CodeVoided, UnknownCode
 from billing.licensing import LevelConflict
 from billing.models import Cohort, PrepaidCode, RedeemAttempt, Redemption
+from billing.money import Money
 from billing.periods import format_date
 from billing.redemption_plan import AlreadyRenewed, CodeNotForAccount, RenewalMismatch
 from tests.billing.builders import account, code, licenses, redeem, reseller
@@ -300,3 +301,22 @@ def test_the_redeem_preview_lists_the_nine_soonest_renewal_choices_and_counts_th
     assert preview.more_renewal_candidates == 3
     receipt = redeem(billing, renewal_code, now=at("2023-12-20"), renews=blocks[11].cohort_id)  # an unlisted one
     assert receipt.plan.renews is not None and receipt.plan.renews.id == blocks[11].cohort_id
+
+
+def test_a_reseller_member_never_sees_a_credit_codes_amount_even_on_an_account_paying_from_credit(billing):
+    reseller(billing, "northwind", now=at("2024-01-01"))
+    account(billing, "acme", reseller="northwind", pays="credits", now=at("2024-01-01"))
+    northwind = billing.resellers.get_reseller(slug="northwind")
+    member = Actor(ref="slack:TNORTH/U1", role="reseller", reseller_id=northwind.id)
+    batch = billing.issuing.issue_credit_codes(
+        amount=Money(5000, "USD"), source="topped_up", actor=STAFF, now=at("2024-01-01")
+    )
+    text = batch.codes[0].code
+
+    seen_by_member = billing.redemptions.preview(code=text, account="acme", actor=member, now=at("2024-01-02"))
+    seen_by_staff = billing.redemptions.preview(code=text, account="acme", actor=STAFF, now=at("2024-01-02"))
+    receipt = billing.redemptions.redeem(code=text, account="acme", actor=member, now=at("2024-01-02"))
+
+    assert "$" not in seen_by_member.describe() and "50.00" not in seen_by_member.describe()
+    assert "$" not in receipt.plan.describe()
+    assert "$50.00" in seen_by_staff.describe()

@@ -44,3 +44,21 @@ def test_slack_tokens_are_redacted_in_every_encoding():
         scrubbed = logsafe.scrub(f"token={spelled}&x=1")
         assert "123" not in scrubbed and "abc" not in scrubbed.lower() and "A0" not in scrubbed, scrubbed
         assert "[token]" in scrubbed
+
+
+def test_api_keys_are_redacted_in_every_encoding():
+    logsafe.install()
+    key = "jbk_" + "Q7mZ_x-9" * 5 + "abc"
+    spellings = [
+        key,
+        key.upper(),
+        f"text=revoke%20{key}",  # a slash command's form body
+        f"%22{key}%22",  # URL-encoded JSON
+        f'\\"{key}\\"',  # JSON inside JSON
+        f"\\u0022{key}\\u0022",
+        f"Bearer+{key}",
+    ]
+    for spelled in spellings:
+        scrubbed = logsafe.scrub(f"body={spelled}&x=1")
+        assert "Q7mZ" not in scrubbed and "q7mz" not in scrubbed.lower(), scrubbed
+        assert "[api key]" in scrubbed

@@ -84,3 +84,24 @@ def test_names_in_an_alert_are_escaped_for_slack():
     )
 
     assert "<!here>" not in text
+
+
+def test_app_home_keeps_the_mentions_and_channel_links_it_means_and_escapes_data():
+    from dataclasses import replace
+
+    from handlers import home
+
+    unreachable = _alert(AlertKind.CHANNEL_UNREACHABLE, {"channel": "C0NORTH", "error": "<!here> & co", "waiting": 2})
+    acknowledged = replace(
+        _alert(AlertKind.FAILED_REDEMPTIONS, {"account": "acme", "account_name": "<!channel>", "failures": 3}),
+        acknowledged_at=at("2024-03-23"),
+        acknowledged_by="slack:THOME/U0ADMIN1",
+    )
+    text = "\n".join(
+        b["text"]["text"]
+        for b in home.alert_blocks([unreachable, acknowledged], max_blocks=10, budget=5000)
+        if "text" in b
+    )
+    assert "<#C0NORTH>" in text and "<@U0ADMIN1>" in text  # meant: kept
+    assert "<!here>" not in text and "<!channel>" not in text  # data: escaped
+    assert "&lt;!here&gt; &amp; co" in text and "&lt;!channel&gt;" in text

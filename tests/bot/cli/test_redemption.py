@@ -49,7 +49,7 @@ def test_a_credit_code_in_another_currency_is_refused_unless_staff_confirm_it(jo
 
     code, _out, err = joanbot("redeem", text, "initech", "--yes")
 
-    assert code == 1 and "worth €20.00 but Initech is billed in USD" in err and len(err.strip().splitlines()) == 1
+    assert code == 1 and "credit in EUR but Initech is billed in USD" in err and len(err.strip().splitlines()) == 1
     assert counts(database_url) == before
     code, out, _err = joanbot("redeem", text, "initech", "--yes", "--other-currency")
     assert code == 0 and "Credit balance (EUR): €20.00" in out
