@@ -81,3 +81,14 @@ def test_a_sweep_with_smtp_url_emails_the_days_reminders(billing):
     assert result.exit_code == 0, result.output
     assert "emailed 3 reminder email(s)" in result.output
     assert {str(r.message["From"]) for r in smtp.recorder.received} == {"renewals@vendor.example"}
+
+
+def test_more_than_ten_addresses_are_refused_and_the_old_ones_kept(billing, run):
+    account(billing, now=at("2021-01-01"))
+    run("accounts", "set", "acme", "--email", "it@acme.example")
+    eleven = [arg for n in range(11) for arg in ("--email", f"person{n}@acme.example")]
+
+    result = run("accounts", "set", "acme", *eleven)
+
+    assert result.exit_code == 1 and "at most 10 contact addresses" in result.output
+    assert billing.accounts.get_account(slug="acme", actor=STAFF).contact_emails == ("it@acme.example",)
