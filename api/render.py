@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from api import schemas as s
 from api.auth import Caller
-from billing.accounts import AccountView
+from billing.accounts import AccountView, for_actor
 from billing.invoicing import InvoiceView, LineView
 from billing.licensing import Breakdown, CohortView
+from billing.money import Money
+from billing.plan_changes import PlanReceipt
+from billing.plan_quotes import PlanQuote, Timing
 from billing.quotes import Quote
 from billing.redemption_plan import RedemptionPlan
 
@@ -47,7 +50,8 @@ def plan(caller: Caller, breakdown: Breakdown) -> s.AccountPlanOut:
         )
         for item in breakdown.solutions
     ]
-    return s.AccountPlanOut(**base.model_dump(), solutions=solutions)
+    contacts = list(for_actor(breakdown.account, caller.actor).contact_emails)
+    return s.AccountPlanOut(**base.model_dump(), contact_emails=contacts, solutions=solutions)
 
 
 def block(view: CohortView) -> s.BlockOut:
@@ -129,4 +133,62 @@ def quote(quote_id: str, quoted: Quote) -> s.QuoteOut:
         service_end=quoted.period.end,
         renews_on=quoted.renews_on,
         description=quoted.describe(),
+    )
+
+
+def plan_quote(quoted: PlanQuote) -> s.PlanQuoteOut:
+    """Portal keys on accounts billed directly only (``routes/plans.py``): every figure is shown."""
+    currency = quoted.charge.currency
+    lines = []
+    if quoted.timing == Timing.NOW and quoted.charge_period is not None:
+        charged = LineView(
+            description=quoted.charge_text,
+            service_start=quoted.charge_period.start,
+            service_end=quoted.charge_period.end,
+            quantity=quoted.units,
+            unit_price=quoted.unit_price,
+            fraction=quoted.charge_fraction,
+            amount=quoted.charge,
+        )
+        lines.append(line(charged))
+    return s.PlanQuoteOut(
+        quote_id=quoted.id,
+        solution=quoted.request.solution,
+        units=quoted.units,
+        from_level=quoted.from_level,
+        from_interval=quoted.from_interval,
+        to_level=quoted.to_level,
+        to_interval=quoted.to_interval,
+        timing=quoted.timing,
+        effective_on=quoted.effective_on,
+        renews_on=quoted.renews_on,
+        unit_price=s.Money.of(quoted.unit_price),
+        credit=s.Money.of(quoted.credit),
+        credit_description=quoted.credit_text if quoted.credit_period is not None else None,
+        lines=lines,
+        charge=s.Money.of(quoted.charge),
+        credit_available=s.Money.of(quoted.credit_available or Money.zero(currency)),
+        amount_due=s.Money.of(quoted.due),
+        replaces=quoted.replaces,
+        description=quoted.describe(),
+    )
+
+
+def plan_change(receipt: PlanReceipt) -> s.PlanChangeOut:
+    quoted = receipt.quote
+    scheduled = None
+    if quoted.timing == Timing.RENEWAL:
+        scheduled = s.ScheduledOut(
+            solution=quoted.request.solution,
+            level=quoted.request.level,
+            interval=quoted.request.interval,
+            effective_on=quoted.effective_on,
+            description=quoted.schedule_text,
+        )
+    return s.PlanChangeOut(
+        timing=quoted.timing,
+        effective_on=quoted.effective_on,
+        renews_on=quoted.renews_on,
+        invoice=invoice(receipt.invoice) if receipt.invoice else None,
+        scheduled=scheduled,
     )

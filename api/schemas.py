@@ -8,6 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from billing.models.catalog import BillingInterval
 from billing.money import Money as BillingMoney
 
 MAX_EVENTS = 1000
@@ -72,6 +73,7 @@ class SolutionPlanOut(BaseModel):
 
 
 class AccountPlanOut(AccountOut):
+    contact_emails: list[str]  # where reminder emails go
     solutions: list[SolutionPlanOut]
 
 
@@ -219,3 +221,64 @@ class PurchaseIn(Strict):
 class PurchaseOut(BaseModel):
     units_after: int
     invoice: InvoiceOut | None
+
+
+class PlanQuoteIn(Strict):
+    solution: Slug
+    level: Slug | None = None
+    interval: BillingInterval | None = None
+
+
+class PlanQuoteOut(BaseModel):
+    quote_id: str
+    solution: str
+    units: int
+    from_level: str  # level names, for people
+    from_interval: str
+    to_level: str
+    to_interval: str
+    timing: str  # "now", or "renewal": scheduled for the next renewal, nothing billed or credited now
+    effective_on: date
+    renews_on: date  # the renewal date after the change
+    unit_price: Money  # of the new plan, per license and interval
+    credit: Money  # for the unused part of the current plan, as adjustment credit (zero when scheduled)
+    credit_description: str | None
+    lines: list[LineOut]  # the new plan's lines billed now (none when scheduled)
+    charge: Money
+    credit_available: Money  # the balance before the change; the invoice spends it first
+    amount_due: Money  # what the invoice leaves owed after both credits
+    replaces: str | None  # the scheduled change this one takes the place of, in words
+    description: str
+
+
+class PlanIn(Strict):
+    quote_id: Annotated[str, Field(pattern=PRINTABLE, min_length=1, max_length=2000)]
+
+
+class ScheduledOut(BaseModel):
+    solution: str
+    level: str
+    interval: str
+    effective_on: date
+    description: str  # "changes to Standard on 1 Jan 2027"
+
+
+class PlanChangeOut(BaseModel):
+    timing: str
+    effective_on: date
+    renews_on: date
+    invoice: InvoiceOut | None  # an upgrade or a switch to yearly, carried out now
+    scheduled: ScheduledOut | None  # a downgrade or a switch to monthly, waiting for the renewal
+
+
+MAX_CONTACTS_GIVEN = 50  # billing keeps at most 10 distinct ones; this only bounds the request
+Email = Annotated[str, Field(pattern=PRINTABLE, max_length=320)]
+
+
+class ContactsIn(Strict):
+    emails: Annotated[list[Email], Field(max_length=MAX_CONTACTS_GIVEN)]
+
+
+class ContactsOut(BaseModel):
+    account: str
+    contact_emails: list[str]

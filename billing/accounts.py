@@ -39,7 +39,7 @@ class AccountView:
     reseller_id: int | None
     reseller_slug: str | None
     reseller_name: str | None
-    contact_emails: tuple[str, ...] = ()  # staff only: empty in what anyone else is given
+    contact_emails: tuple[str, ...] = ()  # see ``for_actor``: who is given them
 
     @property
     def shows_prices(self) -> bool:
@@ -67,9 +67,17 @@ _BY_SLUG = select(Account).where(Account.slug == bindparam("slug"))  # built onc
 _BY_SLUG_FOR_UPDATE = _BY_SLUG.with_for_update()
 
 
+CONTACTS_SEEN_BY = frozenset({"system", "portal", "reseller"})
+
+
 def for_actor(view: AccountView, actor: Actor) -> AccountView:
-    """The view as ``actor`` may see it: contact addresses are for staff."""
-    return view if actor.is_staff or actor.role == "system" else replace(view, contact_emails=())
+    """The view as ``actor`` may see it. Contact addresses: staff, the system, the Portal (which sets an
+    account's own), and a reseller member on its own customers' accounts (the reseller acts for them and
+    gets its own copy of their reminders). Views are only made of accounts the actor may see, so no other
+    account's contacts reach anyone; Slack still shows them to staff alone (``handlers/blocks.py``)."""
+    if actor.is_staff or actor.role in CONTACTS_SEEN_BY:
+        return view
+    return replace(view, contact_emails=())
 
 
 def find_account(session: Session, *, slug: str, actor: Actor, for_update: bool = False) -> Account:

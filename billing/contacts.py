@@ -1,4 +1,5 @@
-"""Contact email addresses of accounts and resellers: where reminder emails go. Staff set them.
+"""Contact email addresses of accounts and resellers: where reminder emails go. Staff set them, and the
+Portal sets an account's own (a reseller's contacts are staff's alone).
 
 Addresses are checked for syntax (``email-validator``, no DNS lookups: the sweep must not depend on the
 network to decide) and stored normalized, without duplicates, in the order given. Setting replaces the
@@ -51,8 +52,8 @@ class Contacts:
     def set_account_emails(
         self, *, slug: str, emails: Sequence[str], actor: Actor, now: datetime, request_ref: str | None = None
     ) -> AccountView:
-        """Replace an account's contact addresses (an empty list clears them)."""
-        actor.require_staff("set contact addresses")
+        """Replace an account's contact addresses (an empty list clears them): staff, or the Portal."""
+        actor.require_staff_or_portal("set an account's contact addresses")
         addresses = normalize_emails(emails)
         with self._db.write() as session:
             account = find_account(session, slug=slug, actor=actor, for_update=True)

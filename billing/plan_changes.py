@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from billing import audit
-from billing.actors import Actor
+from billing.actors import Actor, NotAllowed
 from billing.catalog import find_level, find_solution
 from billing.db import Database
 from billing.invoicing import PLAN_CHANGE_MEMO, InvoiceView, LineSpec, invoice_view, issue_invoice
@@ -25,6 +25,7 @@ from billing.models.invoicing import ChangeKind, LineKind
 from billing.models.ledger import CreditSource
 from billing.models.licensing import PlanChangeStatus
 from billing.plan_quotes import (
+    BadQuoteId,
     NothingScheduled,
     PlanQuote,
     Timing,
@@ -45,6 +46,19 @@ def _billed(session: Session, slug: str, actor: Actor, *, lock: bool) -> Account
             f"{slug} pays through its reseller: its licenses come from pre-paid codes, so its plan cannot be "
             "changed here; issue a code of the plan wanted and redeem it as the renewal of its licenses"
         ) from error
+
+
+def _may_change(actor: Actor) -> None:
+    actor.require_staff_or_portal("change plans")
+
+
+def _may_take(actor: Actor, plan: PlanQuote) -> None:
+    """The Portal may change a plan as it may buy licenses: nothing that credits more than it charges (the
+    same-day return from an upgrade) without staff, as fewer licenses is staff-only."""
+    if not actor.is_staff and plan.credit.minor > plan.charge.minor:
+        raise NotAllowed(
+            f"only the vendor's staff may make a plan change that credits more than it charges ({plan.credit})"
+        )
 
 
 @dataclass(frozen=True)
@@ -79,10 +93,10 @@ class PlanChanges:
     ) -> PlanQuote:
         """What changing ``solution`` to ``level`` and/or ``interval`` would do; changes nothing.
         ``at_once`` refuses a change that could only be scheduled (a downgrade, a switch to monthly)."""
-        actor.require_staff("change plans")
+        _may_change(actor)
         with self._db.read() as session:
             found = _billed(session, account, actor, lock=False)
-            return plan_quote(
+            plan = plan_quote(
                 session,
                 found,
                 find_solution(session, solution),
@@ -92,11 +106,24 @@ class PlanChanges:
                 policy=self.proration,
                 at_once=at_once,
             )
+        _may_take(actor, plan)
+        return plan
 
-    def commit(self, *, quote_id: str, actor: Actor, now: datetime, request_ref: str | None = None) -> PlanReceipt:
-        """Carry out (or schedule) exactly the quoted change, or refuse with ``QuoteChanged``."""
-        actor.require_staff("change plans")
+    def commit(
+        self,
+        *,
+        quote_id: str,
+        actor: Actor,
+        now: datetime,
+        request_ref: str | None = None,
+        account: str | None = None,
+    ) -> PlanReceipt:
+        """Carry out (or schedule) exactly the quoted change, or refuse with ``QuoteChanged``. ``account``,
+        when given (the Portal API's path), must be the quote's."""
+        _may_change(actor)
         wanted = decode_request(quote_id)
+        if account is not None and account.strip().lower() != wanted.account:
+            raise BadQuoteId("that quote is for another account; ask for a new quote")
         with self._db.write() as session:
             found = _billed(session, wanted.account, actor, lock=True)
             solution = find_solution(session, wanted.solution)
@@ -112,6 +139,7 @@ class PlanChanges:
             )
             if plan.id != quote_id.strip():
                 raise QuoteChanged(f"the quote is out of date (now: {plan.describe()}); nothing was changed")
+            _may_take(actor, plan)
             cohort = find_subscription(session, found, solution, lock=True)
             previous = scheduled_change(session, cohort, lock=True)
             if previous is not None:
@@ -139,7 +167,7 @@ class PlanChanges:
         self, *, account: str, solution: str, actor: Actor, now: datetime, request_ref: str | None = None
     ) -> Withdrawn:
         """Withdraw the change scheduled for the next renewal: the renewal stays as it was."""
-        actor.require_staff("change plans")
+        _may_change(actor)
         with self._db.write() as session:
             found = _billed(session, account, actor, lock=True)
             cohort = find_subscription(session, found, find_solution(session, solution), lock=True)

@@ -1,4 +1,4 @@
-"""``/accounts``: the accounts a key may see, and one account's plan."""
+"""``/accounts``: the accounts a key may see, one account's plan, and its contact addresses."""
 
 from __future__ import annotations
 
@@ -7,12 +7,14 @@ import binascii
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
+from fastapi.responses import JSONResponse
 
 from api import render
 from api import schemas as s
-from api.auth import Context, Reader
-from api.problems import ApiError, responses
+from api.auth import Context, Reader, Writer
+from api.problems import ApiError, FieldError, problem, responses
 from api.schemas import PRINTABLE
+from billing.contacts import InvalidEmail
 
 router = APIRouter(tags=["accounts"])
 AccountSlug = Annotated[str, Path(pattern=PRINTABLE, min_length=1, max_length=100)]
@@ -55,3 +57,23 @@ def list_accounts(
 def get_account(account: AccountSlug, who: Reader, ctx: Context) -> s.AccountPlanOut:
     breakdown = ctx.billing.licenses.breakdown(account=account, actor=who.actor, now=ctx.now())
     return render.plan(who, breakdown)
+
+
+@router.put("/accounts/{account}/contacts", response_model=s.ContactsOut, responses=responses(403, 404))
+def put_contacts(account: AccountSlug, body: s.ContactsIn, who: Writer, ctx: Context) -> s.ContactsOut | JSONResponse:
+    """Replace the account's own contact addresses, where its reminder emails go (an empty list clears them)."""
+    try:
+        view = ctx.billing.contacts.set_account_emails(
+            slug=account, emails=body.emails, actor=who.actor, now=ctx.now(), request_ref=f"api:{who.key.name}"
+        )
+    except InvalidEmail as error:
+        return _bad_email(error, body.emails)
+    return s.ContactsOut(account=view.slug, contact_emails=list(view.contact_emails))
+
+
+def _bad_email(error: InvalidEmail, given: list[str]) -> JSONResponse:
+    """422 naming the offending entry, ``emails.<index>``, as a request validation error would."""
+    address = str(error.details.get("address", ""))
+    index = next((i for i, text in enumerate(given) if text.strip() == address), None)
+    field = "emails" if index is None else f"emails.{index}"
+    return problem(422, error.code, error.message, errors=[FieldError(field=field, message=error.message)])

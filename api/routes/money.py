@@ -16,7 +16,7 @@ from api.routes.redemptions import IdempotencyKey
 router = APIRouter(tags=["money"])
 
 
-def _portal_only(who: Caller, what: str) -> None:
+def portal_only(who: Caller, what: str) -> None:
     if not who.is_portal:
         raise ApiError(403, "not_allowed", f"only portal keys may {what}")
 
@@ -58,7 +58,7 @@ def credits(account: AccountSlug, who: Reader, ctx: Context) -> s.CreditsOut:
 
 @router.get("/accounts/{account}/invoices", response_model=s.InvoicePage, responses=responses(403, 404, 409))
 def invoices(account: AccountSlug, who: Reader, ctx: Context) -> s.InvoicePage:
-    _portal_only(who, "see invoices")
+    portal_only(who, "see invoices")
     view = ctx.billing.accounts.get_account(slug=account, actor=who.actor)
     if not view.shows_prices:
         raise ApiError(409, "not_billed_directly", f"{view.name} pays through a reseller: it has no invoices here")
@@ -68,7 +68,7 @@ def invoices(account: AccountSlug, who: Reader, ctx: Context) -> s.InvoicePage:
 
 @router.post("/accounts/{account}/licenses/quote", response_model=s.QuoteOut, responses=responses(403, 404, 409))
 def quote(account: AccountSlug, body: s.QuoteIn, who: Reader, ctx: Context) -> s.QuoteOut:
-    _portal_only(who, "buy licenses")
+    portal_only(who, "buy licenses")
     priced = ctx.billing.purchases.quote(
         account=account, solution=body.solution, units=body.units, actor=who.actor, now=ctx.now()
     )
@@ -81,7 +81,7 @@ def quote(account: AccountSlug, body: s.QuoteIn, who: Reader, ctx: Context) -> s
 def purchase(
     account: AccountSlug, body: s.PurchaseIn, who: Writer, ctx: Context, idempotency_key: IdempotencyKey = None
 ) -> JSONResponse:
-    _portal_only(who, "buy licenses")
+    portal_only(who, "buy licenses")
 
     def work() -> s.PurchaseOut:
         receipt = ctx.billing.purchases.commit(
