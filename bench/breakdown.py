@@ -14,7 +14,7 @@ from datetime import timedelta
 from sqlalchemy import insert
 
 from bench.codes import ADMIN, NOW, TODAY, _account, _plan_ids, _value, setup
-from bench.common import Row, ms, percentile, placeholders
+from bench.common import Row, analyze, ms, percentile, placeholders
 from billing import Database
 from billing.models import Cohort
 
@@ -53,6 +53,7 @@ def _history(db: Database, account_id: int, count: int, plan: tuple[int, int]) -
         )
     with db.write() as session:
         session.execute(insert(Cohort), rows)
+    analyze(db)
 
 
 def _raw(db: Database, account_id: int) -> None:

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
-from bench.common import Row, median_time, ms, placeholders
+from bench.common import Row, analyze, median_time, ms, placeholders
 from billing import Billing, CodeKey, Database, codeformat
 from billing.actors import Actor
 from billing.models import Cohort, PlanLevel, Solution
@@ -218,6 +218,7 @@ def _lapsed(db: Database, account_id: int, count: int, plan: tuple[int, int]) ->
         )
     with db.write() as session:
         session.execute(insert(Cohort), rows)
+    analyze(db)
 
 
 def bench_lapsed(db: Database, label: str, sizes: tuple[int, int], redemptions: int) -> Row:

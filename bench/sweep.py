@@ -20,7 +20,7 @@ from pathlib import Path
 
 from sqlalchemy import insert, text
 
-from bench.common import Row, median_time, ms
+from bench.common import Row, analyze, median_time, ms
 from billing import Billing, CodeKey, Database
 from billing.models import Account, Cohort, PlanLevel, Reseller, Solution
 from billing.reminders import due_reminders, select_due
@@ -84,8 +84,7 @@ def _populate(db: Database, rows: int) -> None:
             )
         with db.write() as session:
             session.execute(insert(Cohort), chunk)
-    with db.engine.begin() as connection:
-        connection.exec_driver_sql("ANALYZE")
+    analyze(db)
 
 
 def _raw_due(db: Database) -> list[tuple[int, int]]:

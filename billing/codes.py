@@ -161,15 +161,8 @@ _BY_PREFIX_FOR_UPDATE = _BY_PREFIX.with_for_update(of=PrepaidCode)
 
 def find_code(session: Session, *, canonical: str, key: CodeKey, for_update: bool = False) -> PrepaidCode:
     """The code whose digest matches; candidates share the public prefix."""
-    query = (
-        select(PrepaidCode)
-        .where(PrepaidCode.prefix == codeformat.prefix_of(canonical))
-        # One statement: the many-to-one plan and the redemption are joined, not loaded one by one later.
-        .options(joinedload(PrepaidCode.redemption), joinedload(PrepaidCode.solution), joinedload(PrepaidCode.level))
-    )
-    if for_update:
-        query = query.with_for_update(of=PrepaidCode)
-    for candidate in session.scalars(query):
+    query = _BY_PREFIX_FOR_UPDATE if for_update else _BY_PREFIX
+    for candidate in session.scalars(query, {"prefix": codeformat.prefix_of(canonical)}):
         if candidate.key_version == key.version and key.matches(
             canonical, salt=candidate.salt, digest=candidate.digest
         ):

@@ -1,8 +1,7 @@
-"""License cohorts: capacity, the one-level-per-solution rule, renewal candidates and the breakdown."""
+"""License cohorts: capacity, the one-level-per-solution rule, renewal candidates (the breakdown: breakdown.py)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Protocol
@@ -10,14 +9,18 @@ from typing import Protocol
 from sqlalchemy import ColumnElement, bindparam, func, select
 from sqlalchemy.orm import Session, joinedload
 
-from billing.accounts import AccountView, account_view, find_account
+from billing.accounts import find_account
 from billing.actors import Actor
+from billing.breakdown import Breakdown as Breakdown  # the breakdown's types moved; re-exported for callers
+from billing.breakdown import RenewalLine as RenewalLine
+from billing.breakdown import SolutionBreakdown as SolutionBreakdown
+from billing.breakdown import UpcomingLine as UpcomingLine
+from billing.breakdown import build_breakdown
 from billing.catalog import find_solution
 from billing.db import Database
 from billing.errors import Conflict
 from billing.models import Account, Assignment, Cohort, PlanLevel
 from billing.periods import format_date, local_date
-from billing.plan_schedule import scheduled_notes
 
 RENEWAL_WINDOW_DAYS = 45
 # A cohort that lapsed longer ago than this is no longer offered for renewal: a renewal of a lapsed cohort
@@ -72,48 +75,6 @@ def cohort_view(cohort: Cohort) -> CohortView:
         renewed=cohort.renewed_at is not None,
         renews_cohort_id=cohort.renews_cohort_id,
     )
-
-
-@dataclass(frozen=True)
-class RenewalLine:
-    renews_on: date
-    units: int
-    renewed: bool  # a successor cohort is already in place (no reminders, no action needed)
-    auto_renew: bool
-    cohort_ids: tuple[int, ...]
-    change: str | None = None  # a scheduled plan change ("changes to Standard on 1 Jan 2026")
-
-
-@dataclass(frozen=True)
-class UpcomingLine:
-    starts_on: date
-    renews_on: date
-    units: int
-    renews_cohort_id: int | None
-
-
-@dataclass(frozen=True)
-class SolutionBreakdown:
-    solution: str
-    solution_name: str
-    level: str
-    level_name: str
-    license_kind: str
-    total: int
-    in_use: int
-    lines: tuple[RenewalLine, ...]
-    upcoming: tuple[UpcomingLine, ...]
-
-    @property
-    def over_capacity(self) -> int:
-        return max(0, self.in_use - self.total)
-
-
-@dataclass(frozen=True)
-class Breakdown:
-    account: AccountView
-    today: date
-    solutions: tuple[SolutionBreakdown, ...]
 
 
 def cohorts_of(session: Session, account_id: int, *, ending_after: date | None = None) -> list[Cohort]:
@@ -224,53 +185,6 @@ def assignments_in_use(session: Session, *, account_id: int) -> dict[int, int]:
     return {solution_id: int(count) for solution_id, count in rows}
 
 
-def build_breakdown(session: Session, account: Account, today: date) -> Breakdown:
-    cohorts = cohorts_of(session, account.id, ending_after=today)
-    in_use = assignments_in_use(session, account_id=account.id)
-    changes = scheduled_notes(session, cohorts)
-    by_solution: dict[int, list[Cohort]] = defaultdict(list)
-    for cohort in cohorts:
-        by_solution[cohort.solution_id].append(cohort)
-    solutions = []
-    for solution_id, group in by_solution.items():
-        active = [c for c in group if c.active_on(today)]
-        upcoming = [c for c in group if c.starts_on > today]
-        if not active and not upcoming:
-            continue
-        lines: dict[tuple[date, bool, bool], list[Cohort]] = defaultdict(list)
-        for cohort in active:
-            lines[(cohort.ends_on, cohort.renewed_at is not None, cohort.auto_renew)].append(cohort)
-        newest = (active or upcoming)[-1]
-        solutions.append(
-            SolutionBreakdown(
-                solution=newest.solution.slug,
-                solution_name=newest.solution.name,
-                level=newest.level.slug,
-                level_name=newest.level.name,
-                license_kind=newest.license_kind,
-                total=sum(c.units for c in active),
-                in_use=in_use.get(solution_id, 0),
-                lines=tuple(
-                    RenewalLine(
-                        renews_on=ends_on,
-                        units=sum(c.units for c in members),
-                        renewed=renewed,
-                        auto_renew=auto,
-                        cohort_ids=tuple(c.id for c in members),
-                        change=next((changes[c.id] for c in members if c.id in changes), None),
-                    )
-                    for (ends_on, renewed, auto), members in sorted(lines.items())
-                ),
-                upcoming=tuple(
-                    UpcomingLine(c.starts_on, c.ends_on, c.units, c.renews_cohort_id)
-                    for c in sorted(upcoming, key=lambda c: (c.starts_on, c.id))
-                ),
-            )
-        )
-    solutions.sort(key=lambda s: s.solution)
-    return Breakdown(account=account_view(account), today=today, solutions=tuple(solutions))
-
-
 class Licenses:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -279,7 +193,8 @@ class Licenses:
         """Per solution: licenses available today, and each renewal date with its licenses, in date order."""
         with self._db.read() as session:
             found = find_account(session, slug=account, actor=actor)
-            return build_breakdown(session, found, local_date(now, found.time_zone))
+            today = local_date(now, found.time_zone)
+            return build_breakdown(session, found, today=today, in_use=assignments_in_use(session, account_id=found.id))
 
     def cohorts(self, *, account: str, actor: Actor) -> list[CohortView]:
         with self._db.read() as session:

@@ -7,7 +7,7 @@ change included) rolls back whole.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,10 +26,14 @@ def plan_words(from_level: str, from_interval: str, to_level: str, to_interval: 
 
 def schedule_words(change: PlanChange, cohort: Cohort) -> str:
     """A scheduled change in words, from its row ("changes to Standard on 1 Jan 2026")."""
-    words = plan_words(
-        cohort.level.name, _interval(change.from_term_months), change.to_level.name, _interval(change.to_term_months)
+    return change_words(
+        cohort.level.name, change.from_term_months, change.to_level.name, change.to_term_months, change.effective_on
     )
-    return f"changes to {words} on {format_date(change.effective_on)}"
+
+
+def change_words(from_level: str, from_term_months: int, to_level: str, to_term_months: int, effective_on: date) -> str:
+    words = plan_words(from_level, _interval(from_term_months), to_level, _interval(to_term_months))
+    return f"changes to {words} on {format_date(effective_on)}"
 
 
 def _interval(term_months: int) -> str:
@@ -56,12 +60,23 @@ def apply_scheduled(session: Session, cohort: Cohort, *, now: datetime) -> str |
     return words
 
 
-def scheduled_notes(session: Session, cohorts: list[Cohort]) -> dict[int, str]:
-    """For the breakdown: each renewing cohort's scheduled change, in words, by cohort id."""
-    renewing = {c.id: c for c in cohorts if c.auto_renew}
+def scheduled_notes_by_level(session: Session, renewing: dict[int, str]) -> dict[int, str]:
+    """For the breakdown: the scheduled change of each renewing cohort (``renewing`` maps a cohort id to its
+    level's name), in words, by cohort id."""
     if not renewing:
         return {}
-    changes = session.scalars(
-        select(PlanChange).where(PlanChange.cohort_id.in_(renewing), PlanChange.status == PlanChangeStatus.SCHEDULED)
+    changes = session.execute(
+        select(
+            PlanChange.cohort_id,
+            PlanChange.from_term_months,
+            PlanLevel.name,
+            PlanChange.to_term_months,
+            PlanChange.effective_on,
+        )
+        .join(PlanLevel, PlanLevel.id == PlanChange.to_level_id)
+        .where(PlanChange.cohort_id.in_(renewing), PlanChange.status == PlanChangeStatus.SCHEDULED)
     )
-    return {c.cohort_id: schedule_words(c, renewing[c.cohort_id]) for c in changes}
+    return {
+        cohort_id: change_words(renewing[cohort_id], from_term, to_level, to_term, effective_on)
+        for cohort_id, from_term, to_level, to_term, effective_on in changes
+    }

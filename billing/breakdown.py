@@ -1,0 +1,141 @@
+"""The renewal breakdown of an account: per solution, today's licenses and each renewal date with its licenses.
+
+An account keeps its whole history (every renewed and lapsed cohort), so the breakdown reads only the
+cohorts still running, as plain columns (Core rows, not ORM entities): it is the screen an account with
+thousands of cohorts opens most, and nothing on it is written back.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Row, bindparam, select
+from sqlalchemy.orm import Session
+
+from billing.accounts import AccountView, account_view
+from billing.models import Account, Cohort, PlanLevel, Solution
+from billing.plan_schedule import scheduled_notes_by_level
+
+
+@dataclass(frozen=True)
+class RenewalLine:
+    renews_on: date
+    units: int
+    renewed: bool  # a successor cohort is already in place (no reminders, no action needed)
+    auto_renew: bool
+    cohort_ids: tuple[int, ...]
+    change: str | None = None  # a scheduled plan change ("changes to Standard on 1 Jan 2026")
+
+
+@dataclass(frozen=True)
+class UpcomingLine:
+    starts_on: date
+    renews_on: date
+    units: int
+    renews_cohort_id: int | None
+
+
+@dataclass(frozen=True)
+class SolutionBreakdown:
+    solution: str
+    solution_name: str
+    level: str
+    level_name: str
+    license_kind: str
+    total: int
+    in_use: int
+    lines: tuple[RenewalLine, ...]
+    upcoming: tuple[UpcomingLine, ...]
+
+    @property
+    def over_capacity(self) -> int:
+        return max(0, self.in_use - self.total)
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    account: AccountView
+    today: date
+    solutions: tuple[SolutionBreakdown, ...]
+
+
+_Running = Row[*tuple[Any, ...]]  # one of the rows below
+
+# Built once: the account's cohorts still running after ``today`` (active or upcoming), by renewal date.
+_RUNNING = (
+    select(
+        Cohort.id,
+        Cohort.solution_id,
+        Cohort.units,
+        Cohort.starts_on,
+        Cohort.ends_on,
+        Cohort.renewed_at.is_not(None).label("renewed"),
+        Cohort.auto_renew,
+        Cohort.renews_cohort_id,
+        Cohort.license_kind,
+        Solution.slug.label("solution"),
+        Solution.name.label("solution_name"),
+        PlanLevel.slug.label("level"),
+        PlanLevel.name.label("level_name"),
+    )
+    .join(Solution, Solution.id == Cohort.solution_id)
+    .join(PlanLevel, PlanLevel.id == Cohort.plan_level_id)
+    .where(Cohort.account_id == bindparam("account_id"), Cohort.ends_on > bindparam("today"))
+    .order_by(Cohort.ends_on, Cohort.id)
+)
+
+
+def build_breakdown(session: Session, account: Account, *, today: date, in_use: dict[int, int]) -> Breakdown:
+    """The breakdown on ``today`` (the account's calendar date); ``in_use`` holds assignments by solution id."""
+    # On the session's connection: plain rows, without the ORM's result machinery.
+    rows = session.connection().execute(_RUNNING, {"account_id": account.id, "today": today}).all()
+    changes = scheduled_notes_by_level(session, {row.id: row.level_name for row in rows if row.auto_renew})
+    by_solution: dict[int, list[_Running]] = defaultdict(list)
+    for row in rows:
+        by_solution[row.solution_id].append(row)
+    solutions = [
+        _solution(group, today, in_use.get(solution_id, 0), changes) for solution_id, group in by_solution.items()
+    ]
+    solutions.sort(key=lambda s: s.solution)
+    return Breakdown(account=account_view(account), today=today, solutions=tuple(solutions))
+
+
+def _solution(group: list[_Running], today: date, in_use: int, changes: dict[int, str]) -> SolutionBreakdown:
+    """One solution's part: its rows come by renewal date, and every one of them ends after ``today``."""
+    lines: dict[tuple[date, bool, bool], list[int]] = {}  # (renews on, renewed, auto-renew) -> cohort ids
+    units: dict[tuple[date, bool, bool], int] = defaultdict(int)
+    upcoming, newest_active = [], None
+    for row in group:
+        cohort_id, _, count, starts_on, ends_on, renewed, auto_renew, renews_cohort_id = row[:8]
+        if starts_on > today:
+            upcoming.append((starts_on, cohort_id, UpcomingLine(starts_on, ends_on, count, renews_cohort_id)))
+            continue
+        newest_active, key = row, (ends_on, renewed, auto_renew)
+        lines.setdefault(key, []).append(cohort_id)
+        units[key] += count
+    newest = newest_active or group[-1]
+    upcoming.sort(key=lambda entry: entry[:2])
+    return SolutionBreakdown(
+        solution=newest.solution,
+        solution_name=newest.solution_name,
+        level=newest.level,
+        level_name=newest.level_name,
+        license_kind=newest.license_kind,
+        total=sum(units.values()),
+        in_use=in_use,
+        lines=tuple(
+            RenewalLine(
+                renews_on=ends_on,
+                units=units[(ends_on, renewed, auto)],
+                renewed=renewed,
+                auto_renew=auto,
+                cohort_ids=tuple(ids),
+                change=next((changes[i] for i in ids if i in changes), None) if changes else None,
+            )
+            for (ends_on, renewed, auto), ids in sorted(lines.items())
+        ),
+        upcoming=tuple(line for _, _, line in upcoming),
+    )
