@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
 
 from billing import audit
 from billing.accounts import find_account
@@ -50,6 +51,18 @@ def _subject(text: str) -> str:
     return subject
 
 
+def _holding(session: Session, account_id: int, solution_id: int, subject: str) -> Assignment | None:
+    """The license ``subject`` holds now in that account and solution, if any."""
+    return session.scalar(
+        select(Assignment).where(
+            Assignment.account_id == account_id,
+            Assignment.solution_id == solution_id,
+            Assignment.subject == subject,
+            Assignment.released_at.is_(None),
+        )
+    )
+
+
 class Assignments:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -74,15 +87,7 @@ class Assignments:
             today = local_date(now, found.time_zone)
             total = capacity(session, account_id=found.id, solution_id=target.id, day=today)
             used = assignments_in_use(session, account_id=found.id).get(target.id, 0)
-            active = session.scalar(
-                select(Assignment.id).where(
-                    Assignment.account_id == found.id,
-                    Assignment.solution_id == target.id,
-                    Assignment.subject == subject,
-                    Assignment.released_at.is_(None),
-                )
-            )
-            if active is not None:
+            if _holding(session, found.id, target.id, subject) is not None:
                 raise AlreadyAssigned(f"{subject} already holds a {target.name} license")
             if used >= total:
                 raise CapacityExceeded(
@@ -131,14 +136,7 @@ class Assignments:
             found = find_account(session, slug=account, actor=actor, for_update=True)
             target = find_solution(session, solution)
             _check_kind(target, kind)
-            assignment = session.scalar(
-                select(Assignment).where(
-                    Assignment.account_id == found.id,
-                    Assignment.solution_id == target.id,
-                    Assignment.subject == subject,
-                    Assignment.released_at.is_(None),
-                )
-            )
+            assignment = _holding(session, found.id, target.id, subject)
             if assignment is None:
                 raise AssignmentNotFound(f"{subject} holds no {target.name} license")
             assignment.released_at, assignment.release_reason = now, ReleaseReason.REMOVED
