@@ -14,7 +14,7 @@ from billing.catalog import find_solution
 from billing.db import Database
 from billing.errors import Conflict, InvalidInput, NotFound
 from billing.licensing import assignments_in_use, capacity
-from billing.models import Assignment, AuditEvent
+from billing.models import Account, Assignment, AuditEvent
 from billing.models.catalog import LicenseKind, Solution
 from billing.models.licensing import ReleaseReason
 from billing.periods import local_date
@@ -35,9 +35,15 @@ class WrongLicenseKind(InvalidInput):
     code = "wrong_license_kind"
 
 
-def _check_kind(target: Solution, kind: LicenseKind | None) -> None:
+def _pool(
+    session: Session, account: str, solution: str, actor: Actor, kind: LicenseKind | None
+) -> tuple[Account, Solution]:
+    """The account (locked) and the solution whose licenses a device or user takes or frees."""
+    found = find_account(session, slug=account, actor=actor, for_update=True)
+    target = find_solution(session, solution)
     if kind is not None and target.license_kind != kind:
         raise WrongLicenseKind(f"{target.name} is licensed per {target.license_kind}, not per {kind}")
+    return found, target
 
 
 class AssignmentNotFound(NotFound):
@@ -81,9 +87,7 @@ class Assignments:
         """Put a device or user on one license; refused beyond capacity. Returns the licenses left."""
         subject = _subject(subject)
         with self._db.write() as session:
-            found = find_account(session, slug=account, actor=actor, for_update=True)
-            target = find_solution(session, solution)
-            _check_kind(target, kind)
+            found, target = _pool(session, account, solution, actor, kind)
             today = local_date(now, found.time_zone)
             total = capacity(session, account_id=found.id, solution_id=target.id, day=today)
             used = assignments_in_use(session, account_id=found.id).get(target.id, 0)
@@ -133,9 +137,7 @@ class Assignments:
         """Free the license a device or user holds."""
         subject = _subject(subject)
         with self._db.write() as session:
-            found = find_account(session, slug=account, actor=actor, for_update=True)
-            target = find_solution(session, solution)
-            _check_kind(target, kind)
+            found, target = _pool(session, account, solution, actor, kind)
             assignment = _holding(session, found.id, target.id, subject)
             if assignment is None:
                 raise AssignmentNotFound(f"{subject} holds no {target.name} license")

@@ -23,19 +23,16 @@ from billing.email_plan import failure_details, failure_subject
 from billing.models import (
     Account,
     Alert,
-    Cohort,
     EmailFailure,
     OutboxMessage,
-    PlanLevel,
     ReminderNotice,
-    Reseller,
-    Solution,
 )
 from billing.models.notices import AlertKind
 from billing.models.outbox import OutboxState
 from billing.models.parties import PaymentMethod
 from billing.outbox import MAX_ATTEMPTS, Claim, Outbox
 from billing.periods import local_date
+from billing.reminders import notice_row
 
 
 @dataclass(frozen=True)
@@ -62,15 +59,7 @@ class Emails:
 
     def view(self, *, notice_id: int, now: datetime) -> ReminderEmail | None:
         with self._db.read() as session:
-            row = session.execute(
-                select(ReminderNotice, Cohort, Account, Reseller, Solution, PlanLevel)
-                .join(Cohort, Cohort.id == ReminderNotice.cohort_id)
-                .join(Account, Account.id == ReminderNotice.account_id)
-                .join(Reseller, Reseller.id == Account.reseller_id, isouter=True)
-                .join(Solution, Solution.id == Cohort.solution_id)
-                .join(PlanLevel, PlanLevel.id == Cohort.plan_level_id)
-                .where(ReminderNotice.id == notice_id)
-            ).first()
+            row = notice_row(session, notice_id)
             if row is None:
                 return None
             notice, cohort, account, reseller, solution, level = row
@@ -79,7 +68,7 @@ class Emails:
                 notice_id=notice.id,
                 account_slug=account.slug,
                 account_name=account.name,
-                reseller_name=reseller.name if through_reseller else None,
+                reseller_name=reseller.name if through_reseller and reseller is not None else None,
                 solution_name=solution.name,
                 level_name=level.name,
                 license_kind=cohort.license_kind,

@@ -134,6 +134,23 @@ def _insert_ignoring_duplicates(session: Session, rows: Sequence[dict[str, objec
     )
 
 
+NoticeRow = tuple[ReminderNotice, Cohort, Account, Reseller | None, Solution, PlanLevel]
+
+
+def notice_row(session: Session, notice_id: int) -> NoticeRow | None:
+    """A reminder with the cohort, account, reseller (if any), solution and level it is about."""
+    row = session.execute(
+        select(ReminderNotice, Cohort, Account, Reseller, Solution, PlanLevel)
+        .join(Cohort, Cohort.id == ReminderNotice.cohort_id)
+        .join(Account, Account.id == ReminderNotice.account_id)
+        .join(Reseller, Reseller.id == Account.reseller_id, isouter=True)
+        .join(Solution, Solution.id == Cohort.solution_id)
+        .join(PlanLevel, PlanLevel.id == Cohort.plan_level_id)
+        .where(ReminderNotice.id == notice_id)
+    ).first()
+    return None if row is None else (row[0], row[1], row[2], row[3], row[4], row[5])
+
+
 class Reminders:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -171,15 +188,7 @@ class Reminders:
         """What a renewal code for a reminded cohort would be: the issue form's starting values (staff only)."""
         actor.require_staff("issue renewal codes")
         with self._db.read() as session:
-            row = session.execute(
-                select(ReminderNotice, Cohort, Account, Reseller, Solution, PlanLevel)
-                .join(Cohort, Cohort.id == ReminderNotice.cohort_id)
-                .join(Account, Account.id == ReminderNotice.account_id)
-                .join(Reseller, Reseller.id == Account.reseller_id, isouter=True)
-                .join(Solution, Solution.id == Cohort.solution_id)
-                .join(PlanLevel, PlanLevel.id == Cohort.plan_level_id)
-                .where(ReminderNotice.id == notice_id)
-            ).first()
+            row = notice_row(session, notice_id)
             if row is None:
                 raise NoticeNotFound("no such reminder")
             notice, cohort, account, reseller, solution, level = row
