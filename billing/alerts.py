@@ -16,12 +16,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from billing import audit
+from billing import audit, event_records
 from billing.actors import Actor
 from billing.conditions import CONDITIONS, Condition, ConditionSource
 from billing.db import Database
 from billing.errors import Conflict, NotFound
 from billing.models import Alert
+from billing.models.notices import AlertKind
+from billing.webhook_alerts import WEBHOOK_CONDITIONS
 
 
 class AlertNotFound(NotFound):
@@ -96,6 +98,10 @@ def reconcile(session: Session, conditions: Iterable[Condition], now: datetime) 
                 )
             )
             opened += 1
+            if condition.kind == AlertKind.OVER_CAPACITY:
+                event_records.capacity_changed(
+                    session, key[1], condition.account_id, condition.details, over=True, now=now
+                )
         elif alert.details != condition.details:
             alert.details = condition.details
             alert.version += 1
@@ -105,12 +111,14 @@ def reconcile(session: Session, conditions: Iterable[Condition], now: datetime) 
             alert.resolved_at = now
             alert.version += 1
             resolved += 1
+            if alert.kind == AlertKind.OVER_CAPACITY:
+                event_records.capacity_changed(session, key[1], alert.account_id, alert.details, over=False, now=now)
     session.flush()
     return AlertChanges(opened, resolved, updated)
 
 
 class Alerts:
-    def __init__(self, db: Database, *, sources: tuple[ConditionSource, ...] = CONDITIONS) -> None:
+    def __init__(self, db: Database, *, sources: tuple[ConditionSource, ...] = CONDITIONS + WEBHOOK_CONDITIONS) -> None:
         self._db = db
         self._sources = sources
 

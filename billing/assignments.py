@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from billing import audit
+from billing import audit, event_records
 from billing.accounts import find_account
 from billing.actors import Actor
 from billing.catalog import find_solution
@@ -142,6 +142,8 @@ class Assignments:
             if assignment is None:
                 raise AssignmentNotFound(f"{subject} holds no {target.name} license")
             assignment.released_at, assignment.release_reason = now, ReleaseReason.REMOVED
+            session.flush()
+            event_records.released(session, [assignment.id], now=now)
             audit.record(
                 session,
                 actor=actor,
@@ -238,4 +240,5 @@ class Assignments:
                     for row in idle
                 ],
             )
+            event_records.released(session, [row.id for row in idle], now=now)
             return len(idle)

@@ -14,7 +14,7 @@ from fractions import Fraction
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from billing import audit
+from billing import audit, event_records
 from billing.accounts import find_account
 from billing.actors import Actor
 from billing.db import Database
@@ -191,6 +191,7 @@ def issue_invoice(
     apply_credit(session, invoice, now=now)
     settle_status(invoice)
     session.flush()
+    event_records.invoice_issued(session, invoice, account, now=now)
     return invoice, rows
 
 
@@ -287,6 +288,7 @@ class Invoices:
                 request_ref=request_ref,
             )
             session.flush()
+            event_records.invoice_paid(session, found, account, now=now)
             return invoice_view(found, account.slug, account.payment_method)
 
     def debt(self, *, actor: Actor, now: datetime, account: str | None = None) -> DebtReport:

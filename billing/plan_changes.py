@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from billing import audit
+from billing import audit, event_records
 from billing.actors import Actor, NotAllowed
 from billing.catalog import find_level, find_solution
 from billing.db import Database
@@ -161,6 +161,8 @@ class PlanChanges:
             invoice = _apply_now(session, found, cohort, row, plan, actor, now) if plan.timing == Timing.NOW else None
             _audit(session, found, cohort, plan, invoice, actor, now, request_ref)
             session.flush()
+            if row.status == PlanChangeStatus.APPLIED:
+                event_records.plan_changed(session, row, cohort, now=now)
             return PlanReceipt(quote=plan, cohort_id=cohort.id, invoice=invoice)
 
     def withdraw(

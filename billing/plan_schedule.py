@@ -12,6 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from billing import event_records
 from billing.models import Cohort, PlanChange, PlanLevel
 from billing.models.catalog import BillingInterval
 from billing.models.licensing import PlanChangeStatus
@@ -57,6 +58,7 @@ def apply_scheduled(session: Session, cohort: Cohort, *, now: datetime) -> str |
     if change.to_term_months != cohort.term_months:  # a new interval starts its own anniversaries today
         cohort.anchor_on, cohort.term_months = cohort.ends_on, change.to_term_months
     change.status, change.closed_at = PlanChangeStatus.APPLIED, now
+    event_records.plan_changed(session, change, cohort, now=now)
     return words
 
 

@@ -20,7 +20,7 @@ from typing import cast
 from sqlalchemy import Insert, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from billing import codeformat
+from billing import codeformat, event_records
 from billing.accounts import account_view, find_account
 from billing.actors import Actor
 from billing.attempts import LOST_RACE, Attempts, check_rate
@@ -280,6 +280,10 @@ def _carry_out(
     )
     redemption_id = _insert(session, Redemption, redemption)
     _audit_redeemed(session, decided, code, account, actor, now, cohort_id, request_ref)
+    renews = decided.renews.id if decided.renews else None
+    event_records.redeemed(
+        session, code=code, account=account, cohort_id=cohort_id, renews=renews, credit=decided.credit, now=now
+    )
     return Receipt(plan=decided, redemption_id=redemption_id, cohort_id=cohort_id, replayed=False)
 
 

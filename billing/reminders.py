@@ -19,7 +19,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from billing import audit
+from billing import audit, event_records
 from billing.actors import Actor
 from billing.db import Database
 from billing.errors import NotFound
@@ -164,6 +164,7 @@ class Reminders:
         """Record every reminder due at ``now`` that is not recorded yet. Returns how many are new."""
         with self._db.write() as session:
             due = _not_yet_planned(session, due_reminders(session, now=now))
+            event_records.reminders_due(session, due, now=now)
             return _insert_ignoring_duplicates(
                 session,
                 [

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from billing import audit
+from billing import audit, event_records
 from billing.actors import SYSTEM, Actor
 from billing.db import Database
 from billing.errors import BillingError
@@ -132,4 +132,5 @@ class Renewals:
                 },
             )
             session.flush()
+            event_records.renewed(session, cohort, period.start, invoice, now=now)
             return invoice_view(invoice, account.slug, account.payment_method)

@@ -16,6 +16,7 @@ from billing.codes import Codes
 from billing.contacts import Contacts
 from billing.db import Database
 from billing.emails import Emails
+from billing.events import EventLog
 from billing.idempotency import IdempotentRequests
 from billing.identity import Identities
 from billing.invoicing import Invoices
@@ -34,6 +35,8 @@ from billing.resellers import Resellers
 from billing.staff import StaffRoles
 from billing.subscriptions import Subscriptions
 from billing.sweep import Sweep
+from billing.webhook_outbox import WebhookDeliveries
+from billing.webhooks import Webhooks
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ class BillingSettings:
     proration: ProrationPolicy = DEFAULT_POLICY
     outbox_lease: timedelta = LEASE  # how long a poster holds a message before another may take it over
     max_credit_code: int = DEFAULT_MAX_CREDIT_CODE  # whole units of any currency one credit code may be worth
+    webhooks_allow_http: bool = False  # http:// webhook URLs to loopback (development only)
 
 
 class Billing:
@@ -84,3 +88,8 @@ class Billing:
         self.purchases = Purchases(db, subscriptions=self.subscriptions, key=key)
         self.idempotency = IdempotentRequests(db)
         self.sweep.housekeeping["expired idempotency keys"] = lambda now: self.idempotency.prune(now=now)
+        self.events = EventLog(db)
+        self.sweep.housekeeping["lapsed blocks"] = lambda now: self.events.record_lapsed(now=now)
+        self.sweep.housekeeping["events older than 30 days"] = lambda now: self.events.prune(now=now)
+        self.webhooks = Webhooks(db, key=key, allow_http=settings.webhooks_allow_http)
+        self.webhook_deliveries = WebhookDeliveries(db, webhooks=self.webhooks, outbox=self.outbox)

@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from billing import audit
+from billing import audit, event_records
 from billing.actors import Actor
 from billing.catalog import find_level, find_solution
 from billing.db import Database
@@ -276,6 +276,7 @@ def _commit(
         },
     )
     session.flush()
+    event_records.subscription_changed(session, cohort, plan.action, plan.units, now=now)
     return ChangeReceipt(quote=plan, cohort_id=cohort.id, invoice=invoice)
 
 

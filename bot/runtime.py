@@ -22,6 +22,7 @@ from bot.clock import Clock, SystemClock
 from bot.scheduler import Background
 from bot.settings import MailSettings, Settings, SettingsError, SlackSettings
 from handlers.outbound.poster import Poster, posting_client
+from handlers.outbound.webhooks import Deliverer
 from mail.sender import Mailer
 from mail.smtp import SmtpTransport
 
@@ -40,6 +41,7 @@ def open_billing(settings: Settings, *, migrate: bool = True) -> Billing:
             proration=settings.proration,
             outbox_lease=timedelta(seconds=settings.post_lease_seconds),
             max_credit_code=settings.max_credit_code,
+            webhooks_allow_http=settings.webhooks_allow_http,
         ),
     )
     if migrate:
@@ -113,6 +115,14 @@ class Runtime:
         client = posting_client(self.slack.bot_token, self.slack.api_url)
         return Poster(self.billing, client, clock=clock or self.clock)
 
+    def deliverer(self, *, clock: Clock | None = None) -> Deliverer:
+        """A webhook deliverer; its failures are alerted in the sales channel when one is set."""
+        try:
+            sales_channel = self.slack.sales_channel
+        except SettingsError:
+            sales_channel = None
+        return Deliverer(self.billing, clock=clock or self.clock, sales_channel=sales_channel)
+
     @cached_property
     def background(self) -> Background:
         return Background(
@@ -121,6 +131,7 @@ class Runtime:
             sales_channel=self.slack.sales_channel,
             clock=self.clock,
             mailer=self.mailer(),
+            deliverer=self.deliverer(),
         )
 
     def close(self) -> None:

@@ -1,4 +1,5 @@
-"""Background work inside ``joanbot serve``: the sweep every hour, the poster all the time.
+"""Background work inside ``joanbot serve``: the sweep every hour, the poster, mailer and webhook deliverer
+all the time.
 
 Any number of instances may run these at once: the sweep decides through unique rows (and, on
 PostgreSQL, one advisory lock), the poster through fenced claims. On SQLite every instance shares the
@@ -16,6 +17,7 @@ from billing.periods import format_date
 from billing.wording import plural
 from bot.clock import Clock, SystemClock
 from handlers.outbound.poster import Poster
+from handlers.outbound.webhooks import Deliverer
 from mail.sender import Mailer
 
 log = logging.getLogger("joanbot.scheduler")
@@ -57,10 +59,12 @@ class Background:
         sales_channel: str | None,
         clock: Clock | None = None,
         mailer: Mailer | None = None,
+        deliverer: Deliverer | None = None,
     ) -> None:
         self.billing = billing
         self.poster = poster
         self.mailer = mailer
+        self.deliverer = deliverer
         self.sales_channel = sales_channel
         self.clock: Clock = clock or SystemClock()
         self._stop = threading.Event()
@@ -70,6 +74,8 @@ class Background:
         loops = [(self._sweep_loop, "joanbot-sweep"), (self._post_loop, "joanbot-poster")]
         if self.mailer is not None:
             loops.append((self._mail_loop, "joanbot-mailer"))
+        if self.deliverer is not None:
+            loops.append((self._webhook_loop, "joanbot-webhooks"))
         for target, name in loops:
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
@@ -106,4 +112,13 @@ class Background:
                 self.mailer.drain(sleep=self._stop.wait, max_wait=POSTER_IDLE_SECONDS)
             except Exception:
                 log.exception("the mailer failed; retrying")
+            self._stop.wait(POSTER_IDLE_SECONDS)
+
+    def _webhook_loop(self) -> None:
+        assert self.deliverer is not None
+        while not self._stop.is_set():
+            try:
+                self.deliverer.drain(sleep=self._stop.wait, max_wait=POSTER_IDLE_SECONDS)
+            except Exception:
+                log.exception("the webhook deliverer failed; retrying")
             self._stop.wait(POSTER_IDLE_SECONDS)

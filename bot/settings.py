@@ -41,6 +41,7 @@ class Settings:
     post_lease_seconds: int = 120
     max_credit_code: int = DEFAULT_MAX_CREDIT_CODE
     embedded: bool = False  # no DATABASE_URL: the SQLite file under ``home``
+    webhooks_allow_http: bool = False  # JOANBOT_WEBHOOKS_ALLOW_HTTP=1: http:// webhooks to loopback (development)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -76,7 +77,11 @@ class Settings:
         lease_text = env.get("JOANBOT_POST_LEASE_SECONDS", "120").strip()
         if not lease_text.isdigit() or not 1 <= int(lease_text) <= 3600:
             raise SettingsError(f"JOANBOT_POST_LEASE_SECONDS must be a number of seconds (1-3600), not {lease_text!r}")
+        allow_http = env.get("JOANBOT_WEBHOOKS_ALLOW_HTTP", "").strip()
+        if allow_http not in ("", "0", "1"):
+            raise SettingsError(f"JOANBOT_WEBHOOKS_ALLOW_HTTP must be 1 or 0, not {allow_http!r}")
         return cls(
+            webhooks_allow_http=allow_http == "1",
             post_lease_seconds=int(lease_text),
             max_credit_code=_max_credit_code(env),
             database_url=url,

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Protocol
 
-from billing import Billing
+from billing import Billing, outbox_drain
 from billing.email_plan import Audience
 from billing.models.outbox import OutboxMedium
 from billing.outbox import Claim
@@ -82,22 +82,18 @@ class Mailer:
         self, *, until: datetime | None = None, sleep: Callable[[float], object] = time.sleep, max_wait: float = 5.0
     ) -> int:
         """Send until no email is pending (or ``until`` passes); one connection for the whole batch."""
-        sent = 0
         try:
-            while until is None or self.clock() < until:
-                if self.send_one():
-                    sent += 1
-                    continue
-                ready_at = self.billing.outbox.next_ready_at(medium=OutboxMedium.EMAIL)
-                if ready_at is None:
-                    break
-                wait = (ready_at - self.clock()).total_seconds()
-                if wait > max_wait:
-                    self.transport.close()  # do not hold the server's connection through a long backoff
-                sleep(min(max(wait, 0.05), max_wait))
+            return outbox_drain.drain(
+                lambda: int(self.send_one()),
+                lambda: self.billing.outbox.next_ready_at(medium=OutboxMedium.EMAIL),
+                clock=self.clock,
+                sleep=sleep,
+                until=until,
+                max_wait=max_wait,
+                idle=self.transport.close,  # do not hold the server's connection through a long backoff
+            )
         finally:
             self.transport.close()
-        return sent
 
     def deliver(self, claim: Claim) -> None:
         payload, outbox = claim.payload, self.billing.outbox

@@ -28,6 +28,8 @@ class AlertKind(StrEnum):
     CODE_EXPIRING = "code_expiring"
     CHANNEL_UNREACHABLE = "channel_unreachable"
     EMAIL_FAILED = "email_failed"  # a mail server refused a contact address for good (5xx)
+    WEBHOOK_FAILED = "webhook_failed"  # an event was refused by a webhook endpoint for three days
+    WEBHOOK_DISABLED = "webhook_disabled"  # every delivery to an endpoint failed for three days: it is off
 
 
 ALERT_KINDS = tuple(AlertKind)

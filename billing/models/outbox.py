@@ -22,6 +22,7 @@ class OutboxState(StrEnum):
     SENT = "sent"
     CANCELLED = "cancelled"
     DEAD = "dead"  # gave up after the last attempt
+    FAILED = "failed"  # a webhook whose receiver refused it for the whole retry schedule (three days)
 
 
 class DeliveryFailure(StrEnum):
@@ -37,6 +38,7 @@ class OutboxMedium(StrEnum):
 
     SLACK = "slack"
     EMAIL = "email"
+    WEBHOOK = "webhook"  # ``channel_id`` is ``webhook:<endpoint id>``
 
 
 OUTBOX_STATES = tuple(OutboxState)

@@ -28,6 +28,7 @@ from bot.cli import (
     serve,
     staff,
     sweep,
+    webhooks,
 )
 from bot.settings import SettingsError
 
@@ -59,6 +60,7 @@ for command in (
     sweep.sweep,
     serve.serve,
     api_keys.api_keys,
+    webhooks.webhooks,
 ):
     cli.add_command(command)
 

@@ -22,7 +22,7 @@ from urllib.error import URLError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from billing import Billing
+from billing import Billing, outbox_drain
 from billing.alerts import AlertNotFound
 from billing.outbox import Claim
 from handlers import notices
@@ -98,17 +98,14 @@ class Poster:
         self, *, until: datetime | None = None, sleep: Callable[[float], object] = time.sleep, max_wait: float = 5.0
     ) -> int:
         """Post until the outbox is empty (or ``until`` passes), sleeping while channels are paced."""
-        delivered = 0
-        while until is None or self.clock() < until:
-            if self.post_one():
-                delivered += 1
-                continue
-            ready_at = self.billing.outbox.next_ready_at()
-            if ready_at is None:
-                break
-            wait = (ready_at - self.clock()).total_seconds()
-            sleep(min(max(wait, 0.05), max_wait))
-        return delivered
+        return outbox_drain.drain(
+            lambda: int(self.post_one()),
+            self.billing.outbox.next_ready_at,
+            clock=self.clock,
+            sleep=sleep,
+            until=until,
+            max_wait=max_wait,
+        )
 
     def deliver(self, claim: Claim) -> None:
         outbox = self.billing.outbox

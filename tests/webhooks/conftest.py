@@ -1,0 +1,42 @@
+"""Webhooks under test: the billing core with http:// to loopback allowed, a real receiver, a deliverer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from billing import Billing
+from handlers.outbound.webhooks import Deliverer
+from tests.api.conftest import MovableClock
+from tests.conftest import STAFF, at
+from tests.webhooks.receiver import Receiver, receiving
+
+
+@pytest.fixture
+def clock() -> MovableClock:
+    return MovableClock(at("2026-03-02"))
+
+
+@pytest.fixture
+def hooks(billing: Billing) -> Billing:
+    billing.webhooks.allow_http = True
+    return billing
+
+
+@pytest.fixture
+def receiver(hooks: Billing, clock: MovableClock) -> Iterator[Receiver]:
+    """A receiver registered as the endpoint ``portal`` for every event."""
+    with receiving() as found:
+        _view, secret = hooks.webhooks.add(
+            name="portal", url=found.url, event_types=None, reseller=None, actor=STAFF, now=clock()
+        )
+        found.secrets.append(secret)
+        yield found
+
+
+@pytest.fixture
+def deliverer(hooks: Billing, clock: MovableClock) -> Iterator[Deliverer]:
+    found = Deliverer(hooks, clock=clock, sales_channel="C0SALES", timeout=1.0)
+    yield found
+    found.close()
