@@ -200,9 +200,9 @@ class EventLog:
             query = query.where(Event.reseller_id == actor.reseller_id)
         with self._db.read() as session:
             rows = list(session.scalars(query))
-        page = rows[:limit]
-        shown = [body(event, amounts_visible=actor.reseller_id is None) for event in page]
-        return EventPage(shown, public_id(page[-1].id) if len(rows) > limit else None)
+            page = rows[:limit]
+            shown = [body(event, amounts_visible=actor.reseller_id is None) for event in page]
+            return EventPage(shown, public_id(page[-1].id) if len(rows) > limit else None)
 
     def record_lapsed(self, *, now: datetime) -> int:
         """The sweep's step: ``licenses.lapsed`` for blocks whose renewal date came (each once)."""

@@ -8,8 +8,9 @@ import pytest
 
 from billing import Billing
 from handlers.outbound.webhooks import Deliverer
-from tests.api.conftest import MovableClock
+from tests.api.conftest import MovableClock, api_app, client, northwind, portal  # noqa: F401 (fixtures)
 from tests.conftest import STAFF, at
+from tests.bot.cli.conftest import joanbot  # noqa: F401 (a fixture)
 from tests.webhooks.receiver import Receiver, receiving
 
 
@@ -40,3 +41,10 @@ def deliverer(hooks: Billing, clock: MovableClock) -> Iterator[Deliverer]:
     found = Deliverer(hooks, clock=clock, sales_channel="C0SALES", timeout=1.0)
     yield found
     found.close()
+
+
+@pytest.fixture
+def joanbot_hooks(joanbot, monkeypatch):  # type: ignore[no-untyped-def]
+    """The real ``joanbot`` entry point, with http:// webhooks to loopback allowed."""
+    monkeypatch.setenv("JOANBOT_WEBHOOKS_ALLOW_HTTP", "1")
+    return joanbot
