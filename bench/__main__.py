@@ -6,6 +6,7 @@ python -m bench --quick         # the same rows at small sizes (a smoke run, wel
 python -m bench --only sweep --rows 200000
 python -m bench --only portal --only slack-ack   # the Portal API and the Slack ack beside it
 python -m bench --only mail     # reminder emails: planning cost, SMTP connection reuse
+python -m bench --only webhooks # 10,000 events delivered to a loopback receiver beside raw signed POSTs
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bench import bolt, breakdown, codes, mail, portal, slack_ack, sweep
+from bench import bolt, breakdown, codes, mail, portal, slack_ack, sweep, webhooks
 from bench.common import Row, ms, print_table, scratch
 
-BENCHES = ("issue", "redeem", "lapsed", "breakdown", "sweep", "bolt", "portal", "slack-ack", "mail")
+BENCHES = ("issue", "redeem", "lapsed", "breakdown", "sweep", "bolt", "portal", "slack-ack", "mail", "webhooks")
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
         ok = portal.run(n=sizes.requests // 4, postgres_url=None if args.sqlite_only else args.postgres) and ok
     if "mail" in only:
         ok = mail.run() and ok
+    if "webhooks" in only:
+        ok = webhooks.run(n=1_000 if args.quick else 10_000) and ok
     print("\nall targets met" if ok else "\nSOME TARGETS MISSED")
     return 0 if ok else 1
 
