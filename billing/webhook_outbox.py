@@ -142,6 +142,7 @@ class WebhookDeliveries:
             if not rows:
                 return []
             found = self._load(session, rows)
+            keys: dict[int, tuple[str, ...]] = {}  # each endpoint's secrets, opened once a batch
             claims = []
             for row in rows:
                 event, endpoint = found.get(row.id, (None, None))
@@ -150,7 +151,9 @@ class WebhookDeliveries:
                     continue
                 row.state, row.claim_token, row.lease_until = OutboxState.CLAIMED, token, now + lease
                 row.first_claimed_at = row.first_claimed_at or now
-                claims.append(self._claim(row, event, endpoint, token, now))
+                if endpoint.id not in keys:
+                    keys[endpoint.id] = tuple(self._webhooks.signing_secrets(endpoint, now=now))
+                claims.append(self._claim(row, event, endpoint, token, keys[endpoint.id]))
             return claims
 
     def _load(
@@ -168,7 +171,7 @@ class WebhookDeliveries:
         }
 
     def _claim(
-        self, row: OutboxMessage, event: Event, endpoint: WebhookEndpoint, token: str, now: datetime
+        self, row: OutboxMessage, event: Event, endpoint: WebhookEndpoint, token: str, keys: tuple[str, ...]
     ) -> WebhookClaim:
         body = events.body(event, amounts_visible=endpoint.reseller_id is None)
         assert row.lease_until is not None
@@ -179,7 +182,7 @@ class WebhookDeliveries:
             endpoint_id=endpoint.id,
             endpoint=endpoint.name,
             url=endpoint.url,
-            secrets=tuple(self._webhooks.signing_secrets(endpoint, now=now)),
+            secrets=keys,
             webhook_id=body["id"],
             body=json.dumps(body, separators=(",", ":"), ensure_ascii=False),
             attempts=row.attempts,

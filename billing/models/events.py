@@ -45,6 +45,9 @@ class Event(Base):
     __table_args__ = (
         Index("ix_events_created_at", "created_at"),
         Index("ix_events_reseller_id_id", "reseller_id", "id"),
+        # An event id is its webhook-id, which receivers de-duplicate on: never reused after a prune (SQLite
+        # would hand out max(id) + 1 again without AUTOINCREMENT).
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

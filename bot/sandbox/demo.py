@@ -27,6 +27,7 @@ from bot.clock import SimulatedClock
 from bot.runtime import Runtime
 from bot.sandbox.demo_money import MoneyDemo
 from bot.sandbox.driver import HOME, InlineExecutor, Response, SlackDriver
+from bot.sandbox.hooks import LocalReceiver, readable_event
 from bot.sandbox.mailbox import LocalMailbox, readable_email
 from bot.sandbox.portal import portal_act
 from bot.sandbox.standin import SlackStandIn
@@ -97,9 +98,10 @@ class Demo:
         self.echo = echo
         self.standin = SlackStandIn().start()
         self.mailbox = LocalMailbox().start()
+        self.hooks = LocalReceiver().start()
         self.clock = SimulatedClock(datetime.now(UTC).replace(microsecond=0))
         self.runtime = Runtime(
-            settings=Settings.from_env({"JOANBOT_HOME": str(home)}),
+            settings=Settings.from_env({"JOANBOT_HOME": str(home), "JOANBOT_WEBHOOKS_ALLOW_HTTP": "1"}),
             slack=SlackSettings.from_env(
                 {
                     "SLACK_BOT_TOKEN": "xoxb-demo",
@@ -117,10 +119,13 @@ class Demo:
         self.slack = SlackDriver(SlackWSGI(self.runtime.app), self.standin, secret=SECRET)
         self.poster = self.runtime.poster()
         self.mailer = self.runtime.mailer()
+        self.deliverer = self.runtime.deliverer()
 
     def close(self) -> None:
         self.standin.stop()
         self.mailbox.stop()
+        self.deliverer.close()
+        self.hooks.stop()
         self.runtime.close()
 
     def say(self, who: str, text: str, **kwargs: Any) -> list[dict[str, Any]]:
@@ -155,6 +160,14 @@ class Demo:
         for call in self.standin.calls_to("chat.update")[edited:]:
             self.echo(f"   The bot edits its earlier message in #{call.body.get('channel')}:")
             self.echo(_indent(readable(call.body), 6))
+        self.webhooks()
+
+    def webhooks(self) -> None:
+        """Deliver the events due and show what the Portal's receiver got (each signature verified)."""
+        received = len(self.hooks.received)
+        self.deliverer.drain(sleep=self.clock.sleep)
+        for event in self.hooks.received[received:]:
+            self.echo(f"   The Portal's webhook receiver gets (signature verified): {readable_event(event)}")
 
     def run(self) -> None:
         echo, admin, member = self.echo, {"user_id": ADMIN, "team": HOME}, {"user_id": NORTH_USER, "team": NORTH_TEAM}
@@ -169,6 +182,12 @@ class Demo:
         self.say("Ana", "reseller link northwind", channel=CHANNEL, **admin)
         self.say("Ana", "reseller set northwind email=renewals@northwind.example", **admin)
         self.say("Ana", "account set acme email=it@acme.example", **admin)
+        echo(click.style("\nAn admin registers the Portal's webhook receiver (a local one here):", bold=True))
+        echo(f"   joanbot webhooks add portal {self.hooks.url}")
+        _view, self.hooks.secret = self.billing.webhooks.add(
+            name="portal", url=self.hooks.url, event_types=None, reseller=None, actor=operator("demo"), now=self.clock()
+        )
+        echo("   whsec_... (the signing secret, shown once; the receiver keeps it)")
         for message in self.standin.posted(CHANNEL):
             echo(f"   The bot posts in #{CHANNEL}:\n" + _indent(readable({"blocks": message.blocks}), 6))
         issued = self.say("Ana", "code issue room professional 10 years=1 reseller=northwind ref=PI-2026-001", **admin)
@@ -183,6 +202,7 @@ class Demo:
             channel=CHANNEL,
             **member,
         )
+        self.webhooks()
         self.say("Rob", "renewals acme", channel=CHANNEL, **member)
 
         (cohort,) = self.billing.licenses.cohorts(account="acme", actor=operator("demo"))

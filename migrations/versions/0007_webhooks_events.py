@@ -84,6 +84,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["reseller_id"], ["resellers.id"], name=op.f("fk_events_reseller_id_resellers")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_events")),
         sa.UniqueConstraint("dedupe_key", name=op.f("uq_events_dedupe_key")),
+        sqlite_autoincrement=True,  # an event id is a webhook-id: never reused after a prune
     )
     with op.batch_alter_table("events") as batch:
         batch.create_index("ix_events_created_at", ["created_at"], unique=False)

@@ -9,8 +9,8 @@ import pytest
 from billing import Billing
 from handlers.outbound.webhooks import Deliverer
 from tests.api.conftest import MovableClock, api_app, client, northwind, portal  # noqa: F401 (fixtures)
+from tests.bot.cli.conftest import joanbot
 from tests.conftest import STAFF, at
-from tests.bot.cli.conftest import joanbot  # noqa: F401 (a fixture)
 from tests.webhooks.receiver import Receiver, receiving
 
 
@@ -44,7 +44,7 @@ def deliverer(hooks: Billing, clock: MovableClock) -> Iterator[Deliverer]:
 
 
 @pytest.fixture
-def joanbot_hooks(joanbot, monkeypatch):  # type: ignore[no-untyped-def]
+def joanbot_hooks(database_url, monkeypatch, capsys, tmp_path):  # type: ignore[no-untyped-def]
     """The real ``joanbot`` entry point, with http:// webhooks to loopback allowed."""
     monkeypatch.setenv("JOANBOT_WEBHOOKS_ALLOW_HTTP", "1")
-    return joanbot
+    return joanbot.__wrapped__(database_url, monkeypatch, capsys, tmp_path)

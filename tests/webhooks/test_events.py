@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
 from billing import Billing
@@ -190,3 +188,16 @@ def test_an_endpoint_asking_for_some_types_gets_only_those(hooks: Billing, deliv
         licenses(hooks, units=2, now=clock())
         _deliver(deliverer)
         assert picky.types() == ["licenses.added"]
+
+
+def test_an_event_id_is_never_reused_after_old_events_are_pruned(
+    hooks: Billing, receiver: Receiver, deliverer: Deliverer, clock: MovableClock
+) -> None:
+    account(hooks, now=at("2026-03-01"))
+    licenses(hooks, units=1, now=clock())
+    _deliver(deliverer)
+    clock.advance(days=40)
+    assert hooks.events.prune(now=clock()) == 2
+    licenses(hooks, units=1, now=clock())
+    _deliver(deliverer)
+    assert len(receiver.ids) == 4 and len(set(receiver.ids)) == 4  # new ids, and delivered
