@@ -11,6 +11,7 @@ from handlers.outbound.webhooks import Deliverer
 from tests.api.conftest import MovableClock, api_app, client, northwind, portal  # noqa: F401 (fixtures)
 from tests.bot.cli.conftest import joanbot
 from tests.conftest import STAFF, at
+from tests.handlers.conftest import standin, world  # noqa: F401 (fixtures)
 from tests.webhooks.receiver import Receiver, receiving
 
 

@@ -13,7 +13,6 @@ from handlers import ids
 from handlers.outbound.webhooks import Deliverer
 from tests.api.conftest import MovableClock
 from tests.conftest import STAFF
-from tests.handlers.conftest import standin, world  # noqa: F401 (fixtures)
 from tests.handlers.harness import NORTH_TEAM, NORTH_USER, PANEL_CHANNEL
 from tests.webhooks.receiver import receiving
 
