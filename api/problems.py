@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.request_id import REQUEST_ID
 from billing.attempts import TooManyAttempts
 from billing.errors import BillingError, Conflict, NotFound, PermissionDenied
 
@@ -32,6 +33,7 @@ class Problem(BaseModel):
     detail: str
     code: str
     errors: list[FieldError] = []
+    request_id: str | None = None
 
 
 class ApiError(Exception):
@@ -57,6 +59,7 @@ def problem(
         detail=detail,
         code=code,
         errors=errors or [],
+        request_id=REQUEST_ID.get(),
     )
     return JSONResponse(body.model_dump(), status_code=status, media_type=PROBLEM, headers=headers)
 

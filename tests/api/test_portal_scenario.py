@@ -1,4 +1,4 @@
-"""The issue's scenarios over real HTTP: a waitress server on loopback, the Portal calling it with httpx."""
+"""The issue's scenarios over real HTTP: a uvicorn server on loopback, the Portal calling it with httpx."""
 
 from __future__ import annotations
 
