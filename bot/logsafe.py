@@ -100,14 +100,20 @@ class JsonFormatter(logging.Formatter):
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 
+_ours: logging.Handler | None = None
+
+
 def configure(settings: LogSettings, *, stream: IO[str] | None = None) -> None:
-    """The root logger's one handler, text or JSON, at the configured level; redaction installed."""
+    """Our handler on the root logger (replacing the one an earlier call added), text or JSON, at the
+    configured level; redaction installed."""
+    global _ours
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter() if settings.format == "json" else logging.Formatter(TEXT_FORMAT))
     handler.addFilter(RedactingFilter())
     root = logging.getLogger()
-    for old in list(root.handlers):
-        root.removeHandler(old)
+    if _ours is not None:
+        root.removeHandler(_ours)
     root.addHandler(handler)
     root.setLevel(settings.level)
+    _ours = handler
     install()
