@@ -24,7 +24,7 @@ log = logging.getLogger("joanbot.server")
 
 EVENTS_PATH = "/slack/events"
 MAX_BODY = 1_000_000  # Slack's payloads are a few kilobytes; refuse anything absurd before reading it
-JSON = {"content-type": "application/json;charset=utf-8"}
+JSON: dict[str, str | Sequence[str]] = {"content-type": "application/json;charset=utf-8"}
 
 
 class SlackIdentity:
@@ -78,10 +78,10 @@ class SlackEndpoint:
 
     def handle(self, raw: bytes, headers: Mapping[str, str | Sequence[str]], query: str = "") -> BoltResponse:
         if not self.ready:
-            return BoltResponse(status=503, body='{"error": "slack_identity_unknown"}', headers=JSON)
+            return BoltResponse(status=503, body='{"error": "slack_identity_unknown"}', headers=dict(JSON))
         verified = slack_edge.verify(raw, dict(headers), secret=self._secret, query=query)
         if isinstance(verified, slack_edge.Refusal):
-            return BoltResponse(status=verified.status, body=verified.body, headers=JSON)
+            return BoltResponse(status=verified.status, body=verified.body, headers=dict(JSON))
         return self.app.dispatch(verified)
 
 
@@ -90,7 +90,7 @@ def serve_socket_mode(app: App, app_token: str, stop: threading.Event) -> Callab
     function that closes the connection."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    handler = SocketModeHandler(app, app_token)  # type: ignore[no-untyped-call]
+    handler = SocketModeHandler(app, app_token)
 
     def connect() -> None:
         wait = 1.0

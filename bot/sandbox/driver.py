@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from itertools import count
@@ -90,10 +91,10 @@ class SlackDriver:
         ts = str(int(time.time())) if timestamp is None else timestamp
         if signature is None:
             signature = SignatureVerifier(secret or self.secret).generate_signature(timestamp=ts, body=body)
-        headers = {
+        headers: dict[str, str | Sequence[str]] = {
             "content-type": [content_type],
             "x-slack-request-timestamp": [ts],
-            "x-slack-signature": [signature],
+            "x-slack-signature": [signature or ""],
         }
         before = len(self.standin.calls)
         answer = self.endpoint.handle(body.encode(), headers)
