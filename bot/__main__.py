@@ -1,19 +1,19 @@
 """The ``joanbot`` console script. Ctrl-C or SIGTERM at any moment, even while the modules load, ends it with
 "aborted" and exit 1 (a bulk issue removes its unfinished file on the way out), never a traceback."""
 
-from __future__ import annotations
-
 import signal
 import sys
-from typing import Any
 
 
-def _interrupt(_signum: int, _frame: Any) -> None:
+def _interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
 
+signal.signal(signal.SIGTERM, _interrupt)  # first of all: cleans up as Ctrl-C does
+
+
 def main() -> int:
-    signal.signal(signal.SIGTERM, _interrupt)  # cleans up as Ctrl-C does
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         from bot.cli import main as cli_main
 

@@ -24,7 +24,7 @@ import anyio.to_thread
 from slack_bolt import BoltResponse
 from starlette.exceptions import HTTPException
 
-from api.app import ASGIApp, Message, Receive, Scope, Send, build_api
+from api.app import PREFIX, ASGIApp, Message, Receive, Scope, Send, build_api
 from api.request_id import REQUEST_ID
 from billing import Billing
 from bot.health import Readiness
@@ -112,8 +112,7 @@ class Web:
                 await answer.plain(400, b"both Content-Length and Transfer-Encoding", close=True)
             elif path.startswith(API_PREFIX):
                 await self.api(scope, self._timed(receive, answer), answer)
-                matched = scope.get("route")
-                route = str(getattr(matched, "path", "unmatched"))
+                route = _api_route(scope)
             elif path in (HEALTH_PATH, READY_PATH):
                 surface, route = "health", path
                 await (self._health(answer) if path == HEALTH_PATH else self._ready(answer))
@@ -198,6 +197,15 @@ class Web:
         query = scope.get("query_string", b"").decode("latin-1")
         response = await anyio.to_thread.run_sync(self.slack.handle, bytes(raw), headers, query)
         await answer.bolt(response)
+
+
+def _api_route(scope: Scope) -> str:
+    """The template of the API route that answered (FastAPI keeps an included route's path without the
+    router's prefix; every router is included under ``PREFIX``), or ``unmatched``."""
+    matched = getattr(scope.get("route"), "path", None)
+    if not isinstance(matched, str):
+        return "unmatched"
+    return matched if matched.startswith(PREFIX) else PREFIX + matched
 
 
 class BodyTimeout(HTTPException):

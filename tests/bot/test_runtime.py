@@ -24,6 +24,6 @@ def test_the_app_the_poster_and_the_background_work_share_the_runtime_clock(bill
     runtime = Runtime(billing=billing, slack=slack, clock=clock)
 
     assert runtime.app is runtime.app
-    assert len(standin.calls_to("auth.test")) == 1  # built once: the home team learned once
+    assert standin.calls_to("auth.test") == []  # no call to Slack at start: it may be down (serve learns later)
     assert runtime.poster().clock is clock
     assert runtime.background.clock is clock and runtime.background.poster.clock is clock

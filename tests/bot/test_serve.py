@@ -104,20 +104,22 @@ def harness_actor():
 
 def test_a_hundred_and_fifty_clients_trickling_headers_do_not_stop_others_and_are_cut_off(billing):
     web = web_app(billing, now=lambda: None)
-    with serving(web, header_seconds=1.5) as base:
+    with serving(web, header_seconds=6) as base:
         host, port = base.removeprefix("http://").split(":")
         slow = []
         for _ in range(150):
             connection = socket.create_connection((host, int(port)))
             connection.sendall(b"GET /healthz HTTP/1.1\r\nHo")
             slow.append(connection)
-        started = time.monotonic()
         assert httpx.get(f"{base}/healthz", timeout=5).status_code == 200
-        assert time.monotonic() - started < 1.0
-        time.sleep(2.5)
+        for connection in slow:  # answered while every slow client was still connected
+            connection.setblocking(False)
+            with pytest.raises(BlockingIOError):
+                connection.recv(100)
+        time.sleep(7)
         for connection in slow:
-            connection.settimeout(2)
-            assert connection.recv(100) == b""  # closed by the server: headers too slow
+            connection.settimeout(5)
+            assert connection.recv(100) == b""  # closed by the server: the headers were too slow
             connection.close()
 
 
