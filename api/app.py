@@ -76,7 +76,7 @@ def build_api(billing: Billing, *, now: Callable[[], Any]) -> FastAPI:
         description="The billing core for the Joan Portal and resellers' own systems. Bearer keys from "
         "`joanbot api-keys create`; errors are application/problem+json.",
         openapi_url=f"{PREFIX}/openapi.json",
-        docs_url=f"{PREFIX}/docs",
+        docs_url=None,  # Swagger UI loads from a CDN: blank offline. The document itself is served.
         redoc_url=None,
     )
     app.state.context = ApiContext(billing=billing, now=now)

@@ -95,3 +95,8 @@ def test_a_request_with_both_content_length_and_chunked_is_refused_400_and_the_p
     assert answer.count(b"HTTP/1.1 ") == 1  # the connection was closed: no answer to a second request
     with billing.db.read() as session:
         assert session.scalars(select(Assignment).where(Assignment.subject == "panel-1")).all() == []
+
+
+def test_the_openapi_document_is_served_and_the_cdn_docs_page_is_not(http):
+    assert httpx.get(f"{http}/api/v1/openapi.json").status_code == 200
+    assert httpx.get(f"{http}/api/v1/docs").status_code == 404
