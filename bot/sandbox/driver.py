@@ -17,6 +17,7 @@ from itertools import count
 from typing import Any
 from urllib.parse import urlencode
 
+import httpx
 from slack_sdk.signature import SignatureVerifier
 
 from bot.sandbox.standin import Call, SlackStandIn
@@ -66,6 +67,10 @@ class Response:
         return parsed
 
 
+def _flat(headers: dict[str, str | Sequence[str]]) -> dict[str, str]:
+    return {name: value if isinstance(value, str) else value[0] for name, value in headers.items()}
+
+
 def user(user_id: str, team: str) -> dict[str, Any]:
     return {"id": user_id, "username": user_id.lower(), "name": user_id.lower(), "team_id": team}
 
@@ -76,6 +81,7 @@ class SlackDriver:
         self.standin = standin
         self.secret = secret
         self._ids = count(1)
+        self.over_http: httpx.Client | None = None  # set: requests go over HTTP to a server of ``endpoint``
 
     # -- transport --------------------------------------------------------------------------------------
 
@@ -97,6 +103,9 @@ class SlackDriver:
             "x-slack-signature": [signature or ""],
         }
         before = len(self.standin.calls)
+        if self.over_http is not None:
+            sent = self.over_http.post("/slack/events", content=body.encode(), headers=_flat(headers))
+            return Response(sent.status_code, sent.text, list(self.standin.calls[before:]))
         answer = self.endpoint.handle(body.encode(), headers)
         return Response(answer.status, answer.body or "", list(self.standin.calls[before:]))
 
