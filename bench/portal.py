@@ -93,13 +93,15 @@ def _run_one(url: str, n: int) -> bool:
     billing.db.dispose()
     _report("PUT device (before)", samples["put_old"], samples["put"])
     ok = _report("PUT device", samples["put_api"], samples["put"])
+    bare_old, bare = statistics.median(samples["bare_old"]), statistics.median(samples["bare_api"])
+    print(f"  the server alone (401, no database): before p50 {bare_old:6.2f} ms, now p50 {bare:6.2f} ms")
     _report("POST redemption (before)", samples["redeem_old"], samples["redeem"])
     return _report("POST redemption", samples["redeem_api"], samples["redeem"]) and ok
 
 
 def _measure(billing: Billing, base: str, old: str, key: str, codes: list[str], n: int) -> dict[str, list[float]]:
     samples: dict[str, list[float]] = {"put_api": [], "put_old": [], "put": [], "redeem_api": [], "redeem_old": []}
-    samples["redeem"] = []
+    samples |= {"redeem": [], "bare_api": [], "bare_old": []}
     auth = {"Authorization": f"Bearer {key}"}
     with httpx.Client(base_url=base, headers=auth) as http, httpx.Client(base_url=old, headers=auth) as before:
         calls: dict[str, Callable[[int], object]] = {
@@ -114,6 +116,9 @@ def _measure(billing: Billing, base: str, old: str, key: str, codes: list[str], 
             "redeem_old": lambda i: before.post(
                 "/accounts/acme/redemptions", json={"code": codes[3 * i + 2]}
             ).raise_for_status(),
+            # The server alone: a request refused (401, no key) before any database work.
+            "bare_api": lambda i: http.get("/accounts", headers={"Authorization": ""}),
+            "bare_old": lambda i: before.get("/accounts", headers={"Authorization": ""}),
             "redeem": lambda i: billing.redemptions.redeem(code=codes[3 * i + 1], account="acme", actor=STAFF, now=NOW),
         }
         for i in range(n):
