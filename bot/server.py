@@ -126,12 +126,13 @@ def run() -> None:
         )
     web = assemble(runtime, server)
     # uvicorn re-raises the signal it stopped on once it is done; by then the stop was graceful: exit 0.
-    signal.signal(signal.SIGTERM, _stopped)
+    previous = signal.signal(signal.SIGTERM, _stopped)
     try:
         serve_forever(web, host=server.bind, port=slack.port, shutdown_seconds=server.shutdown_seconds)
     except KeyboardInterrupt:
         pass
     finally:
+        signal.signal(signal.SIGTERM, previous)
         runtime.close()
 
 

@@ -100,3 +100,33 @@ def test_a_request_with_both_content_length_and_chunked_is_refused_400_and_the_p
 def test_the_openapi_document_is_served_and_the_cdn_docs_page_is_not(http):
     assert httpx.get(f"{http}/api/v1/openapi.json").status_code == 200
     assert httpx.get(f"{http}/api/v1/docs").status_code == 404
+
+
+def test_serve_takes_slack_over_the_socket_when_an_app_token_is_set_else_over_http(monkeypatch, tmp_path, standin):
+    from bot import logsafe, server, serving
+    from bot.settings import LogSettings, SettingsError
+
+    chosen: list[tuple[str, str, int, int]] = []
+
+    def serve_forever(web, *, host, port, shutdown_seconds):
+        chosen.append(("http" if web.slack is not None else "socket", host, port, shutdown_seconds))
+
+    monkeypatch.setattr(serving, "serve_forever", serve_forever)
+    monkeypatch.setenv("JOANBOT_HOME", str(tmp_path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    monkeypatch.setenv("SLACK_API_URL", standin.url)
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-test")
+    with pytest.raises(SettingsError, match="JOANBOT_SALES_CHANNEL"):
+        server.run()
+    monkeypatch.setenv("JOANBOT_SALES_CHANNEL", "CSALES")
+    server.run()
+    monkeypatch.delenv("SLACK_APP_TOKEN")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "s")
+    monkeypatch.setenv("PORT", "3999")
+    monkeypatch.setenv("JOANBOT_BIND", "127.0.0.1")
+    monkeypatch.setenv("JOANBOT_SHUTDOWN_SECONDS", "7")
+    server.run()
+    assert chosen == [("socket", "0.0.0.0", 3000, 20), ("http", "127.0.0.1", 3999, 7)]
+    assert standin.calls_to("auth.test") == []  # nothing asks Slack before the server runs
+    logsafe.configure(LogSettings())  # serve set INFO on the root logger; back to the CLI's default
