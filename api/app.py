@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
@@ -54,6 +55,30 @@ class BodyLimit:
         await response(scope, receive, send)
 
 
+class ReadablePath:
+    """422 problem+json for a path whose percent-escapes are not UTF-8 (``/accounts/%FF``): servers decode
+    it with a replacement character, or fail on it, and no slug or id holds such bytes."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not _utf8(scope.get("raw_path") or scope["path"].encode()):
+            await problems.unreadable("path", "the path is not UTF-8 once its %-escapes are decoded")(
+                scope, receive, send
+            )
+            return
+        await self.app(scope, receive, send)
+
+
+def _utf8(raw: bytes) -> bool:
+    try:
+        unquote_to_bytes(raw).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
     def build() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -85,4 +110,5 @@ def build_api(billing: Billing, *, now: Callable[[], Any]) -> FastAPI:
         app.include_router(module.router, prefix=PREFIX)
     app.openapi = _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(BodyLimit)
+    app.add_middleware(ReadablePath)
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -10,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from billing.attempts import TooManyAttempts
 from billing.errors import BillingError, Conflict, NotFound, PermissionDenied
@@ -17,15 +19,22 @@ from billing.errors import BillingError, Conflict, NotFound, PermissionDenied
 log = logging.getLogger("joanbot.api")
 
 PROBLEM = "application/problem+json"
-TYPE_BASE = "https://joanbot.example.com/problems/"
+# RFC 9457 §4.2.1: no page documents each problem type, so ``type`` is about:blank, ``title`` the status's
+# phrase, and the stable ``code`` tells refusals apart.
+TYPE = "about:blank"
+RETRY_AFTER = "Retry-After"
 
 
 class FieldError(BaseModel):
+    """One offending field: ``events.3.solution``, ``body``."""
+
     field: str
     message: str
 
 
 class Problem(BaseModel):
+    """An RFC 9457 problem: ``code`` is the stable code of the refusal; ``errors`` name the fields of a 422."""
+
     type: str
     title: str
     status: int
@@ -51,8 +60,8 @@ def problem(
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     body = Problem(
-        type=TYPE_BASE + code,
-        title=code.replace("_", " ").capitalize(),
+        type=TYPE,
+        title=HTTPStatus(status).phrase,
         status=status,
         detail=detail,
         code=code,
@@ -74,7 +83,13 @@ def status_of(error: BillingError) -> int:
 
 
 def billing_problem(error: BillingError) -> JSONResponse:
-    return problem(status_of(error), error.code, error.message)
+    """A billing error's ``field`` detail (the argument it refuses, e.g. ``events.3.solution``) is named in
+    ``errors``; its ``retry_after`` (seconds) is the ``Retry-After`` header, and its message says it too."""
+    field = error.details.get("field")
+    errors = [FieldError(field=str(field), message=error.message)] if field else None
+    retry_after = error.details.get("retry_after")
+    headers = {RETRY_AFTER: str(retry_after)} if retry_after is not None else None
+    return problem(status_of(error), error.code, error.message, errors=errors, headers=headers)
 
 
 def _field(location: tuple[Any, ...]) -> str:
@@ -100,14 +115,37 @@ def install(app: FastAPI) -> None:
         return problem(422, "invalid_request", f"invalid fields: {names}", errors=fields)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        if error.status_code == 400:  # FastAPI could not read the body (not UTF-8, not JSON): an invalid request
+            return unreadable("body", "the body is not JSON in UTF-8")
         code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
-        return problem(error.status_code, code, str(error.detail), headers=getattr(error, "headers", None))
+        headers = getattr(error, "headers", None)
+        if error.status_code == 405:
+            headers = {"Allow": ", ".join(allowed_methods(request))}
+        return problem(error.status_code, code, str(error.detail), headers=headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, error: Exception) -> JSONResponse:
         log.error("unexpected error in an API request", exc_info=error)
         return problem(500, "internal_error", "something went wrong on our side; it was logged")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path: Starlette's 405 names only the first route's, and a
+    path such as a device's has one route per method."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches({**request.scope, "method": "GET"})
+        if match != Match.NONE:
+            methods |= getattr(route, "methods", None) or set()
+    return sorted(methods)
+
+
+def unreadable(field: str, message: str) -> JSONResponse:
+    """A request that cannot be read (bytes that are not UTF-8 in its path or body) is invalid: 422."""
+    return problem(
+        422, "invalid_request", f"invalid fields: {field}", errors=[FieldError(field=field, message=message)]
+    )
 
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -3,10 +3,10 @@ from them, so the document cannot drift from the code."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from billing.models.catalog import BillingInterval
 from billing.money import Money as BillingMoney
@@ -122,7 +122,10 @@ class AssignmentOut(BaseModel):
 class ActivityEvent(Strict):
     user: Subject
     solution: Slug
-    at: datetime
+    at: Annotated[
+        AwareDatetime,
+        Field(description="with its offset (`Z` or `+01:00`); a later time than the request's counts as the request's"),
+    ]
 
 
 class ActivityIn(Strict):
