@@ -116,7 +116,7 @@ class AssignmentOut(BaseModel):
     solution: str
     kind: str
     subject: str
-    licenses_free: int | None  # after this assignment; None when it already held one
+    licenses_free: int  # left after this assignment (or after the one it already held)
 
 
 class ActivityEvent(Strict):

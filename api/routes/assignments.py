@@ -23,7 +23,7 @@ SubjectId = Annotated[str, Path(pattern=PRINTABLE, min_length=1, max_length=200)
 
 def _put(ctx: ApiContext, who: Caller, account: str, solution: str, subject: str, kind: LicenseKind) -> JSONResponse:
     try:
-        free: int | None = ctx.billing.assignments.assign(
+        free: int = ctx.billing.assignments.assign(
             account=account,
             solution=solution,
             subject=subject,
@@ -33,8 +33,8 @@ def _put(ctx: ApiContext, who: Caller, account: str, solution: str, subject: str
             request_ref=f"api:{who.key.name}",
         )
         status = 201
-    except AlreadyAssigned:
-        free, status = None, 200
+    except AlreadyAssigned as already:
+        free, status = already.details["licenses_free"], 200
     body = s.AssignmentOut(account=account, solution=solution, kind=kind, subject=subject.strip(), licenses_free=free)
     return JSONResponse(body.model_dump(mode="json"), status_code=status)
 

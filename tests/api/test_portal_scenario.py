@@ -60,6 +60,7 @@ def test_a_user_active_61_days_ago_is_released_by_the_sweep_and_named_by_the_act
         {"user": "ana", "solution": "desk", "at": "2026-03-02T12:00:00Z"},
         {"user": "bob", "solution": "desk", "at": "2026-05-01T12:00:00Z"},
     ]
+    clock.now = at("2026-05-01")
     answer = http.post("/accounts/acme/activity", json={"events": events}, headers=portal)
     assert answer.json() == {"recorded": 2, "unlicensed": []}
     clock.now = at("2026-05-02")  # ana: 61 days idle; bob: 1 day

@@ -32,7 +32,7 @@ BAD = [
         "post",
         "/accounts/acme/activity",
         {"events": [{"user": "u", "solution": "nosuch", "at": "2026-03-01T00:00:00Z"}]},
-        404,
+        422,
         "unknown_solution",
     ),
     (
