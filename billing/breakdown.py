@@ -99,8 +99,39 @@ def build_breakdown(session: Session, account: Account, *, today: date, in_use: 
     solutions = [
         _solution(group, today, in_use.get(solution_id, 0), changes) for solution_id, group in by_solution.items()
     ]
+    # Devices or users still assigned where every license lapsed: over capacity by all of them, and shown.
+    solutions += [
+        _unlicensed(session, account.id, solution_id, count)
+        for solution_id, count in in_use.items()
+        if count and solution_id not in by_solution
+    ]
     solutions.sort(key=lambda s: s.solution)
     return Breakdown(account=account_view(account), today=today, solutions=tuple(solutions))
+
+
+def _unlicensed(session: Session, account_id: int, solution_id: int, in_use: int) -> SolutionBreakdown:
+    """A solution with no license running but ``in_use`` assignments, at the level it last had."""
+    last = session.execute(
+        select(Solution.slug, Solution.name, PlanLevel.slug, PlanLevel.name, Solution.license_kind)
+        .select_from(Solution)
+        .outerjoin(Cohort, (Cohort.solution_id == Solution.id) & (Cohort.account_id == account_id))
+        .outerjoin(PlanLevel, PlanLevel.id == Cohort.plan_level_id)
+        .where(Solution.id == solution_id)
+        .order_by(Cohort.ends_on.desc())
+        .limit(1)
+    ).one()
+    slug, name, level, level_name, kind = last
+    return SolutionBreakdown(
+        solution=slug,
+        solution_name=name,
+        level=level or "",
+        level_name=level_name or "",
+        license_kind=kind,
+        total=0,
+        in_use=in_use,
+        lines=(),
+        upcoming=(),
+    )
 
 
 def _solution(group: list[_Running], today: date, in_use: int, changes: dict[int, str]) -> SolutionBreakdown:
