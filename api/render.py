@@ -6,7 +6,7 @@ from api import schemas as s
 from api.auth import Caller
 from billing.accounts import AccountView, for_actor
 from billing.invoicing import InvoiceView, LineView
-from billing.licensing import Breakdown, CohortView
+from billing.licensing import Breakdown, CohortView, SolutionBreakdown
 from billing.money import Money
 from billing.plan_changes import PlanReceipt
 from billing.plan_quotes import PlanQuote, Timing
@@ -32,6 +32,7 @@ def account(caller: Caller, view: AccountView) -> s.AccountOut:
 
 def plan(caller: Caller, breakdown: Breakdown) -> s.AccountPlanOut:
     base = account(caller, breakdown.account)
+    priced = shows_prices(caller, breakdown.account)
     solutions = [
         s.SolutionPlanOut(
             solution=item.solution,
@@ -47,11 +48,31 @@ def plan(caller: Caller, breakdown: Breakdown) -> s.AccountPlanOut:
             upcoming=[
                 s.UpcomingOut(starts_on=x.starts_on, renews_on=x.renews_on, units=x.units) for x in item.upcoming
             ],
+            scheduled_change=scheduled(item),
+            interval=item.subscription.interval if priced and item.subscription else None,
+            unit_price=s.Money.of(price) if priced and (price := _unit_price(item)) else None,
         )
         for item in breakdown.solutions
     ]
     contacts = list(for_actor(breakdown.account, caller.actor).contact_emails)
     return s.AccountPlanOut(**base.model_dump(), contact_emails=contacts, solutions=solutions)
+
+
+def scheduled(item: SolutionBreakdown) -> s.ScheduledOut | None:
+    change = item.subscription.scheduled if item.subscription else None
+    if change is None:
+        return None
+    return s.ScheduledOut(
+        solution=item.solution,
+        level=change.level,
+        interval=change.interval,
+        effective_on=change.effective_on,
+        description=change.words,
+    )
+
+
+def _unit_price(item: SolutionBreakdown) -> Money | None:
+    return item.subscription.unit_price if item.subscription else None
 
 
 def block(view: CohortView) -> s.BlockOut:

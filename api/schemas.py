@@ -58,6 +58,14 @@ class UpcomingOut(BaseModel):
     units: int
 
 
+class ScheduledOut(BaseModel):
+    solution: str
+    level: str
+    interval: str
+    effective_on: date
+    description: str  # "changes to Standard on 1 Jan 2027"
+
+
 class SolutionPlanOut(BaseModel):
     solution: str
     solution_name: str
@@ -70,6 +78,9 @@ class SolutionPlanOut(BaseModel):
     over_capacity: int
     renewals: list[RenewalOut]
     upcoming: list[UpcomingOut]
+    scheduled_change: ScheduledOut | None  # a change of level or interval waiting for the renewal
+    interval: BillingInterval | None  # how auto-renewing licenses renew; portal keys, accounts billed directly
+    unit_price: Money | None  # the catalog's, per license and interval; portal keys, accounts billed directly
 
 
 class AccountPlanOut(AccountOut):
@@ -256,14 +267,6 @@ class PlanQuoteOut(BaseModel):
 
 class PlanIn(Strict):
     quote_id: Annotated[str, Field(pattern=PRINTABLE, min_length=1, max_length=2000)]
-
-
-class ScheduledOut(BaseModel):
-    solution: str
-    level: str
-    interval: str
-    effective_on: date
-    description: str  # "changes to Standard on 1 Jan 2027"
 
 
 class PlanChangeOut(BaseModel):
