@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -11,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
+from starlette.routing import compile_path
 
 from billing.attempts import TooManyAttempts
 from billing.errors import BillingError, Conflict, NotFound, PermissionDenied
@@ -130,15 +131,24 @@ def install(app: FastAPI) -> None:
         return problem(500, "internal_error", "something went wrong on our side; it was logged")
 
 
+MethodTable = list[tuple[re.Pattern[str], frozenset[str]]]
+HTTP_METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options", "trace"})
+
+
 def allowed_methods(request: Request) -> list[str]:
-    """Every method some route serves at this path: Starlette's 405 names only the first route's, and a
-    path such as a device's has one route per method."""
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches({**request.scope, "method": "GET"})
-        if match != Match.NONE:
-            methods |= getattr(route, "methods", None) or set()
-    return sorted(methods)
+    """Every method the document lists at this path: Starlette's 405 names only the first matching route's,
+    and a path such as a device's has one route per method."""
+    app = request.app
+    table: MethodTable | None = getattr(app.state, "methods", None)
+    if table is None:  # once: each path template of the document as a pattern, with its methods
+        paths = app.openapi()["paths"]
+        table = [
+            (compile_path(path)[0], frozenset(m.upper() for m in item if m in HTTP_METHODS))
+            for path, item in paths.items()
+        ]
+        app.state.methods = table
+    path = request.scope["path"]
+    return sorted({method for pattern, methods in table if pattern.match(path) for method in methods})
 
 
 def unreadable(field: str, message: str) -> JSONResponse:

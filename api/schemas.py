@@ -207,6 +207,7 @@ class InvoiceOut(BaseModel):
 
 class InvoicePage(BaseModel):
     data: list[InvoiceOut]
+    next_cursor: str | None
 
 
 class QuoteIn(Strict):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from api import render
+from api import pages, render
 from api import schemas as s
 from api.auth import Caller, Context, Reader, Writer
 from api.idempotent import respond
@@ -57,13 +57,20 @@ def credits(account: AccountSlug, who: Reader, ctx: Context) -> s.CreditsOut:
 
 
 @router.get("/accounts/{account}/invoices", response_model=s.InvoicePage, responses=responses(403, 404, 409))
-def invoices(account: AccountSlug, who: Reader, ctx: Context) -> s.InvoicePage:
+def invoices(
+    account: AccountSlug, who: Reader, ctx: Context, limit: pages.Limit = 100, cursor: pages.Cursor = None
+) -> s.InvoicePage:
+    """Newest first."""
     portal_only(who, "see invoices")
     view = ctx.billing.accounts.get_account(slug=account, actor=who.actor)
     if not view.shows_prices:
         raise ApiError(409, "not_billed_directly", f"{view.name} pays through a reseller: it has no invoices here")
-    found = ctx.billing.invoices.list(account=account, actor=who.actor)
-    return s.InvoicePage(data=[render.invoice(x) for x in found])
+    found = ctx.billing.invoices.list(account=account, actor=who.actor, limit=limit + 1, before=pages.after_id(cursor))
+    page = found[:limit]
+    more = len(found) > limit
+    return s.InvoicePage(
+        data=[render.invoice(x) for x in page], next_cursor=pages.cursor(str(page[-1].id)) if more else None
+    )
 
 
 @router.post("/accounts/{account}/licenses/quote", response_model=s.QuoteOut, responses=responses(403, 404, 409))
