@@ -7,9 +7,8 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
 
-from api import problems
+from api import document, problems
 from api.context import ApiContext
 from api.routes import accounts, assignments, money, plans, redemptions
 from billing import Billing
@@ -79,21 +78,6 @@ def _utf8(raw: bytes) -> bool:
     return True
 
 
-def _openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
-    def build() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            document = get_openapi(title=app.title, version=app.version, routes=app.routes, description=app.description)
-            schemas = document.setdefault("components", {}).setdefault("schemas", {})
-            for model in (problems.Problem, problems.FieldError):
-                schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-                schemas.update(schema.pop("$defs", {}))
-                schemas[model.__name__] = schema
-            app.openapi_schema = document
-        return app.openapi_schema
-
-    return build
-
-
 def build_api(billing: Billing, *, now: Callable[[], Any]) -> FastAPI:
     app = FastAPI(
         title="Joan billing: the Portal API",
@@ -103,12 +87,13 @@ def build_api(billing: Billing, *, now: Callable[[], Any]) -> FastAPI:
         openapi_url=f"{PREFIX}/openapi.json",
         docs_url=f"{PREFIX}/docs",
         redoc_url=None,
+        generate_unique_id_function=document.operation_id,
     )
     app.state.context = ApiContext(billing=billing, now=now)
     problems.install(app)
     for module in (accounts, redemptions, assignments, money, plans):
         app.include_router(module.router, prefix=PREFIX)
-    app.openapi = _openapi(app)  # type: ignore[method-assign]
+    app.openapi = document.build(app)  # type: ignore[method-assign]
     app.add_middleware(BodyLimit)
     app.add_middleware(ReadablePath)
     return app

@@ -28,6 +28,7 @@ def list_accounts(
     limit: pages.Limit = 100,
     cursor: pages.Cursor = None,
 ) -> s.AccountPage:
+    """The accounts the key may see, by slug; portal keys may ask for one reseller's (``?reseller=``)."""
     found = ctx.billing.accounts.list_accounts(
         actor=who.actor, reseller=reseller if who.is_portal else None, limit=limit + 1, after=pages.after(cursor)
     )
@@ -40,6 +41,9 @@ def list_accounts(
 
 @router.get("/accounts/{account}", response_model=s.AccountPlanOut, responses=responses(404))
 def get_account(account: AccountSlug, who: Reader, ctx: Context) -> s.AccountPlanOut:
+    """The account and its plan: per solution the level, kind, total, in use, free, over capacity, each
+    renewal date with its licenses, upcoming blocks and a scheduled plan change; the payment method, interval
+    and unit price only for portal keys on accounts that do not pay through a reseller."""
     breakdown = ctx.billing.licenses.breakdown(account=account, actor=who.actor, now=ctx.now())
     return render.plan(who, breakdown)
 

@@ -61,6 +61,8 @@ USER = "/accounts/{account}/solutions/{solution}/users/{user}"
 def put_device(
     account: AccountSlug, solution: SolutionSlug, device: SubjectId, who: Writer, ctx: Context
 ) -> JSONResponse:
+    """The device occupies one license: 201, or 200 when it already did; 409 ``over_capacity`` when none
+    is free."""
     return _put(ctx, who, account, solution, device, LicenseKind.DEVICE)
 
 
@@ -68,21 +70,27 @@ def put_device(
 def delete_device(
     account: AccountSlug, solution: SolutionSlug, device: SubjectId, who: Writer, ctx: Context
 ) -> Response:
+    """Free the device's license: 204; 404 when it held none."""
     return _delete(ctx, who, account, solution, device, LicenseKind.DEVICE)
 
 
 @router.put(USER, status_code=201, response_model=s.AssignmentOut, responses={**ASSIGNED, **responses(403, 404, 409)})
 def put_user(account: AccountSlug, solution: SolutionSlug, user: SubjectId, who: Writer, ctx: Context) -> JSONResponse:
+    """The user occupies one license: 201, or 200 when they already did; 409 ``over_capacity`` when none
+    is free."""
     return _put(ctx, who, account, solution, user, LicenseKind.USER)
 
 
 @router.delete(USER, status_code=204, response_class=Response, responses=responses(403, 404))
 def delete_user(account: AccountSlug, solution: SolutionSlug, user: SubjectId, who: Writer, ctx: Context) -> Response:
+    """Free the user's license: 204; 404 when they held none."""
     return _delete(ctx, who, account, solution, user, LicenseKind.USER)
 
 
 @router.post("/accounts/{account}/activity", response_model=s.ActivityOut, responses=responses(403, 404))
-def activity(account: AccountSlug, body: s.ActivityIn, who: Writer, ctx: Context) -> s.ActivityOut:
+def record_activity(account: AccountSlug, body: s.ActivityIn, who: Writer, ctx: Context) -> s.ActivityOut:
+    """Each user's latest activity, for the 60-day release (up to 1,000 events). The answer names the
+    users who hold no license (released, or never assigned), so they can be assigned again."""
     unlicensed = ctx.billing.assignments.record_activities(
         account=account,
         events=[(event.user, event.solution, event.at) for event in body.events],

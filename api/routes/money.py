@@ -22,7 +22,9 @@ def portal_only(who: Caller, what: str) -> None:
 
 
 @router.get("/accounts/{account}/credits", response_model=s.CreditsOut, responses=responses(404))
-def credits(account: AccountSlug, who: Reader, ctx: Context) -> s.CreditsOut:
+def get_credits(account: AccountSlug, who: Reader, ctx: Context) -> s.CreditsOut:
+    """The credit balance per currency by source, the top-ups, and the redeemed codes (balances and
+    top-ups only where prices are shown)."""
     overview = ctx.billing.credits.overview(account=account, actor=who.actor, now=ctx.now())
     return s.CreditsOut(
         balances=[
@@ -57,10 +59,11 @@ def credits(account: AccountSlug, who: Reader, ctx: Context) -> s.CreditsOut:
 
 
 @router.get("/accounts/{account}/invoices", response_model=s.InvoicePage, responses=responses(403, 404, 409))
-def invoices(
+def list_invoices(
     account: AccountSlug, who: Reader, ctx: Context, limit: pages.Limit = 100, cursor: pages.Cursor = None
 ) -> s.InvoicePage:
-    """Newest first."""
+    """The account's invoices, newest first, with their lines, credit applied, paid and remaining. Portal
+    keys, accounts that do not pay through a reseller."""
     portal_only(who, "see invoices")
     view = ctx.billing.accounts.get_account(slug=account, actor=who.actor)
     if not view.shows_prices:
@@ -74,7 +77,9 @@ def invoices(
 
 
 @router.post("/accounts/{account}/licenses/quote", response_model=s.QuoteOut, responses=responses(403, 404, 409))
-def quote(account: AccountSlug, body: s.QuoteIn, who: Reader, ctx: Context) -> s.QuoteOut:
+def quote_licenses(account: AccountSlug, body: s.QuoteIn, who: Reader, ctx: Context) -> s.QuoteOut:
+    """Quote a new license total (card and invoice accounts): the lines, amount, service period and a
+    ``quote_id`` to buy with."""
     portal_only(who, "buy licenses")
     priced = ctx.billing.purchases.quote(
         account=account, solution=body.solution, units=body.units, actor=who.actor, now=ctx.now()
@@ -85,9 +90,11 @@ def quote(account: AccountSlug, body: s.QuoteIn, who: Reader, ctx: Context) -> s
 @router.post(
     "/accounts/{account}/licenses", status_code=201, response_model=s.PurchaseOut, responses=responses(403, 404, 409)
 )
-def purchase(
+def buy_licenses(
     account: AccountSlug, body: s.PurchaseIn, who: Writer, ctx: Context, idempotency_key: IdempotencyKey = None
 ) -> JSONResponse:
+    """Buy what a quote said: 201 with the invoice; 409 ``quote_changed`` when the quote no longer holds;
+    fewer licenses than today is staff-only (403)."""
     portal_only(who, "buy licenses")
 
     def work() -> s.PurchaseOut:
