@@ -15,7 +15,10 @@ from api import problems
 # Relative: the document is served by the instance it describes, at whatever address that has.
 SERVERS = [{"url": "/", "description": "the joanbot instance serving this document (`joanbot serve`)"}]
 CONTACT = {"name": "the vendor's sales operations team, who issue the keys"}
-LICENSE = {"name": "Proprietary: for the Joan Portal and resellers holding a key", "identifier": "LicenseRef-Proprietary"}
+LICENSE = {
+    "name": "Proprietary: for the Joan Portal and resellers holding a key",
+    "identifier": "LicenseRef-Proprietary",
+}
 TAGS = {
     "accounts": "The accounts a key may see, one account's plan (licenses, renewals, prices), its contacts.",
     "redemptions": "Pre-paid codes: preview what a code would do, then redeem it (idempotently).",

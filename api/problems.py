@@ -158,9 +158,29 @@ def unreadable(field: str, message: str) -> JSONResponse:
     )
 
 
+HEADERS: dict[int, dict[str, dict[str, Any]]] = {
+    401: {"WWW-Authenticate": {"description": "`Bearer`", "schema": {"type": "string"}}},
+    429: {RETRY_AFTER: {"description": "seconds until an attempt is allowed again", "schema": {"type": "integer"}}},
+}
+DESCRIPTIONS = {
+    401: "no valid API key",
+    403: "a read-only key writing, or an action this key may not take",
+    404: "no such account (or one the key may not see), or no such thing in it",
+    405: "a method this path does not serve (`Allow` lists those it does)",
+    409: "a billing rule refuses it as things stand",
+    413: "a body over 256 KB",
+    422: "an invalid request (its `errors` name the fields), or a refusal of valid data by a business rule",
+    429: "too many failed redemption attempts: `Retry-After` seconds",
+}
+
+
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """The error statuses an operation declares, each as problem+json."""
     return {
-        status: {"description": "a problem", "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+        status: {
+            "description": DESCRIPTIONS.get(status, "a problem"),
+            "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+            **({"headers": HEADERS[status]} if status in HEADERS else {}),
+        }
         for status in (401, 413, 422, 429, *statuses)
     }

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, bindparam, case, func, or_, select
 from sqlalchemy.orm import Session
@@ -43,7 +45,7 @@ _KEY_IN_ACCOUNT = _PERSON & RedeemAttempt.account_id.is_not_distinct_from(bindpa
 _COUNTED = (RedeemAttempt.at >= bindparam("since"), RedeemAttempt.reason.not_in(NOT_COUNTED))
 
 
-def _failures(person: ColumnElement[bool]) -> Select[tuple[int, int]]:
+def _failures(person: ColumnElement[bool]) -> Select[Any]:
     return select(  # built once per kind of person: every redemption runs it
         func.coalesce(func.sum(case((person, 1), else_=0)), 0),
         func.coalesce(func.sum(case((_ACCOUNT, 1), else_=0)), 0),
@@ -74,7 +76,7 @@ def check_rate(session: Session, *, actor: Actor, account_id: int | None, now: d
         )
 
 
-def _free_at(session: Session, scope: ColumnElement[bool], limit: int, params: dict[str, object]) -> datetime:
+def _free_at(session: Session, scope: ColumnElement[bool], limit: int, params: Mapping[str, Any]) -> datetime:
     """When the scope's failures in the window fall below ``limit``: the ``limit``-th newest leaves it."""
     leaving = session.scalar(
         select(RedeemAttempt.at).where(*_COUNTED, scope).order_by(RedeemAttempt.at.desc()).offset(limit - 1).limit(1),

@@ -47,7 +47,7 @@ class ScheduledChange:
 
     level: str
     level_name: str
-    interval: str
+    interval: BillingInterval
     effective_on: date
     words: str  # "changes to Standard on 1 Jan 2026"
 
@@ -56,7 +56,7 @@ class ScheduledChange:
 class Subscription:
     """The auto-renewing licenses of a solution (card, invoice and credits accounts): how they renew."""
 
-    interval: str
+    interval: BillingInterval
     unit_price: Money | None  # the catalog's, per license and interval, in the account's currency
     scheduled: ScheduledChange | None
 
@@ -147,7 +147,7 @@ def _subscriptions(
         return {}
     newest = {row.solution_id: row for row in running}  # by renewal date: the last one is the newest
     interval = {solution_id: _interval(row.term_months) for solution_id, row in newest.items()}
-    prices = {
+    prices: dict[tuple[int, str], Money] = {
         (level_id, every): Money(minor, currency)
         for level_id, every, minor in session.execute(
             select(Price.plan_level_id, Price.interval, Price.unit_minor).where(
@@ -178,7 +178,7 @@ def _subscriptions(
     }
 
 
-def _interval(term_months: int) -> str:
+def _interval(term_months: int) -> BillingInterval:
     return BillingInterval.YEAR if term_months == 12 else BillingInterval.MONTH
 
 

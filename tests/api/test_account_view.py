@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.api.conftest import bearer, new_key
-from tests.billing.builders import account, licenses, subscribe
+from tests.billing.builders import account, subscribe
 from tests.conftest import at
 
 
