@@ -93,8 +93,14 @@ def billing_problem(error: BillingError) -> JSONResponse:
     return problem(status_of(error), error.code, error.message, errors=errors, headers=headers)
 
 
-def _field(location: tuple[Any, ...]) -> str:
-    return ".".join(str(part) for part in location if part != "body") or "body"
+def _field_error(error: Any) -> FieldError:
+    """``("body", "events", 1, "at")`` -> ``events.1.at``; a body that is not JSON is the ``body`` itself
+    (FastAPI locates it by character offset)."""
+    if error.get("type") == "json_invalid":
+        return FieldError(field="body", message=f"not valid JSON ({error.get('ctx', {}).get('error', 'unreadable')})")
+    location = tuple(error.get("loc", ()))
+    field = ".".join(str(part) for part in location if part != "body") or "body"
+    return FieldError(field=field, message=str(error.get("msg", "")))
 
 
 def install(app: FastAPI) -> None:
@@ -109,9 +115,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
-        fields = [
-            FieldError(field=_field(tuple(e.get("loc", ()))), message=str(e.get("msg", ""))) for e in error.errors()
-        ]
+        fields = [_field_error(e) for e in error.errors()]
         names = ", ".join(sorted({f.field for f in fields}))
         return problem(422, "invalid_request", f"invalid fields: {names}", errors=fields)
 

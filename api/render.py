@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from api import schemas as s
 from api.auth import Caller
 from billing.accounts import AccountView, for_actor
@@ -49,8 +51,7 @@ def plan(caller: Caller, breakdown: Breakdown) -> s.AccountPlanOut:
                 s.UpcomingOut(starts_on=x.starts_on, renews_on=x.renews_on, units=x.units) for x in item.upcoming
             ],
             scheduled_change=scheduled(item),
-            interval=item.subscription.interval if priced and item.subscription else None,
-            unit_price=s.Money.of(price) if priced and (price := _unit_price(item)) else None,
+            **_renewing_price(item, priced),
         )
         for item in breakdown.solutions
     ]
@@ -71,8 +72,13 @@ def scheduled(item: SolutionBreakdown) -> s.ScheduledOut | None:
     )
 
 
-def _unit_price(item: SolutionBreakdown) -> Money | None:
-    return item.subscription.unit_price if item.subscription else None
+def _renewing_price(item: SolutionBreakdown, priced: bool) -> dict[str, Any]:
+    """How auto-renewing licenses renew, and at what catalog price: only where prices are shown."""
+    subscription = item.subscription
+    if not priced or subscription is None:
+        return {"interval": None, "unit_price": None}
+    price = subscription.unit_price
+    return {"interval": subscription.interval, "unit_price": s.Money.of(price) if price else None}
 
 
 def block(view: CohortView) -> s.BlockOut:

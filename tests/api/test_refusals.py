@@ -158,6 +158,16 @@ def test_a_body_that_is_not_utf8_is_422_naming_the_body(client, portal, acme):
     assert [error["field"] for error in answer.json()["errors"]] == ["body"]
 
 
+def test_a_body_that_is_not_json_is_422_naming_the_body(client, portal, acme):
+    answer = client.post(
+        "/api/v1/accounts/acme/activity",
+        content=b'{"events": [',
+        headers={**portal, "Content-Type": "application/json"},
+    )
+    assert answer.status_code == 422
+    assert [error["field"] for error in answer.json()["errors"]] == ["body"]
+
+
 def test_a_problem_type_is_about_blank_and_its_title_the_status_phrase(client):
     problem = client.get("/api/v1/accounts").json()
     assert (problem["type"], problem["title"], problem["code"]) == ("about:blank", "Unauthorized", "unauthenticated")
