@@ -214,7 +214,11 @@ class Assignments:
                     )
                 )
             }
-            moved = [{"held": held[pair], "seen": at} for pair, at in latest.items() if pair in held]
+            # By id: concurrent batches naming the same users lock their rows in one order, so never deadlock.
+            moved = sorted(
+                ({"held": held[pair], "seen": at} for pair, at in latest.items() if pair in held),
+                key=lambda m: m["held"],
+            )
             if moved:
                 session.connection().execute(_MOVE_FORWARD, moved)
             slugs = {target.id: target.slug for target in solutions.values()}

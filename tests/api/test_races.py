@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
@@ -97,3 +98,37 @@ def test_an_earlier_activity_committing_last_never_overwrites_a_later_one(billin
         earlier.join(timeout=30)
     with billing.db.read() as session:
         assert session.scalar(select(Assignment.last_active_at)) == at("2026-03-06", 9)
+
+
+def test_ten_concurrent_batches_for_the_same_users_leave_each_its_newest_activity(billing, client, portal, acme, clock):
+    users = [f"user-{n}" for n in range(8)]
+    for user in users:
+        client.put(f"/api/v1/accounts/acme/solutions/desk/users/{user}", headers=portal)
+    clock.advance(days=1)
+    batches = [
+        [(user, "desk", at("2026-03-02", 12) + timedelta(minutes=round_ * 7 + n)) for n, user in enumerate(users)]
+        for round_ in range(10)
+    ]
+    for round_, batch in enumerate(batches):
+        batch.sort(reverse=round_ % 2 == 1)  # half of them name the users the other way round
+
+    errors: list[Exception] = []
+
+    def report(batch: list) -> None:
+        try:
+            billing.assignments.record_activities(account="acme", events=batch, actor=SYSTEM, now=clock.now)
+        except Exception as error:  # a deadlock, say: the test names it
+            errors.append(error)
+
+    threads = [threading.Thread(target=report, args=(batch,)) for batch in batches]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert errors == []
+
+    newest = {user: max(at for batch in batches for u, _, at in batch if u == user) for user in users}
+    with billing.db.read() as session:
+        found = dict(session.execute(select(Assignment.subject, Assignment.last_active_at)).all())
+    assert found == newest
