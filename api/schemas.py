@@ -8,6 +8,7 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from billing.assignments import MAX_SUBJECT
 from billing.models.catalog import BillingInterval
 from billing.money import Money as BillingMoney
 
@@ -15,7 +16,7 @@ MAX_EVENTS = 1000
 # No control characters (NUL above all, which PostgreSQL text cannot hold): refused as 422 at the door.
 PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
 Slug = Annotated[str, Field(pattern=PRINTABLE, min_length=1, max_length=100)]
-Subject = Annotated[str, Field(pattern=PRINTABLE, min_length=1, max_length=200)]
+Subject = Annotated[str, Field(pattern=PRINTABLE, min_length=1, max_length=MAX_SUBJECT)]
 
 
 class Strict(BaseModel):

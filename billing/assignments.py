@@ -20,7 +20,7 @@ from billing.models.licensing import ReleaseReason
 from billing.periods import local_date
 
 IDLE_USER_DAYS = 60
-MAX_SUBJECT = 200
+MAX_SUBJECT = 100  # a device or user id: what the audit log's subject column holds
 
 
 class CapacityExceeded(Conflict):

@@ -13,12 +13,12 @@ from api.context import ApiContext
 from api.problems import responses
 from api.routes.accounts import AccountSlug
 from api.schemas import PRINTABLE
-from billing.assignments import AlreadyAssigned
+from billing.assignments import MAX_SUBJECT, AlreadyAssigned
 from billing.models.catalog import LicenseKind
 
 router = APIRouter(tags=["assignments"])
 SolutionSlug = Annotated[str, Path(pattern=PRINTABLE, min_length=1, max_length=100)]
-SubjectId = Annotated[str, Path(pattern=PRINTABLE, min_length=1, max_length=200)]
+SubjectId = Annotated[str, Path(pattern=PRINTABLE, min_length=1, max_length=MAX_SUBJECT)]
 
 
 def _put(ctx: ApiContext, who: Caller, account: str, solution: str, subject: str, kind: LicenseKind) -> JSONResponse:

@@ -24,6 +24,14 @@ def test_a_user_on_an_account_without_desk_licenses_is_told_it_has_none(billing,
     assert answer.json()["detail"] == "Globex has no Desk booking licenses"
 
 
+def test_a_device_id_of_100_characters_is_assigned_and_one_of_101_is_422(billing, client, portal, acme):
+    longest = client.put(f"/api/v1/accounts/acme/solutions/room/devices/{'d' * 100}", headers=portal)
+    assert longest.status_code == 201
+    assert client.delete(f"/api/v1/accounts/acme/solutions/room/devices/{'d' * 100}", headers=portal).status_code == 204
+    too_long = client.put(f"/api/v1/accounts/acme/solutions/room/devices/{'d' * 101}", headers=portal)
+    assert (too_long.status_code, too_long.json()["code"]) == (422, "invalid_request")
+
+
 @pytest.mark.parametrize("method", ["OPTIONS", "POST", "GET", "PATCH"])
 def test_an_unserved_method_is_405_allowing_every_method_of_the_path(client, portal, acme, method):
     answer = client.request(method, DEVICE, headers=portal)

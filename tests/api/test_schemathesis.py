@@ -37,8 +37,10 @@ def _failures(app: FastAPI, key: str, parameters: dict[str, str]) -> tuple[list[
     for event in from_schema(schema).execute():
         if isinstance(event, events.PhaseFinished) and event.status != Status.SKIP:
             phases.add(event.phase.name)
-        if isinstance(event, events.NonFatalError | events.FatalError):
-            found.append(f"error: {event}")
+        if isinstance(event, events.NonFatalError):
+            found.append(f"error: {event.label}: {event.value!r}")  # a 500 is one: the app raised
+        if isinstance(event, events.FatalError):
+            found.append(f"fatal: {event.exception!r}")
         if isinstance(event, events.ScenarioFinished | events.FuzzScenarioFinished):
             found += [
                 f"{event.recorder.label} {node.name}: {node.failure_info.failure if node.failure_info else ''}"
