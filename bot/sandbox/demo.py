@@ -162,6 +162,14 @@ class Demo:
             self.echo(_indent(readable(call.body), 6))
         self.webhooks()
 
+    def register_receiver(self) -> None:
+        self.echo(click.style("\nAn admin registers the Portal's webhook receiver (a local one here):", bold=True))
+        self.echo(f"   joanbot webhooks add portal {self.hooks.url}")
+        _view, self.hooks.secret = self.billing.webhooks.add(
+            name="portal", url=self.hooks.url, event_types=None, reseller=None, actor=operator("demo"), now=self.clock()
+        )
+        self.echo("   whsec_... (the signing secret, shown once; the receiver keeps it)")
+
     def webhooks(self) -> None:
         """Deliver the events due and show what the Portal's receiver got (each signature verified)."""
         received = len(self.hooks.received)
@@ -182,12 +190,7 @@ class Demo:
         self.say("Ana", "reseller link northwind", channel=CHANNEL, **admin)
         self.say("Ana", "reseller set northwind email=renewals@northwind.example", **admin)
         self.say("Ana", "account set acme email=it@acme.example", **admin)
-        echo(click.style("\nAn admin registers the Portal's webhook receiver (a local one here):", bold=True))
-        echo(f"   joanbot webhooks add portal {self.hooks.url}")
-        _view, self.hooks.secret = self.billing.webhooks.add(
-            name="portal", url=self.hooks.url, event_types=None, reseller=None, actor=operator("demo"), now=self.clock()
-        )
-        echo("   whsec_... (the signing secret, shown once; the receiver keeps it)")
+        self.register_receiver()
         for message in self.standin.posted(CHANNEL):
             echo(f"   The bot posts in #{CHANNEL}:\n" + _indent(readable({"blocks": message.blocks}), 6))
         issued = self.say("Ana", "code issue room professional 10 years=1 reseller=northwind ref=PI-2026-001", **admin)

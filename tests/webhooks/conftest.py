@@ -9,7 +9,7 @@ import pytest
 from billing import Billing
 from handlers.outbound.webhooks import Deliverer
 from tests.api.conftest import MovableClock, api_app, client, northwind, portal  # noqa: F401 (fixtures)
-from tests.bot.cli.conftest import joanbot
+from tests.bot.cli.conftest import card_customer, joanbot, run  # noqa: F401 (fixtures)
 from tests.conftest import STAFF, at
 from tests.handlers.conftest import standin, world  # noqa: F401 (fixtures)
 from tests.webhooks.receiver import Receiver, receiving
