@@ -25,6 +25,8 @@ TAGS = {
     "assignments": "Devices and users on licenses (PUT in, DELETE out), and activity for the 60-day release.",
     "money": "Credits, invoices, and buying licenses: a quote, then its commit by quote_id.",
     "plans": "Changing a subscription's level or interval: a quote, its commit, withdrawing a scheduled change.",
+    "webhooks": "Endpoints told of every change by signed POSTs (Standard Webhooks); portal keys only.",
+    "events": "The last 30 days of events a key may see, oldest first, by cursor.",
 }
 
 

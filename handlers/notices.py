@@ -115,6 +115,8 @@ _TITLES = {
     "code_expiring": "Unredeemed code near its redeem-by date",
     "channel_unreachable": "Cannot post to a channel",
     "email_failed": "A reminder email was refused",
+    "webhook_failed": "A webhook was not delivered",
+    "webhook_disabled": "A webhook endpoint was disabled",
 }
 
 
@@ -173,6 +175,17 @@ def alert_summary(alert: AlertView) -> str:
             return (
                 f"The mail server refused `{kit.escape(d['address'])}`, a contact of `{d['account']}`: "
                 f"{kit.escape(d['reply'])}. Correct it with `/joan account set` (or `/joan reseller set`)."
+            )
+        case "webhook_failed":
+            return (
+                f"The webhook `{d['endpoint']}` ({d['url']}) refused {plural(raw['failed'], 'event')} for three days; "
+                "they were not delivered. The Portal can catch up from `GET /api/v1/events`."
+            )
+        case "webhook_disabled":
+            since = _iso(str(raw["failing_since"])[:10]) if raw.get("failing_since") else "three days"
+            return (
+                f"Every delivery to the webhook `{d['endpoint']}` ({d['url']}) has failed since {since}: it is "
+                "disabled. Fix the receiver, then `joanbot webhooks remove` and `add` it again."
             )
         case _:
             return ", ".join(f"{key.replace('_', ' ')}: {value}" for key, value in sorted(d.items()))

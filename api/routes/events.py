@@ -39,6 +39,8 @@ def list_events(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> EventPage:
+    """Events after ``after``, oldest first, of the given types; a reseller key sees its accounts' only,
+    without amounts."""
     after_id = parse_id(after) if after else None
     if after and after_id is None:
         raise ApiError(422, "invalid_cursor", "after must be an event id such as evt_123")

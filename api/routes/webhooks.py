@@ -59,11 +59,13 @@ def _out(view: EndpointView) -> WebhookOut:
 
 @router.get("/webhooks", response_model=WebhookList, responses=responses(403))
 def list_webhooks(who: Reader, ctx: Context) -> WebhookList:
+    """Every webhook endpoint, with its state (an endpoint failing for three days is disabled)."""
     return WebhookList(data=[_out(view) for view in ctx.billing.webhooks.all(actor=who.actor)])
 
 
 @router.post("/webhooks", status_code=201, response_model=WebhookCreated, responses=responses(403, 409))
 def add_webhook(body: WebhookIn, who: Writer, ctx: Context) -> WebhookCreated:
+    """Register an endpoint (https:// only); the answer carries its signing secret, this once."""
     view, secret = ctx.billing.webhooks.add(
         name=body.name, url=body.url, event_types=body.events, reseller=body.reseller, actor=who.actor, now=ctx.now()
     )
@@ -72,5 +74,6 @@ def add_webhook(body: WebhookIn, who: Writer, ctx: Context) -> WebhookCreated:
 
 @router.delete("/webhooks/{name}", status_code=204, responses=responses(403, 404))
 def remove_webhook(name: Name, who: Writer, ctx: Context) -> Response:
+    """Forget an endpoint; what was still to be delivered to it is cancelled."""
     ctx.billing.webhooks.remove(name=name, actor=who.actor, now=ctx.now())
     return Response(status_code=204)

@@ -57,6 +57,14 @@ DETAILS = {
         {"account": "acme", "address": "it@acme.example", "reply": "550 no such user"},
         "The mail server refused `it@acme.example`, a contact of `acme`: 550 no such user.",
     ),
+    AlertKind.WEBHOOK_FAILED: (
+        {"endpoint": "portal", "url": "https://portal.example/hooks", "failed": 2},
+        "The webhook `portal` (https://portal.example/hooks) refused 2 events for three days; they were not delivered.",
+    ),
+    AlertKind.WEBHOOK_DISABLED: (
+        {"endpoint": "portal", "url": "https://portal.example/hooks", "failing_since": "2024-03-19T12:00:00+00:00"},
+        "Every delivery to the webhook `portal` (https://portal.example/hooks) has failed since 19 Mar 2024: it is",
+    ),
 }
 
 
