@@ -170,12 +170,22 @@ class CreditsOut(BaseModel):
     codes: list[RedeemedCodeOut]
 
 
+class FractionOut(BaseModel):
+    """The share of the service period a line is billed for (1/1 for a full term)."""
+
+    numerator: int
+    denominator: int
+
+
 class LineOut(BaseModel):
+    """``amount`` is ``quantity`` x ``unit_price`` x ``fraction``, rounded once (half-up)."""
+
     description: str
     service_start: date
     service_end: date
     quantity: int
     unit_price: Money
+    fraction: FractionOut
     amount: Money
 
 

@@ -46,6 +46,33 @@ class InvoiceClosed(Conflict):
 
 
 @dataclass(frozen=True)
+class LineView:
+    """An invoice line, or a line a quote will put on its invoice: every door shows these same figures."""
+
+    description: str
+    service_start: date
+    service_end: date
+    quantity: int
+    unit_price: Money
+    fraction: Fraction
+    amount: Money
+
+    @property
+    def period(self) -> Period:
+        return Period(self.service_start, self.service_end)
+
+
+def charge_line(description: str, *, period: Period, quantity: int, unit: Money, fraction: Fraction) -> LineView:
+    """The one place a charge line's amount is worked out: quantity x unit x fraction, rounded once."""
+    return LineView(description, period.start, period.end, quantity, unit, fraction, unit.times(quantity * fraction))
+
+
+def license_line_text(solution_name: str, level_name: str, units: int, what: str = "licenses") -> str:
+    """How a line names what it charges, on quotes and invoices alike: "Room booking Professional, 3 licenses"."""
+    return f"{solution_name} {level_name}, {units:,} {what}"
+
+
+@dataclass(frozen=True)
 class LineSpec:
     """A charge to put on an invoice; ``amount`` is the one rounding of quantity x unit x fraction."""
 
@@ -58,20 +85,18 @@ class LineSpec:
     fraction: Fraction
     change_id: int | None = None
 
+    @classmethod
+    def of(cls, line: LineView, *, cohort_id: int, kind: str, change_id: int | None = None) -> LineSpec:
+        """The invoice line for a quoted line, exactly as quoted."""
+        return cls(
+            cohort_id, kind, line.description, line.period, line.quantity, line.unit_price, line.fraction, change_id
+        )
+
     @property
     def amount(self) -> Money:
-        return self.unit.times(self.quantity * self.fraction)
-
-
-@dataclass(frozen=True)
-class LineView:
-    description: str
-    service_start: date
-    service_end: date
-    quantity: int
-    unit_price: Money
-    fraction: Fraction
-    amount: Money
+        return charge_line(
+            self.description, period=self.period, quantity=self.quantity, unit=self.unit, fraction=self.fraction
+        ).amount
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """Quotes: what starting, adding to, reducing or cancelling a subscription would do, worked out in a session.
 
 A subscription is one auto-renewing cohort per account and solution, with one renewal date. A quote names
-the licenses, the service period, the proration fraction and the amount charged (or credited, for a
-reduction). The same functions produce the preview and, under lock, the commit, which must come out equal.
+the licenses, the lines its invoice will carry (service period, fraction, unit price, amount), the credit it
+spends or gives, and the amount due. The same functions give the quote and, under lock, the commit's
+second working-out, which must come out with the same id (``billing.quote_ids``).
 """
 
 from __future__ import annotations
@@ -18,15 +19,16 @@ from billing.accounts import find_account
 from billing.actors import Actor
 from billing.catalog import find_level, find_solution
 from billing.errors import Conflict, InvalidInput, NotFound
+from billing.invoicing import LineView, charge_line, license_line_text
 from billing.ledger import lots_with_remaining
 from billing.licensing import check_single_level
 from billing.models import Account, Cohort, InvoiceLine, LineCredit, PlanLevel, Price, Solution
 from billing.models.catalog import BillingInterval
-from billing.models.invoicing import ChangeKind
+from billing.models.invoicing import ChangeKind, invoice_number
 from billing.models.parties import PaymentMethod
 from billing.money import Money
 from billing.periods import Period, add_months, format_date, local_date
-from billing.proration import ProrationPolicy, fraction, month_index
+from billing.proration import Allocation, Charged, ProrationPolicy, allocate, fraction, month_index
 from billing.units import InvalidUnits, check_units
 from billing.wording import license_phrase
 
@@ -55,19 +57,6 @@ class RenewalDue(Conflict):
     code = "renewal_due"
 
 
-class QuoteChanged(Conflict):
-    code = "quote_changed"
-
-
-@dataclass(frozen=True)
-class Allocation:
-    """Part of a reduction's credit, against the charge line that paid for those licenses."""
-
-    line_id: int
-    quantity: int
-    amount: Money
-
-
 @dataclass(frozen=True)
 class Quote:
     """What a change does: the licenses, the dates and the amount (charged, or credited for ``reduce``)."""
@@ -86,15 +75,41 @@ class Quote:
     fraction: Fraction
     amount: Money
     allocations: tuple[Allocation, ...] = ()
-    # For display only (not part of what the commit must reproduce): the credit the invoice will take.
-    credit_available: Money | None = field(default=None, compare=False)
-    # For display only: the names people read (a renamed account does not change what the quote charges).
+    credit_available: Money | None = None  # the balance the invoice will spend first
+    # The names people read (a renamed account does not change what the quote charges): not figures.
     account_name: str = field(default="", compare=False)
     solution_name: str = field(default="", compare=False)
     level_name: str = field(default="", compare=False)
+    id: str = field(default="", compare=False)  # given by ``Subscriptions.quote``
 
     def _licenses(self, units: int) -> str:
         return license_phrase(units, self.solution_name or self.solution, self.level_name or self.level)
+
+    @property
+    def charges(self) -> bool:
+        return self.action in (ChangeKind.START, ChangeKind.ADD)
+
+    @property
+    def lines(self) -> tuple[LineView, ...]:
+        """The lines its invoice will carry (none for a reduction or a cancellation)."""
+        if not self.charges:
+            return ()
+        what = "licenses" if self.action == ChangeKind.START else "licenses added"
+        text = license_line_text(self.solution_name or self.solution, self.level_name or self.level, self.units, what)
+        line = charge_line(text, period=self.period, quantity=self.units, unit=self.unit_price, fraction=self.fraction)
+        return (line,)
+
+    @property
+    def credit_applied(self) -> Money:
+        """The balance the invoice will spend on itself."""
+        available = self.credit_available or Money.zero(self.amount.currency)
+        if not self.charges:
+            return Money.zero(self.amount.currency)
+        return Money(min(available.minor, self.amount.minor), self.amount.currency)
+
+    @property
+    def due(self) -> Money:
+        return self.amount - self.credit_applied if self.charges else Money.zero(self.amount.currency)
 
     def describe(self) -> str:
         share = "" if self.fraction == 1 else f" x {self.fraction.numerator}/{self.fraction.denominator}"
@@ -232,7 +247,7 @@ def plan_start(
         fraction=Fraction(1),
         amount=price.times(units),
         credit_available=credit_balance(session, account),
-    )
+    )  # ``amount`` is ``lines[0].amount``: the same one rounding
 
 
 def plan_change(
@@ -286,14 +301,14 @@ def plan_change(
 def _plan_add(session: Session, account: Account, cohort: Cohort, base: Quote) -> Quote:
     """Added licenses are charged at today's price for the rest of the period."""
     price = unit_price(session, level=cohort.level, interval=base.interval, currency=account.currency)
-    return replace(
+    added = replace(
         base,
         units_after=cohort.units + base.units,
         period=Period(base.effective_on, base.period.end),
         unit_price=price,
-        amount=price.times(base.units * base.fraction),
         credit_available=credit_balance(session, account),
     )
+    return replace(added, amount=added.lines[0].amount)
 
 
 def _plan_reduce(session: Session, account: Account, solution: Solution, cohort: Cohort, base: Quote) -> Quote:
@@ -314,9 +329,8 @@ def _plan_reduce(session: Session, account: Account, solution: Solution, cohort:
     )
 
 
-def _charge_lines(session: Session, cohort: Cohort, period: Period) -> list[tuple[InvoiceLine, int, int]]:
-    """The cohort's charge lines for ``period``, newest first, each with the quantity and amount already
-    credited against it."""
+def charged_lines(session: Session, cohort: Cohort, period: Period, currency: str) -> list[Charged]:
+    """The cohort's charge lines for ``period``, newest first, each with what was already credited against it."""
     credited = (
         select(
             LineCredit.invoice_line_id,
@@ -336,30 +350,28 @@ def _charge_lines(session: Session, cohort: Cohort, period: Period) -> list[tupl
         )
         .order_by(InvoiceLine.id.desc())
     ).all()
-    return [(line, int(quantity), int(amount)) for line, quantity, amount in rows]
+    return [
+        Charged(
+            line_id=line.id,
+            invoice=invoice_number(line.invoice_id),
+            period=Period(line.service_start, line.service_end),
+            quantity=line.quantity,
+            unit=Money(line.unit_minor, currency),
+            amount=Money(line.amount_minor, currency),
+            credited_quantity=int(quantity),
+            credited_amount=int(amount),
+        )
+        for line, quantity, amount in rows
+    ]
 
 
 def allocate_credit(
     session: Session, cohort: Cohort, period: Period, units: int, share: Fraction, currency: str
 ) -> list[Allocation]:
-    """Credit for removing ``units``: the newest charged licenses first, each at its own unit price and the
-    change's fraction, never more than is left uncredited on the line that charged them."""
-    allocations: list[Allocation] = []
-    needed = units
-    for line, credited_quantity, credited_amount in _charge_lines(session, cohort, period):
-        take = min(needed, line.quantity - credited_quantity)
-        if take <= 0:
-            continue
-        owed = Money(line.unit_minor, currency).times(take * share)
-        amount = min(owed.minor, line.amount_minor - credited_amount)
-        if amount > 0:
-            allocations.append(Allocation(line.id, take, Money(amount, currency)))
-        needed -= take
-        if needed == 0:
-            break
-    return allocations
+    """Credit for removing ``units`` (``proration.allocate`` over the period's charge lines)."""
+    return allocate(charged_lines(session, cohort, period, currency), units=units, share=share)
 
 
 def _newest_unit_price(session: Session, cohort: Cohort, period: Period, currency: str) -> Money:
-    lines = _charge_lines(session, cohort, period)
-    return Money(lines[0][0].unit_minor, currency) if lines else Money.zero(currency)
+    lines = charged_lines(session, cohort, period, currency)
+    return lines[0].unit if lines else Money.zero(currency)

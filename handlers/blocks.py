@@ -16,6 +16,7 @@ from billing.periods import format_date
 from billing.redemption import Receipt
 from billing.redemption_plan import RedemptionPlan
 from billing.resellers import ResellerView
+from billing.sheets import Row, Tone, breakdown_rows
 from billing.wording import plural
 from handlers import ids, kit
 from handlers.kit import Block, escape
@@ -116,28 +117,20 @@ def receipt_message(receipt: Receipt) -> dict[str, Any]:
 # -- accounts and renewals ----------------------------------------------------------------------------------
 
 
+def rows_mrkdwn(rows: Sequence[Row]) -> list[str]:
+    """The rows every door shows (``billing.sheets``), as Slack reads them: escaped, headings bold."""
+    shown = {
+        Tone.PLAIN: "{}",
+        Tone.STRONG: "*{}*",
+        Tone.WARNING: ":warning: {}",
+        Tone.ASIDE: "_{}_",
+    }
+    bullet = {0: "", 1: "  • ", 2: "      "}
+    return [bullet.get(row.depth, "      ") + shown[row.tone].format(escape(row.text)) for row in rows]
+
+
 def breakdown_lines(breakdown: Breakdown) -> list[str]:
-    lines: list[str] = []
-    if not breakdown.solutions:
-        lines.append("No active licenses.")
-    for solution in breakdown.solutions:
-        lines.append(
-            f"*{escape(solution.solution_name)} {escape(solution.level_name)}* ({solution.license_kind} licenses): "
-            f"*{solution.total}* available, {solution.in_use} in use"
-        )
-        if solution.over_capacity:
-            lines.append(f"  :warning: over capacity by {solution.over_capacity}")
-        for line in solution.lines:
-            note = " (renewed)" if line.renewed else " (renews automatically)" if line.auto_renew else ""
-            lines.append(f"  • {line.units} renewing {format_date(line.renews_on)}{note}")
-            if line.change:
-                lines.append(f"      _{line.change}_")
-        for upcoming in solution.upcoming:
-            lines.append(
-                f"  • {upcoming.units} starting {format_date(upcoming.starts_on)}, renewing "
-                f"{format_date(upcoming.renews_on)}"
-            )
-    return lines
+    return rows_mrkdwn(breakdown_rows(breakdown))
 
 
 def breakdown_blocks(breakdown: Breakdown, *, max_blocks: int, budget: int) -> list[Block]:

@@ -69,10 +69,10 @@ def invoices(account: AccountSlug, who: Reader, ctx: Context) -> s.InvoicePage:
 @router.post("/accounts/{account}/licenses/quote", response_model=s.QuoteOut, responses=responses(403, 404, 409))
 def quote(account: AccountSlug, body: s.QuoteIn, who: Reader, ctx: Context) -> s.QuoteOut:
     portal_only(who, "buy licenses")
-    priced = ctx.billing.purchases.quote(
+    quoted = ctx.billing.subscriptions.quote_total(
         account=account, solution=body.solution, units=body.units, actor=who.actor, now=ctx.now()
     )
-    return render.quote(priced.quote_id, priced.quote)
+    return render.quote(quoted)
 
 
 @router.post(
@@ -84,7 +84,7 @@ def purchase(
     portal_only(who, "buy licenses")
 
     def work() -> s.PurchaseOut:
-        receipt = ctx.billing.purchases.commit(
+        receipt = ctx.billing.subscriptions.commit(
             quote_id=body.quote_id, account=account, actor=who.actor, now=ctx.now(), request_ref=f"api:{who.key.name}"
         )
         return s.PurchaseOut(
