@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from billing import audit
 from billing.actors import Actor, NotAllowed
 from billing.catalog import find_level, find_solution
+from billing.codeformat import CodeKey
 from billing.db import Database
 from billing.invoicing import PLAN_CHANGE_MEMO, InvoiceView, LineSpec, invoice_view, issue_invoice
 from billing.ledger import add_credit
@@ -25,7 +26,6 @@ from billing.models import Account, Cohort, LicenseChange, LineCredit, PlanChang
 from billing.models.invoicing import ChangeKind, LineKind
 from billing.models.ledger import CreditSource
 from billing.models.licensing import PlanChangeStatus
-from billing.codeformat import CodeKey
 from billing.plan_quotes import NothingScheduled, PlanQuote, PlanRequest, Timing, plan_quote, scheduled_change
 from billing.plan_schedule import schedule_words
 from billing.proration import DEFAULT_POLICY, ProrationPolicy

@@ -24,6 +24,7 @@ from billing.ledger import Credits
 from billing.licensing import Licenses
 from billing.outbox import LEASE, Outbox
 from billing.overview import Overview
+from billing.payments import Payments
 from billing.plan_changes import PlanChanges
 from billing.proration import DEFAULT_POLICY, ProrationPolicy
 from billing.redemption import Redemptions
@@ -74,6 +75,7 @@ class Billing:
         self.subscriptions = Subscriptions(db, key=key, proration=settings.proration)
         self.plans = PlanChanges(db, key=key, proration=settings.proration)
         self.invoices = Invoices(db)
+        self.payments = Payments(db, key=key)
         self.credits = Credits(db)
         self.renewals = Renewals(db)
         self.sweep.housekeeping["auto-renewal invoices"] = lambda now: len(self.renewals.renew_due(now=now).invoices)

@@ -12,6 +12,7 @@ from enum import StrEnum
 from billing.breakdown import Breakdown
 from billing.invoicing import LineView
 from billing.models.invoicing import ChangeKind
+from billing.payments import PaymentQuote
 from billing.periods import format_date
 from billing.quotes import Quote
 from billing.wording import license_phrase
@@ -80,6 +81,24 @@ def quote_sheet(quote: Quote) -> list[Row]:
         Row(f"Credit applied: {quote.credit_applied}", 1),
         Row(f"Amount due: {quote.due}", 1, Tone.STRONG),
         Row(f"Renews {format_date(quote.renews_on)}.", 1),
+    ]
+
+
+def payment_sheet(quote: PaymentQuote) -> list[Row]:
+    """A payment's quote: the invoice with its lines, what it owes now and what it will owe after."""
+    ref = f" (ref {quote.reference})" if quote.reference else ""
+    return [
+        Row(
+            f"Records {quote.amount} received against {quote.invoice} of {quote.account_name or quote.account}{ref}.",
+            tone=Tone.STRONG,
+        ),
+        *(Row(line_text(line), 1) for line in quote.lines),
+        Row(
+            f"Total {quote.total}, credit applied {quote.credit_applied}, paid {quote.paid}: owed {quote.remaining}", 1
+        ),
+        Row(
+            f"Owed after this payment: {quote.remaining_after} ({quote.status_after.replace('_', ' ')})", 1, Tone.STRONG
+        ),
     ]
 
 

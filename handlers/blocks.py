@@ -42,6 +42,8 @@ _EXAMPLES = {
     "redeem": "/joan redeem ABCDE-FGHJK-MNPQR-STVWX-YZ012 acme",
     "renewals": "/joan renewals acme",
     "code issue": "/joan code issue room professional 10 years=1 reseller=northwind ref=PI-2026-001",
+    "licenses add": "/joan licenses add globex room 3",
+    "payment record": "/joan payment record INV-000012 15.00 ref=TRX-123",
 }
 
 
@@ -54,7 +56,7 @@ def help_message(actor: Actor) -> dict[str, Any]:
         intro = "You are an admin: everything below is open to you."
     else:
         names = [n for n in USAGE if not n.startswith(("staff", "reseller", "audit", "api-key"))]
-        intro = "You are on the sales team: codes, redemptions, accounts and renewals."
+        intro = "You are on the sales team: codes, redemptions, accounts, renewals, license counts and payments."
     lines = [f"`{escape(USAGE[name])}`" for name in names if name != "help"]
     examples = [f"`{escape(text)}`" for name, text in _EXAMPLES.items() if name in names]
     blocks = [kit.header("What joanbot can do for you"), kit.section(intro)]
