@@ -15,17 +15,18 @@ from enum import StrEnum
 from fractions import Fraction
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from billing.catalog import find_level
 from billing.errors import InvalidInput, NotFound
 from billing.invoicing import LineView, charge_line, license_line_text
-from billing.licensing import cohort_view, level_conflict
+from billing.licensing import cohort_view, other_level_cohorts
 from billing.models import Account, Cohort, PlanChange, PlanLevel, Solution
 from billing.models.catalog import BillingInterval
 from billing.models.licensing import PlanChangeStatus
 from billing.money import Money
 from billing.periods import Period, add_months, format_date, local_date
+from billing.plan_levels import SUBSCRIBE_REMEDY, refuse_level_clash
 from billing.plan_schedule import plan_words, schedule_words
 from billing.proration import Allocation, ProrationPolicy, fraction, month_index
 from billing.quotes import (
@@ -312,22 +313,20 @@ def _at_once(
 
 
 def check_other_levels(session: Session, account: Account, cohort: Cohort, target: PlanLevel, period: Period) -> None:
-    """One level per solution: no other block of another level may overlap the new plan's period."""
-    clash = session.scalar(
-        select(Cohort)
-        .where(
-            Cohort.account_id == account.id,
-            Cohort.solution_id == cohort.solution_id,
-            Cohort.id != cohort.id,
-            Cohort.plan_level_id != target.id,
-            Cohort.starts_on < period.end,
-            Cohort.ends_on > period.start,
-        )
-        .options(joinedload(Cohort.solution), joinedload(Cohort.level))
-        .order_by(Cohort.ends_on.desc())
-        .limit(1)
+    """One level per solution (``plan_levels``): no other block of another level may overlap the new plan."""
+    held = other_level_cohorts(
+        session,
+        account_id=account.id,
+        solution_id=cohort.solution_id,
+        plan_level_id=target.id,
+        ending_after=period.start,
     )
-    if clash is not None:
-        raise level_conflict(
-            account_name=account.name, account_slug=account.slug, clash=cohort_view(clash), wanted=target
-        )
+    refuse_level_clash(
+        [cohort_view(c) for c in held],
+        account_name=account.name,
+        account_slug=account.slug,
+        wanted=target,
+        period=period,
+        ignore=cohort.id,
+        remedy=SUBSCRIBE_REMEDY,
+    )
