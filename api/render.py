@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from api import schemas as s
 from api.auth import Caller
-from billing.accounts import AccountView, for_actor
+from billing.accounts import AccountView, amounts_visible, for_actor
 from billing.invoicing import InvoiceView, LineView
 from billing.licensing import Breakdown, CohortView
 from billing.money import Money
@@ -15,8 +15,8 @@ from billing.redemption_plan import RedemptionPlan
 
 
 def shows_prices(caller: Caller, account: AccountView) -> bool:
-    """Only portal keys, and only on accounts that do not pay through a reseller."""
-    return caller.is_portal and account.shows_prices
+    """Billing's one rule (``amounts_visible``): portal keys on accounts that do not pay through a reseller."""
+    return amounts_visible(caller.actor, account)
 
 
 def account(caller: Caller, view: AccountView) -> s.AccountOut:

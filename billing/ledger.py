@@ -14,7 +14,7 @@ from datetime import date, datetime
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
-from billing.accounts import AccountView, account_view, find_account
+from billing.accounts import AccountView, account_view, amounts_visible, find_account
 from billing.actors import Actor
 from billing.db import Database
 from billing.licensing import assignments_in_use, cohorts_of
@@ -209,7 +209,7 @@ class Credits:
         with self._db.read() as session:
             found = find_account(session, slug=account, actor=actor)
             today = local_date(now, found.time_zone)
-            if not (actor.is_staff or (actor.sees_every_account and account_view(found).shows_prices)):
+            if not amounts_visible(actor, account_view(found)):
                 codes = tuple(_redeemed_codes(session, found, today))
                 return CreditsOverview(account_view(found), today, balances=(), top_ups=(), codes=codes)
             sums = balances(session, account_id=found.id)

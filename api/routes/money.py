@@ -12,6 +12,7 @@ from api.idempotent import respond
 from api.problems import ApiError, responses
 from api.routes.accounts import AccountSlug
 from api.routes.redemptions import IdempotencyKey
+from billing.accounts import amounts_visible
 
 router = APIRouter(tags=["money"])
 
@@ -60,7 +61,7 @@ def credits(account: AccountSlug, who: Reader, ctx: Context) -> s.CreditsOut:
 def invoices(account: AccountSlug, who: Reader, ctx: Context) -> s.InvoicePage:
     portal_only(who, "see invoices")
     view = ctx.billing.accounts.get_account(slug=account, actor=who.actor)
-    if not view.shows_prices:
+    if not amounts_visible(who.actor, view):
         raise ApiError(409, "not_billed_directly", f"{view.name} pays through a reseller: it has no invoices here")
     found = ctx.billing.invoices.list(account=account, actor=who.actor)
     return s.InvoicePage(data=[render.invoice(x) for x in found])

@@ -10,6 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from billing import SYSTEM, Actor
+from billing.accounts import AccountView, amounts_visible
 from billing.codeformat import CodeKey
 from billing.invoicing import charge_line
 from billing.licensing import CohortView
@@ -18,6 +20,7 @@ from billing.periods import Period, add_months
 from billing.plan_levels import LevelConflict, level_clash, refuse_level_clash
 from billing.proration import Charged, allocate, months_fraction
 from billing.quote_ids import InvalidQuoteId, QuoteChanged, QuoteIds
+from tests.conftest import SALES
 
 YEAR = Period(date(2021, 1, 1), date(2022, 1, 1))
 days = st.integers(0, 364).map(lambda n: date.fromordinal(YEAR.start.toordinal() + n))
@@ -129,3 +132,21 @@ def test_a_full_term_line_is_the_unit_price_times_the_quantity():
     assert (
         charge_line("x", period=period, quantity=7, unit=Money(999, "USD"), fraction=Fraction(1)).amount.minor == 6993
     )
+
+
+def _account(pays: str) -> AccountView:
+    return AccountView(1, "acme", "Acme", "UTC", "USD", pays, None, None, None)
+
+
+@pytest.mark.parametrize(
+    ("actor", "pays", "visible"),
+    [
+        (SALES, "reseller", True),
+        (SYSTEM, "reseller", True),
+        (Actor(ref="api:portal", role="portal"), "card", True),
+        (Actor(ref="api:portal", role="portal"), "reseller", False),
+        (Actor(ref="slack:TN/U1", role="reseller", reseller_id=1), "card", False),
+    ],
+)
+def test_who_sees_amounts_is_decided_once(actor, pays, visible):
+    assert amounts_visible(actor, _account(pays)) is visible
