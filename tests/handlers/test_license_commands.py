@@ -212,6 +212,8 @@ def test_slack_the_cli_and_the_portal_api_quote_the_same_figures_for_the_same_ch
         api = http.post(
             "/api/v1/accounts/umbrella/licenses/quote", json={"solution": "room", "units": 6}, headers=headers
         )
+        quote_id = {"quote_id": api.json()["quote_id"]}
+        bought = http.post("/api/v1/accounts/umbrella/licenses", json=quote_id, headers=headers)
     (line,) = api.json()["lines"]
 
     assert (line["fraction"], line["amount"]["amount"], line["unit_price"]["amount"]) == (
@@ -224,4 +226,5 @@ def test_slack_the_cli_and_the_portal_api_quote_the_same_figures_for_the_same_ch
     assert figures in slack and figures in printed
     assert line["description"] == "Room booking Professional, 3 licenses added"
     assert "Amount due: $15.00" in slack and "Amount due: $15.00" in printed
-    assert len(sales.invoices()) == 1
+    assert bought.status_code == 201 and bought.json()["invoice"]["lines"] == [line]  # invoiced exactly as quoted
+    assert (len(sales.invoices()), sales.units()) == (2, 6)
