@@ -11,8 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from billing.attempts import TooManyAttempts
-from billing.errors import BillingError, Conflict, NotFound, PermissionDenied
+from billing import BillingError, Conflict, NotFound, PermissionDenied, TooManyAttempts
 
 log = logging.getLogger("joanbot.api")
 

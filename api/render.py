@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from api import schemas as s
 from api.auth import Caller
-from billing.accounts import AccountView, amounts_visible, for_actor
-from billing.invoicing import InvoiceView, LineView
-from billing.licensing import Breakdown, CohortView
-from billing.money import Money
-from billing.plan_changes import PlanReceipt
-from billing.plan_quotes import PlanQuote, Timing
-from billing.quotes import Quote
-from billing.redemption_plan import RedemptionPlan
+from billing import (
+    AccountView,
+    Breakdown,
+    CohortView,
+    InvoiceView,
+    LineView,
+    Money,
+    PlanQuote,
+    PlanReceipt,
+    Quote,
+    RedemptionPlan,
+    Timing,
+    amounts_visible,
+    for_actor,
+)
 
 
 def shows_prices(caller: Caller, account: AccountView) -> bool:

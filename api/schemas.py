@@ -8,8 +8,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from billing.models.catalog import BillingInterval
-from billing.money import Money as BillingMoney
+from billing import BillingInterval
+from billing import Money as BillingMoney
 
 MAX_EVENTS = 1000
 # No control characters (NUL above all, which PostgreSQL text cannot hold): refused as 422 at the door.

@@ -11,7 +11,7 @@ import logging
 import re
 from typing import Any
 
-from billing.codeformat import STARTS_A_WORD, redact
+from billing import STARTS_A_WORD, redact
 
 # A Slack token (xoxb-, xoxp-, xapp-...), in any case, its hyphens plain, URL-encoded or JSON-escaped, after
 # anything but a letter or digit, or after an escape (``%22``, ``\\u0022``) that ends in one.

@@ -11,9 +11,7 @@ import logging
 import threading
 from datetime import datetime
 
-from billing import Billing
-from billing.periods import format_date
-from billing.wording import plural
+from billing import Billing, format_date, plural
 from bot.clock import Clock, SystemClock
 from handlers.outbound.poster import Poster
 from mail.sender import Mailer

@@ -6,18 +6,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from billing import Actor
-from billing.accounts import AccountView
-from billing.audit import AuditEntry
-from billing.codes import CodeView
-from billing.issuing import IssuedBatch
-from billing.licensing import Breakdown
-from billing.periods import format_date
-from billing.redemption import Receipt
-from billing.redemption_plan import RedemptionPlan
-from billing.resellers import ResellerView
-from billing.sheets import Row, Tone, breakdown_rows
-from billing.wording import plural
+from billing import (
+    AccountView,
+    Actor,
+    AuditEntry,
+    Breakdown,
+    CodeView,
+    IssuedBatch,
+    Receipt,
+    RedemptionPlan,
+    ResellerView,
+    Row,
+    Tone,
+    breakdown_rows,
+    format_date,
+    plural,
+)
 from handlers import ids, kit
 from handlers.kit import Block, escape
 from handlers.parsing import USAGE, Usage

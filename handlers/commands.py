@@ -14,9 +14,7 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from billing import Actor, Billing, BillingError
-from billing.codes import code_prefix
-from billing.money import Money
+from billing import Actor, Billing, BillingError, Money, code_prefix
 from handlers import (
     api_key_commands,
     blocks,

@@ -13,11 +13,7 @@ from typing import Any
 
 from slack_bolt import App
 
-from billing import Actor, Billing, BillingError
-from billing.models.invoicing import ChangeKind
-from billing.periods import format_date
-from billing.sheets import Row, payment_sheet, quote_sheet
-from billing.units import parse_whole
+from billing import Actor, Billing, BillingError, ChangeKind, Row, format_date, parse_whole, payment_sheet, quote_sheet
 from handlers import blocks, errors, ids, kit, listen
 from handlers.kit import Block
 from handlers.parsing import Parsed, Usage, only

@@ -5,11 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from billing.invoicing import InvoiceView
-from billing.ledger import CreditsOverview
-from billing.models.ledger import CreditSource
-from billing.periods import format_date
-from billing.sheets import line_text
+from billing import CreditSource, CreditsOverview, InvoiceView, format_date, line_text
 from handlers import kit
 from handlers.kit import escape
 

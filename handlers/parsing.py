@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from billing import BillingError
-from billing.periods import parse_date, term_months
+from billing import BillingError, parse_date, term_months
 from handlers.redeem_request import RedeemRequest
 
 USAGE: dict[str, str] = {

@@ -11,9 +11,7 @@ from typing import Any
 
 from slack_bolt import App
 
-from billing import Actor, Billing, BillingError
-from billing.plan_changes import PlanReceipt
-from billing.plan_quotes import PlanQuote
+from billing import Actor, Billing, BillingError, PlanQuote, PlanReceipt
 from handlers import blocks, errors, ids, kit, listen
 from handlers.kit import Block, escape
 from handlers.parsing import Parsed, Usage, only

@@ -12,7 +12,7 @@ from api.idempotent import respond
 from api.problems import ApiError, responses
 from api.routes.accounts import AccountSlug
 from api.routes.redemptions import IdempotencyKey
-from billing.accounts import amounts_visible
+from billing import amounts_visible
 
 router = APIRouter(tags=["money"])
 

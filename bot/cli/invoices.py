@@ -5,11 +5,7 @@ from __future__ import annotations
 
 import click
 
-from billing.invoicing import InvoiceView
-from billing.money import Money
-from billing.periods import format_date
-from billing.sheets import line_text
-from billing.wording import plural
+from billing import InvoiceView, Money, format_date, line_text, plural
 from bot.cli.common import NUMBERS, Context, handled, pass_context
 
 

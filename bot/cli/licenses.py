@@ -10,12 +10,7 @@ from datetime import date
 
 import click
 
-from billing.breakdown import Breakdown
-from billing.models.invoicing import ChangeKind
-from billing.periods import format_date
-from billing.quotes import Quote
-from billing.sheets import breakdown_rows, plain_text, quote_sheet
-from billing.units import parse_whole
+from billing import Breakdown, ChangeKind, Quote, breakdown_rows, format_date, parse_whole, plain_text, quote_sheet
 from bot.cli.common import NUMBERS, Context, date_option, handled, pass_context, yes_option
 from bot.cli.invoices import invoice_text
 
