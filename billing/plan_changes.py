@@ -20,11 +20,9 @@ from billing.actors import Actor, NotAllowed
 from billing.catalog import find_level, find_solution
 from billing.codeformat import CodeKey
 from billing.db import Database
-from billing.invoicing import PLAN_CHANGE_MEMO, InvoiceView, LineSpec, invoice_view, issue_invoice
-from billing.ledger import add_credit
-from billing.models import Account, Cohort, LicenseChange, LineCredit, PlanChange
+from billing.invoicing import PLAN_CHANGE_MEMO, InvoiceView, LineSpec, credit_lines, invoice_view, issue_invoice
+from billing.models import Account, Cohort, LicenseChange, PlanChange
 from billing.models.invoicing import ChangeKind, LineKind
-from billing.models.ledger import CreditSource
 from billing.models.licensing import PlanChangeStatus
 from billing.plan_quotes import NothingScheduled, PlanQuote, PlanRequest, Timing, plan_quote, scheduled_change
 from billing.plan_schedule import schedule_words
@@ -210,25 +208,15 @@ def _apply_now(
     )
     session.add(change)
     session.flush()
-    if plan.credit.minor > 0:
-        entry = add_credit(
-            session,
-            account_id=account.id,
-            amount=plan.credit,
-            source=CreditSource.ADJUSTMENT,
-            now=now,
-            memo=plan.credit_text[:200],
-        )
-        session.add_all(
-            LineCredit(
-                change_id=change.id,
-                invoice_line_id=a.line_id,
-                credit_entry_id=entry.id,
-                quantity=a.quantity,
-                amount_minor=a.amount.minor,
-            )
-            for a in plan.allocations
-        )
+    credit_lines(
+        session,
+        account_id=account.id,
+        change_id=change.id,
+        amount=plan.credit,
+        allocations=plan.allocations,
+        memo=plan.credit_text,
+        now=now,
+    )
     cohort.plan_level_id = row.to_level_id
     if row.to_term_months != cohort.term_months:  # to yearly: today is the new anchor
         cohort.anchor_on, cohort.term_months = plan.charge_period.start, row.to_term_months

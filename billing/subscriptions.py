@@ -19,11 +19,9 @@ from billing.catalog import find_level, find_solution
 from billing.codeformat import CodeKey
 from billing.db import Database
 from billing.errors import InvalidInput
-from billing.invoicing import InvoiceView, LineSpec, invoice_view, issue_invoice
-from billing.ledger import add_credit
-from billing.models import Account, Cohort, LicenseChange, LineCredit
+from billing.invoicing import InvoiceView, LineSpec, credit_lines, invoice_view, issue_invoice
+from billing.models import Account, Cohort, LicenseChange
 from billing.models.invoicing import ChangeKind, LineKind
-from billing.models.ledger import CreditSource
 from billing.models.licensing import CohortOrigin
 from billing.periods import local_date
 from billing.proration import DEFAULT_POLICY, ProrationPolicy
@@ -188,27 +186,16 @@ def _credit_removed(
     session: Session, account: Account, cohort: Cohort, plan: Quote, change: LicenseChange, now: datetime
 ) -> None:
     """Removed licenses are credited, each part against the charge line that paid for it."""
-    if plan.amount.minor <= 0:
-        return None
-    entry = add_credit(
+    memo = f"{plan.units} {plan.solution} licenses removed"
+    credit_lines(
         session,
         account_id=account.id,
+        change_id=change.id,
         amount=plan.amount,
-        source=CreditSource.ADJUSTMENT,
+        allocations=plan.allocations,
+        memo=memo,
         now=now,
-        memo=f"{plan.units} {plan.solution} licenses removed",
     )
-    session.add_all(
-        LineCredit(
-            change_id=change.id,
-            invoice_line_id=a.line_id,
-            credit_entry_id=entry.id,
-            quantity=a.quantity,
-            amount_minor=a.amount.minor,
-        )
-        for a in plan.allocations
-    )
-    return None
 
 
 def _nothing_to_settle(

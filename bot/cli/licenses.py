@@ -72,36 +72,26 @@ def licenses_start(
     _confirm_and_commit(ctx, quote, yes)
 
 
-@licenses.command("add", context_settings=NUMBERS)
-@click.argument("account")
-@click.argument("solution")
-@click.argument("units")
-@yes_option
-@pass_context
-@handled
-def licenses_add(ctx: Context, account: str, solution: str, units: str, yes: bool) -> None:
-    """Add UNITS licenses now, invoiced at once for the rest of the period."""
-    units_wanted = parse_whole(units, "units")
-    quote = ctx.billing.subscriptions.quote(
-        action=ChangeKind.ADD, account=account, solution=solution, units=units_wanted, actor=ctx.actor, now=ctx.now()
-    )
-    _confirm_and_commit(ctx, quote, yes)
+def _count_change(action: ChangeKind, help_text: str) -> None:
+    """``licenses add`` and ``licenses reduce``: the same arguments, quoted then committed by the quote's id."""
+
+    @licenses.command(str(action), context_settings=NUMBERS, help=help_text)
+    @click.argument("account")
+    @click.argument("solution")
+    @click.argument("units")
+    @yes_option
+    @pass_context
+    @handled
+    def change(ctx: Context, account: str, solution: str, units: str, yes: bool) -> None:
+        count = parse_whole(units, "units")
+        quote = ctx.billing.subscriptions.quote(
+            action=action, account=account, solution=solution, units=count, actor=ctx.actor, now=ctx.now()
+        )
+        _confirm_and_commit(ctx, quote, yes)
 
 
-@licenses.command("reduce", context_settings=NUMBERS)
-@click.argument("account")
-@click.argument("solution")
-@click.argument("units")
-@yes_option
-@pass_context
-@handled
-def licenses_reduce(ctx: Context, account: str, solution: str, units: str, yes: bool) -> None:
-    """Remove UNITS licenses now; the unused part is credited to the account (staff only)."""
-    units_wanted = parse_whole(units, "units")
-    quote = ctx.billing.subscriptions.quote(
-        action=ChangeKind.REDUCE, account=account, solution=solution, units=units_wanted, actor=ctx.actor, now=ctx.now()
-    )
-    _confirm_and_commit(ctx, quote, yes)
+_count_change(ChangeKind.ADD, "Add UNITS licenses now, invoiced at once for the rest of the period.")
+_count_change(ChangeKind.REDUCE, "Remove UNITS licenses now; the unused part is credited to the account (staff only).")
 
 
 @licenses.command("cancel")
