@@ -24,7 +24,7 @@ from billing.emails import ReminderEmail
 from billing.errors import BillingError, Conflict, InvalidInput, NotFound, PermissionDenied
 from billing.idempotency import fingerprint
 from billing.identity import ChatUser
-from billing.invoicing import InvoiceView, LineView
+from billing.invoicing import InvoiceView, LineView, line_text
 from billing.issuing import DEFAULT_MAX_CREDIT_CODE, IssuedBatch, IssuedCode
 from billing.ledger import CreditsOverview
 from billing.licensing import CohortView
@@ -49,7 +49,7 @@ from billing.redemption_plan import RedemptionPlan
 from billing.reminders import NoticeView, RenewalDraft
 from billing.resellers import ResellerView
 from billing.service import Billing, BillingSettings
-from billing.sheets import Row, Tone, breakdown_rows, line_text, payment_sheet, plain_text, quote_sheet
+from billing.sheets import Row, Tone, breakdown_rows, payment_sheet, plain_text, quote_sheet
 from billing.subscriptions import ChangeReceipt
 from billing.units import parse_whole
 from billing.wording import license_phrase, plural

@@ -26,7 +26,7 @@ from billing.models.invoicing import InvoiceStatus
 from billing.models.ledger import CreditSource
 from billing.models.parties import PaymentMethod
 from billing.money import CurrencyMismatch, Money
-from billing.periods import Period, local_date
+from billing.periods import Period, format_date, local_date
 from billing.proration import Allocation
 
 # Days between issue and due date, by payment method: cards and credits pay at once, invoices net 30.
@@ -63,6 +63,16 @@ class LineView:
     @property
     def period(self) -> Period:
         return Period(self.service_start, self.service_end)
+
+
+def line_text(line: LineView) -> str:
+    """How every door shows a line: ``Room booking Professional, 3 licenses added: 2 Jul 2021 to 1 Jan 2022,
+    3 x $10.00 x 1/2 = $15.00``."""
+    share = f"{line.fraction.numerator}/{line.fraction.denominator}"
+    return (
+        f"{line.description}: {format_date(line.service_start)} to {format_date(line.service_end)}, "
+        f"{line.quantity:,} x {line.unit_price} x {share} = {line.amount}"
+    )
 
 
 def charge_line(description: str, *, period: Period, quantity: int, unit: Money, fraction: Fraction) -> LineView:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from billing.catalog import find_level
 from billing.errors import InvalidInput, NotFound
-from billing.invoicing import LineView, charge_line, license_line_text
+from billing.invoicing import LineView, charge_line, license_line_text, line_text
 from billing.licensing import cohort_view, other_level_cohorts
 from billing.models import Account, Cohort, PlanChange, PlanLevel, Solution
 from billing.models.catalog import BillingInterval
@@ -148,11 +148,11 @@ class PlanQuote:
                 f"{format_date(self.renews_on)}. Nothing is billed or refunded now.",
             ]
         else:
-            share = _share(self.charge_fraction)
             out = [
                 f"{head}, at once ({format_date(self.effective_on)}).",
                 f"{self.credit_text}: {self.credit} (adjustment credit)",
-                f"{self.charge_text}: {self.units} x {self.unit_price}/{self.to_interval}{share} = {self.charge}",
+                *(line_text(line) for line in self.lines),
+                f"Credit applied: {self.charge - self.due}",
                 f"Amount due: {self.due}. Renews {format_date(self.renews_on)}.",
             ]
         if self.replaces:
@@ -161,10 +161,6 @@ class PlanQuote:
 
     def describe(self) -> str:
         return "\n".join(self.sheet())
-
-
-def _share(value: Fraction) -> str:
-    return "" if value == 1 else f" x {value.numerator}/{value.denominator}"
 
 
 def scheduled_change(session: Session, cohort: Cohort, *, lock: bool = False) -> PlanChange | None:

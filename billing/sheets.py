@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from billing.breakdown import Breakdown
-from billing.invoicing import LineView
+from billing.invoicing import line_text
 from billing.models.invoicing import ChangeKind
 from billing.payments import PaymentQuote
 from billing.periods import format_date
@@ -30,18 +30,6 @@ class Row:
     text: str
     depth: int = 0  # 0 a heading, 1 an item under it, 2 a note under the item
     tone: Tone = Tone.PLAIN
-
-
-def share(line: LineView) -> str:
-    return f"{line.fraction.numerator}/{line.fraction.denominator}"
-
-
-def line_text(line: LineView) -> str:
-    """``Room booking Professional, 3 licenses added: 2 Jul 2021 to 1 Jan 2022, 3 x $10.00 x 1/2 = $15.00``."""
-    return (
-        f"{line.description}: {format_date(line.service_start)} to {format_date(line.service_end)}, "
-        f"{line.quantity:,} x {line.unit_price} x {share(line)} = {line.amount}"
-    )
 
 
 def quote_sheet(quote: Quote) -> list[Row]:
