@@ -85,7 +85,7 @@ class Payments:
     def quote(self, *, invoice: str, amount: str, actor: Actor, now: datetime, reference: str = "") -> PaymentQuote:
         """What recording ``amount`` (in the invoice's currency) against ``invoice`` would do."""
         actor.require_staff("record payments")
-        request: Request = {"invoice": invoice.strip(), "amount": amount.strip(), "reference": reference}
+        request: Request = {"invoice": invoice.strip(), "amount": amount.strip(), "reference": reference.strip()[:200]}
         with self._db.read() as session:
             quoted = _work_out(session, request, lock=False)
         return replace(quoted, id=self._ids.issue(KIND, request, quoted))

@@ -192,12 +192,17 @@ def test_reseller_members_and_strangers_are_refused_every_command_and_see_no_amo
 @pytest.mark.parametrize(("user", "team"), OUTSIDERS)
 def test_a_confirm_clicked_by_an_outsider_changes_nothing(sales, user, team):
     builders.subscribe(sales.billing, 3, "umbrella", now=sales.clock.now)
-    asked = sales.ask("licenses add umbrella room 3")
+    added = sales.ask("licenses add umbrella room 3")
+    paid = sales.ask("payment record INV-000001 30.00")
 
-    clicked = sales.click(asked, ids.ACTION_LICENSES_CONFIRM, user=user, team=team)
+    clicks = [
+        sales.click(added, ids.ACTION_LICENSES_CONFIRM, user=user, team=team),
+        sales.click(paid, ids.ACTION_PAYMENT_CONFIRM, user=user, team=team),
+    ]
 
-    assert all("$" not in _shown(reply) for reply in clicked.replies)
+    assert all("$" not in _shown(reply) for click in clicks for reply in click.replies)
     assert (len(sales.invoices()), sales.units()) == (1, 3)
+    assert str(sales.invoices()[0].amount_paid) == "$0.00"
 
 
 def test_slack_the_cli_and_the_portal_api_quote_the_same_figures_for_the_same_change(sales):
