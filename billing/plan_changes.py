@@ -28,7 +28,7 @@ from billing.plan_quotes import NothingScheduled, PlanQuote, PlanRequest, Timing
 from billing.plan_schedule import schedule_words
 from billing.proration import DEFAULT_POLICY, ProrationPolicy
 from billing.quote_ids import InvalidQuoteId, QuoteIds
-from billing.quotes import INTERVAL_MONTHS, NotBilledDirectly, billed_account, find_subscription
+from billing.subscription_facts import INTERVAL_MONTHS, NotBilledDirectly, billed_account, find_subscription
 
 KIND = "plan"
 

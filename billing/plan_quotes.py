@@ -29,9 +29,9 @@ from billing.periods import Period, add_months, format_date, local_date
 from billing.plan_levels import SUBSCRIBE_REMEDY, refuse_level_clash
 from billing.plan_schedule import plan_words, schedule_words
 from billing.proration import Allocation, ProrationPolicy, fraction, month_index
-from billing.quotes import (
+from billing.quotes import RenewalDue
+from billing.subscription_facts import (
     INTERVAL_MONTHS,
-    RenewalDue,
     allocate_credit,
     credit_balance,
     current_period,

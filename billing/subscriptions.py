@@ -26,7 +26,8 @@ from billing.models.licensing import CohortOrigin
 from billing.periods import local_date
 from billing.proration import DEFAULT_POLICY, ProrationPolicy
 from billing.quote_ids import InvalidQuoteId, QuoteIds, Request
-from billing.quotes import INTERVAL_MONTHS, Quote, billed_account, find_subscription, plan_change, plan_start
+from billing.quotes import Quote, plan_change, plan_start
+from billing.subscription_facts import INTERVAL_MONTHS, billed_account, find_subscription
 
 KIND = "licenses"
 

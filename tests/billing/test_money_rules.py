@@ -15,11 +15,14 @@ from billing.accounts import AccountView, amounts_visible
 from billing.codeformat import CodeKey
 from billing.invoicing import charge_line
 from billing.licensing import CohortView
+from billing.models.invoicing import ChangeKind
 from billing.money import Money
 from billing.periods import Period, add_months
 from billing.plan_levels import LevelConflict, level_clash, refuse_level_clash
 from billing.proration import Charged, allocate, months_fraction
 from billing.quote_ids import InvalidQuoteId, QuoteChanged, QuoteIds
+from billing.quotes import change_quote
+from billing.subscription_facts import SubscriptionFacts
 from tests.conftest import SALES
 
 YEAR = Period(date(2021, 1, 1), date(2022, 1, 1))
@@ -150,3 +153,28 @@ def _account(pays: str) -> AccountView:
 )
 def test_who_sees_amounts_is_decided_once(actor, pays, visible):
     assert amounts_visible(actor, _account(pays)) is visible
+
+
+def _facts(today: str, units: int, charged: tuple[Charged, ...], balance: int = 0) -> SubscriptionFacts:
+    return SubscriptionFacts(
+        "acme", "Acme", "room", "Room booking", "professional", "Professional", "year", units,
+        date(2021, 1, 1), date(2022, 1, 1), 12, date.fromisoformat(today), Money(1000, "USD"), charged,
+        Money(balance, "USD"),
+    )  # fmt: skip
+
+
+def test_example_a_as_a_quote_from_facts_alone_added_then_removed():
+    bought = _charged(1, 3, 1000, Fraction(1))
+
+    added = change_quote(_facts("2021-07-02", 3, (bought,), balance=500), ChangeKind.ADD, 3, policy="months")
+
+    (line,) = added.lines
+    assert (str(line.amount), line.fraction, line.period) == (
+        "$15.00",
+        Fraction(1, 2),
+        Period(date(2021, 7, 2), YEAR.end),
+    )
+    assert (str(added.credit_applied), str(added.due), added.units_after) == ("$5.00", "$10.00", 6)
+    charged_too = Charged(2, "INV-2", line.period, 3, line.unit_price, line.amount)
+    removed = change_quote(_facts("2021-07-02", 6, (charged_too, bought)), ChangeKind.REDUCE, 3, policy="months")
+    assert (removed.amount, [a.invoice for a in removed.allocations]) == (line.amount, ["INV-2"])

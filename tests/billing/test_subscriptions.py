@@ -5,7 +5,8 @@ import pytest
 from billing import Actor
 from billing.actors import NotAllowed
 from billing.quote_ids import QuoteChanged
-from billing.quotes import AlreadySubscribed, NoSubscription, NotBilledDirectly, RenewalDue
+from billing.quotes import AlreadySubscribed, RenewalDue
+from billing.subscription_facts import NoSubscription, NotBilledDirectly
 from billing.units import InvalidUnits
 from tests.billing.builders import account, add, reduce, reseller, subscribe
 from tests.conftest import SALES, STAFF, at
