@@ -10,15 +10,16 @@ from billing.accounts import AccountView, amounts_visible, for_actor
 from billing.actors import SYSTEM, Actor, NotAllowed, operator
 from billing.alerts import AlertAlreadyAcknowledged, AlertNotFound, AlertView
 from billing.api_keys import ApiKeyView
-from billing.assignments import AlreadyAssigned
+from billing.assignments import MAX_SUBJECT, AlreadyAssigned
 from billing.attempts import TooManyAttempts
 from billing.audit import AuditEntry
-from billing.breakdown import Breakdown
+from billing.breakdown import Breakdown, SolutionBreakdown
 from billing.catalog import SolutionView
 from billing.codeformat import CODE_SHAPED, KEY_MIN_BYTES, STARTS_A_WORD, CodeKey, redact
 from billing.codes import CodeView, code_prefix
 from billing.contacts import InvalidEmail
 from billing.db import Database
+from billing.deployment import KeyCheck
 from billing.email_plan import Audience
 from billing.emails import ReminderEmail
 from billing.errors import BillingError, Conflict, InvalidInput, NotFound, PermissionDenied
@@ -51,7 +52,7 @@ from billing.resellers import ResellerView
 from billing.service import Billing, BillingSettings
 from billing.sheets import Row, Tone, breakdown_rows, payment_sheet, plain_text, quote_sheet
 from billing.subscriptions import ChangeReceipt
-from billing.units import parse_whole
+from billing.units import NotANumber, parse_whole
 from billing.wording import license_phrase, plural
 
 __all__ = [
@@ -60,6 +61,7 @@ __all__ = [
     "DEFAULT_MAX_CREDIT_CODE",
     "DEFAULT_POLICY",
     "KEY_MIN_BYTES",
+    "MAX_SUBJECT",
     "POLICIES",
     "STARTS_A_WORD",
     "SYSTEM",
@@ -96,10 +98,12 @@ __all__ = [
     "InvoiceView",
     "IssuedBatch",
     "IssuedCode",
+    "KeyCheck",
     "LevelConflict",
     "LicenseKind",
     "LineView",
     "Money",
+    "NotANumber",
     "NotAllowed",
     "NotFound",
     "NoticeView",
@@ -118,6 +122,7 @@ __all__ = [
     "RenewalDraft",
     "ResellerView",
     "Row",
+    "SolutionBreakdown",
     "SolutionView",
     "Timing",
     "Tone",
