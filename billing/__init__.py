@@ -6,6 +6,7 @@ The core itself: catalog, accounts, pre-paid codes, license cohorts, subscriptio
 reminders. Free of Slack.
 """
 
+from billing import deployment  # the code key's fingerprint in the database: the runtime and readiness ask it
 from billing.accounts import AccountView, amounts_visible, for_actor
 from billing.actors import SYSTEM, Actor, NotAllowed, operator
 from billing.alerts import AlertAlreadyAcknowledged, AlertNotFound, AlertView
@@ -130,6 +131,7 @@ __all__ = [
     "amounts_visible",
     "breakdown_rows",
     "code_prefix",
+    "deployment",
     "describe_term",
     "fingerprint",
     "for_actor",

@@ -7,7 +7,6 @@ the total is the sum of the rounded lines; ``remaining = total - credit applied 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from fractions import Fraction
@@ -20,14 +19,12 @@ from billing.accounts import find_account
 from billing.actors import Actor
 from billing.db import Database
 from billing.errors import Conflict, InvalidInput, NotFound
-from billing.ledger import add_credit, apply_credit
-from billing.models import Account, Invoice, InvoiceLine, LineCredit, Payment
+from billing.ledger import apply_credit
+from billing.models import Account, Invoice, InvoiceLine, Payment
 from billing.models.invoicing import InvoiceStatus
-from billing.models.ledger import CreditSource
 from billing.models.parties import PaymentMethod
 from billing.money import CurrencyMismatch, Money
 from billing.periods import Period, format_date, local_date
-from billing.proration import Allocation
 
 # Days between issue and due date, by payment method: cards and credits pay at once, invoices net 30.
 DUE_DAYS = {PaymentMethod.CARD: 0, PaymentMethod.CREDITS: 0, PaymentMethod.INVOICE: 30}
@@ -167,35 +164,6 @@ def invoice_view(invoice: Invoice, account_slug: str, payment_method: str = "") 
         ),
         memo=invoice.memo,
         note=invoice.memo.removeprefix(PLAN_CHANGE_MEMO) if invoice.memo.startswith(PLAN_CHANGE_MEMO) else "",
-    )
-
-
-def credit_lines(
-    session: Session,
-    *,
-    account_id: int,
-    change_id: int,
-    amount: Money,
-    allocations: Sequence[Allocation],
-    memo: str,
-    now: datetime,
-) -> None:
-    """Credit ``amount`` as an adjustment, each part against the charge line that paid for those licenses (a
-    reduction, the unused part of a plan left at once). Nothing when there is nothing to credit."""
-    if amount.minor <= 0:
-        return
-    entry = add_credit(
-        session, account_id=account_id, amount=amount, source=CreditSource.ADJUSTMENT, now=now, memo=memo[:200]
-    )
-    session.add_all(
-        LineCredit(
-            change_id=change_id,
-            invoice_line_id=a.line_id,
-            credit_entry_id=entry.id,
-            quantity=a.quantity,
-            amount_minor=a.amount.minor,
-        )
-        for a in allocations
     )
 
 

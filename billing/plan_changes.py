@@ -20,7 +20,8 @@ from billing.actors import Actor, NotAllowed
 from billing.catalog import find_level, find_solution
 from billing.codeformat import CodeKey
 from billing.db import Database
-from billing.invoicing import PLAN_CHANGE_MEMO, InvoiceView, LineSpec, credit_lines, invoice_view, issue_invoice
+from billing.invoicing import PLAN_CHANGE_MEMO, InvoiceView, LineSpec, invoice_view, issue_invoice
+from billing.ledger import credit_lines
 from billing.models import Account, Cohort, LicenseChange, PlanChange
 from billing.models.invoicing import ChangeKind, LineKind
 from billing.models.licensing import PlanChangeStatus

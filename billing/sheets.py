@@ -21,7 +21,7 @@ from billing.wording import license_phrase
 class Tone(StrEnum):
     PLAIN = "plain"
     STRONG = "strong"  # a heading: Slack shows it bold
-    WARNING = "warning"  # something wrong: Slack prefixes a warning sign, the CLI capitals
+    WARNING = "warning"  # something wrong: Slack prefixes a warning sign
     ASIDE = "aside"  # a remark under a row: Slack shows it in italics
 
 
@@ -104,7 +104,7 @@ def breakdown_rows(breakdown: Breakdown) -> list[Row]:
             )
         )
         if solution.over_capacity:
-            rows.append(Row(f"over capacity by {solution.over_capacity:,}", 1, Tone.WARNING))
+            rows.append(Row(f"OVER CAPACITY by {solution.over_capacity:,}", 1, Tone.WARNING))
         for line in solution.lines:
             note = " (renewed)" if line.renewed else " (renews automatically)" if line.auto_renew else ""
             rows.append(Row(f"{line.units:,} renewing {format_date(line.renews_on)}{note}", 1))
@@ -123,6 +123,4 @@ def breakdown_rows(breakdown: Breakdown) -> list[Row]:
 
 def plain_text(rows: list[Row], *, base: int = 0, indent: str = "  ") -> str:
     """The rows as the CLI prints them."""
-    return "\n".join(
-        indent * (base + row.depth) + (row.text.upper() if row.tone == Tone.WARNING else row.text) for row in rows
-    )
+    return "\n".join(indent * (base + row.depth) + row.text for row in rows)

@@ -19,7 +19,8 @@ from billing.catalog import find_level, find_solution
 from billing.codeformat import CodeKey
 from billing.db import Database
 from billing.errors import InvalidInput
-from billing.invoicing import InvoiceView, LineSpec, credit_lines, invoice_view, issue_invoice
+from billing.invoicing import InvoiceView, LineSpec, invoice_view, issue_invoice
+from billing.ledger import credit_lines
 from billing.models import Account, Cohort, LicenseChange
 from billing.models.invoicing import ChangeKind, LineKind
 from billing.models.licensing import CohortOrigin

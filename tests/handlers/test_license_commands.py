@@ -20,7 +20,7 @@ from bot.cli import cli
 from bot.cli.common import Context
 from bot.runtime import Runtime
 from bot.sandbox.standin import SlackStandIn
-from bot.server import SlackWSGI
+from bot.server import SlackEndpoint
 from handlers import ids
 from tests.api.conftest import MovableClock, bearer, new_key
 from tests.billing import builders
@@ -81,7 +81,7 @@ def sales(billing: Billing) -> Iterator[Sales]:
             clock=clock,
             listener_executor=InlineExecutor(),
         )
-        yield Sales(billing, SlackDriver(SlackWSGI(app), standin, secret=SECRET), clock)
+        yield Sales(billing, SlackDriver(SlackEndpoint(app, signing_secret=SECRET), standin, secret=SECRET), clock)
 
 
 def _button(message: dict, action_id: str) -> str:
