@@ -10,6 +10,8 @@ from billing.alerts import Alerts
 from billing.api_keys import ApiKeys
 from billing.assignments import Assignments
 from billing.audit import AuditLog
+from billing.book_export import BookExport
+from billing.book_import import BookImport
 from billing.catalog import Catalog
 from billing.codeformat import CodeKey
 from billing.codes import Codes
@@ -57,6 +59,8 @@ class Billing:
             db, default_time_zone=settings.default_time_zone, default_currency=settings.default_currency
         )
         self.resellers = Resellers(db)
+        self.book_import = BookImport(db)
+        self.book_export = BookExport(db)
         self.contacts = Contacts(db)
         self.staff = StaffRoles(db)
         self.codes = Codes(db, key=key, business_time_zone=settings.default_time_zone)
