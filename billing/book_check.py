@@ -94,11 +94,17 @@ class _File:
         tally = defaultdict(int, {s: 0 for s in RowStatus})
         for status in self.status.values():
             tally[status] += 1
-        return Counts(tally[RowStatus.NEW], tally[RowStatus.UNCHANGED], tally[RowStatus.CONFLICT], tally[RowStatus.INVALID])
+        return Counts(
+            tally[RowStatus.NEW], tally[RowStatus.UNCHANGED], tally[RowStatus.CONFLICT], tally[RowStatus.INVALID]
+        )
 
 
 def _differences(old: object, new: object, columns: Iterable[str]) -> str:
-    return ", ".join(f"{c} {getattr(old, c) or '(empty)'!s} (the file says {getattr(new, c) or '(empty)'!s})" for c in columns if getattr(old, c) != getattr(new, c))
+    return ", ".join(
+        f"{c} {getattr(old, c) or '(empty)'!s} (the file says {getattr(new, c) or '(empty)'!s})"
+        for c in columns
+        if getattr(old, c) != getattr(new, c)
+    )
 
 
 def check_book(book: Book, known: Known, *, now: datetime) -> BookReport:
@@ -135,7 +141,13 @@ def _check_resellers(book: Book, known: Known, out: _File) -> set[str]:
             out.invalid(line, "slack_team_id", f"{row.slack_team_id} is already reseller {owner!r}'s Slack team")
         old = known.resellers.get(row.slug)
         if old is not None and old != row:
-            out.conflict(line, "slug", f"reseller {row.slug!r} exists with other values: {_differences(old, row, ('name', 'slack_team_id', 'emails'))}; it is never overwritten: correct the file or the reseller")
+            out.conflict(
+                line,
+                "slug",
+                f"reseller {row.slug!r} exists with other values: "
+                f"{_differences(old, row, ('name', 'slack_team_id', 'emails'))}; "
+                "it is never overwritten: correct the file or the reseller",
+            )
         out.settle(line, old == row)
         if out.status[line] != RowStatus.INVALID:
             usable.add(row.slug)
@@ -152,11 +164,18 @@ def _check_accounts(book: Book, known: Known, out: _File, resellers: set[str]) -
             continue
         first[row.slug] = line
         if row.reseller is not None and row.reseller not in resellers:
-            out.invalid(line, "reseller", f"unknown reseller {row.reseller!r}: add it to {RESELLERS} or create it first")
+            out.invalid(
+                line, "reseller", f"unknown reseller {row.reseller!r}: add it to {RESELLERS} or create it first"
+            )
         old = known.accounts.get(row.slug)
         if old is not None and old != row:
             columns = ("name", "reseller", "pays", "currency", "time_zone", "emails")
-            out.conflict(line, "slug", f"account {row.slug!r} exists with other values: {_differences(old, row, columns)}; it is never overwritten: correct it with joanbot accounts set")
+            out.conflict(
+                line,
+                "slug",
+                f"account {row.slug!r} exists with other values: {_differences(old, row, columns)}; "
+                "it is never overwritten: correct it with joanbot accounts set",
+            )
         out.settle(line, old == row)
         if old is None and out.status[line] != RowStatus.INVALID:
             usable[row.slug] = row
@@ -169,7 +188,11 @@ def _check_licenses(book: Book, known: Known, out: _File, accounts: dict[str, Ac
     for line, row in book.rows(LICENSES):
         account = accounts.get(row.account)
         if account is None:
-            out.invalid(line, "account", f"unknown account {row.account!r}: add it to {ACCOUNTS} (as a valid row) or create it first")
+            out.invalid(
+                line,
+                "account",
+                f"unknown account {row.account!r}: add it to {ACCOUNTS} (as a valid row) or create it first",
+            )
             continue
         key = license_key(row)
         if key in first:
@@ -181,7 +204,12 @@ def _check_licenses(book: Book, known: Known, out: _File, accounts: dict[str, Ac
         old = existing.get(key)
         if old is not None and old != row:
             columns = ("level", "units", "interval", "reference")
-            out.conflict(line, "renews", f"{row.account}'s {row.solution} block {format_date(row.starts)} to {format_date(row.renews)} exists with other values: {_differences(old, row, columns)}; it is never overwritten")
+            out.conflict(
+                line,
+                "renews",
+                f"{row.account}'s {row.solution} block {format_date(row.starts)} to {format_date(row.renews)} "
+                f"exists with other values: {_differences(old, row, columns)}; it is never overwritten",
+            )
         elif old is None:
             _against(row, line, known.blocks.get(row.account, ()), placed[(row.account, row.solution)], out)
         out.settle(line, old == row)
@@ -194,25 +222,55 @@ def _row_rules(row: LicenseRow, account: AccountRow, known: Known, out: _File, l
         out.invalid(line, "account", f"{row.account} is closed: reopen it first (joanbot accounts reopen)")
     levels = known.levels.get(row.solution)
     if levels is None:
-        out.invalid(line, "solution", f"unknown solution {row.solution!r}; the catalog has {', '.join(sorted(known.levels))}")
+        out.invalid(
+            line, "solution", f"unknown solution {row.solution!r}; the catalog has {', '.join(sorted(known.levels))}"
+        )
     elif row.level not in levels:
         out.invalid(line, "level", f"{row.solution} has no level {row.level!r}; it has {', '.join(sorted(levels))}")
     if row.interval is not None and account.pays == PaymentMethod.RESELLER:
-        out.invalid(line, "interval", f"{row.account} pays through a reseller: its blocks have no interval (leave it empty)")
-    elif row.interval is not None and levels and row.level in levels:
-        if (row.solution, row.level, row.interval, account.currency) not in known.prices:
-            out.invalid(line, "interval", f"the catalog has no {row.interval}ly {account.currency} price for {row.solution} {row.level}, so it could not renew")
+        out.invalid(
+            line, "interval", f"{row.account} pays through a reseller: its blocks have no interval (leave it empty)"
+        )
+    elif (
+        row.interval is not None
+        and levels
+        and row.level in levels
+        and (row.solution, row.level, row.interval, account.currency) not in known.prices
+    ):
+        out.invalid(
+            line,
+            "interval",
+            f"the catalog has no {row.interval}ly {account.currency} price for {row.solution} {row.level}, "
+            "so it could not renew",
+        )
     oldest = today - timedelta(days=MAX_DAYS_LAPSED)
     if row.renews < oldest:
-        out.invalid(line, "renews", f"{format_date(row.renews)} is more than {MAX_DAYS_LAPSED} days ago (the oldest allowed is {format_date(oldest)}): leave lapsed blocks out of the book")
+        out.invalid(
+            line,
+            "renews",
+            f"{format_date(row.renews)} is more than {MAX_DAYS_LAPSED} days ago (the oldest allowed is "
+            f"{format_date(oldest)}): leave lapsed blocks out of the book",
+        )
 
 
-def _against(row: LicenseRow, line: int, existing: Iterable[LicenseRow], earlier: list[tuple[int, LicenseRow]], out: _File) -> None:
+def _against(
+    row: LicenseRow, line: int, existing: Iterable[LicenseRow], earlier: list[tuple[int, LicenseRow]], out: _File
+) -> None:
     """One level per solution, and one subscription per solution, across the book and the database."""
     for other_line, other in [(0, b) for b in existing if b.solution == row.solution] + earlier:
         where = f"line {other_line}" if other_line else "the database"
         if other.level != row.level and other.starts < row.renews and row.starts < other.renews:
-            out.invalid(line, "level", f"overlaps {where}'s {other.level} block ({format_date(other.starts)} to {format_date(other.renews)}): one level per solution; use one level or a separate account")
+            out.invalid(
+                line,
+                "level",
+                f"overlaps {where}'s {other.level} block ({format_date(other.starts)} to "
+                f"{format_date(other.renews)}): one level per solution; use one level or a separate account",
+            )
         elif row.interval is not None and other.interval is not None:
             report = out.conflict if not other_line else out.invalid
-            report(line, "interval", f"{row.account} already has a renewing {row.solution} subscription ({where}, renewing {format_date(other.renews)}): change it with the licenses commands")
+            report(
+                line,
+                "interval",
+                f"{row.account} already has a renewing {row.solution} subscription ({where}, renewing "
+                f"{format_date(other.renews)}): change it with the licenses commands",
+            )

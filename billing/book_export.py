@@ -8,14 +8,24 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from billing.actors import Actor
 from billing.book_check import MAX_DAYS_LAPSED, license_key
-from billing.book_rows import ACCOUNTS, COLUMNS, INTERVAL_MONTHS, LICENSES, LIST_SEPARATOR, RESELLERS
-from billing.book_rows import AccountRow, LicenseRow, ResellerRow
+from billing.book_rows import (
+    ACCOUNTS,
+    COLUMNS,
+    INTERVAL_MONTHS,
+    LICENSES,
+    LIST_SEPARATOR,
+    RESELLERS,
+    AccountRow,
+    LicenseRow,
+    ResellerRow,
+)
 from billing.db import Database
 from billing.models import Account, Cohort, PlanLevel, PrepaidCode, Reseller, Solution
 from billing.models.catalog import BillingInterval
@@ -46,9 +56,7 @@ def account_row(account: Account, reseller_slug: str | None) -> AccountRow:
     )
 
 
-def running_blocks(
-    session: Session, account_ids: Sequence[int], *, today: date
-) -> dict[str, tuple[LicenseRow, ...]]:
+def running_blocks(session: Session, account_ids: Sequence[int], *, today: date) -> dict[str, tuple[LicenseRow, ...]]:
     """Each account's blocks running after ``today`` or lapsed unrenewed within a year, as book rows: a running
     subscription is one row from its anchor; blocks with the same account, solution, dates and kind are one
     row (the breakdown adds them up)."""
@@ -67,7 +75,7 @@ def running_blocks(
     return {slug: tuple(rows.values()) for slug, rows in found.items()}
 
 
-def _blocks():  # type: ignore[no-untyped-def]
+def _blocks() -> Select[*tuple[Any, ...]]:
     return (
         select(
             Account.slug,

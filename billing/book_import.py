@@ -21,7 +21,7 @@ from billing import audit
 from billing.actors import Actor
 from billing.book_check import BookReport, Known, check_book
 from billing.book_export import CHUNK, account_row, reseller_row, running_blocks
-from billing.book_rows import ACCOUNTS, LICENSES, RESELLERS, Book, LicenseRow, read_book
+from billing.book_rows import ACCOUNTS, LICENSES, Book, LicenseRow, read_book
 from billing.db import Database
 from billing.models import Account, Cohort, PlanLevel, Price, Reseller, Solution
 from billing.models.licensing import CohortOrigin
@@ -56,9 +56,7 @@ def load_known(session: Session, book: Book, *, now: datetime) -> Known:
     )
     return Known(
         resellers={r.slug: reseller_row(r) for r in resellers.values()},
-        accounts={
-            a.slug: account_row(a, resellers[a.reseller_id].slug if a.reseller_id else None) for a in accounts
-        },
+        accounts={a.slug: account_row(a, resellers[a.reseller_id].slug if a.reseller_id else None) for a in accounts},
         closed=frozenset(a.slug for a in accounts if a.closed_at is not None),
         levels={solution: frozenset(found) for solution, found in levels.items()},
         prices=frozenset((s, lv, str(i), c) for s, lv, i, c in prices),
@@ -116,7 +114,13 @@ def _write(session: Session, report: BookReport, *, now: datetime, progress: Pro
         session.execute(
             insert(Reseller),
             [
-                {"slug": r.slug, "name": r.name, "slack_team_id": r.slack_team_id, "contact_emails": list(r.emails), "created_at": now}
+                {
+                    "slug": r.slug,
+                    "name": r.name,
+                    "slack_team_id": r.slack_team_id,
+                    "contact_emails": list(r.emails),
+                    "created_at": now,
+                }
                 for r in chunk
             ],
         )
@@ -144,12 +148,16 @@ def _account(row: Any, reseller_ids: dict[str, int], now: datetime) -> dict[str,
 def _write_blocks(session: Session, rows: Sequence[LicenseRow], *, now: datetime, progress: Progress) -> None:
     accounts: dict[str, tuple[int, str, PaymentMethod]] = {}
     for chunk in _chunks(sorted({row.account for row in rows})):
-        query = select(Account.slug, Account.id, Account.time_zone, Account.payment_method).where(Account.slug.in_(chunk))
+        query = select(Account.slug, Account.id, Account.time_zone, Account.payment_method).where(
+            Account.slug.in_(chunk)
+        )
         accounts.update({slug: (id_, tz, pays) for slug, id_, tz, pays in session.execute(query)})
     levels = {
         (solution, level): (solution_id, level_id, kind)
         for solution, level, solution_id, level_id, kind in session.execute(
-            select(Solution.slug, PlanLevel.slug, Solution.id, PlanLevel.id, Solution.license_kind).join(PlanLevel.solution)
+            select(Solution.slug, PlanLevel.slug, Solution.id, PlanLevel.id, Solution.license_kind).join(
+                PlanLevel.solution
+            )
         )
     }
     today = {slug: local_date(now, tz) for slug, (_, tz, _) in accounts.items()}
@@ -192,9 +200,7 @@ def _link_renewals(
     for row in rows:
         if not row.auto_renews:
             ends[(row.account, row.solution)].add(row.renews)
-    pairs = [
-        row for row in rows if not row.auto_renews and row.starts in ends.get((row.account, row.solution), ())
-    ]
+    pairs = [row for row in rows if not row.auto_renews and row.starts in ends.get((row.account, row.solution), ())]
     if not pairs:
         return
     ids = {accounts[row.account][0] for row in pairs}
@@ -208,7 +214,7 @@ def _link_renewals(
     by_end: dict[tuple[int, int, Any], int] = {}
     for (account_id, solution_id, _, ends_on), cohort_id in imported.items():
         by_end.setdefault((account_id, solution_id, ends_on), cohort_id)
-    for (account_id, solution_id, starts_on, ends_on), cohort_id in imported.items():
+    for (account_id, solution_id, starts_on, _), cohort_id in imported.items():
         earlier = by_end.pop((account_id, solution_id, starts_on), None)
         if earlier is not None:
             session.execute(update(Cohort).where(Cohort.id == earlier).values(renewed_at=now))

@@ -132,7 +132,9 @@ class LicenseRow(_Row):
     reference: str | None = None
 
     check_slugs = field_validator("account", "solution", "level", mode="before")(lambda v: (v or "").strip().lower())
-    check_units = field_validator("units", mode="before")(lambda v: _checked(lambda t: check_units(parse_whole(t, "units")), v))
+    check_units = field_validator("units", mode="before")(
+        lambda v: _checked(lambda t: check_units(parse_whole(t, "units")), v)
+    )
     check_dates = field_validator("starts", "renews", mode="before")(lambda v: _checked(parse_date, v))
     check_interval = field_validator("interval", mode="before")(lambda v: (_optional(v) or "").lower() or None)
 
@@ -214,7 +216,9 @@ def read_book(contents: Mapping[str, bytes | None], *, on_rows: Callable[[int], 
 PROGRESS_STEP = 500
 
 
-def read_file(name: str, content: bytes | None, model: type[R], on_rows: Callable[[int], None] | None = None) -> BookFile:
+def read_file(
+    name: str, content: bytes | None, model: type[R], on_rows: Callable[[int], None] | None = None
+) -> BookFile:
     if content is None:
         return BookFile(name, None, problems=(Problem(name, 0, "file", "missing: give the file, with its header row"),))
     digest = hashlib.sha256(content).hexdigest()

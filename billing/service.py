@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from billing.account_changes import AccountChanges
 from billing.accounts import Accounts
 from billing.alerts import Alerts
 from billing.api_keys import ApiKeys
@@ -58,6 +59,7 @@ class Billing:
         self.accounts = Accounts(
             db, default_time_zone=settings.default_time_zone, default_currency=settings.default_currency
         )
+        self.account_changes = AccountChanges(db)
         self.resellers = Resellers(db)
         self.book_import = BookImport(db)
         self.book_export = BookExport(db)
