@@ -162,6 +162,8 @@ def account_message(account: AccountView, breakdown: Breakdown, actor: Actor) ->
     if actor.is_staff:
         facts.append(f"*Pays by:* {escape(account.payment_method)} · *Currency:* {escape(account.currency)}")
     facts.append(f"*Time zone:* {escape(account.time_zone)}")
+    if account.closed_at is not None:
+        facts.append(f"*Closed* on {format_date(account.closed_at.date())}: no new business, no reminders")
     if actor.is_staff:
         facts.append(f"*Reminder emails to:* {escape(', '.join(account.contact_emails) or 'nobody yet')}")
     in_use = [f"{s.solution_name}: {s.in_use} of {s.total} in use" for s in breakdown.solutions]
@@ -172,6 +174,14 @@ def account_message(account: AccountView, breakdown: Breakdown, actor: Actor) ->
         breakdown, max_blocks=kit.MAX_MESSAGE_BLOCKS - len(blocks), budget=kit.MESSAGE_TEXT_BUDGET - 1000
     )[2:]
     return kit.message(f"Account {account.name}", blocks)
+
+
+def account_changed_notice(account: AccountView) -> dict[str, Any]:
+    via = f"through {escape(account.reseller_name or '')}" if account.reseller_slug else "direct"
+    return notice(
+        f"Updated {escape(account.name)} ({account.slug}): pays {account.payment_method} ({via}), "
+        f"{account.currency}, {account.time_zone}."
+    )
 
 
 def contacts_notice(name: str, emails: Sequence[str]) -> dict[str, Any]:
