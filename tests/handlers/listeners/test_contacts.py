@@ -44,4 +44,4 @@ def test_account_set_without_email_shows_its_usage(shop):
     reply = _command(shop, "account set acme", shop.sales)[0].only
 
     assert "/joan account set SLUG [name=" in reply["text"]
-    assert "say what to change" in reply["text"]
+    assert "Say what to change" in reply["text"]
