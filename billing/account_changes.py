@@ -177,18 +177,19 @@ class AccountChanges:
 
 
 def _apply(session: Session, account: Account, edit: AccountEdit) -> bool:
-    """Carry the edit out on the locked account, refusing (before anything commits) what breaks a rule.
+    """Carry the edit out on the locked account, refusing (before anything changes) what breaks a rule.
     True when the account moved to another reseller."""
-    old_reseller = account.reseller_id
-    if edit.name is not None:
-        account.name = check_name(edit.name)
+    old_reseller = account.reseller
+    reseller = old_reseller
     if edit.reseller is not None:
-        account.reseller = find_reseller(session, edit.reseller) if edit.reseller.strip() else None
-        session.flush()
+        reseller = find_reseller(session, edit.reseller) if edit.reseller.strip() else None
+    method = account.payment_method
     if edit.payment_method is not None:
-        account.payment_method = _method(session, account, edit.payment_method)
-    if edit.time_zone is not None:
-        account.time_zone = zone(edit.time_zone.strip()).key
+        method = _method(session, account, edit.payment_method)
+    if method == PaymentMethod.RESELLER and reseller is None:
+        raise InvalidPaymentMethod(
+            f"{account.name} pays through a reseller, so it needs one: give reseller=SLUG, or pays=card first"
+        )
     if edit.currency is not None:
         wanted = currency_code(edit.currency)
         reason = _billed_in_currency(session, account) if wanted != account.currency else None
@@ -198,13 +199,14 @@ def _apply(session: Session, account: Account, edit: AccountEdit) -> bool:
                 "use a new account for another currency"
             )
         account.currency = wanted
+    if edit.name is not None:
+        account.name = check_name(edit.name)
+    if edit.time_zone is not None:
+        account.time_zone = zone(edit.time_zone.strip()).key
     if edit.emails is not None:
         account.contact_emails = normalize_emails(edit.emails)
-    if account.payment_method == PaymentMethod.RESELLER and account.reseller_id is None:
-        raise InvalidPaymentMethod(
-            f"{account.name} pays through a reseller, so it needs one: give reseller=SLUG, or pays=card first"
-        )
-    return account.reseller_id != old_reseller
+    account.reseller, account.payment_method = reseller, method
+    return reseller is not old_reseller
 
 
 def _method(session: Session, account: Account, text: str) -> PaymentMethod:
