@@ -185,23 +185,20 @@ def _check_accounts(book: Book, known: Known, out: _File, resellers: set[str]) -
 def _check_licenses(book: Book, known: Known, out: _File, accounts: dict[str, AccountRow], now: datetime) -> None:
     first: dict[LicenseKey, int] = {}
     placed: dict[tuple[str, str], list[tuple[int, LicenseRow]]] = defaultdict(list)  # valid rows so far
+    existing = {slug: {license_key(b): b for b in blocks} for slug, blocks in known.blocks.items()}
+    today = {tz: local_date(now, tz) for tz in {a.time_zone for a in accounts.values()}}
     for line, row in book.rows(LICENSES):
         account = accounts.get(row.account)
         if account is None:
-            out.invalid(
-                line,
-                "account",
-                f"unknown account {row.account!r}: add it to {ACCOUNTS} (as a valid row) or create it first",
-            )
+            out.invalid(line, "account", f"unknown account {row.account!r}: add it to {ACCOUNTS} or create it first")
             continue
         key = license_key(row)
         if key in first:
             out.invalid(line, "renews", f"the same account, solution, starts and renews as line {first[key]}")
             continue
         first[key] = line
-        _row_rules(row, account, known, out, line, local_date(now, account.time_zone))
-        existing = {license_key(b): b for b in known.blocks.get(row.account, ())}
-        old = existing.get(key)
+        _row_rules(row, account, known, out, line, today[account.time_zone])
+        old = existing[row.account].get(key) if row.account in existing else None
         if old is not None and old != row:
             columns = ("level", "units", "interval", "reference")
             out.conflict(
@@ -211,9 +208,11 @@ def _check_licenses(book: Book, known: Known, out: _File, accounts: dict[str, Ac
                 f"exists with other values: {_differences(old, row, columns)}; it is never overwritten",
             )
         elif old is None:
-            _against(row, line, known.blocks.get(row.account, ()), placed[(row.account, row.solution)], out)
+            group = placed[(row.account, row.solution)]
+            if group or row.account in existing:
+                _against(row, line, known.blocks.get(row.account, ()), group, out)
         out.settle(line, old == row)
-        if out.status[line] != RowStatus.INVALID and old is None:
+        if old is None and out.status[line] != RowStatus.INVALID:
             placed[(row.account, row.solution)].append((line, row))
 
 

@@ -22,7 +22,7 @@ from billing.actors import Actor
 from billing.book_check import BookReport, Known, check_book
 from billing.book_export import CHUNK, account_row, reseller_row, running_blocks
 from billing.book_rows import ACCOUNTS, LICENSES, Book, LicenseRow, read_book
-from billing.db import Database
+from billing.db import Base, Database
 from billing.models import Account, Cohort, PlanLevel, Price, Reseller, Solution
 from billing.models.licensing import CohortOrigin
 from billing.models.parties import PaymentMethod
@@ -111,8 +111,8 @@ class BookImport:
 
 def _write(session: Session, report: BookReport, *, now: datetime, progress: Progress) -> None:
     for chunk in _chunks(report.resellers):
-        session.execute(
-            insert(Reseller),
+        session.connection().execute(
+            insert(Base.metadata.tables["resellers"]),
             [
                 {
                     "slug": r.slug,
@@ -127,7 +127,9 @@ def _write(session: Session, report: BookReport, *, now: datetime, progress: Pro
         progress(len(chunk))
     reseller_ids = {slug: id_ for slug, id_ in session.execute(select(Reseller.slug, Reseller.id))}
     for chunk in _chunks(report.accounts):
-        session.execute(insert(Account), [_account(a, reseller_ids, now) for a in chunk])
+        session.connection().execute(
+            insert(Base.metadata.tables["accounts"]), [_account(a, reseller_ids, now) for a in chunk]
+        )
         progress(len(chunk))
     _write_blocks(session, report.licenses, now=now, progress=progress)
 
@@ -186,7 +188,7 @@ def _write_blocks(session: Session, rows: Sequence[LicenseRow], *, now: datetime
                     "created_on": today[row.account],
                 }
             )
-        session.execute(insert(Cohort), values)
+        session.connection().execute(insert(Base.metadata.tables["cohorts"]), values)
         progress(len(chunk))
     _link_renewals(session, rows, accounts, now=now)
 

@@ -10,21 +10,23 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from collections.abc import Callable, Iterator, Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from email_validator import SPECIAL_USE_DOMAIN_NAMES
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from billing.contacts import normalize_emails
+from billing.contacts import MAX_CONTACTS, normalize_emails
 from billing.errors import BillingError
 from billing.models.catalog import BillingInterval
 from billing.models.parties import PaymentMethod
 from billing.money import currency_code
-from billing.names import check_name, check_slug
-from billing.periods import add_months, format_date, parse_date, zone
-from billing.units import check_units, parse_whole
+from billing.names import check_name
+from billing.periods import add_months, format_date, zone
+from billing.units import MAX_UNITS
 
 RESELLERS = "resellers.csv"
 ACCOUNTS = "accounts.csv"
@@ -51,7 +53,19 @@ class Problem:
         return f"{self.file}:{self.line}: {self.column}: {self.what}"
 
 
-def _checked(check: Callable[[str], Any], value: str) -> Any:
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,39}$"  # ``names.SLUG``, checked by pydantic's own regex engine
+TEAM_PATTERN = r"^[TE][A-Z0-9]{1,31}$"
+Slug = Annotated[str, Field(pattern=SLUG_PATTERN)]
+# A plain ASCII address, the overwhelming case, is normalized here as email-validator would (domain lower-cased);
+# anything else, and every special-use domain, goes to email-validator itself.
+_PLAIN_EMAIL = re.compile(
+    r"^[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*@((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63})$", re.IGNORECASE
+)
+_SPECIAL = tuple(SPECIAL_USE_DOMAIN_NAMES)
+_ZONES: dict[str, str] = {}
+
+
+def _checked(check: Callable[[Any], Any], value: Any) -> Any:
     """A billing check as a pydantic validator: its refusal becomes the column's problem."""
     try:
         return check(value)
@@ -64,12 +78,33 @@ def _optional(value: str | None) -> str | None:
     return text or None
 
 
+def _email(text: str) -> str:
+    plain = _PLAIN_EMAIL.match(text)
+    if plain is not None and len(text) <= 254 and text.index("@") <= 64:
+        domain = plain.group(1).lower()
+        if not any(domain == d or domain.endswith("." + d) for d in _SPECIAL):
+            return f"{text[: text.index('@')]}@{domain}"
+    return normalize_emails([text])[0]
+
+
 def _emails(value: str | None) -> tuple[str, ...]:
-    parts = [part for part in (value or "").split(LIST_SEPARATOR) if part.strip()]
-    try:
-        return tuple(normalize_emails(parts))
-    except BillingError as error:
-        raise ValueError(error.message) from None
+    found: list[str] = []
+    for part in (value or "").split(LIST_SEPARATOR):
+        text = part.strip()
+        if text:
+            address = _checked(_email, text)
+            if address not in found:
+                found.append(address)
+    if len(found) > MAX_CONTACTS:
+        raise ValueError(f"at most {MAX_CONTACTS} contact addresses")
+    return tuple(found)
+
+
+def _zone(value: str) -> str:
+    name = (value or "").strip()
+    if name not in _ZONES:
+        _ZONES[name] = _checked(lambda text: zone(text).key, name)
+    return _ZONES[name]
 
 
 class _Row(BaseModel):
@@ -77,41 +112,29 @@ class _Row(BaseModel):
 
 
 class ResellerRow(_Row):
-    slug: str
+    slug: Slug
     name: str
-    slack_team_id: str | None = None
+    slack_team_id: Annotated[str, Field(pattern=TEAM_PATTERN)] | None = None
     emails: tuple[str, ...] = ()
 
-    check_slug = field_validator("slug", mode="before")(lambda v: _checked(check_slug, v))
     check_name = field_validator("name", mode="before")(lambda v: _checked(check_name, v))
+    check_team = field_validator("slack_team_id", mode="before")(_optional)
     check_emails = field_validator("emails", mode="before")(_emails)
-
-    @field_validator("slack_team_id", mode="before")
-    @classmethod
-    def _team(cls, value: str | None) -> str | None:
-        team = _optional(value)
-        if team is not None and not (team[0] in "TE" and team[1:].isalnum() and team.isupper() and len(team) <= 32):
-            raise ValueError(f"{team!r} is not a Slack team id (like T0123ABCD)")
-        return team
 
 
 class AccountRow(_Row):
-    slug: str
+    slug: Slug
     name: str
-    reseller: str | None = None
+    reseller: Slug | None = None
     pays: PaymentMethod
     currency: str
     time_zone: str
     emails: tuple[str, ...] = ()
 
-    check_slug = field_validator("slug", mode="before")(lambda v: _checked(check_slug, v))
     check_name = field_validator("name", mode="before")(lambda v: _checked(check_name, v))
-    check_reseller = field_validator("reseller", mode="before")(
-        lambda v: _checked(check_slug, v) if _optional(v) else None
-    )
-    check_pays = field_validator("pays", mode="before")(lambda v: (v or "").strip().lower())
+    check_reseller = field_validator("reseller", mode="before")(_optional)
     check_currency = field_validator("currency", mode="before")(lambda v: _checked(currency_code, v))
-    check_zone = field_validator("time_zone", mode="before")(lambda v: _checked(lambda t: zone(t.strip()).key, v))
+    check_zone = field_validator("time_zone", mode="before")(_zone)
     check_emails = field_validator("emails", mode="before")(_emails)
 
     @model_validator(mode="after")
@@ -122,29 +145,17 @@ class AccountRow(_Row):
 
 
 class LicenseRow(_Row):
-    account: str
-    solution: str
-    level: str
-    units: int
+    account: Slug
+    solution: Slug
+    level: Slug
+    units: Annotated[int, Field(ge=1, le=MAX_UNITS)]
     starts: date
     renews: date
     interval: BillingInterval | None = None
-    reference: str | None = None
+    reference: Annotated[str, Field(max_length=MAX_REFERENCE)] | None = None
 
-    check_slugs = field_validator("account", "solution", "level", mode="before")(lambda v: (v or "").strip().lower())
-    check_units = field_validator("units", mode="before")(
-        lambda v: _checked(lambda t: check_units(parse_whole(t, "units")), v)
-    )
-    check_dates = field_validator("starts", "renews", mode="before")(lambda v: _checked(parse_date, v))
-    check_interval = field_validator("interval", mode="before")(lambda v: (_optional(v) or "").lower() or None)
-
-    @field_validator("reference", mode="before")
-    @classmethod
-    def _reference(cls, value: str | None) -> str | None:
-        text = _optional(value)
-        if text is not None and len(text) > MAX_REFERENCE:
-            raise ValueError(f"at most {MAX_REFERENCE} characters")
-        return text
+    check_interval = field_validator("interval", mode="before")(_optional)
+    check_reference = field_validator("reference", mode="before")(_optional)
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> LicenseRow:
@@ -226,35 +237,27 @@ def read_file(
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         return BookFile(name, digest, problems=(Problem(name, 1, "file", f"not UTF-8 text ({error.reason})"),))
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [column.strip() for column in reader.fieldnames or []]
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = [column.strip() for column in next(reader, [])]
     header_problems = _header_problems(name, header)
     if header_problems:
         return BookFile(name, digest, problems=tuple(header_problems))
-    reader.fieldnames = header
     rows: list[tuple[int, Any]] = []
     problems: list[Problem] = []
     bad: set[int] = set()
-    for count, (line, raw) in enumerate(_records(reader), start=1):
+    line = reader.line_num + 1
+    for count, fields in enumerate(reader, start=1):
         if on_rows is not None and count % PROGRESS_STEP == 0:
             on_rows(PROGRESS_STEP)
-        found = _row_problems(name, line, raw, model)
-        if isinstance(found, list):
-            problems.extend(found)
-            bad.add(line)
-        else:
-            rows.append((line, found))
+        if fields:  # a blank line is no row
+            found = _row_problems(name, line, header, fields, model)
+            if isinstance(found, list):
+                problems.extend(found)
+                bad.add(line)
+            else:
+                rows.append((line, found))
+        line = reader.line_num + 1
     return BookFile(name, digest, tuple(rows), tuple(problems), frozenset(bad))
-
-
-def _records(reader: csv.DictReader[str]) -> Iterator[tuple[int, dict[str | Any, Any]]]:
-    while True:
-        start = reader.line_num + 1
-        try:
-            raw = next(reader)
-        except StopIteration:
-            return
-        yield start, raw
 
 
 def _header_problems(name: str, header: list[str]) -> list[Problem]:
@@ -270,15 +273,32 @@ def _header_problems(name: str, header: list[str]) -> list[Problem]:
     return missing + unknown
 
 
-def _row_problems(name: str, line: int, raw: dict[str | Any, Any], model: type[R]) -> R | list[Problem]:
-    extra = raw.pop(None, None)
-    if extra:
-        return [Problem(name, line, "row", f"{len(extra)} more field(s) than the header's {len(COLUMNS[name])}")]
-    values = {column: (value if value is not None else "") for column, value in raw.items()}
+def _row_problems(name: str, line: int, header: list[str], fields: list[str], model: type[R]) -> R | list[Problem]:
+    if len(fields) > len(header):
+        return [
+            Problem(name, line, "row", f"{len(fields) - len(header)} more field(s) than the header's {len(header)}")
+        ]
     try:
-        return model.model_validate(values)
+        return model.model_validate(dict(zip(header, fields, strict=False)))
     except ValidationError as error:
         return [_problem(name, line, detail) for detail in error.errors(include_url=False)]
+
+
+_WORDING = {
+    "string_pattern_mismatch": "{input!r} must be 2-40 lower-case letters, digits or hyphens, like 'acme'",
+    "greater_than_equal": f"must be between 1 and {MAX_UNITS:,}",
+    "less_than_equal": f"must be between 1 and {MAX_UNITS:,}",
+    "int_parsing": "{input!r} is not a whole number",
+    "date_from_datetime_parsing": "{input!r} is not a date; write 2024-03-22",
+    "date_parsing": "{input!r} is not a date; write 2024-03-22",
+    "string_too_long": f"at most {MAX_REFERENCE} characters",
+    "missing": "missing: the row has fewer fields than the header",
+}
+_COLUMN_WORDING = {
+    "slack_team_id": "{input!r} is not a Slack team id (like T0123ABCD)",
+    "pays": f"must be one of {', '.join(PaymentMethod)}",
+    "interval": "must be month, year, or empty for a block bought with codes",
+}
 
 
 def _problem(name: str, line: int, detail: Any) -> Problem:
@@ -287,8 +307,8 @@ def _problem(name: str, line: int, detail: Any) -> Problem:
     what = str(cause) if cause is not None else str(detail["msg"])
     if not column and "|" in what:  # a check across columns names the one it blames
         column, what = what.split("|", 1)
-    if detail["type"] == "enum" and column == "pays":
-        what = f"must be one of {', '.join(PaymentMethod)}"
-    elif detail["type"] == "enum" and column == "interval":
-        what = "must be month, year, or empty for a block bought with codes"
+    if cause is None:
+        template = _COLUMN_WORDING.get(column) or _WORDING.get(detail["type"])
+        if template is not None:
+            what = template.format(input=detail.get("input"))
     return Problem(name, line, column or "row", what)
