@@ -21,7 +21,7 @@ from billing.accounts import AccountView, InvalidPaymentMethod, account_view, fi
 from billing.actors import Actor, NotAllowed
 from billing.contacts import normalize_emails
 from billing.db import Database
-from billing.errors import Conflict
+from billing.errors import Conflict, InvalidInput
 from billing.models import Account, Alert, Cohort, CreditEntry, Invoice, PrepaidCode, Redemption
 from billing.models.codes import CodeKind
 from billing.models.parties import PAYMENT_METHODS, PaymentMethod
@@ -47,6 +47,10 @@ class AlreadyClosed(Conflict):
 
 class NotClosed(Conflict):
     code = "account_not_closed"
+
+
+class NothingToChange(InvalidInput):
+    code = "nothing_to_change"
 
 
 @dataclass(frozen=True)
@@ -110,7 +114,7 @@ class AccountChanges:
         """Change the given fields at once, after every rule holds; staff, or the Portal for name and time zone."""
         asked = edit.given()
         if not asked:
-            raise InvalidPaymentMethod("say what to change: name, reseller, pays, tz, currency or email")
+            raise NothingToChange("say what to change: name, reseller, pays, tz, currency or email")
         if actor.role == "portal" and not set(asked) <= PORTAL_FIELDS:
             raise NotAllowed(f"the Portal may change an account's name and time zone only, not {', '.join(asked)}")
         if actor.role != "portal":

@@ -307,7 +307,7 @@ def _problem(name: str, line: int, detail: Any) -> Problem:
     what = str(cause) if cause is not None else str(detail["msg"])
     if not column and "|" in what:  # a check across columns names the one it blames
         column, what = what.split("|", 1)
-    if cause is None:
+    if detail["type"] != "value_error":  # pydantic's own check: our wording (ours already have theirs)
         template = _COLUMN_WORDING.get(column) or _WORDING.get(detail["type"])
         if template is not None:
             what = template.format(input=detail.get("input"))
