@@ -194,7 +194,8 @@ def account_lines(accounts: Sequence[AccountView], *, show_reseller: bool) -> li
     lines = []
     for account in accounts:
         owner = f" · {escape(account.reseller_slug)}" if show_reseller and account.reseller_slug else ""
-        lines.append(f"`{escape(account.slug)}` {escape(account.name)}{owner}")
+        closed = " · closed" if account.closed_at is not None else ""
+        lines.append(f"`{escape(account.slug)}` {escape(account.name)}{owner}{closed}")
     return lines
 
 

@@ -91,3 +91,15 @@ def test_help_lists_the_new_account_commands(shop):
     shown = json.dumps(_command(shop, "help", shop.sales))
 
     assert "/joan account close SLUG" in shown and "/joan account set SLUG [name=" in shown
+
+
+def test_the_accounts_list_marks_a_closed_account(shop):
+    _command(shop, "account close initech", shop.sales)
+
+    (section,) = [b for b in _command(shop, "accounts", shop.sales)["blocks"] if b["type"] == "section"]
+
+    assert section["text"]["text"].splitlines() == [
+        "`acme` Acme · northwind",
+        "`globex` Globex · southwind",
+        "`initech` Initech · closed",
+    ]
