@@ -196,28 +196,29 @@ def _write_blocks(session: Session, rows: Sequence[LicenseRow], *, now: datetime
 def _link_renewals(
     session: Session, rows: Sequence[LicenseRow], accounts: dict[str, tuple[int, str, PaymentMethod]], *, now: datetime
 ) -> None:
-    """A block that starts the day another of the same account and solution renews is its renewal (as a code
-    redeemed as a renewal makes it): the earlier block gets no more reminders."""
-    ends: dict[tuple[str, str], set[Any]] = defaultdict(set)
+    """A block that starts the day another of the same account, solution and level renews is its renewal (as
+    a code redeemed as a renewal makes it): the earlier block gets no more reminders."""
+    ends: dict[tuple[str, str, str], set[Any]] = defaultdict(set)
     for row in rows:
         if not row.auto_renews:
-            ends[(row.account, row.solution)].add(row.renews)
-    pairs = [row for row in rows if not row.auto_renews and row.starts in ends.get((row.account, row.solution), ())]
+            ends[(row.account, row.solution, row.level)].add(row.renews)
+    pairs = [r for r in rows if not r.auto_renews and r.starts in ends.get((r.account, r.solution, r.level), ())]
     if not pairs:
         return
-    ids = {accounts[row.account][0] for row in pairs}
-    imported: dict[tuple[int, int, Any, Any], int] = {}
-    for chunk in _chunks(sorted(ids)):
-        query = select(Cohort.account_id, Cohort.solution_id, Cohort.starts_on, Cohort.ends_on, Cohort.id).where(
-            Cohort.account_id.in_(chunk), Cohort.origin == CohortOrigin.IMPORTED, Cohort.created_at == now
+    imported: dict[tuple[int, int, int, Any, Any], int] = {}
+    for chunk in _chunks(sorted({accounts[row.account][0] for row in pairs})):
+        query = (
+            select(
+                Cohort.account_id, Cohort.solution_id, Cohort.plan_level_id, Cohort.starts_on, Cohort.ends_on, Cohort.id
+            )
+            .where(Cohort.account_id.in_(chunk), Cohort.origin == CohortOrigin.IMPORTED, Cohort.created_at == now)
+            .order_by(Cohort.id)
         )
-        for account_id, solution_id, starts_on, ends_on, cohort_id in session.execute(query.order_by(Cohort.id)):
-            imported.setdefault((account_id, solution_id, starts_on, ends_on), cohort_id)
-    by_end: dict[tuple[int, int, Any], int] = {}
-    for (account_id, solution_id, _, ends_on), cohort_id in imported.items():
-        by_end.setdefault((account_id, solution_id, ends_on), cohort_id)
-    for (account_id, solution_id, starts_on, _), cohort_id in imported.items():
-        earlier = by_end.pop((account_id, solution_id, starts_on), None)
+        for *key, cohort_id in session.execute(query):
+            imported.setdefault(tuple(key), cohort_id)  # type: ignore[arg-type]
+    by_end = {(a, s, lv, ends_on): cohort_id for (a, s, lv, _, ends_on), cohort_id in reversed(imported.items())}
+    for (account_id, solution_id, level_id, starts_on, _), cohort_id in imported.items():
+        earlier = by_end.pop((account_id, solution_id, level_id, starts_on), None)
         if earlier is not None:
             session.execute(update(Cohort).where(Cohort.id == earlier).values(renewed_at=now))
             session.execute(update(Cohort).where(Cohort.id == cohort_id).values(renews_cohort_id=earlier))

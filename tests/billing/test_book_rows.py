@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
 
 from billing.book_rows import ACCOUNTS, LICENSES, RESELLERS, LicenseRow, _email, read_book
-from billing.contacts import normalize_emails
+from billing.contacts import InvalidEmail, normalize_emails
 from tests.billing.books import book
 
 
@@ -93,9 +94,9 @@ def test_plain_addresses_are_normalized_exactly_as_email_validator_does(address)
     assert _email(address) == normalize_emails([address])[0]
 
 
-@pytest.mark.parametrize("address", ["it@printer.local", "x@localhost", "a..b@example.com", "it@test"])
+@pytest.mark.parametrize("address", ["it@printer.local", "x@localhost", "a..b@example.com", "it@sub.test"])
 def test_special_use_domains_and_odd_addresses_are_left_to_email_validator(address):
-    with pytest.raises(Exception, match="email address|special-use|reserved|period|not valid"):
+    with pytest.raises(InvalidEmail, match=f"^'{re.escape(address)}' is not an email address: "):
         _email(address)
 
 
