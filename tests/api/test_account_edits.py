@@ -68,10 +68,12 @@ def test_a_closed_account_refuses_redemptions_and_assignments_with_409_account_c
         "/accounts/acme/redemptions", json={"code": code(billing, now=at("2026-03-02"))}, headers=portal
     )
     paired = http.put("/accounts/acme/solutions/room/devices/d1", headers=portal)
+    quoted = http.post("/accounts/acme/licenses/quote", json={"solution": "room", "units": 12}, headers=portal)
     shown = http.get("/accounts/acme", headers=portal)
 
     assert (redeemed.status_code, redeemed.json()["code"]) == (409, "account_closed")
     assert (paired.status_code, paired.json()["code"]) == (409, "account_closed")
+    assert (quoted.status_code, quoted.json()["code"]) == (409, "account_closed")
     assert shown.status_code == 200 and [s["total"] for s in shown.json()["solutions"]] == [3, 10]
 
 

@@ -131,3 +131,20 @@ def test_accounts_set_close_and_reopen_through_the_cli(billing, run):
     assert twice.exit_code == 1 and "already closed" in twice.output
     assert "closed" in shown.output
     assert reopened.exit_code == 0 and "Reopened Acme Corp (acme)." in reopened.output
+
+
+def test_the_cli_refuses_what_breaks_a_rule_saying_why(billing, run):
+    run("accounts", "add", "globex", "Globex", "--pays", "card")
+    run("licenses", "start", "globex", "room", "professional", "3", "-y")
+
+    currency = run("accounts", "set", "globex", "--currency", "EUR")
+    to_reseller = (
+        run("resellers", "add", "northwind", "Northwind"),
+        run("accounts", "set", "globex", "--reseller", "northwind", "--pays", "reseller"),
+    )
+    close = run("accounts", "close", "globex")
+
+    assert currency.exit_code == 1 and "already has an invoice in USD, so its currency stays" in currency.output
+    assert to_reseller[1].exit_code == 1 and "cancel it first" in to_reseller[1].output
+    assert close.exit_code == 1 and "has a renewing subscription: cancel it first" in close.output
+    assert billing.accounts.get_account(slug="globex", actor=STAFF).currency == "USD"
