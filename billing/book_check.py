@@ -99,9 +99,15 @@ class _File:
         )
 
 
+def _shown(value: object) -> str:
+    if isinstance(value, tuple):
+        return ";".join(value) or "(empty)"
+    return str(value) if value not in (None, "") else "(empty)"
+
+
 def _differences(old: object, new: object, columns: Iterable[str]) -> str:
     return ", ".join(
-        f"{c} {getattr(old, c) or '(empty)'!s} (the file says {getattr(new, c) or '(empty)'!s})"
+        f"{c} {_shown(getattr(old, c))} (the file says {_shown(getattr(new, c))})"
         for c in columns
         if getattr(old, c) != getattr(new, c)
     )

@@ -235,3 +235,16 @@ def _empty(billing) -> None:
     with billing.db.write() as session:
         for table in reversed(Base.metadata.sorted_tables):
             session.execute(table.delete())
+
+
+def test_a_conflicting_account_names_each_differing_column_as_people_read_it(billing):
+    billing.book_import.apply(contents=book(), actor=STAFF, now=IMPORT_DAY)
+
+    changed = book(accounts=["acme,Acme Corp,northwind,reseller,USD,UTC,"])
+    report = billing.book_import.check(contents=changed, actor=STAFF, now=IMPORT_DAY)
+
+    assert [str(p) for p in report.problems] == [
+        "accounts.csv:2: slug: account 'acme' exists with other values: emails it@acme.example (the file says "
+        "(empty)); it is never overwritten: correct it with joanbot accounts set"
+    ]
+    assert report.counts[ACCOUNTS].conflicting == 1 and report.counts[LICENSES].unchanged == 1
