@@ -116,7 +116,8 @@ class AccountChanges:
         if not asked:
             raise NothingToChange("say what to change: name, reseller, pays, tz, currency or email")
         if actor.role == "portal" and not set(asked) <= PORTAL_FIELDS:
-            raise NotAllowed(f"the Portal may change an account's name and time zone only, not {', '.join(asked)}")
+            others = ", ".join(sorted(set(asked) - PORTAL_FIELDS))
+            raise NotAllowed(f"the Portal may change an account's name and time zone only, not {others}: ask staff")
         if actor.role != "portal":
             actor.require_staff("change accounts")
         with self._db.write() as session:
