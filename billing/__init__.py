@@ -7,6 +7,7 @@ reminders. Free of Slack.
 """
 
 from billing import deployment  # the code key's fingerprint in the database: the runtime and readiness ask it
+from billing.account_changes import AccountEdit
 from billing.accounts import AccountView, amounts_visible, for_actor
 from billing.actors import SYSTEM, Actor, NotAllowed, operator
 from billing.alerts import AlertAlreadyAcknowledged, AlertNotFound, AlertView
@@ -14,6 +15,8 @@ from billing.api_keys import ApiKeyView
 from billing.assignments import MAX_SUBJECT, AlreadyAssigned
 from billing.attempts import TooManyAttempts
 from billing.audit import AuditEntry
+from billing.book_check import BookReport
+from billing.book_rows import FILES as BOOK_FILES
 from billing.breakdown import Breakdown, SolutionBreakdown
 from billing.catalog import SolutionView
 from billing.codeformat import CODE_SHAPED, KEY_MIN_BYTES, STARTS_A_WORD, CodeKey, redact
@@ -57,6 +60,7 @@ from billing.units import NotANumber, parse_whole
 from billing.wording import license_phrase, plural
 
 __all__ = [
+    "BOOK_FILES",
     "CODE_SHAPED",
     "CURRENCIES",
     "DEFAULT_MAX_CREDIT_CODE",
@@ -66,6 +70,7 @@ __all__ = [
     "POLICIES",
     "STARTS_A_WORD",
     "SYSTEM",
+    "AccountEdit",
     "AccountView",
     "Actor",
     "AlertAlreadyAcknowledged",
@@ -80,6 +85,7 @@ __all__ = [
     "BillingError",
     "BillingInterval",
     "BillingSettings",
+    "BookReport",
     "Breakdown",
     "ChangeKind",
     "ChangeReceipt",

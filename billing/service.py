@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from billing.account_changes import AccountChanges
 from billing.accounts import Accounts
 from billing.alerts import Alerts
 from billing.api_keys import ApiKeys
 from billing.assignments import Assignments
 from billing.audit import AuditLog
+from billing.book_export import BookExport
+from billing.book_import import BookImport
 from billing.catalog import Catalog
 from billing.codeformat import CodeKey
 from billing.codes import Codes
@@ -56,7 +59,10 @@ class Billing:
         self.accounts = Accounts(
             db, default_time_zone=settings.default_time_zone, default_currency=settings.default_currency
         )
+        self.account_changes = AccountChanges(db)
         self.resellers = Resellers(db)
+        self.book_import = BookImport(db)
+        self.book_export = BookExport(db)
         self.contacts = Contacts(db)
         self.staff = StaffRoles(db)
         self.codes = Codes(db, key=key, business_time_zone=settings.default_time_zone)

@@ -11,7 +11,7 @@ from fractions import Fraction
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
-from billing.accounts import find_account
+from billing.accounts import ensure_open, find_account
 from billing.actors import Actor
 from billing.errors import Conflict, NotFound
 from billing.ledger import lots_with_remaining
@@ -121,6 +121,7 @@ def unit_price(session: Session, *, level: PlanLevel, interval: str, currency: s
 
 def billed_account(session: Session, slug: str, actor: Actor, *, lock: bool) -> Account:
     account = find_account(session, slug=slug, actor=actor, for_update=lock)
+    ensure_open(account, "buy or change licenses")
     if account.payment_method not in BILLED_METHODS:
         raise NotBilledDirectly(
             f"{account.name} pays through a reseller with pre-paid codes; only card, invoice and credits "

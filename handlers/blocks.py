@@ -161,6 +161,8 @@ def account_message(account: AccountView, breakdown: Breakdown, actor: Actor) ->
     if actor.is_staff:
         facts.append(f"*Pays by:* {escape(account.payment_method)} · *Currency:* {escape(account.currency)}")
     facts.append(f"*Time zone:* {escape(account.time_zone)}")
+    if account.closed_at is not None:
+        facts.append(f"*Closed* on {format_date(account.closed_at.date())}: no new business, no reminders")
     if actor.is_staff:
         facts.append(f"*Reminder emails to:* {escape(', '.join(account.contact_emails) or 'nobody yet')}")
     in_use = [f"{s.solution_name}: {s.in_use} of {s.total} in use" for s in breakdown.solutions]
@@ -173,6 +175,14 @@ def account_message(account: AccountView, breakdown: Breakdown, actor: Actor) ->
     return kit.message(f"Account {account.name}", blocks)
 
 
+def account_changed_notice(account: AccountView) -> dict[str, Any]:
+    via = f"through {escape(account.reseller_name or '')}" if account.reseller_slug else "direct"
+    return notice(
+        f"Updated {escape(account.name)} ({account.slug}): pays {account.payment_method} ({via}), "
+        f"{account.currency}, {account.time_zone}."
+    )
+
+
 def contacts_notice(name: str, emails: Sequence[str]) -> dict[str, Any]:
     if not emails:
         return notice(f"{escape(name)} has no contact addresses now: no reminder emails go to them.")
@@ -183,7 +193,8 @@ def account_lines(accounts: Sequence[AccountView], *, show_reseller: bool) -> li
     lines = []
     for account in accounts:
         owner = f" · {escape(account.reseller_slug)}" if show_reseller and account.reseller_slug else ""
-        lines.append(f"`{escape(account.slug)}` {escape(account.name)}{owner}")
+        closed = " · closed" if account.closed_at is not None else ""
+        lines.append(f"`{escape(account.slug)}` {escape(account.name)}{owner}{closed}")
     return lines
 
 

@@ -189,11 +189,32 @@ def _account_new(request: Request, parsed: Parsed) -> Reply:
 
 
 def _account_set(request: Request, parsed: Parsed) -> Reply:
-    slug, emails = parsing.contacts_input(parsed, "account")
-    account = request.billing.contacts.set_account_emails(
-        slug=slug, emails=emails, actor=request.actor, now=request.now, request_ref=request.ref
+    slug, edit = parsing.account_edit_input(parsed)
+    account = request.billing.account_changes.set(
+        slug=slug, edit=edit, actor=request.actor, now=request.now, request_ref=request.ref
     )
-    return blocks.contacts_notice(account.name, account.contact_emails)
+    if edit.given() == ["emails"]:
+        return blocks.contacts_notice(account.name, account.contact_emails)
+    return blocks.account_changed_notice(account)
+
+
+def _account_close(request: Request, parsed: Parsed) -> Reply:
+    slug = parsing.one_word(parsed, "account")
+    account = request.billing.account_changes.close(
+        slug=slug, actor=request.actor, now=request.now, request_ref=request.ref
+    )
+    return blocks.notice(
+        f"Closed {account.name} ({account.slug}): no reminders, alerts, redemptions, purchases or assignments "
+        f"from now on; its history stays. `/joan account reopen {account.slug}` opens it again."
+    )
+
+
+def _account_reopen(request: Request, parsed: Parsed) -> Reply:
+    slug = parsing.one_word(parsed, "account")
+    account = request.billing.account_changes.reopen(
+        slug=slug, actor=request.actor, now=request.now, request_ref=request.ref
+    )
+    return blocks.notice(f"Reopened {account.name} ({account.slug}).")
 
 
 def _reseller_set(request: Request, parsed: Parsed) -> Reply:
@@ -304,6 +325,8 @@ ROUTES: dict[str, Callable[[Request, Parsed], Reply]] = {
     "accounts": _accounts,
     "account new": _account_new,
     "account set": _account_set,
+    "account close": _account_close,
+    "account reopen": _account_reopen,
     "reseller": _group("reseller new"),
     "reseller new": _reseller_new,
     "reseller link": _reseller_link,

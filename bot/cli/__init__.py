@@ -18,6 +18,7 @@ from bot.cli import (
     accounts,
     api_keys,
     audit,
+    book,
     catalog,
     codes,
     credits,
@@ -61,6 +62,8 @@ for command in (
     sweep.sweep,
     serve.serve,
     api_keys.api_keys,
+    book.import_book,
+    book.export_book,
 ):
     cli.add_command(command)
 
