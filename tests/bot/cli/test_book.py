@@ -63,8 +63,8 @@ def test_the_seeds_example_imported_with_the_cli_then_5_redeemed_breaks_down_int
     assert redeemed.exit_code == 0, redeemed.output
     assert shown.output.splitlines()[1:] == [
         "  Room booking Professional (device licenses): 15 available, 0 in use",
-        "        10 renewing 1 Jan 2024",
-        "         5 renewing 22 Mar 2024",
+        "    10 renewing 1 Jan 2024",
+        "    5 renewing 22 Mar 2024",
     ]
 
 
