@@ -15,6 +15,7 @@ from billing.codeformat import CodeKey
 from billing.codes import Codes
 from billing.contacts import Contacts
 from billing.db import Database
+from billing.forecast import Forecasts
 from billing.emails import Emails
 from billing.idempotency import IdempotentRequests
 from billing.identity import Identities
@@ -77,6 +78,7 @@ class Billing:
         self.invoices = Invoices(db)
         self.credits = Credits(db)
         self.renewals = Renewals(db)
+        self.forecasts = Forecasts(db, business_time_zone=settings.default_time_zone)
         self.sweep.housekeeping["auto-renewal invoices"] = lambda now: len(self.renewals.renew_due(now=now).invoices)
         self.identity = Identities(db)
         self.overview = Overview(db)
