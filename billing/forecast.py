@@ -113,7 +113,7 @@ def month_index(day: date) -> int:
     return day.year * 12 + day.month - 1
 
 
-def aggregate(*, today: date, end: date, reseller_id: int | None) -> Select[Any]:
+def aggregate(*, today: date, end: date, reseller_id: int | None) -> Select[*tuple[Any, ...]]:
     """The one statement: blocks renewing in ``[today, end)``, grouped by month and by what the value
     (level, currency, whether the account pays directly, term) and the projection (auto-renewal) need."""
     year, month = extract("year", Cohort.ends_on), extract("month", Cohort.ends_on)
@@ -181,7 +181,9 @@ class Forecasts:
                 reseller_id = None
             rows = session.execute(aggregate(today=today, end=end, reseller_id=reseller_id)).all()
             solutions = session.execute(select(Solution.id, Solution.slug, Solution.name)).all()
-            prices = _prices(session.execute(select(Price.plan_level_id, Price.interval, Price.currency, Price.unit_minor)))
+            prices = _prices(
+                session.execute(select(Price.plan_level_id, Price.interval, Price.currency, Price.unit_minor))
+            )
         names = {solution_id: slug for solution_id, slug, _ in solutions}
         titles = {slug: name for _, slug, name in solutions}
         cells = _cells(rows, first=month_index(span[0]), months=months, prices=prices, shows_value=shows_value)
@@ -242,9 +244,7 @@ def _price_per_term(
 
 def _row(month: date, solution: str, name: str, cell: _Cell) -> SolutionMonth:
     twelfths = cell.twelfths or {}
-    value = tuple(
-        Money(round_minor(Fraction(amount, 12)), currency) for currency, amount in sorted(twelfths.items())
-    )
+    value = tuple(Money(round_minor(Fraction(amount, 12)), currency) for currency, amount in sorted(twelfths.items()))
     return SolutionMonth(
         month=month,
         solution=solution,
