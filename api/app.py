@@ -10,7 +10,7 @@ from fastapi.openapi.utils import get_openapi
 
 from api import problems
 from api.context import ApiContext
-from api.routes import accounts, assignments, money, plans, redemptions
+from api.routes import accounts, assignments, forecast, money, plans, redemptions
 from billing import Billing
 
 PREFIX = "/api/v1"
@@ -81,7 +81,7 @@ def build_api(billing: Billing, *, now: Callable[[], Any]) -> FastAPI:
     )
     app.state.context = ApiContext(billing=billing, now=now)
     problems.install(app)
-    for module in (accounts, redemptions, assignments, money, plans):
+    for module in (accounts, redemptions, assignments, money, plans, forecast):
         app.include_router(module.router, prefix=PREFIX)
     app.openapi = _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(BodyLimit)

@@ -21,6 +21,7 @@ from bot.cli import (
     codes,
     credits,
     db,
+    forecast,
     invoices,
     licenses,
     redemption,
@@ -59,6 +60,7 @@ for command in (
     sweep.sweep,
     serve.serve,
     api_keys.api_keys,
+    forecast.forecast,
 ):
     cli.add_command(command)
 
