@@ -15,8 +15,8 @@ from billing.codeformat import CodeKey
 from billing.codes import Codes
 from billing.contacts import Contacts
 from billing.db import Database
-from billing.forecast import Forecasts
 from billing.emails import Emails
+from billing.forecast import Forecasts
 from billing.idempotency import IdempotentRequests
 from billing.identity import Identities
 from billing.invoicing import Invoices

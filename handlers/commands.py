@@ -17,7 +17,19 @@ from slack_sdk import WebClient
 from billing import Actor, Billing, BillingError
 from billing.codes import code_prefix
 from billing.money import Money
-from handlers import api_key_commands, blocks, errors, ids, kit, listen, modals, money_blocks, parsing, plan_change
+from handlers import (
+    api_key_commands,
+    blocks,
+    errors,
+    forecast,
+    ids,
+    kit,
+    listen,
+    modals,
+    money_blocks,
+    parsing,
+    plan_change,
+)
 from handlers.outbound import direct
 from handlers.parsing import Parsed, Usage
 
@@ -269,6 +281,10 @@ def _licenses_change(request: Request, parsed: Parsed) -> Reply:
     return plan_change.command(request.billing, request.actor, request.now, request.ref, parsed)
 
 
+def _forecast(request: Request, parsed: Parsed) -> Reply:
+    return forecast.command(request.billing, request.actor, request.now, request.body, request.client, parsed)
+
+
 def _open(request: Request, view: dict[str, Any]) -> None:
     request.client.views_open(trigger_id=request.body["trigger_id"], view=view)
 
@@ -298,6 +314,7 @@ ROUTES: dict[str, Callable[[Request, Parsed], Reply]] = {
     "invoices": _invoices,
     "licenses": _group("licenses change"),
     "licenses change": _licenses_change,
+    "forecast": _forecast,
     "api-key": _group("api-key create"),
     "api-key create": api_key_commands.create,
     "api-key list": api_key_commands.list_keys,

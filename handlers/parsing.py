@@ -42,6 +42,7 @@ USAGE: dict[str, str] = {
     "invoices": "/joan invoices ACCOUNT",
     "licenses change": "/joan licenses change ACCOUNT SOLUTION [level=LEVEL] [interval=month|year] [when=now] "
     "| licenses change ACCOUNT SOLUTION withdraw",
+    "forecast": "/joan forecast [RESELLER] [months=N]  (a chart in your DM with me; N from 1 to 36, default 12)",
     "api-key create": "/joan api-key create NAME scope=portal|reseller=SLUG [read-only]",
     "api-key list": "/joan api-key list",
     "api-key revoke": "/joan api-key revoke NAME",
