@@ -64,8 +64,13 @@ def command(
 ) -> dict[str, Any]:
     given = forecast_input(parsed)
     found = billing.forecasts.forecast(actor=actor, now=now, months=given.months, reseller=given.reseller)
-    send_chart(client, str(body["user_id"]), found)
     first = summary(found).splitlines()[0]
+    try:
+        send_chart(client, str(body["user_id"]), found)
+    except SlackApiError as error:
+        # Never into the channel instead: say so, only to the asker.
+        log.warning("forecast chart not sent to %s: %s", body.get("user_id"), error.response.get("error"))
+        return blocks.notice(f"{escape(first)}\nI could not send you the chart in a DM with me; try again later.")
     return blocks.notice(f"{escape(first)}\nThe chart is in your DM with me.")
 
 

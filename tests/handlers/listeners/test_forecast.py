@@ -144,3 +144,13 @@ def test_app_home_still_shows_when_the_upload_fails(slack, standin):
     view = view_of(response.to("views.publish")[0])
     assert "Renewals in the next 45 days" in json.dumps(view)
     assert [b for b in view["blocks"] if b["type"] == "image"] == []
+
+
+def test_when_the_dm_cannot_be_opened_the_asker_is_told_and_nothing_goes_to_the_channel(slack, standin):
+    standin.fail("conversations.open", "cannot_dm_bot")
+
+    response = slack.command("forecast", user_id=SALES, team=HOME)
+
+    assert "could not send you the chart" in response.reply_text()
+    assert uploads(response) == []
+    nothing_in_a_channel(standin)
