@@ -26,7 +26,7 @@ from datetime import date, datetime
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import Select, case, extract, func, select
+from sqlalchemy import Integer, Select, case, cast, extract, func, select
 
 from billing.actors import Actor
 from billing.db import Database
@@ -116,11 +116,12 @@ def month_index(day: date) -> int:
 def aggregate(*, today: date, end: date, reseller_id: int | None) -> Select[*tuple[Any, ...]]:
     """The one statement: blocks renewing in ``[today, end)``, grouped by month and by what the value
     (level, currency, whether the account pays directly, term) and the projection (auto-renewal) need."""
-    year, month = extract("year", Cohort.ends_on), extract("month", Cohort.ends_on)
+    # One integer per month (year * 12 + month - 1): a narrow key PostgreSQL groups in a hash table (two
+    # numeric EXTRACTs made it sort every row on disk).
+    month = cast(extract("year", Cohort.ends_on), Integer) * 12 + cast(extract("month", Cohort.ends_on), Integer) - 1
     direct = (Account.payment_method != PaymentMethod.RESELLER).label("direct")
     query = (
         select(
-            year.label("year"),
             month.label("month"),
             Cohort.solution_id,
             Cohort.plan_level_id,
@@ -134,7 +135,6 @@ def aggregate(*, today: date, end: date, reseller_id: int | None) -> Select[*tup
         .join(Account, Account.id == Cohort.account_id)
         .where(Cohort.ends_on >= today, Cohort.ends_on < end)
         .group_by(
-            year,
             month,
             Cohort.solution_id,
             Cohort.plan_level_id,
@@ -213,8 +213,8 @@ def _cells(
     """Fold the aggregate into (month index in the window, solution id) cells, repeating each auto-renewing
     group every term to the window's end."""
     cells: dict[tuple[int, int], _Cell] = defaultdict(_Cell)
-    for year, month, solution_id, level_id, currency, direct, auto_renew, term, units, renewed in rows:
-        index = int(year) * 12 + int(month) - 1 - first
+    for month, solution_id, level_id, currency, direct, auto_renew, term, units, renewed in rows:
+        index = int(month) - first
         still = int(units) - int(renewed)
         unit_price, per_term = _price_per_term(prices, level_id, currency, term)
         step = term if auto_renew else months  # a block renews once; a subscription every term
