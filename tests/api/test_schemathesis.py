@@ -31,7 +31,7 @@ def test_every_operation_answers_as_its_document_says(
     schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", api_app)
     headers = bearer(new_key(billing, "fuzz"))
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 17
+    assert len(operations) == 18
     for operation in operations:
 
         @SETTINGS
@@ -77,4 +77,5 @@ def test_the_document_is_valid_openapi_3_1_and_covers_the_contract(client) -> No
         "POST /api/v1/accounts/{account}/plan",
         "DELETE /api/v1/accounts/{account}/plan/scheduled/{solution}",
         "PUT /api/v1/accounts/{account}/contacts",
+        "GET /api/v1/forecast",
     }
