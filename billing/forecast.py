@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from fractions import Fraction
 from typing import Any
@@ -153,7 +153,7 @@ def aggregate(*, today: date, end: date, reseller_id: int | None) -> Select[*tup
 class _Cell:
     renewing: int = 0
     renewed: int = 0
-    twelfths: dict[str, int] | None = None  # currency -> value in twelfths of a minor unit
+    twelfths: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # currency -> twelfths of a minor unit
     unpriced: int = 0
 
 
@@ -228,7 +228,6 @@ def _cells(
             if unit_price is None:
                 cell.unpriced += left
                 continue
-            cell.twelfths = cell.twelfths if cell.twelfths is not None else defaultdict(int)
             cell.twelfths[currency] += left * unit_price * per_term
     return cells
 
@@ -243,8 +242,9 @@ def _price_per_term(
 
 
 def _row(month: date, solution: str, name: str, cell: _Cell) -> SolutionMonth:
-    twelfths = cell.twelfths or {}
-    value = tuple(Money(round_minor(Fraction(amount, 12)), currency) for currency, amount in sorted(twelfths.items()))
+    value = tuple(
+        Money(round_minor(Fraction(amount, 12)), currency) for currency, amount in sorted(cell.twelfths.items())
+    )
     return SolutionMonth(
         month=month,
         solution=solution,

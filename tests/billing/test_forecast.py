@@ -9,7 +9,7 @@ from billing.forecast import InvalidHorizon
 from billing.money import Money
 from billing.resellers import ResellerNotFound
 from tests import forecast_book as book
-from tests.billing.builders import account, licenses, reseller
+from tests.billing.builders import account, licenses, reseller, subscribe
 from tests.conftest import SALES, STAFF, at
 
 
@@ -102,3 +102,21 @@ def test_licenses_without_a_catalog_price_are_counted_as_unpriced_not_valued_at_
     forecast = billing.forecasts.forecast(actor=STAFF, now=book.TODAY)
 
     assert [(row.solution, row.renewing, row.value, row.unpriced) for row in forecast.rows] == [("desk", 3, (), 3)]
+
+
+def test_a_subscription_renews_every_term_in_the_window_and_a_cancelled_one_only_once(billing):
+    account(billing, "globex", now=at("2025-01-01"), pays="card")
+    account(billing, "hooli", now=at("2025-01-01"), pays="card")
+    subscribe(billing, 2, "globex", now=at("2026-11-20"), solution="desk", interval="month")  # 20 Dec, 20 Jan...
+    subscribe(billing, 5, "hooli", now=at("2026-11-20"), solution="desk", interval="month")
+    quote = billing.subscriptions.preview_cancel(account="hooli", solution="desk", actor=STAFF, now=at("2026-12-01"))
+    billing.subscriptions.cancel(quote=quote, actor=STAFF, now=at("2026-12-01"))
+
+    forecast = billing.forecasts.forecast(actor=STAFF, now=book.TODAY, months=4)
+
+    assert figures(forecast) == {
+        (date(2026, 12, 1), "desk"): (7, 0, {"USD": 7 * 240}),  # hooli's 5 end on 20 Dec, still to renew
+        (date(2027, 1, 1), "desk"): (2, 0, {"USD": 480}),
+        (date(2027, 2, 1), "desk"): (2, 0, {"USD": 480}),
+        (date(2027, 3, 1), "desk"): (2, 0, {"USD": 480}),
+    }
