@@ -25,10 +25,7 @@ TODAY = NOW.date()
 ACCOUNTS = 50_000
 METHODS = ("reseller", "reseller", "reseller", "card", "invoice")  # 60% pay through a reseller
 CURRENCIES = ("USD", "USD", "EUR", "GBP")
-MONTH = {
-    "sqlite": "CAST(strftime('%Y', c.ends_on) AS INTEGER) * 12 + CAST(strftime('%m', c.ends_on) AS INTEGER) - 1",
-    "postgresql": "(EXTRACT(YEAR FROM c.ends_on)::int * 12 + EXTRACT(MONTH FROM c.ends_on)::int - 1)",
-}
+MONTH = {"sqlite": "date(c.ends_on, 'start of month')", "postgresql": "date_trunc('month', c.ends_on)::date"}
 RAW_SQL = """
 SELECT {month} AS m, c.solution_id, c.plan_level_id, a.currency, a.payment_method <> 'reseller' AS direct,
        c.auto_renew, c.term_months, SUM(c.units), SUM(CASE WHEN c.renewed_at IS NOT NULL THEN c.units ELSE 0 END)
@@ -125,12 +122,14 @@ def _raw(db: Database, months: int = 12) -> Figures:
         raw.close()
     out: dict[tuple[int, int], list[object]] = {}
     for month, solution, level, currency, direct, auto, term, units, renewed in groups:
+        start = date.fromisoformat(month) if isinstance(month, str) else month
+        index = start.year * 12 + start.month - 1 - first
         price = prices.get((level, "month" if term == 1 else "year", currency))
-        for at in range(int(month) - first, months, term if auto else months):
+        for at in range(index, months, term if auto else months):
             cell = out.setdefault((at, solution), [0, 0, defaultdict(int)])
-            left = units - renewed if at == int(month) - first else units
+            left = units - renewed if at == index else units
             cell[0] += units  # type: ignore[operator]
-            cell[1] += renewed if at == int(month) - first else 0  # type: ignore[operator]
+            cell[1] += renewed if at == index else 0  # type: ignore[operator]
             if direct and left and price is not None:
                 cell[2][currency] += left * price * (12 if term == 1 else term)  # type: ignore[index]
     return {
