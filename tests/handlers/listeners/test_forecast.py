@@ -77,6 +77,27 @@ def test_sales_get_the_chart_and_the_values_in_their_dm_and_a_short_reply(slack,
     nothing_in_a_channel(standin)
 
 
+def test_every_months_figures_in_the_dm_are_the_hand_count(slack, standin):
+    slack.command("forecast", user_id=SALES, team=HOME)
+
+    (uploaded,) = standin.files.uploaded
+    lines = {line.split(":")[0]: line for line in uploaded.initial_comment.splitlines()[3:]}
+    for month in book.MONTHS:
+        counted = {s: f for (m, s), f in book.STAFF_ALL.items() if m == month}
+        renewing = sum(f[0] for f in counted.values())
+        renewed = sum(f[1] for f in counted.values())
+        line = lines[f"{month:%b %Y}"]
+        assert line.startswith(f"{month:%b %Y}: {renewing} (") and f"; {renewed} renewed" in line, line
+        for solution, (count, _, _) in counted.items():
+            assert f"{count} {solution.title()} booking" in line, line
+
+
+def test_help_offers_the_forecast_to_sales_and_reseller_members(slack, standin):
+    standin.user_teams[MEMBER] = book.NORTHWIND_TEAM
+    for user, team in ((SALES, HOME), (MEMBER, book.NORTHWIND_TEAM)):
+        assert "/joan forecast [RESELLER] [months=N]" in slack.command("help", user_id=user, team=team).reply_text()
+
+
 def test_one_reseller_for_three_months(slack, standin):
     slack.command("forecast contoso months=3", user_id=SALES, team=HOME)
 
