@@ -10,7 +10,7 @@ from PIL import Image
 from slack_sdk import WebClient
 
 from bot.app import build_app
-from bot.server import SlackWSGI
+from bot.server import SlackEndpoint
 from tests import forecast_book as book
 from tests.conftest import STAFF, at
 from tests.handlers.conftest import settings
@@ -46,7 +46,7 @@ def slack(billing, standin, clock):
         listener_executor=InlineExecutor(),
     )
     standin.clear()
-    return SlackDriver(SlackWSGI(app), standin, secret=SECRET)
+    return SlackDriver(SlackEndpoint(app, signing_secret=SECRET), standin, secret=SECRET)
 
 
 def uploads(response):
