@@ -84,6 +84,10 @@ def get_forecast(
         str | None, Query(pattern=PRINTABLE, max_length=100, description="portal keys: one reseller's accounts")
     ] = None,
 ) -> ForecastOut:
+    """Per month of the next ``months`` (1 to 36, this month first) and per solution renewing in it: licenses
+    renewing, already renewed early, still to renew, and for portal keys the value still to renew per currency
+    on accounts that do not pay through a reseller (``null`` for reseller keys, which see their own accounts,
+    whatever ``reseller`` says)."""
     found = ctx.billing.forecasts.forecast(
         actor=who.actor, now=ctx.now(), months=months, reseller=reseller if who.is_portal else None
     )
