@@ -17,8 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from billing.forecast import Forecast
-from billing.money import Money
+from billing import Forecast, Money
 
 WIDTH, HEIGHT, DPI = 10, 5, 120  # inches: 1200 x 600 pixels, still readable at Slack's preview width
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22")

@@ -14,9 +14,7 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from billing import Actor, Billing, BillingError
-from billing.codes import code_prefix
-from billing.money import Money
+from billing import Actor, Billing, BillingError, Money, code_prefix
 from handlers import (
     api_key_commands,
     blocks,
@@ -24,6 +22,7 @@ from handlers import (
     forecast,
     ids,
     kit,
+    license_commands,
     listen,
     modals,
     money_blocks,
@@ -285,6 +284,14 @@ def _forecast(request: Request, parsed: Parsed) -> Reply:
     return forecast.command(request.billing, request.actor, request.now, request.body, request.client, parsed)
 
 
+def _licenses(request: Request, parsed: Parsed) -> Reply:
+    return license_commands.licenses_command(request.billing, request.actor, request.now, parsed)
+
+
+def _payment(request: Request, parsed: Parsed) -> Reply:
+    return license_commands.payment_command(request.billing, request.actor, request.now, parsed)
+
+
 def _open(request: Request, view: dict[str, Any]) -> None:
     request.client.views_open(trigger_id=request.body["trigger_id"], view=view)
 
@@ -315,6 +322,9 @@ ROUTES: dict[str, Callable[[Request, Parsed], Reply]] = {
     "licenses": _group("licenses change"),
     "licenses change": _licenses_change,
     "forecast": _forecast,
+    **{f"licenses {action}": _licenses for action in license_commands.ACTIONS},
+    "payment": _group("payment record"),
+    "payment record": _payment,
     "api-key": _group("api-key create"),
     "api-key create": api_key_commands.create,
     "api-key list": api_key_commands.list_keys,

@@ -17,8 +17,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from billing import Actor, Billing
-from billing.forecast import DEFAULT_MONTHS, Forecast
+from billing import DEFAULT_MONTHS, Actor, Billing, Forecast
 from charts.forecast import chart_data, draw, span, summary
 from handlers import blocks, kit, parsing
 from handlers.kit import Block, escape

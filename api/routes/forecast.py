@@ -13,7 +13,7 @@ from api import schemas as s
 from api.auth import Context, Reader
 from api.problems import responses
 from api.schemas import PRINTABLE
-from billing.forecast import DEFAULT_MONTHS, MAX_MONTHS, Forecast
+from billing import DEFAULT_MONTHS, MAX_MONTHS, Forecast
 
 router = APIRouter(tags=["forecast"])
 

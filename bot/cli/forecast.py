@@ -8,8 +8,7 @@ from pathlib import Path
 
 import click
 
-from billing.forecast import DEFAULT_MONTHS, Forecast
-from billing.units import parse_whole
+from billing import DEFAULT_MONTHS, Forecast, parse_whole
 from bot.cli.common import NUMBERS, Context, handled, pass_context
 from charts.forecast import chart_data, draw, summary
 

@@ -109,8 +109,10 @@ def test_a_subscription_renews_every_term_in_the_window_and_a_cancelled_one_only
     account(billing, "hooli", now=at("2025-01-01"), pays="card")
     subscribe(billing, 2, "globex", now=at("2026-11-20"), solution="desk", interval="month")  # 20 Dec, 20 Jan...
     subscribe(billing, 5, "hooli", now=at("2026-11-20"), solution="desk", interval="month")
-    quote = billing.subscriptions.preview_cancel(account="hooli", solution="desk", actor=STAFF, now=at("2026-12-01"))
-    billing.subscriptions.cancel(quote=quote, actor=STAFF, now=at("2026-12-01"))
+    quote = billing.subscriptions.quote(
+        action="cancel", account="hooli", solution="desk", actor=STAFF, now=at("2026-12-01")
+    )
+    billing.subscriptions.commit(quote_id=quote.id, actor=STAFF, now=at("2026-12-01"))
 
     forecast = billing.forecasts.forecast(actor=STAFF, now=book.TODAY, months=4)
 
