@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from api import document, problems
 from api.context import ApiContext
-from api.routes import account_edits, accounts, assignments, money, plans, redemptions
+from api.routes import account_edits, accounts, assignments, forecast, money, plans, redemptions
 from billing import Billing
 
 PREFIX = "/api/v1"
@@ -92,7 +92,7 @@ def build_api(billing: Billing, *, now: Callable[[], Any]) -> FastAPI:
     )
     app.state.context = ApiContext(billing=billing, now=now)
     problems.install(app)
-    for module in (accounts, account_edits, redemptions, assignments, money, plans):
+    for module in (accounts, account_edits, redemptions, assignments, money, plans, forecast):
         app.include_router(module.router, prefix=PREFIX)
     app.openapi = document.build(app)  # type: ignore[method-assign]
     app.add_middleware(BodyLimit)

@@ -25,6 +25,7 @@ TAGS = {
     "assignments": "Devices and users on licenses (PUT in, DELETE out), and activity for the 60-day release.",
     "money": "Credits, invoices, and buying licenses: a quote, then its commit by quote_id.",
     "plans": "Changing a subscription's level or interval: a quote, its commit, withdrawing a scheduled change.",
+    "forecast": "What renews in each of the next months: licenses renewing, already renewed, value still to renew.",
 }
 
 

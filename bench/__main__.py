@@ -7,6 +7,7 @@ python -m bench --only sweep --rows 200000
 python -m bench --only portal --only slack-ack   # the Portal API and the Slack ack beside it
 python -m bench --only mail     # reminder emails: planning cost, SMTP connection reuse
 python -m bench --only import   # going live: importing 10,000 accounts with 30,000 blocks
+python -m bench --only forecast # the renewal forecast of 1,000,000 blocks beside the raw SQL aggregate
 """
 
 from __future__ import annotations
@@ -17,10 +18,22 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bench import bolt, book, breakdown, codes, mail, portal, slack_ack, sweep
+from bench import bolt, book, breakdown, codes, forecast, mail, portal, slack_ack, sweep
 from bench.common import Row, ms, print_table, scratch
 
-BENCHES = ("issue", "redeem", "lapsed", "breakdown", "sweep", "bolt", "import", "portal", "slack-ack", "mail")
+BENCHES = (
+    "issue",
+    "redeem",
+    "lapsed",
+    "breakdown",
+    "sweep",
+    "forecast",
+    "bolt",
+    "import",
+    "portal",
+    "slack-ack",
+    "mail",
+)
 
 
 @dataclass(frozen=True)
@@ -72,6 +85,9 @@ def run_database(kind: str, postgres: str | None, sizes: Sizes, only: set[str]) 
             rows.extend(figures.rows)
             first_sweep = figures.first_sweep_s
             print(f"[{kind}] first sweep ever: {ms(first_sweep)}, {figures.first_sweep_planned:,} reminders")
+    if step("forecast"):
+        with scratch(kind, postgres) as db:
+            rows.append(forecast.bench_forecast(db, kind, sizes.rows, sizes.rounds))
     if step("bolt"):
         with scratch(kind, postgres) as db:
             rows.append(bolt.bench_bolt(db, kind, sizes.requests))

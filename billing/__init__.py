@@ -27,6 +27,7 @@ from billing.deployment import KeyCheck
 from billing.email_plan import Audience
 from billing.emails import ReminderEmail
 from billing.errors import BillingError, Conflict, InvalidInput, NotFound, PermissionDenied
+from billing.forecast import DEFAULT_MONTHS, MAX_MONTHS, Forecast, SolutionMonth
 from billing.idempotency import fingerprint
 from billing.identity import ChatUser
 from billing.invoicing import InvoiceView, LineView, line_text
@@ -64,8 +65,10 @@ __all__ = [
     "CODE_SHAPED",
     "CURRENCIES",
     "DEFAULT_MAX_CREDIT_CODE",
+    "DEFAULT_MONTHS",
     "DEFAULT_POLICY",
     "KEY_MIN_BYTES",
+    "MAX_MONTHS",
     "MAX_SUBJECT",
     "POLICIES",
     "STARTS_A_WORD",
@@ -99,6 +102,7 @@ __all__ = [
     "CreditsOverview",
     "Database",
     "DueRenewal",
+    "Forecast",
     "InvalidEmail",
     "InvalidInput",
     "InvalidQuoteId",
@@ -130,6 +134,7 @@ __all__ = [
     "ResellerView",
     "Row",
     "SolutionBreakdown",
+    "SolutionMonth",
     "SolutionView",
     "Timing",
     "Tone",

@@ -19,6 +19,7 @@ from billing.codes import Codes
 from billing.contacts import Contacts
 from billing.db import Database
 from billing.emails import Emails
+from billing.forecast import Forecasts
 from billing.idempotency import IdempotentRequests
 from billing.identity import Identities
 from billing.invoicing import Invoices
@@ -84,6 +85,7 @@ class Billing:
         self.payments = Payments(db, key=key)
         self.credits = Credits(db)
         self.renewals = Renewals(db)
+        self.forecasts = Forecasts(db, business_time_zone=settings.default_time_zone)
         self.sweep.housekeeping["auto-renewal invoices"] = lambda now: len(self.renewals.renew_due(now=now).invoices)
         self.identity = Identities(db)
         self.overview = Overview(db)

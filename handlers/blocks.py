@@ -53,7 +53,7 @@ _EXAMPLES = {
 
 def help_message(actor: Actor) -> dict[str, Any]:
     if actor.role == "reseller":
-        names = ["redeem", "renewals", "account", "accounts"]
+        names = ["redeem", "renewals", "account", "accounts", "forecast"]
         intro = "You can see and redeem codes for your own customers' accounts."
     elif actor.is_admin:
         names = list(USAGE)

@@ -19,6 +19,7 @@ from handlers import (
     api_key_commands,
     blocks,
     errors,
+    forecast,
     ids,
     kit,
     license_commands,
@@ -300,6 +301,10 @@ def _licenses_change(request: Request, parsed: Parsed) -> Reply:
     return plan_change.command(request.billing, request.actor, request.now, request.ref, parsed)
 
 
+def _forecast(request: Request, parsed: Parsed) -> Reply:
+    return forecast.command(request.billing, request.actor, request.now, request.body, request.client, parsed)
+
+
 def _licenses(request: Request, parsed: Parsed) -> Reply:
     return license_commands.licenses_command(request.billing, request.actor, request.now, parsed)
 
@@ -339,6 +344,7 @@ ROUTES: dict[str, Callable[[Request, Parsed], Reply]] = {
     "invoices": _invoices,
     "licenses": _group("licenses change"),
     "licenses change": _licenses_change,
+    "forecast": _forecast,
     **{f"licenses {action}": _licenses for action in license_commands.ACTIONS},
     "payment": _group("payment record"),
     "payment record": _payment,

@@ -49,6 +49,7 @@ USAGE: dict[str, str] = {
     "licenses reduce": "/joan licenses reduce ACCOUNT SOLUTION N",
     "licenses cancel": "/joan licenses cancel ACCOUNT SOLUTION",
     "payment record": "/joan payment record INVOICE AMOUNT [ref=TEXT]",
+    "forecast": "/joan forecast [RESELLER] [months=N]  (a chart in your DM with me; N from 1 to 36, default 12)",
     "api-key create": "/joan api-key create NAME scope=portal|reseller=SLUG [read-only]",
     "api-key list": "/joan api-key list",
     "api-key revoke": "/joan api-key revoke NAME",

@@ -71,6 +71,18 @@ class Cohort(Base):
             sqlite_where=text("renewed_at IS NULL"),
             postgresql_where=text("renewed_at IS NULL"),
         ),
+        # The renewal forecast's aggregate, from the index alone: every column it reads, behind the date.
+        Index(
+            "ix_cohorts_forecast",
+            "ends_on",
+            "account_id",
+            "solution_id",
+            "plan_level_id",
+            "term_months",
+            "auto_renew",
+            "units",
+            "renewed_at",
+        ),
         # The daily sweep's due selection: unrenewed cohorts by renewal date.
         Index(
             "ix_cohorts_unrenewed_ends_on",

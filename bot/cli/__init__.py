@@ -23,6 +23,7 @@ from bot.cli import (
     codes,
     credits,
     db,
+    forecast,
     invoices,
     licenses,
     redemption,
@@ -64,6 +65,7 @@ for command in (
     api_keys.api_keys,
     book.import_book,
     book.export_book,
+    forecast.forecast,
 ):
     cli.add_command(command)
 

@@ -88,4 +88,5 @@ def test_the_document_is_valid_openapi_3_1_and_covers_the_contract(client) -> No
         "DELETE /api/v1/accounts/{account}/plan/scheduled/{solution}",
         "PUT /api/v1/accounts/{account}/contacts",
         "PATCH /api/v1/accounts/{account}",
+        "GET /api/v1/forecast",
     }

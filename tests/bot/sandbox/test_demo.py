@@ -7,9 +7,14 @@ from bot.sandbox.demo import run_demo
 
 
 @pytest.fixture(scope="module")
-def transcript() -> str:
+def charts(tmp_path_factory):
+    return tmp_path_factory.mktemp("charts")
+
+
+@pytest.fixture(scope="module")
+def transcript(charts) -> str:
     lines: list[str] = []
-    assert run_demo(lines.append) == 0
+    assert run_demo(lines.append, chart_dir=charts) == 0
     return "\n".join(lines)
 
 
@@ -44,3 +49,15 @@ def test_the_demo_shows_the_portal_pairing_to_capacity_and_the_sweep_releasing_a
     assert "PUT /api/v1/accounts/acme/solutions/room/devices/panel-10 -> 201" in transcript
     assert "PUT /api/v1/accounts/acme/solutions/room/devices/panel-11 -> 409" in transcript
     assert '"unlicensed": [{"user": "mia@acme.example", "solution": "desk"}]' in transcript
+
+
+def test_the_demo_prints_the_forecast_and_writes_its_chart_beside_the_transcript(transcript, charts):
+    reseller_part = transcript.split("Card and credits customers")[0]
+    assert "Ana types: /joan forecast months=13" in reseller_part
+    assert "10 licenses, 0 already renewed, 10 still to renew" in reseller_part
+    assert "into Ana's DM (D" in reseller_part and "into Rob's DM (D" in reseller_part
+    assert sorted(p.name for p in charts.iterdir()) == [
+        "joanbot-demo-forecast-ana.png",
+        "joanbot-demo-forecast-rob.png",
+    ]
+    assert (charts / "joanbot-demo-forecast-ana.png").read_bytes().startswith(b"\x89PNG")
