@@ -10,7 +10,17 @@ from fastapi import FastAPI
 
 from api import document, problems
 from api.context import ApiContext
-from api.routes import accounts, assignments, events, money, plans, redemptions, webhooks
+from api.routes import (
+    account_edits,
+    accounts,
+    assignments,
+    events,
+    forecast,
+    money,
+    plans,
+    redemptions,
+    webhooks,
+)
 from billing import Billing
 
 PREFIX = "/api/v1"
@@ -83,7 +93,8 @@ def build_api(billing: Billing, *, now: Callable[[], Any]) -> FastAPI:
         title="Joan billing: the Portal API",
         version="1",
         description="The billing core for the Joan Portal and resellers' own systems. Bearer keys from "
-        "`joanbot api-keys create`; errors are application/problem+json.",
+        "`joanbot api-keys create`; errors are application/problem+json. A closed account refuses "
+        "redemptions, license purchases, plan changes and assignments with 409 `account_closed`.",
         openapi_url=f"{PREFIX}/openapi.json",
         docs_url=None,  # Swagger UI loads from a CDN: blank offline. The document itself is served.
         redoc_url=None,
@@ -91,7 +102,8 @@ def build_api(billing: Billing, *, now: Callable[[], Any]) -> FastAPI:
     )
     app.state.context = ApiContext(billing=billing, now=now)
     problems.install(app)
-    for module in (accounts, redemptions, assignments, money, plans, webhooks, events):
+    routers = (accounts, account_edits, redemptions, assignments, money, plans, forecast, webhooks, events)
+    for module in routers:
         app.include_router(module.router, prefix=PREFIX)
     app.openapi = document.build(app)  # type: ignore[method-assign]
     app.add_middleware(BodyLimit)

@@ -27,6 +27,7 @@ TAGS = {
     "plans": "Changing a subscription's level or interval: a quote, its commit, withdrawing a scheduled change.",
     "webhooks": "Endpoints told of every change by signed POSTs (Standard Webhooks); portal keys only.",
     "events": "The last 30 days of events a key may see, oldest first, by cursor.",
+    "forecast": "What renews in each of the next months: licenses renewing, already renewed, value still to renew.",
 }
 
 

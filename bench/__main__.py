@@ -6,6 +6,8 @@ python -m bench --quick         # the same rows at small sizes (a smoke run, wel
 python -m bench --only sweep --rows 200000
 python -m bench --only portal --only slack-ack   # the Portal API and the Slack ack beside it
 python -m bench --only mail     # reminder emails: planning cost, SMTP connection reuse
+python -m bench --only import   # going live: importing 10,000 accounts with 30,000 blocks
+python -m bench --only forecast # the renewal forecast of 1,000,000 blocks beside the raw SQL aggregate
 python -m bench --only webhooks # 10,000 events delivered to a loopback receiver beside raw signed POSTs
 """
 
@@ -17,10 +19,23 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bench import bolt, breakdown, codes, mail, portal, slack_ack, sweep, webhooks
+from bench import bolt, book, breakdown, codes, forecast, mail, portal, slack_ack, sweep, webhooks
 from bench.common import Row, ms, print_table, scratch
 
-BENCHES = ("issue", "redeem", "lapsed", "breakdown", "sweep", "bolt", "portal", "slack-ack", "mail", "webhooks")
+BENCHES = (
+    "issue",
+    "redeem",
+    "lapsed",
+    "breakdown",
+    "sweep",
+    "forecast",
+    "bolt",
+    "import",
+    "portal",
+    "slack-ack",
+    "mail",
+    "webhooks",
+)
 
 
 @dataclass(frozen=True)
@@ -33,12 +48,15 @@ class Sizes:
     rounds: int
     calls: int
     requests: int
+    book: int = 10_000  # accounts in the imported book (three blocks each)
 
 
 FULL = Sizes(
     codes=100_000, redemptions=2_000, lapsed=10_000, history=10_000, rows=1_000_000, rounds=5, calls=200, requests=2_000
 )
-QUICK = Sizes(codes=2_000, redemptions=50, lapsed=200, history=500, rows=20_000, rounds=2, calls=20, requests=50)
+QUICK = Sizes(
+    codes=2_000, redemptions=50, lapsed=200, history=500, rows=20_000, rounds=2, calls=20, requests=50, book=300
+)
 
 
 def run_database(kind: str, postgres: str | None, sizes: Sizes, only: set[str]) -> tuple[list[Row], float | None]:
@@ -69,9 +87,14 @@ def run_database(kind: str, postgres: str | None, sizes: Sizes, only: set[str]) 
             rows.extend(figures.rows)
             first_sweep = figures.first_sweep_s
             print(f"[{kind}] first sweep ever: {ms(first_sweep)}, {figures.first_sweep_planned:,} reminders")
+    if step("forecast"):
+        with scratch(kind, postgres) as db:
+            rows.append(forecast.bench_forecast(db, kind, sizes.rows, sizes.rounds))
     if step("bolt"):
         with scratch(kind, postgres) as db:
             rows.append(bolt.bench_bolt(db, kind, sizes.requests))
+    if step("import"):
+        rows.extend(book.bench_import(kind, postgres, sizes.book))
     return rows, first_sweep
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from billing import audit
 from billing.actors import Actor
 from billing.db import Database
-from billing.errors import InvalidInput, NotFound
+from billing.errors import Conflict, InvalidInput, NotFound
 from billing.models import Account
 from billing.models.parties import PAYMENT_METHODS, PaymentMethod
 from billing.money import currency_code
@@ -28,6 +28,10 @@ class AccountNotFound(NotFound):
     code = "account_not_found"
 
 
+class AccountClosed(Conflict):
+    code = "account_closed"
+
+
 @dataclass(frozen=True)
 class AccountView:
     id: int
@@ -40,6 +44,7 @@ class AccountView:
     reseller_slug: str | None
     reseller_name: str | None
     contact_emails: tuple[str, ...] = ()  # see ``for_actor``: who is given them
+    closed_at: datetime | None = None
 
     @property
     def shows_prices(self) -> bool:
@@ -60,7 +65,18 @@ def account_view(account: Account) -> AccountView:
         reseller_slug=reseller.slug if reseller else None,
         reseller_name=reseller.name if reseller else None,
         contact_emails=tuple(account.contact_emails or ()),
+        closed_at=account.closed_at,
     )
+
+
+def ensure_open(account: Account, what: str) -> None:
+    """The one guard on new business: a closed account refuses it, saying how to open it again."""
+    if account.closed_at is not None:
+        raise AccountClosed(
+            f"{account.name} is closed, so it cannot {what}; staff may reopen it (joanbot accounts reopen "
+            f"{account.slug})",
+            account=account.slug,
+        )
 
 
 _BY_SLUG = select(Account).where(Account.slug == bindparam("slug"))  # built once: every request runs it
@@ -68,6 +84,12 @@ _BY_SLUG_FOR_UPDATE = _BY_SLUG.with_for_update()
 
 
 CONTACTS_SEEN_BY = frozenset({"system", "portal", "reseller"})
+
+
+def amounts_visible(actor: Actor, account: AccountView) -> bool:
+    """The one rule for who sees an account's amounts (prices, credit, invoices, quotes): staff and the system
+    always; the Portal on accounts that pay us directly; a reseller member never. Every door asks this."""
+    return actor.is_staff or actor.role == "system" or (actor.role == "portal" and account.shows_prices)
 
 
 def for_actor(view: AccountView, actor: Actor) -> AccountView:
@@ -148,51 +170,6 @@ class Accounts:
             )
             account.reseller = owner
             return account_view(account)
-
-    def update_account(
-        self,
-        *,
-        slug: str,
-        actor: Actor,
-        now: datetime,
-        payment_method: str | None = None,
-        reseller: str | None = None,
-        time_zone: str | None = None,
-        request_ref: str | None = None,
-    ) -> AccountView:
-        """Change an account's payment method, reseller or time zone (``reseller=""`` makes it direct)."""
-        actor.require_staff("change accounts")
-        with self._db.write() as session:
-            account = find_account(session, slug=slug, actor=actor, for_update=True)
-            before = account_view(account)
-            if reseller is not None:
-                account.reseller = find_reseller(session, reseller) if reseller else None
-                session.flush()
-            if payment_method is not None:
-                method = payment_method.strip().lower()
-                if method not in PAYMENT_METHODS:
-                    raise InvalidPaymentMethod(f"payment method must be one of {', '.join(PAYMENT_METHODS)}")
-                account.payment_method = PaymentMethod(method)
-            if time_zone is not None:
-                account.time_zone = zone(time_zone).key
-            if account.payment_method == PaymentMethod.RESELLER and account.reseller_id is None:
-                raise InvalidPaymentMethod("an account that pays through a reseller needs a reseller")
-            after = account_view(account)
-            audit.record(
-                session,
-                actor=actor,
-                action="account.updated",
-                subject_type="account",
-                subject_id=account.slug,
-                account_id=account.id,
-                at=now,
-                details={
-                    "before": {k: getattr(before, k) for k in ("payment_method", "reseller_slug", "time_zone")},
-                    "after": {k: getattr(after, k) for k in ("payment_method", "reseller_slug", "time_zone")},
-                },
-                request_ref=request_ref,
-            )
-            return after
 
     def get_account(self, *, slug: str, actor: Actor) -> AccountView:
         with self._db.read() as session:

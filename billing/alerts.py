@@ -21,7 +21,7 @@ from billing.actors import Actor
 from billing.conditions import CONDITIONS, Condition, ConditionSource
 from billing.db import Database
 from billing.errors import Conflict, NotFound
-from billing.models import Alert
+from billing.models import Account, Alert
 from billing.models.notices import AlertKind
 from billing.webhook_alerts import WEBHOOK_CONDITIONS
 
@@ -77,7 +77,9 @@ class AlertChanges:
 
 
 def reconcile(session: Session, conditions: Iterable[Condition], now: datetime) -> AlertChanges:
-    current = {(c.kind, c.subject_key): c for c in conditions}
+    closed = set(session.scalars(select(Account.id).where(Account.closed_at.is_not(None))))
+    # A closed account gets no alerts: its conditions are not raised, and its open alerts resolve.
+    current = {(c.kind, c.subject_key): c for c in conditions if c.account_id not in closed}
     open_alerts = {
         (a.kind, a.subject_key): a for a in session.scalars(select(Alert).where(Alert.resolved_at.is_(None)))
     }

@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from billing import audit, event_records
-from billing.accounts import find_account
+from billing.accounts import ensure_open, find_account
 from billing.actors import Actor
 from billing.catalog import find_solution
 from billing.db import Database
@@ -101,6 +101,7 @@ class Assignments:
         subject = _subject(subject)
         with self._db.write() as session:
             found, target = _pool(session, account, solution, actor, kind)
+            ensure_open(found, "take on devices or users")
             today = local_date(now, found.time_zone)
             total = capacity(session, account_id=found.id, solution_id=target.id, day=today)
             used = assignments_in_use(session, account_id=found.id).get(target.id, 0)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -162,6 +162,23 @@ def subscription_changed(session: Session, cohort: Cohort, action: str, units: i
     if action in ("start", "add"):
         session.flush()
         about_cohort(session, EventType.LICENSES_ADDED, cohort.id, now=now, added=units, subscription=True)
+
+
+def imported(session: Session, cohort_ids: Sequence[int], *, now: datetime) -> None:
+    """``licenses.added`` for each block an import of the vendor's book brought in (``imported: true``)."""
+    ids = sorted(cohort_ids)
+    for start in range(0, len(ids), 500):
+        rows = session.execute(
+            select(Cohort, Account, Solution.slug, PlanLevel.slug)
+            .join(Account, Account.id == Cohort.account_id)
+            .join(Solution, Solution.id == Cohort.solution_id)
+            .join(PlanLevel, PlanLevel.id == Cohort.plan_level_id)
+            .where(Cohort.id.in_(ids[start : start + 500]))
+            .order_by(Cohort.id)
+        ).all()
+        for cohort, account, solution, level in rows:
+            data = {**cohort_data(cohort, solution, level), "imported": True}
+            record(session, EventType.LICENSES_ADDED, account, data, now=now)
 
 
 def renewed(session: Session, cohort: Cohort, period_start: date, invoice: Invoice, *, now: datetime) -> None:

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from billing.accounts import account_view
+from billing.accounts import account_view, ensure_open
 from billing.codes import code_view
 from billing.ledger import balances
 from billing.licensing import (
@@ -53,6 +53,7 @@ def load_facts(
     other_currency: bool = False,
 ) -> RedemptionFacts:
     """Everything the redemption rule looks at, in one place: code, account, candidates, level conflicts."""
+    ensure_open(account, "redeem codes")
     today = local_date(now, account.time_zone)
     facts = CodeFacts(
         view=code_view(code, today=today),

@@ -62,6 +62,7 @@ def due_selection(today_utc: date) -> Select[int, int, date, date, str]:
             Cohort.ends_on <= today_utc + timedelta(days=max(REMINDER_THRESHOLDS) + _SLACK_DAYS),
             Cohort.auto_renew.is_(False),
             Cohort.origin.not_in(BILLED_METHODS),  # a cancelled card/invoice subscription ends by choice
+            Account.closed_at.is_(None),  # a closed account gets no reminders (nor their emails)
         )
     )
 

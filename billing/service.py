@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from billing.account_changes import AccountChanges
 from billing.accounts import Accounts
 from billing.alerts import Alerts
 from billing.api_keys import ApiKeys
 from billing.assignments import Assignments
 from billing.audit import AuditLog
+from billing.book_export import BookExport
+from billing.book_import import BookImport
 from billing.catalog import Catalog
 from billing.codeformat import CodeKey
 from billing.codes import Codes
@@ -17,6 +20,7 @@ from billing.contacts import Contacts
 from billing.db import Database
 from billing.emails import Emails
 from billing.events import EventLog
+from billing.forecast import Forecasts
 from billing.idempotency import IdempotentRequests
 from billing.identity import Identities
 from billing.invoicing import Invoices
@@ -25,9 +29,9 @@ from billing.ledger import Credits
 from billing.licensing import Licenses
 from billing.outbox import LEASE, Outbox
 from billing.overview import Overview
+from billing.payments import Payments
 from billing.plan_changes import PlanChanges
 from billing.proration import DEFAULT_POLICY, ProrationPolicy
-from billing.purchases import Purchases
 from billing.redemption import Redemptions
 from billing.reminders import Reminders
 from billing.renewal import Renewals
@@ -60,7 +64,10 @@ class Billing:
         self.accounts = Accounts(
             db, default_time_zone=settings.default_time_zone, default_currency=settings.default_currency
         )
+        self.account_changes = AccountChanges(db)
         self.resellers = Resellers(db)
+        self.book_import = BookImport(db)
+        self.book_export = BookExport(db)
         self.contacts = Contacts(db)
         self.staff = StaffRoles(db)
         self.codes = Codes(db, key=key, business_time_zone=settings.default_time_zone)
@@ -76,16 +83,17 @@ class Billing:
         self.outbox = Outbox(db, lease=settings.outbox_lease)
         self.emails = Emails(db, self.outbox)
         self.sweep = Sweep(db, assignments=self.assignments, reminders=self.reminders, alerts=self.alerts)
-        self.subscriptions = Subscriptions(db, proration=settings.proration)
-        self.plans = PlanChanges(db, proration=settings.proration)
+        self.subscriptions = Subscriptions(db, key=key, proration=settings.proration)
+        self.plans = PlanChanges(db, key=key, proration=settings.proration)
         self.invoices = Invoices(db)
+        self.payments = Payments(db, key=key)
         self.credits = Credits(db)
         self.renewals = Renewals(db)
+        self.forecasts = Forecasts(db, business_time_zone=settings.default_time_zone)
         self.sweep.housekeeping["auto-renewal invoices"] = lambda now: len(self.renewals.renew_due(now=now).invoices)
         self.identity = Identities(db)
         self.overview = Overview(db)
         self.api_keys = ApiKeys(db, key=key)
-        self.purchases = Purchases(db, subscriptions=self.subscriptions, key=key)
         self.idempotency = IdempotentRequests(db)
         self.sweep.housekeeping["expired idempotency keys"] = lambda now: self.idempotency.prune(now=now)
         self.events = EventLog(db)

@@ -14,10 +14,21 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from billing import Actor, Billing, BillingError
-from billing.codes import code_prefix
-from billing.money import Money
-from handlers import api_key_commands, blocks, errors, ids, kit, listen, modals, money_blocks, parsing, plan_change
+from billing import Actor, Billing, BillingError, Money, code_prefix
+from handlers import (
+    api_key_commands,
+    blocks,
+    errors,
+    forecast,
+    ids,
+    kit,
+    license_commands,
+    listen,
+    modals,
+    money_blocks,
+    parsing,
+    plan_change,
+)
 from handlers.outbound import direct
 from handlers.parsing import Parsed, Usage
 
@@ -179,11 +190,32 @@ def _account_new(request: Request, parsed: Parsed) -> Reply:
 
 
 def _account_set(request: Request, parsed: Parsed) -> Reply:
-    slug, emails = parsing.contacts_input(parsed, "account")
-    account = request.billing.contacts.set_account_emails(
-        slug=slug, emails=emails, actor=request.actor, now=request.now, request_ref=request.ref
+    slug, edit = parsing.account_edit_input(parsed)
+    account = request.billing.account_changes.set(
+        slug=slug, edit=edit, actor=request.actor, now=request.now, request_ref=request.ref
     )
-    return blocks.contacts_notice(account.name, account.contact_emails)
+    if edit.given() == ["emails"]:
+        return blocks.contacts_notice(account.name, account.contact_emails)
+    return blocks.account_changed_notice(account)
+
+
+def _account_close(request: Request, parsed: Parsed) -> Reply:
+    slug = parsing.one_word(parsed, "account")
+    account = request.billing.account_changes.close(
+        slug=slug, actor=request.actor, now=request.now, request_ref=request.ref
+    )
+    return blocks.notice(
+        f"Closed {account.name} ({account.slug}): no reminders, alerts, redemptions, purchases or assignments "
+        f"from now on; its history stays. `/joan account reopen {account.slug}` opens it again."
+    )
+
+
+def _account_reopen(request: Request, parsed: Parsed) -> Reply:
+    slug = parsing.one_word(parsed, "account")
+    account = request.billing.account_changes.reopen(
+        slug=slug, actor=request.actor, now=request.now, request_ref=request.ref
+    )
+    return blocks.notice(f"Reopened {account.name} ({account.slug}).")
 
 
 def _reseller_set(request: Request, parsed: Parsed) -> Reply:
@@ -269,6 +301,18 @@ def _licenses_change(request: Request, parsed: Parsed) -> Reply:
     return plan_change.command(request.billing, request.actor, request.now, request.ref, parsed)
 
 
+def _forecast(request: Request, parsed: Parsed) -> Reply:
+    return forecast.command(request.billing, request.actor, request.now, request.body, request.client, parsed)
+
+
+def _licenses(request: Request, parsed: Parsed) -> Reply:
+    return license_commands.licenses_command(request.billing, request.actor, request.now, parsed)
+
+
+def _payment(request: Request, parsed: Parsed) -> Reply:
+    return license_commands.payment_command(request.billing, request.actor, request.now, parsed)
+
+
 def _open(request: Request, view: dict[str, Any]) -> None:
     request.client.views_open(trigger_id=request.body["trigger_id"], view=view)
 
@@ -286,6 +330,8 @@ ROUTES: dict[str, Callable[[Request, Parsed], Reply]] = {
     "accounts": _accounts,
     "account new": _account_new,
     "account set": _account_set,
+    "account close": _account_close,
+    "account reopen": _account_reopen,
     "reseller": _group("reseller new"),
     "reseller new": _reseller_new,
     "reseller link": _reseller_link,
@@ -298,6 +344,10 @@ ROUTES: dict[str, Callable[[Request, Parsed], Reply]] = {
     "invoices": _invoices,
     "licenses": _group("licenses change"),
     "licenses change": _licenses_change,
+    "forecast": _forecast,
+    **{f"licenses {action}": _licenses for action in license_commands.ACTIONS},
+    "payment": _group("payment record"),
+    "payment record": _payment,
     "api-key": _group("api-key create"),
     "api-key create": api_key_commands.create,
     "api-key list": api_key_commands.list_keys,

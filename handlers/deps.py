@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from billing import Actor, Billing
-from billing.identity import ChatUser
+from billing import Actor, Billing, ChatUser
+from handlers.forecast import HomeCharts
 from handlers.user_teams import UserTeams, event_user_team
 
 CONTEXT_KEY = "joanbot"
@@ -23,6 +23,7 @@ class Services:
     admins: Collection[str]
     home_team_id: str | None = None  # None: the installation's team, from Bolt's auth.test result
     user_teams: UserTeams = field(default_factory=UserTeams)  # events' acting users' own teams, cached
+    home_charts: HomeCharts = field(default_factory=HomeCharts)  # staff's App Home forecast, once a day
 
 
 def services(context: Any) -> Services:

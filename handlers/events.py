@@ -12,7 +12,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from billing import Actor, Billing
-from handlers import home, ids, listen
+from handlers import deps, forecast, home, ids, listen
 
 
 def _on_home_tab(event: dict[str, Any]) -> bool:
@@ -29,13 +29,17 @@ def _nobody_home(incoming: listen.Incoming) -> None:
 HOME = listen.Surface("app home", ack_first=False, refuse=_nobody_home)
 
 
-def on_app_home_opened(event: dict[str, Any], client: WebClient, actor: Actor, billing: Billing, now: datetime) -> None:
+def on_app_home_opened(
+    event: dict[str, Any], client: WebClient, context: Any, actor: Actor, billing: Billing, now: datetime
+) -> None:
     if not _on_home_tab(event) or not isinstance(event.get("user"), str):
         return  # another tab, or an event without its user: nothing to publish to
     if actor.is_staff:
+        charts = deps.services(context).home_charts
         view = home.staff_home(
             billing.overview.renewals_due(actor=actor, now=now, days=home.HOME_DAYS),
             billing.alerts.open_alerts(actor=actor, limit=home.HOME_ALERTS + 1),
+            forecast.home_chart(charts, client, billing, actor, event["user"], now),
         )
     else:
         view = home.reseller_home(

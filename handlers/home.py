@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from billing.accounts import AccountView
-from billing.alerts import AlertView
-from billing.overview import DueRenewal
-from billing.periods import format_date
+from billing import AccountView, AlertView, DueRenewal, format_date
 from handlers import blocks, errors, ids, kit, notices
 from handlers.kit import Block, escape
 
@@ -48,13 +45,15 @@ def alert_blocks(alerts: Sequence[AlertView], *, max_blocks: int, budget: int) -
     return [kit.header(f"Open alerts ({count})"), *kit.text_sections(lines, max_blocks=max_blocks - 1, budget=budget)]
 
 
-def staff_home(due: Sequence[DueRenewal], alerts: Sequence[AlertView] = ()) -> Block:
+def staff_home(due: Sequence[DueRenewal], alerts: Sequence[AlertView] = (), chart: Sequence[Block] = ()) -> Block:
+    """``chart``: the forecast's blocks (``handlers.forecast``), shown under the buttons."""
     body: list[Block] = [
         kit.header("joanbot"),
         kit.actions(
             kit.button("Issue codes", ids.ACTION_HOME_ISSUE, style="primary"),
             kit.button("Redeem a code", ids.ACTION_HOME_REDEEM),
         ),
+        *chart,
         kit.header(f"Renewals in the next {HOME_DAYS} days"),
     ]
     lines = [

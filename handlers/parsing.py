@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from billing import BillingError
-from billing.periods import parse_date, term_months
+from billing import AccountEdit, BillingError, parse_date, term_months
 from handlers.redeem_request import RedeemRequest
 
 USAGE: dict[str, str] = {
@@ -31,7 +30,10 @@ USAGE: dict[str, str] = {
     "accounts": "/joan accounts [RESELLER]",
     "account new": "/joan account new SLUG NAME... [reseller=SLUG] [pays=reseller|card|invoice|credits] "
     "[currency=XXX] [tz=Area/City]",
-    "account set": "/joan account set SLUG email=a@x.example,b@x.example (email=none clears)",
+    "account set": '/joan account set SLUG [name="New Name"] [reseller=SLUG|none] '
+    "[pays=reseller|card|invoice|credits] [tz=Area/City] [currency=XXX] [email=a@x.example,b@x.example|none]",
+    "account close": "/joan account close SLUG",
+    "account reopen": "/joan account reopen SLUG",
     "reseller new": "/joan reseller new SLUG NAME... [team=TEAM_ID]",
     "reseller set": "/joan reseller set SLUG email=a@x.example,b@x.example (email=none clears)",
     "reseller link": "/joan reseller link SLUG",
@@ -42,6 +44,12 @@ USAGE: dict[str, str] = {
     "invoices": "/joan invoices ACCOUNT",
     "licenses change": "/joan licenses change ACCOUNT SOLUTION [level=LEVEL] [interval=month|year] [when=now] "
     "| licenses change ACCOUNT SOLUTION withdraw",
+    "licenses start": "/joan licenses start ACCOUNT SOLUTION N level=LEVEL [interval=year|month]",
+    "licenses add": "/joan licenses add ACCOUNT SOLUTION N",
+    "licenses reduce": "/joan licenses reduce ACCOUNT SOLUTION N",
+    "licenses cancel": "/joan licenses cancel ACCOUNT SOLUTION",
+    "payment record": "/joan payment record INVOICE AMOUNT [ref=TEXT]",
+    "forecast": "/joan forecast [RESELLER] [months=N]  (a chart in your DM with me; N from 1 to 36, default 12)",
     "api-key create": "/joan api-key create NAME scope=portal|reseller=SLUG [read-only]",
     "api-key list": "/joan api-key list",
     "api-key revoke": "/joan api-key revoke NAME",
@@ -120,8 +128,8 @@ class StaffInput:
     role: str | None = None
 
 
-_TWO_WORD = {"code", "staff", "licenses", "api-key"}  # always take a second word
-_OPTIONAL_SECOND = {"account": ("new", "set"), "reseller": ("new", "link", "set")}
+_TWO_WORD = {"code", "staff", "licenses", "payment", "api-key"}  # always take a second word
+_OPTIONAL_SECOND = {"account": ("new", "set", "close", "reopen"), "reseller": ("new", "link", "set")}
 
 
 def split(text: str) -> Parsed:
@@ -251,6 +259,27 @@ def contacts_input(parsed: Parsed, what: str) -> tuple[str, list[str]]:
     if text.lower() == "none":
         return slug, []
     return slug, [part.strip().strip("<>") for part in re.split(r"[,;\s]+", text) if part.strip()]
+
+
+def account_edit_input(parsed: Parsed) -> tuple[str, AccountEdit]:
+    """``SLUG name=... reseller=SLUG|none pays=... tz=... currency=... email=...``: what to correct."""
+    slug = one_word(Parsed(parsed.name, parsed.words), "account")
+    only(parsed, {"name", "reseller", "pays", "tz", "currency", "email"})
+    given = parsed.options
+    if not given:
+        raise Usage(parsed.name, "say what to change: name=, reseller=, pays=, tz=, currency= or email=")
+    reseller = given.get("reseller")
+    emails = None
+    if "email" in given:
+        emails = tuple(contacts_input(Parsed(parsed.name, parsed.words, {"email": given["email"]}), "account")[1])
+    return slug, AccountEdit(
+        name=given.get("name"),
+        reseller="" if reseller is not None and reseller.lower() in ("none", "direct", "") else reseller,
+        payment_method=given.get("pays"),
+        time_zone=given.get("tz"),
+        currency=given.get("currency"),
+        emails=emails,
+    )
 
 
 def redeem_input(parsed: Parsed) -> RedeemRequest:

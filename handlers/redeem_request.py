@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 
-from billing.errors import InvalidInput
+from billing import InvalidInput
 
 NEW_LICENSES = "new"  # the radio option for "new licenses, no renewal"
 

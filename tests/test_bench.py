@@ -12,7 +12,10 @@ ROWS = (
     "due selection, 20,000 cohorts, vs raw SQL",
     "whole sweep without posting vs the raw query",
     "sweep memory growth",
+    "forecast, 12 months, 20,000 blocks, vs the raw SQL aggregate",
     "Bolt dispatch of a signed command, p99",
+    "import dry run, 300 accounts with 900 blocks",
+    "import --apply, 300 accounts with 900 blocks, vs raw insert",
 )
 
 

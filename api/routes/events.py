@@ -11,8 +11,8 @@ from pydantic import BaseModel, Field
 from api.auth import Context, Reader
 from api.problems import ApiError, responses
 from api.schemas import PRINTABLE
-from billing.events import parse_id
-from billing.webhooks import parse_event_types
+from billing import parse_event_id as parse_id
+from billing import parse_event_types
 
 router = APIRouter(tags=["events"])
 

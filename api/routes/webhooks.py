@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from api.auth import Context, Reader, Writer
 from api.problems import responses
 from api.schemas import PRINTABLE, Slug, Strict
-from billing.webhooks import EndpointView
+from billing import EndpointView
 
 router = APIRouter(tags=["webhooks"])
 Name = Annotated[str, Path(pattern=PRINTABLE, min_length=1, max_length=60)]

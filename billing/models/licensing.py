@@ -19,7 +19,7 @@ class CohortOrigin(StrEnum):
     CARD = "card"
     INVOICE = "invoice"
     CREDITS = "credits"
-    IMPORT = "import"
+    IMPORTED = "imported"  # a block brought in from the vendor's existing book (``joanbot import``)
 
 
 class ReleaseReason(StrEnum):
@@ -71,6 +71,18 @@ class Cohort(Base):
             sqlite_where=text("renewed_at IS NULL"),
             postgresql_where=text("renewed_at IS NULL"),
         ),
+        # The renewal forecast's aggregate, from the index alone: every column it reads, behind the date.
+        Index(
+            "ix_cohorts_forecast",
+            "ends_on",
+            "account_id",
+            "solution_id",
+            "plan_level_id",
+            "term_months",
+            "auto_renew",
+            "units",
+            "renewed_at",
+        ),
         # The daily sweep's due selection: unrenewed cohorts by renewal date.
         Index(
             "ix_cohorts_unrenewed_ends_on",
@@ -95,6 +107,7 @@ class Cohort(Base):
     code_id: Mapped[int | None] = mapped_column(ForeignKey("prepaid_codes.id"), unique=True)
     renews_cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id"), unique=True)
     renewed_at: Mapped[datetime | None]
+    reference: Mapped[str | None] = mapped_column(String(200))  # an imported block's own (a code's is on it)
     created_at: Mapped[datetime]
     # The calendar date of creation in the account's time zone: reminders whose threshold had already
     # passed on this day are never sent.

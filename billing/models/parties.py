@@ -79,6 +79,8 @@ class Account(Base):
     created_at: Mapped[datetime]
     # The end customer's own addresses for reminder emails (validated, normalized; staff set them).
     contact_emails: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
+    # A closed account keeps its history but gets no reminders or alerts and refuses new business.
+    closed_at: Mapped[datetime | None]
 
     reseller: Mapped[Reseller | None] = relationship(back_populates="accounts")
 

@@ -18,10 +18,12 @@ from bot.cli import (
     accounts,
     api_keys,
     audit,
+    book,
     catalog,
     codes,
     credits,
     db,
+    forecast,
     invoices,
     licenses,
     redemption,
@@ -63,6 +65,9 @@ for command in (
     serve.serve,
     api_keys.api_keys,
     webhooks.webhooks,
+    book.import_book,
+    book.export_book,
+    forecast.forecast,
 ):
     cli.add_command(command)
 

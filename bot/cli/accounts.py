@@ -1,9 +1,10 @@
-"""``joanbot accounts``: customer accounts: list, add."""
+"""``joanbot accounts``: customer accounts: list, add, show, set (correct), close, reopen."""
 
 from __future__ import annotations
 
 import click
 
+from billing import AccountEdit
 from bot.cli.common import Context, handled, pass_context
 
 
@@ -21,9 +22,10 @@ def accounts(click_ctx: click.Context, reseller: str | None) -> None:
         click.echo("No accounts yet.")
     for account in found:
         via = f"via {account.reseller_slug}" if account.reseller_slug else "direct"
+        closed = " closed" if account.closed_at is not None else ""
         click.echo(
             f"{account.slug:<24} {account.name:<32} {account.payment_method:<9} {via:<20} "
-            f"{account.currency} {account.time_zone}"
+            f"{account.currency} {account.time_zone}{closed}"
         )
 
 
@@ -75,16 +77,73 @@ def email_options(emails: tuple[str, ...], no_email: bool) -> list[str]:
 
 @accounts.command("set")
 @click.argument("slug")
+@click.option("--name", help="The display name.")
+@click.option(
+    "--reseller", help="Move the account to this reseller (its members see it at once, the old one's no longer)."
+)
+@click.option("--direct", is_flag=True, help="The account no longer belongs to a reseller.")
+@click.option("--pays", type=click.Choice(["reseller", "card", "invoice", "credits"]), help="Payment method.")
+@click.option("--tz", "time_zone", help="Billing time zone, Area/City.")
+@click.option("--currency", help="Billing currency (only while nothing was billed or credited).")
 @click.option("--email", "emails", multiple=True, metavar="ADDR", help="A contact address (repeat for several).")
 @click.option("--no-email", is_flag=True, help="Remove every contact address.")
 @pass_context
 @handled
-def accounts_set(ctx: Context, slug: str, emails: tuple[str, ...], no_email: bool) -> None:
-    """Set the contact addresses that reminder emails about account SLUG go to."""
-    account = ctx.billing.contacts.set_account_emails(
-        slug=slug, emails=email_options(emails, no_email), actor=ctx.actor, now=ctx.now()
+def accounts_set(
+    ctx: Context,
+    slug: str,
+    name: str | None,
+    reseller: str | None,
+    direct: bool,
+    pays: str | None,
+    time_zone: str | None,
+    currency: str | None,
+    emails: tuple[str, ...],
+    no_email: bool,
+) -> None:
+    """Correct account SLUG: any of its name, reseller, payment method, time zone, currency, contacts."""
+    if reseller and direct:
+        raise click.UsageError("give --reseller SLUG or --direct, not both")
+    edit = AccountEdit(
+        name=name,
+        reseller="" if direct else reseller,
+        payment_method=pays,
+        time_zone=time_zone,
+        currency=currency,
+        emails=tuple(email_options(emails, no_email)) if emails or no_email else None,
     )
-    click.echo(f"{account.slug} contacts: {', '.join(account.contact_emails) or 'none'}")
+    if not edit.given():
+        raise click.UsageError("say what to change: --name, --reseller/--direct, --pays, --tz, --currency, --email")
+    account = ctx.billing.account_changes.set(slug=slug, edit=edit, actor=ctx.actor, now=ctx.now())
+    if edit.emails is not None:
+        click.echo(f"{account.slug} contacts: {', '.join(account.contact_emails) or 'none'}")
+    via = f"through {account.reseller_slug}" if account.reseller_slug else "direct"
+    click.echo(
+        f"{account.slug}: {account.name}, pays {account.payment_method} ({via}), "
+        f"{account.currency}, {account.time_zone}"
+    )
+
+
+@accounts.command("close")
+@click.argument("slug")
+@pass_context
+@handled
+def accounts_close(ctx: Context, slug: str) -> None:
+    """Close account SLUG: no reminders, emails or alerts, no redemptions, purchases or assignments.
+
+    Nothing is deleted; its history stays visible to staff. Refused while a subscription renews."""
+    account = ctx.billing.account_changes.close(slug=slug, actor=ctx.actor, now=ctx.now())
+    click.echo(f"Closed {account.name} ({account.slug}). Reopen it with: joanbot accounts reopen {account.slug}")
+
+
+@accounts.command("reopen")
+@click.argument("slug")
+@pass_context
+@handled
+def accounts_reopen(ctx: Context, slug: str) -> None:
+    """Reopen the closed account SLUG."""
+    account = ctx.billing.account_changes.reopen(slug=slug, actor=ctx.actor, now=ctx.now())
+    click.echo(f"Reopened {account.name} ({account.slug}).")
 
 
 @accounts.command("show")
@@ -99,3 +158,5 @@ def accounts_show(ctx: Context, slug: str) -> None:
     click.echo(f"  pays      {account.payment_method}, {via}")
     click.echo(f"  billing   {account.currency}, {account.time_zone}")
     click.echo(f"  contacts  {', '.join(account.contact_emails) or 'none'}")
+    if account.closed_at is not None:
+        click.echo(f"  closed    {account.closed_at:%Y-%m-%d %H:%M} UTC")

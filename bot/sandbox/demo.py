@@ -20,9 +20,7 @@ from typing import Any
 
 import click
 
-from billing import operator
-from billing.codeformat import CODE_SHAPED
-from billing.periods import format_date
+from billing import CODE_SHAPED, format_date, operator
 from bot.clock import SimulatedClock
 from bot.runtime import Runtime
 from bot.sandbox.demo_money import MoneyDemo
@@ -94,8 +92,9 @@ def _replies(response: Response) -> list[dict[str, Any]]:
 
 
 class Demo:
-    def __init__(self, home: Path, echo: Echo) -> None:
+    def __init__(self, home: Path, echo: Echo, chart_dir: Path | None = None) -> None:
         self.echo = echo
+        self.chart_dir = chart_dir or Path.cwd()  # the forecast's PNG goes beside the transcript
         self.standin = SlackStandIn().start()
         self.mailbox = LocalMailbox().start()
         self.hooks = LocalReceiver().start()
@@ -141,6 +140,16 @@ class Demo:
         for reply in replies:
             self.echo(_indent(readable(reply)))
         return replies
+
+    def forecast(self, who: str, text: str, **kwargs: Any) -> None:
+        """``/joan forecast``: the reply, then the chart the bot uploaded into the asker's DM, written to a file."""
+        uploaded = len(self.standin.files.uploaded)
+        self.say(who, text, **kwargs)
+        for n, upload in enumerate(self.standin.files.uploaded[uploaded:]):
+            target = self.chart_dir / f"joanbot-demo-forecast-{who.lower()}{f'-{n}' if n else ''}.png"
+            target.write_bytes(upload.content)
+            self.echo(f"   The bot uploads {upload.filename} into {who}'s DM ({upload.channel}), written to {target}:")
+            self.echo(_indent(_plain(upload.initial_comment or ""), 6))
 
     def day(self, when: date, title: str) -> None:
         self.clock.now = datetime.combine(when, time(8, 0), UTC)
@@ -231,6 +240,8 @@ class Demo:
             **member,
         )
         self.day(renews + timedelta(days=2), "renewed late: the alert resolves itself")
+        self.forecast("Ana", "forecast months=13", **admin)
+        self.forecast("Rob", "forecast months=13", channel=CHANNEL, **member)
         portal_act(self.billing, self.clock, echo, lambda title: self.day(self.clock.now.date(), title))
         MoneyDemo(self.runtime, self.clock, echo).run()
         echo(click.style("\nThat was everything.", fg="green"))
@@ -240,9 +251,9 @@ def _indent(text: str, width: int = 3) -> str:
     return "\n".join(" " * width + line for line in text.splitlines())
 
 
-def run_demo(echo: Echo = click.echo) -> int:
+def run_demo(echo: Echo = click.echo, chart_dir: Path | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="joanbot-demo-") as home:
-        demo = Demo(Path(home), echo)
+        demo = Demo(Path(home), echo, chart_dir)
         try:
             demo.run()
         finally:

@@ -19,6 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot.sandbox.files import FileStore
 from bot.sandbox.records import Call, Faults, Posted, Reply, Responder, parse_body
 
 __all__ = ["Call", "Faults", "Posted", "Reply", "Responder", "SlackStandIn"]
@@ -39,6 +40,7 @@ class SlackStandIn:
         self.messages: dict[str, list[Posted]] = defaultdict(list)  # channel -> messages, oldest first
         self._last_post: dict[str, float] = {}
         self.user_teams: dict[str, str] = {}  # users.info's team_id per user (default: the home team)
+        self.files = FileStore()  # what files_upload_v2 uploaded, and where it was shared
 
     # -- lifecycle ------------------------------------------------------------------------------------------
 
@@ -155,6 +157,8 @@ class SlackStandIn:
             scripted = queued.popleft() if queued else self._sticky.get(method)
         if scripted is None and self.faults is not None and method == "chat.postMessage":
             reply = self._post_with_faults(call)
+        elif scripted is None and method == "upload":
+            reply = self.files.receive(call)
         elif scripted is None:
             reply = Reply(self._default(call))
         else:
@@ -185,7 +189,7 @@ class SlackStandIn:
 
     def _default(self, call: Call) -> dict[str, Any]:
         body, method = call.body, call.method
-        if method in ("response_url", "upload"):
+        if method == "response_url":
             return {"ok": True}
         if method == "auth.test":
             return self._auth_test()
@@ -275,12 +279,9 @@ class SlackStandIn:
 
     def _files(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
         if method == "files.getUploadURLExternal":
-            file_id = self._next_id("F")
-            return {"ok": True, "upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
+            return self.files.upload_url(body, base=self.base, new_id=lambda: self._next_id("F"))
         if method == "files.completeUploadExternal":
-            files = body.get("files")
-            files = json.loads(files) if isinstance(files, str) else files or []
-            return {"ok": True, "files": [{"id": f.get("id"), "title": f.get("title")} for f in files]}
+            return self.files.complete(body)
         return {"ok": True}
 
     # -- channels: what was posted, as a history would show it ---------------------------------------------

@@ -26,10 +26,17 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 from standardwebhooks import Webhook
 
-from billing import Billing, outbox_drain
-from billing.models.outbox import OutboxMedium
-from billing.webhook_outbox import WebhookClaim
-from billing.webhook_urls import Resolver, WebhookUrlRefused, checked_addresses, parse, system_resolver
+from billing import (
+    Billing,
+    OutboxMedium,
+    Resolver,
+    WebhookClaim,
+    WebhookUrlRefused,
+    checked_addresses,
+    outbox_drain,
+    system_resolver,
+)
+from billing import parse_webhook_url as parse
 
 log = logging.getLogger("joanbot.webhooks")
 

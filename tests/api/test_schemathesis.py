@@ -91,4 +91,6 @@ def test_the_document_is_valid_openapi_3_1_and_covers_the_contract(client) -> No
         "POST /api/v1/webhooks",
         "DELETE /api/v1/webhooks/{name}",
         "GET /api/v1/events",
+        "PATCH /api/v1/accounts/{account}",
+        "GET /api/v1/forecast",
     }

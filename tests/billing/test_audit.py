@@ -1,6 +1,7 @@
 import pytest
 from sqlalchemy import select
 
+from billing.account_changes import AccountEdit
 from billing.audit import AuditEntry
 from billing.errors import InvalidInput
 from billing.models import AuditEvent
@@ -22,7 +23,9 @@ def test_every_change_to_accounts_codes_cohorts_and_assignments_is_audited_once(
         (lambda: reseller(billing, "northwind", now=now), "reseller.created"),
         (lambda: account(billing, "acme", reseller="northwind", now=now), "account.created"),
         (
-            lambda: billing.accounts.update_account(slug="acme", time_zone="Europe/Paris", actor=STAFF, now=now),
+            lambda: billing.account_changes.set(
+                slug="acme", edit=AccountEdit(time_zone="Europe/Paris"), actor=STAFF, now=now
+            ),
             "account.updated",
         ),
         (lambda: code(billing, now=now), "codes.issued"),

@@ -11,7 +11,7 @@ def test_pyproject_lists_every_package_of_the_tree():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())
     found = {
         ".".join(init.parent.relative_to(ROOT).parts)
-        for top in ("api", "billing", "bot", "handlers", "mail", "migrations")
+        for top in ("api", "billing", "bot", "charts", "handlers", "mail", "migrations")
         for init in (ROOT / top).rglob("__init__.py")
     }
     assert set(config["tool"]["setuptools"]["packages"]) == found

@@ -47,11 +47,12 @@ def test_readyz_is_200_then_503_naming_what_fails_and_healthz_stays_200(served_d
             assert ready.json() == {"database": "ok", "schema": "ok", "code_key": "ok", "slack": "ok"}
 
             with runtime.billing.db.engine.begin() as connection:
+                head = connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
                 connection.execute(text("UPDATE alembic_version SET version_num = '0006'"))
             behind = httpx.get(f"{base}/readyz")
             assert (behind.status_code, behind.json()["schema"]) == (503, "behind")
             with runtime.billing.db.engine.begin() as connection:
-                connection.execute(text("UPDATE alembic_version SET version_num = '0007'"))
+                connection.execute(text("UPDATE alembic_version SET version_num = :head"), {"head": head})
                 connection.execute(text("UPDATE deployment_facts SET value = 'another key'"))
             other_key = httpx.get(f"{base}/readyz")
             assert (other_key.status_code, other_key.json()["code_key"]) == (503, "mismatch")

@@ -7,9 +7,14 @@ from bot.sandbox.demo import run_demo
 
 
 @pytest.fixture(scope="module")
-def transcript() -> str:
+def charts(tmp_path_factory):
+    return tmp_path_factory.mktemp("charts")
+
+
+@pytest.fixture(scope="module")
+def transcript(charts) -> str:
     lines: list[str] = []
-    assert run_demo(lines.append) == 0
+    assert run_demo(lines.append, chart_dir=charts) == 0
     return "\n".join(lines)
 
 
@@ -26,7 +31,7 @@ def test_the_demo_walks_a_renewal_from_45_days_ahead_to_a_late_renewal(transcrip
 
 def test_the_demo_shows_a_card_customer_adding_licenses_mid_period_for_fifteen_dollars(transcript):
     assert "Adds 3 Room booking Professional licenses for Globex Corp (6 in all)" in transcript
-    assert "3 x $10.00/year x 1/2 = $15.00 for 2 Jul 2021 to 1 Jan 2022" in transcript
+    assert "3 licenses added: 2 Jul 2021 to 1 Jan 2022, 3 x $10.00 x 1/2 = $15.00" in transcript
     assert "Card invoices are not charged by joanbot" in transcript
 
 
@@ -44,3 +49,15 @@ def test_the_demo_shows_the_portal_pairing_to_capacity_and_the_sweep_releasing_a
     assert "PUT /api/v1/accounts/acme/solutions/room/devices/panel-10 -> 201" in transcript
     assert "PUT /api/v1/accounts/acme/solutions/room/devices/panel-11 -> 409" in transcript
     assert '"unlicensed": [{"user": "mia@acme.example", "solution": "desk"}]' in transcript
+
+
+def test_the_demo_prints_the_forecast_and_writes_its_chart_beside_the_transcript(transcript, charts):
+    reseller_part = transcript.split("Card and credits customers")[0]
+    assert "Ana types: /joan forecast months=13" in reseller_part
+    assert "10 licenses, 0 already renewed, 10 still to renew" in reseller_part
+    assert "into Ana's DM (D" in reseller_part and "into Rob's DM (D" in reseller_part
+    assert sorted(p.name for p in charts.iterdir()) == [
+        "joanbot-demo-forecast-ana.png",
+        "joanbot-demo-forecast-rob.png",
+    ]
+    assert (charts / "joanbot-demo-forecast-ana.png").read_bytes().startswith(b"\x89PNG")

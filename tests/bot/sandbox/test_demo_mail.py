@@ -3,9 +3,9 @@
 from bot.sandbox.demo import run_demo
 
 
-def test_the_demo_prints_each_reminder_email_to_the_customer_and_to_the_reseller():
+def test_the_demo_prints_each_reminder_email_to_the_customer_and_to_the_reseller(tmp_path):
     lines: list[str] = []
-    assert run_demo(lines.append) == 0
+    assert run_demo(lines.append, chart_dir=tmp_path) == 0
     transcript = "\n".join(lines)
 
     assert transcript.count("The bot emails (through the local SMTP server):") == 8  # 4 reminders x 2 lists

@@ -43,4 +43,5 @@ def test_a_bad_address_is_named_in_the_reply(shop):
 def test_account_set_without_email_shows_its_usage(shop):
     reply = _command(shop, "account set acme", shop.sales)[0].only
 
-    assert "/joan account set SLUG email=" in reply["text"]
+    assert "/joan account set SLUG [name=" in reply["text"]
+    assert "Say what to change" in reply["text"]

@@ -1,0 +1,1 @@
+"""Pictures of billing data (matplotlib, Agg backend, into PNG bytes): outside ``billing/``, which returns data."""
