@@ -105,8 +105,9 @@ class Mailer:
         """Send one claimed email; True when the server accepted it for at least one recipient."""
         payload, outbox = claim.payload, self.billing.outbox
         view = self.billing.emails.view(notice_id=int(payload["notice_id"]), now=self.clock())
-        if view is None or view.renewed:
-            outbox.cancel(claim, now=self.clock(), reason="renewed before the email went")
+        if view is None or view.renewed or view.dropped is not None:
+            why = view.dropped.words if view is not None and view.dropped is not None else "renewed before it went"
+            outbox.cancel(claim, now=self.clock(), reason=f"not sent: {why}")
             return False
         to = [str(a) for a in payload["to"]]
         message = emails.build(

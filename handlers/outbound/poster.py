@@ -67,21 +67,23 @@ class Poster:
 
     # -- rendering: fresh at send time, so a renewed cohort or a resolved alert is said as it is now --
 
-    def render(self, claim: Claim) -> tuple[dict[str, Any], str | None] | None:
-        """The message to send, and the ts to edit (for edits); None when there is nothing left to say."""
+    def render(self, claim: Claim) -> tuple[dict[str, Any], str | None] | str:
+        """The message to send, and the ts to edit (for edits); or why there is nothing left to say."""
         payload, now = claim.payload, self.clock()
         if payload["kind"] == "reminders":
-            views = [
-                v for v in self.billing.reminders.views(notice_ids=payload["notice_ids"], now=now) if not v.renewed
-            ]
-            return (notices.reminder_digest(views, note=payload.get("note")), None) if views else None
+            views = self.billing.reminders.views_to_post(notice_ids=payload["notice_ids"], now=now)
+            to_send = [v for v in views if v.to_send]
+            if not to_send:
+                dropped = sorted({v.dropped.words for v in views if v.dropped is not None})
+                return "nothing left to say" + (f": {', '.join(dropped)}" if dropped else "")
+            return notices.reminder_digest(to_send, note=payload.get("note")), None
         try:
             alert = self.billing.alerts.get(alert_id=int(payload["alert_id"]))
         except AlertNotFound:
-            return None
+            return "nothing left to say"
         message = notices.alert_message(alert, note=payload.get("note"))
         if payload["kind"] == "alert_edit":
-            return (message, alert.message_ts) if alert.message_ts else None
+            return (message, alert.message_ts) if alert.message_ts else "nothing left to say"
         return message, None
 
     # -- the loop --------------------------------------------------------------------------------------
@@ -116,8 +118,8 @@ class Poster:
         """Post (or edit) one claimed message; True when it is in Slack now."""
         outbox = self.billing.outbox
         rendered = self.render(claim)
-        if rendered is None:
-            outbox.cancel(claim, now=self.clock(), reason="nothing left to say")
+        if isinstance(rendered, str):
+            outbox.cancel(claim, now=self.clock(), reason=rendered)
             return False
         message, edit_ts = rendered
         try:
