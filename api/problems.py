@@ -74,7 +74,9 @@ def status_of(error: BillingError) -> int:
 
 
 def billing_problem(error: BillingError) -> JSONResponse:
-    return problem(status_of(error), error.code, error.message)
+    field = error.details.get("field")
+    errors = [FieldError(field=str(field), message=error.message)] if field else None
+    return problem(status_of(error), error.code, error.message, errors=errors)
 
 
 def _field(location: tuple[Any, ...]) -> str:

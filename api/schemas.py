@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from billing.models.catalog import BillingInterval
 from billing.money import Money as BillingMoney
+from billing.redemption_plan import NOT_CHOSEN, RenewalChoice
 
 MAX_EVENTS = 1000
 # No control characters (NUL above all, which PostgreSQL text cannot hold): refused as 422 at the door.
@@ -79,7 +80,21 @@ class AccountPlanOut(AccountOut):
 
 class RedemptionIn(Strict):
     code: Annotated[str, Field(pattern=PRINTABLE, min_length=1, max_length=100)]
-    renews: Annotated[int | None, Field(ge=1, le=2**53)] = None
+    renews: Annotated[
+        int | None,
+        Field(
+            ge=1,
+            le=2**53,
+            description="The block to renew, or null for new licenses. Required (null included) to redeem into an "
+            "account with licenses the code could renew (the preview's `renewal_candidates`): left out, that "
+            "is 422 `renewal_choice_required` naming `renews`.",
+        ),
+    ] = None
+
+    @property
+    def renewal_choice(self) -> RenewalChoice:
+        """``renews`` as sent: a block, null (new licenses), or not sent at all (not chosen)."""
+        return self.renews if "renews" in self.model_fields_set else NOT_CHOSEN
 
 
 class BlockOut(BaseModel):
