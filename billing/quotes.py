@@ -189,6 +189,12 @@ def plan_start(
         raise InvalidInput(f"a subscription cannot start in the past ({format_date(starts_on)})")
     if interval not in INTERVAL_MONTHS:
         raise InvalidInput(f"the interval must be month or year, not {interval!r}")
+    latest = add_months(today, INTERVAL_MONTHS[interval])
+    if starts_on > latest:  # it is invoiced today: at most one term ahead
+        raise InvalidInput(
+            f"a {interval}ly subscription can start at most one {interval} ahead (by {format_date(latest)}), "
+            f"not on {format_date(starts_on)}: it is invoiced today"
+        )
     solution = find_solution(session, solution_slug)
     level = find_level(solution, level_slug)
     existing = session.scalar(

@@ -15,6 +15,7 @@ from typing import Any
 
 from billing import BillingError
 from billing.periods import parse_date, term_months
+from billing.units import NotANumber, parse_whole
 from handlers.redeem_request import RedeemRequest
 
 USAGE: dict[str, str] = {
@@ -161,9 +162,9 @@ def only(parsed: Parsed, allowed: set[str]) -> None:
 
 def _int(parsed: Parsed, text: str, what: str) -> int:
     try:
-        return int(text.replace(",", "").replace("_", ""))
-    except ValueError:
-        raise Usage(parsed.name, f"{what} must be a whole number, not {text!r}") from None
+        return parse_whole(text, what)
+    except NotANumber as error:
+        raise Usage(parsed.name, error.message) from None
 
 
 def _date(parsed: Parsed, key: str) -> date | None:

@@ -89,3 +89,16 @@ def _batch_of(joanbot, csv_text: str) -> str:
     _code, out, _err = joanbot("audit", "--limit", "1")
     assert "codes.issued" in out and prefix in out
     return out.split("batch ")[1].split()[0]
+
+
+def test_every_number_typed_follows_one_rule_for_commas_and_points(joanbot):
+    code, out, err = joanbot("codes", "credit", "1,000", "USD")
+    assert (code, err) == (0, "") and "$1,000.00 of topped-up credit" in out
+    code, out, err = joanbot("codes", "credit", "1,000.50", "EUR", "--count", "1,0")
+    assert code != 0 and "count must be a whole number, not '1,0': it is ambiguous" in err
+
+    code, out, err = joanbot("codes", "credit", "12,50", "EUR")
+
+    assert code != 0 and out == ""
+    assert "'12,50' is not an amount of EUR: it is ambiguous: a comma only separates thousands" in err
+    assert "write a decimal with a point (12.50)" in err

@@ -85,3 +85,15 @@ def test_a_negative_or_wordy_number_gets_the_rule_it_breaks_not_a_usage_error(ru
 
     assert result.exit_code == 1, result.output
     assert message in result.output and "No such option" not in result.output
+
+
+def test_a_subscription_starting_more_than_one_term_ahead_is_refused_before_anything_is_invoiced(run, billing):
+    account(billing, pays="card", now=at("2021-07-01"))
+
+    far = run("licenses", "start", "acme", "room", "professional", "3", "--starts", "2099-01-01", "--yes")
+    next_year = run("licenses", "start", "acme", "room", "professional", "3", "--starts", "2022-07-02", "--yes")
+
+    assert far.exit_code == 1
+    assert "can start at most one year ahead (by 2 Jul 2022), not on 1 Jan 2099" in far.output
+    assert next_year.exit_code == 0, next_year.output
+    assert invoice_count(billing) == 1
