@@ -25,7 +25,7 @@ def test_commas_group_thousands_and_a_point_starts_the_decimals():
 
 @pytest.mark.parametrize("text", ["12,50", "12,5", "1,000,50"])
 def test_a_comma_that_could_be_a_decimal_comma_is_refused_saying_why(text):
-    with pytest.raises(InvalidAmount, match="a comma only separates thousands|groups of three"):
+    with pytest.raises(InvalidAmount, match=r"a comma only separates thousands|groups of three"):
         Money.parse(text, "EUR")
 
 
