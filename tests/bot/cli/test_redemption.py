@@ -19,7 +19,7 @@ def test_issue_redeem_and_print_the_breakdown(joanbot):
 def test_a_voided_code_and_a_typo_are_refused_without_change(joanbot, database_url):
     joanbot("accounts", "add", "acme", "Acme")
     text = issued(joanbot("codes", "issue", "room", "standard", "5")[1])
-    assert joanbot("codes", "void", text)[0] == 0
+    assert joanbot("codes", "void", text, "-y")[0] == 0
     before = counts(database_url)
     code, _, err = joanbot("redeem", text, "acme", "--yes")
     assert code == 1 and "voided" in err
