@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import csv
+import sys
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
@@ -39,9 +39,7 @@ def _write_codes(
         return issue(None, None), None
     if str(batch_file) == STDOUT:
         batch = issue(None, None)
-        writer = csv.writer(click.get_text_stream("stdout"))
-        writer.writerow(codesfile.HEADER)
-        writer.writerows((c.code, c.prefix) for c in batch.codes)
+        codesfile.write_rows(sys.stdout, batch.codes)
         return batch, batch_file
     target = codesfile.check_target(batch_file)
     for line in codesfile.tidy(
