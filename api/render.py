@@ -113,7 +113,7 @@ def quote(quote_id: str, quoted: Quote) -> s.QuoteOut:
     before = quoted.units_after - quoted.units if quoted.action == "add" else quoted.units_after + quoted.units
     amount = s.Money.of(quoted.amount)
     described = LineView(
-        description=f"{quoted.solution} {quoted.level} licenses",
+        description=quoted.line_text,
         service_start=quoted.period.start,
         service_end=quoted.period.end,
         quantity=quoted.units,

@@ -36,6 +36,7 @@ from billing.plan_quotes import (
 from billing.plan_schedule import schedule_words
 from billing.proration import DEFAULT_POLICY, ProrationPolicy
 from billing.quotes import INTERVAL_MONTHS, NotBilledDirectly, QuoteChanged, billed_account, find_subscription
+from billing.wording import license_line
 
 
 def _billed(session: Session, slug: str, actor: Actor, *, lock: bool) -> Account:
@@ -241,7 +242,7 @@ def _apply_now(
         quantity=plan.units,
         unit=plan.unit_price,
         fraction=plan.charge_fraction,
-        description=f"{plan.solution_name} {plan.to_level}, {plan.units} licenses ({plan.to_interval}ly)",
+        description=f"{license_line(plan.solution_name, plan.to_level, plan.units)} ({plan.to_interval}ly)",
     )
     memo = f"{PLAN_CHANGE_MEMO}{plan.credit_text}: {plan.credit}" if plan.credit.minor else PLAN_CHANGE_MEMO
     issued, _ = issue_invoice(session, account=account, lines=[spec], now=now, memo=memo[:200])

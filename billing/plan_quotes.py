@@ -42,6 +42,7 @@ from billing.quotes import (
     interval_of,
     unit_price,
 )
+from billing.wording import license_line, plural
 
 
 class Timing(StrEnum):
@@ -128,7 +129,7 @@ class PlanQuote:
     def charge_text(self) -> str:
         assert self.charge_period is not None
         return (
-            f"{self.solution_name} {self.to_level}, {self.units} licenses, {self.to_interval}ly, "
+            f"{license_line(self.solution_name, self.to_level, self.units)}, {self.to_interval}ly, "
             f"{format_date(self.charge_period.start)} – {format_date(self.charge_period.end)}"
         )
 
@@ -141,13 +142,13 @@ class PlanQuote:
 
     def lines(self) -> list[str]:
         head = (
-            f"{self.solution_name} for {self.request.account}: {self.units} licenses, {self.from_level} "
+            f"{self.solution_name} for {self.request.account}: {plural(self.units, 'license')}, {self.from_level} "
             f"{self.from_interval}ly -> {self.to_level} {self.to_interval}ly"
         )
         if self.timing == Timing.RENEWAL:
             out = [
                 f"{head}, at the renewal on {format_date(self.effective_on)}.",
-                f"From then: {self.units} x {self.unit_price}/{self.to_interval}, renewing "
+                f"From then: {self.units:,} x {self.unit_price}/{self.to_interval}, renewing "
                 f"{format_date(self.renews_on)}. Nothing is billed or refunded now.",
             ]
         else:
@@ -155,7 +156,7 @@ class PlanQuote:
             out = [
                 f"{head}, at once ({format_date(self.effective_on)}).",
                 f"{self.credit_text}: {self.credit} (adjustment credit)",
-                f"{self.charge_text}: {self.units} x {self.unit_price}/{self.to_interval}{share} = {self.charge}",
+                f"{self.charge_text}: {self.units:,} x {self.unit_price}/{self.to_interval}{share} = {self.charge}",
                 f"Amount due: {self.due}. Renews {format_date(self.renews_on)}.",
             ]
         if self.replaces:

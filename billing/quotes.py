@@ -28,7 +28,7 @@ from billing.money import Money
 from billing.periods import Period, add_months, format_date, local_date
 from billing.proration import ProrationPolicy, fraction, month_index
 from billing.units import InvalidUnits, check_units
-from billing.wording import license_phrase
+from billing.wording import license_line, license_phrase
 
 # The payment methods we bill ourselves; a cohort they pay for has the same word as its origin.
 BILLED_METHODS = (PaymentMethod.CARD, PaymentMethod.INVOICE, PaymentMethod.CREDITS)
@@ -96,6 +96,12 @@ class Quote:
     def _licenses(self, units: int) -> str:
         return license_phrase(units, self.solution_name or self.solution, self.level_name or self.level)
 
+    @property
+    def line_text(self) -> str:
+        """The quote's line, named as the invoice's line will be (``wording.license_line``)."""
+        change = {ChangeKind.ADD: "added", ChangeKind.REDUCE: "removed"}.get(self.action, "")
+        return license_line(self.solution_name or self.solution, self.level_name or self.level, self.units, change)
+
     def describe(self) -> str:
         share = "" if self.fraction == 1 else f" x {self.fraction.numerator}/{self.fraction.denominator}"
         dates = f"{format_date(self.period.start)} to {format_date(self.period.end)}"
@@ -108,13 +114,13 @@ class Quote:
         if self.action == ChangeKind.REDUCE:
             return (
                 f"Removes {self._licenses(self.units)} from {account} on "
-                f"{format_date(self.effective_on)} ({self.units_after} left): {self.amount} credited for "
+                f"{format_date(self.effective_on)} ({self.units_after:,} left): {self.amount} credited for "
                 f"{dates}. Renews {format_date(self.renews_on)}."
             )
         verb = "Starts" if self.action == ChangeKind.START else "Adds"
         text = (
             f"{verb} {self._licenses(self.units)} for {account} "
-            f"({self.units_after} in all): {self.units} x {self.unit_price}/{self.interval}{share} = "
+            f"({self.units_after:,} in all): {self.units:,} x {self.unit_price}/{self.interval}{share} = "
             f"{self.amount} for {dates}. Renews {format_date(self.renews_on)}."
         )
         if self.credit_available is not None and self.credit_available.minor > 0:

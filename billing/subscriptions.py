@@ -35,6 +35,7 @@ from billing.quotes import (
     plan_change,
     plan_start,
 )
+from billing.wording import license_line
 
 
 @dataclass(frozen=True)
@@ -186,7 +187,6 @@ def _invoice(
 ) -> InvoiceView:
     """Started licenses are billed a full term, added ones the rest of the period: one line, one invoice."""
     started = plan.action == ChangeKind.START
-    what = "licenses" if started else "licenses added"
     spec = LineSpec(
         cohort_id=cohort.id,
         kind=LineKind.TERM if started else LineKind.PRORATION,
@@ -195,7 +195,7 @@ def _invoice(
         quantity=plan.units,
         unit=plan.unit_price,
         fraction=plan.fraction,
-        description=f"{cohort.solution.name} {cohort.level.name}, {plan.units} {what}",
+        description=license_line(cohort.solution.name, cohort.level.name, plan.units, "" if started else "added"),
     )
     issued, _ = issue_invoice(session, account=account, lines=[spec], now=now, memo=f"{plan.action}: {plan.solution}")
     return invoice_view(issued, account.slug, account.payment_method)

@@ -97,3 +97,14 @@ def test_a_subscription_starting_more_than_one_term_ahead_is_refused_before_anyt
     assert "can start at most one year ahead (by 2 Jul 2022), not on 1 Jan 2099" in far.output
     assert next_year.exit_code == 0, next_year.output
     assert invoice_count(billing) == 1
+
+
+def test_one_license_added_is_said_in_the_singular_and_large_counts_with_thousands_separators(run, billing):
+    account(billing, pays="card", now=at("2021-07-01"))
+    run("licenses", "start", "acme", "room", "professional", "3", "--yes")
+
+    one = run("licenses", "add", "acme", "room", "1", "--yes")
+    many = run("licenses", "add", "acme", "room", "99,996", "--yes")
+
+    assert "Room booking Professional, 1 license added:" in one.output and "1 licenses" not in one.output
+    assert "Adds 99,996 Room booking Professional licenses for Acme (100,000 in all): 99,996 x $10.00" in (many.output)
