@@ -213,7 +213,7 @@ def _credit_removed(
         amount=plan.amount,
         source=CreditSource.ADJUSTMENT,
         now=now,
-        memo=f"{plan.units} {plan.solution} licenses removed",
+        memo=license_line(cohort.solution.name, cohort.level.name, plan.units, "removed"),
     )
     session.add_all(
         LineCredit(
