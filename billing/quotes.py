@@ -179,6 +179,22 @@ def credit_balance(session: Session, account: Account) -> Money:
     return Money(sum(amount for _, amount in left), account.currency)
 
 
+def _start(starts_on: date | None, today: date, interval: str) -> date:
+    """A subscription's first day: today or later, and at most one term ahead (it is invoiced today)."""
+    starts_on = starts_on or today
+    if starts_on < today:
+        raise InvalidInput(f"a subscription cannot start in the past ({format_date(starts_on)})")
+    if interval not in INTERVAL_MONTHS:
+        raise InvalidInput(f"the interval must be month or year, not {interval!r}")
+    latest = add_months(today, INTERVAL_MONTHS[interval])
+    if starts_on > latest:
+        raise InvalidInput(
+            f"a {interval}ly subscription can start at most one {interval} ahead (by {format_date(latest)}), "
+            f"not on {format_date(starts_on)}: it is invoiced today"
+        )
+    return starts_on
+
+
 def plan_start(
     session: Session,
     account: Account,
@@ -189,18 +205,7 @@ def plan_start(
     starts_on: date | None,
     now: datetime,
 ) -> Quote:
-    today = local_date(now, account.time_zone)
-    starts_on = starts_on or today
-    if starts_on < today:
-        raise InvalidInput(f"a subscription cannot start in the past ({format_date(starts_on)})")
-    if interval not in INTERVAL_MONTHS:
-        raise InvalidInput(f"the interval must be month or year, not {interval!r}")
-    latest = add_months(today, INTERVAL_MONTHS[interval])
-    if starts_on > latest:  # it is invoiced today: at most one term ahead
-        raise InvalidInput(
-            f"a {interval}ly subscription can start at most one {interval} ahead (by {format_date(latest)}), "
-            f"not on {format_date(starts_on)}: it is invoiced today"
-        )
+    starts_on = _start(starts_on, local_date(now, account.time_zone), interval)
     solution = find_solution(session, solution_slug)
     level = find_level(solution, level_slug)
     existing = session.scalar(
