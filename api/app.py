@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
 
-from api import problems
+from api import document, problems
 from api.context import ApiContext
 from api.routes import accounts, assignments, money, plans, redemptions
 from billing import Billing
@@ -54,19 +54,28 @@ class BodyLimit:
         await response(scope, receive, send)
 
 
-def _openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
-    def build() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            document = get_openapi(title=app.title, version=app.version, routes=app.routes, description=app.description)
-            schemas = document.setdefault("components", {}).setdefault("schemas", {})
-            for model in (problems.Problem, problems.FieldError):
-                schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-                schemas.update(schema.pop("$defs", {}))
-                schemas[model.__name__] = schema
-            app.openapi_schema = document
-        return app.openapi_schema
+class ReadablePath:
+    """422 problem+json for a path whose percent-escapes are not UTF-8 (``/accounts/%FF``): servers decode
+    it with a replacement character, or fail on it, and no slug or id holds such bytes."""
 
-    return build
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not _utf8(scope.get("raw_path") or scope["path"].encode()):
+            await problems.unreadable("path", "the path is not UTF-8 once its %-escapes are decoded")(
+                scope, receive, send
+            )
+            return
+        await self.app(scope, receive, send)
+
+
+def _utf8(raw: bytes) -> bool:
+    try:
+        unquote_to_bytes(raw).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def build_api(billing: Billing, *, now: Callable[[], Any]) -> FastAPI:
@@ -76,13 +85,15 @@ def build_api(billing: Billing, *, now: Callable[[], Any]) -> FastAPI:
         description="The billing core for the Joan Portal and resellers' own systems. Bearer keys from "
         "`joanbot api-keys create`; errors are application/problem+json.",
         openapi_url=f"{PREFIX}/openapi.json",
-        docs_url=f"{PREFIX}/docs",
+        docs_url=None,  # Swagger UI loads from a CDN: blank offline. The document itself is served.
         redoc_url=None,
+        generate_unique_id_function=document.operation_id,
     )
     app.state.context = ApiContext(billing=billing, now=now)
     problems.install(app)
     for module in (accounts, redemptions, assignments, money, plans):
         app.include_router(module.router, prefix=PREFIX)
-    app.openapi = _openapi(app)  # type: ignore[method-assign]
+    app.openapi = document.build(app)  # type: ignore[method-assign]
     app.add_middleware(BodyLimit)
+    app.add_middleware(ReadablePath)
     return app

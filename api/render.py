@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from api import schemas as s
 from api.auth import Caller
 from billing.accounts import AccountView, for_actor
 from billing.invoicing import InvoiceView, LineView
-from billing.licensing import Breakdown, CohortView
+from billing.licensing import Breakdown, CohortView, SolutionBreakdown
 from billing.money import Money
 from billing.plan_changes import PlanReceipt
 from billing.plan_quotes import PlanQuote, Timing
@@ -32,6 +34,7 @@ def account(caller: Caller, view: AccountView) -> s.AccountOut:
 
 def plan(caller: Caller, breakdown: Breakdown) -> s.AccountPlanOut:
     base = account(caller, breakdown.account)
+    priced = shows_prices(caller, breakdown.account)
     solutions = [
         s.SolutionPlanOut(
             solution=item.solution,
@@ -47,11 +50,35 @@ def plan(caller: Caller, breakdown: Breakdown) -> s.AccountPlanOut:
             upcoming=[
                 s.UpcomingOut(starts_on=x.starts_on, renews_on=x.renews_on, units=x.units) for x in item.upcoming
             ],
+            scheduled_change=scheduled(item),
+            **_renewing_price(item, priced),
         )
         for item in breakdown.solutions
     ]
     contacts = list(for_actor(breakdown.account, caller.actor).contact_emails)
     return s.AccountPlanOut(**base.model_dump(), contact_emails=contacts, solutions=solutions)
+
+
+def scheduled(item: SolutionBreakdown) -> s.ScheduledOut | None:
+    change = item.subscription.scheduled if item.subscription else None
+    if change is None:
+        return None
+    return s.ScheduledOut(
+        solution=item.solution,
+        level=change.level,
+        interval=change.interval,
+        effective_on=change.effective_on,
+        description=change.words,
+    )
+
+
+def _renewing_price(item: SolutionBreakdown, priced: bool) -> dict[str, Any]:
+    """How auto-renewing licenses renew, and at what catalog price: only where prices are shown."""
+    subscription = item.subscription
+    if not priced or subscription is None:
+        return {"interval": None, "unit_price": None}
+    price = subscription.unit_price
+    return {"interval": subscription.interval, "unit_price": s.Money.of(price) if price else None}
 
 
 def block(view: CohortView) -> s.BlockOut:

@@ -3,11 +3,12 @@ from them, so the document cannot drift from the code."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from billing.assignments import MAX_SUBJECT
 from billing.models.catalog import BillingInterval
 from billing.money import Money as BillingMoney
 from billing.redemption_plan import NOT_CHOSEN, RenewalChoice
@@ -16,7 +17,7 @@ MAX_EVENTS = 1000
 # No control characters (NUL above all, which PostgreSQL text cannot hold): refused as 422 at the door.
 PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
 Slug = Annotated[str, Field(pattern=PRINTABLE, min_length=1, max_length=100)]
-Subject = Annotated[str, Field(pattern=PRINTABLE, min_length=1, max_length=200)]
+Subject = Annotated[str, Field(pattern=PRINTABLE, min_length=1, max_length=MAX_SUBJECT)]
 
 
 class Strict(BaseModel):
@@ -59,6 +60,14 @@ class UpcomingOut(BaseModel):
     units: int
 
 
+class ScheduledOut(BaseModel):
+    solution: str
+    level: str
+    interval: str
+    effective_on: date
+    description: str  # "changes to Standard on 1 Jan 2027"
+
+
 class SolutionPlanOut(BaseModel):
     solution: str
     solution_name: str
@@ -71,6 +80,9 @@ class SolutionPlanOut(BaseModel):
     over_capacity: int
     renewals: list[RenewalOut]
     upcoming: list[UpcomingOut]
+    scheduled_change: ScheduledOut | None  # a change of level or interval waiting for the renewal
+    interval: BillingInterval | None  # how auto-renewing licenses renew; portal keys, accounts billed directly
+    unit_price: Money | None  # the catalog's, per license and interval; portal keys, accounts billed directly
 
 
 class AccountPlanOut(AccountOut):
@@ -131,13 +143,16 @@ class AssignmentOut(BaseModel):
     solution: str
     kind: str
     subject: str
-    licenses_free: int | None  # after this assignment; None when it already held one
+    licenses_free: int  # left after this assignment (or after the one it already held)
 
 
 class ActivityEvent(Strict):
     user: Subject
     solution: Slug
-    at: datetime
+    at: Annotated[
+        AwareDatetime,
+        Field(description="with its offset (`Z` or `+01:00`); a later time than the request's counts as the request's"),
+    ]
 
 
 class ActivityIn(Strict):
@@ -208,6 +223,7 @@ class InvoiceOut(BaseModel):
 
 class InvoicePage(BaseModel):
     data: list[InvoiceOut]
+    next_cursor: str | None
 
 
 class QuoteIn(Strict):
@@ -268,14 +284,6 @@ class PlanQuoteOut(BaseModel):
 
 class PlanIn(Strict):
     quote_id: Annotated[str, Field(pattern=PRINTABLE, min_length=1, max_length=2000)]
-
-
-class ScheduledOut(BaseModel):
-    solution: str
-    level: str
-    interval: str
-    effective_on: date
-    description: str  # "changes to Standard on 1 Jan 2027"
 
 
 class PlanChangeOut(BaseModel):

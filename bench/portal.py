@@ -1,8 +1,9 @@
 """The Portal API's cost over the billing call it makes: PUT a device, POST a redemption.
 
-Each operation runs N times through a real waitress server on loopback (``bot.web``, as ``joanbot serve``
-serves it, with an httpx keep-alive client) and N times as the direct billing call, interleaved on the same
-database; p50 and p99 of each, and the API/billing ratio (target: p50 ratio <= 1.5x).
+Each operation runs N times through a real uvicorn server on loopback (``bot.web``, as ``joanbot serve``
+serves it, with an httpx keep-alive client), N times through the server it replaced (the same FastAPI app
+bridged to WSGI by a2wsgi on waitress: "before") and N times as the direct billing call, interleaved on the
+same database; p50 and p99 of each, and the API/billing ratio (target: p50 ratio <= 1.5x).
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ import httpx
 from sqlalchemy import create_engine, make_url, text
 
 import migrations
+from bench.wsgi_before import bridged, waitress_serving
 from billing import Billing, CodeKey, Database, operator
 from billing.money import Money
-from bot.web import serving, web_app
+from bot.serving import serving
+from bot.web import web_app
 
 NOW = datetime(2026, 6, 15, 9, 0, tzinfo=UTC)
 STAFF = operator("bench")
@@ -46,11 +49,11 @@ def _setup(url: str, n: int) -> tuple[Billing, list[str]]:
     billing.catalog.ensure_default()
     billing.accounts.create_account(slug="acme", name="Acme", actor=STAFF, now=NOW)
     big = billing.issuing.issue_subscription_codes(
-        solution="room", level="professional", units=4 * n + 10, term_months=12, actor=STAFF, now=NOW
+        solution="room", level="professional", units=6 * n + 10, term_months=12, actor=STAFF, now=NOW
     )
     billing.redemptions.redeem(code=big.codes[0].code, account="acme", actor=STAFF, now=NOW)
     credit = billing.issuing.issue_credit_codes(
-        amount=Money(1000, "USD"), source="promo", count=2 * n, actor=STAFF, now=NOW
+        amount=Money(1000, "USD"), source="promo", count=3 * n, actor=STAFF, now=NOW
     )
     return billing, [c.code for c in credit.codes]
 
@@ -84,26 +87,40 @@ def run(*, n: int = 300, postgres_url: str | None = None) -> bool:
 def _run_one(url: str, n: int) -> bool:
     billing, codes = _setup(url, n)
     key = billing.api_keys.create(name="bench", scope="portal", read_only=False, actor=STAFF, now=NOW).key
-    with serving(web_app(None, billing, now=lambda: NOW)) as root:
-        samples = _measure(billing, f"{root}/api/v1", key, codes, n)
+    web = web_app(billing, now=lambda: NOW)
+    with serving(web) as root, waitress_serving(bridged(web.api)) as old:
+        samples = _measure(billing, f"{root}/api/v1", f"{old}/api/v1", key, codes, n)
     billing.db.dispose()
+    _report("PUT device (before)", samples["put_old"], samples["put"])
     ok = _report("PUT device", samples["put_api"], samples["put"])
+    bare_old, bare = statistics.median(samples["bare_old"]), statistics.median(samples["bare_api"])
+    print(f"  the server alone (401, no database): before p50 {bare_old:6.2f} ms, now p50 {bare:6.2f} ms")
+    _report("POST redemption (before)", samples["redeem_old"], samples["redeem"])
     return _report("POST redemption", samples["redeem_api"], samples["redeem"]) and ok
 
 
-def _measure(billing: Billing, base: str, key: str, codes: list[str], n: int) -> dict[str, list[float]]:
-    samples: dict[str, list[float]] = {"put_api": [], "put": [], "redeem_api": [], "redeem": []}
-    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}) as http:
+def _measure(billing: Billing, base: str, old: str, key: str, codes: list[str], n: int) -> dict[str, list[float]]:
+    samples: dict[str, list[float]] = {"put_api": [], "put_old": [], "put": [], "redeem_api": [], "redeem_old": []}
+    samples |= {"redeem": [], "bare_api": [], "bare_old": []}
+    auth = {"Authorization": f"Bearer {key}"}
+    with httpx.Client(base_url=base, headers=auth) as http, httpx.Client(base_url=old, headers=auth) as before:
         calls: dict[str, Callable[[int], object]] = {
             "put_api": lambda i: http.put(f"/accounts/acme/solutions/room/devices/api-{i}").raise_for_status(),
+            "put_old": lambda i: before.put(f"/accounts/acme/solutions/room/devices/old-{i}").raise_for_status(),
             "put": lambda i: billing.assignments.assign(
                 account="acme", solution="room", subject=f"direct-{i}", actor=STAFF, now=NOW
             ),
             "redeem_api": lambda i: http.post(
-                "/accounts/acme/redemptions", json={"code": codes[2 * i]}
+                "/accounts/acme/redemptions", json={"code": codes[3 * i]}
             ).raise_for_status(),
+            "redeem_old": lambda i: before.post(
+                "/accounts/acme/redemptions", json={"code": codes[3 * i + 2]}
+            ).raise_for_status(),
+            # The server alone: a request refused (401, no key) before any database work.
+            "bare_api": lambda i: http.get("/accounts", headers={"Authorization": ""}),
+            "bare_old": lambda i: before.get("/accounts", headers={"Authorization": ""}),
             "redeem": lambda i: billing.redemptions.redeem(
-                code=codes[2 * i + 1], account="acme", renews=None, actor=STAFF, now=NOW
+                code=codes[3 * i + 1], account="acme", renews=None, actor=STAFF, now=NOW
             ),
         }
         for i in range(n):

@@ -1,7 +1,7 @@
-"""The Slack ack with the Portal API beside it: ``/joan help`` over real HTTP to waitress, served as before
-the API (``SlackWSGI`` alone) and as ``joanbot serve`` serves it now (``bot.web``: ``/api/`` to the API,
-the rest to ``SlackWSGI``), interleaved in one run; p50 and p99 of each and the ratio (target p99 <= 1.1x:
-no worse, within noise). Bolt runs listeners on its own thread pool, so the ack is what Slack waits for.
+"""The Slack ack: ``/joan help`` over real HTTP, through the server ``joanbot serve`` ran before (waitress, the
+Slack endpoint as a WSGI app) and through the one it runs now (``bot.web`` on uvicorn, Bolt's dispatch on
+a worker thread), interleaved in one run; p50 and p99 of each and the ratio (target p99 <= 1.1x: no worse,
+within noise). Bolt runs listeners on its own thread pool, so the ack is what Slack waits for.
 """
 
 from __future__ import annotations
@@ -15,12 +15,14 @@ from urllib.parse import urlencode
 import httpx
 from slack_sdk.signature import SignatureVerifier
 
+from bench.wsgi_before import slack_wsgi, waitress_serving
 from bot.runtime import Runtime
 from bot.sandbox.driver import HOME
 from bot.sandbox.standin import SlackStandIn
-from bot.server import SlackWSGI
+from bot.server import SlackEndpoint
+from bot.serving import serving
 from bot.settings import Settings, SlackSettings
-from bot.web import serving, web_app
+from bot.web import web_app
 
 SECRET = "bench-signing-secret"
 ADMIN = "UADMIN"
@@ -67,9 +69,10 @@ def run(*, n: int = 300) -> bool:
         )
         before: list[float] = []
         after: list[float] = []
+        endpoint = SlackEndpoint(runtime.app, signing_secret=SECRET)
         with (
-            serving(SlackWSGI(runtime.app), threads=16) as alone,
-            serving(web_app(runtime.app, runtime.billing, now=runtime.clock), threads=16) as both,
+            waitress_serving(slack_wsgi(endpoint)) as alone,
+            serving(web_app(runtime.billing, now=runtime.clock, slack=endpoint)) as both,
             httpx.Client() as client,
         ):
             for i in range(n):
@@ -80,8 +83,8 @@ def run(*, n: int = 300) -> bool:
     ratio = _p(after, 0.99) / _p(before, 0.99)
     print(f"Slack ack (/joan help over HTTP), {n} each")
     print(
-        f"  before the API (SlackWSGI) p50 {statistics.median(before):6.2f} ms p99 {_p(before, 0.99):6.2f} ms | "
-        f"with the API (bot.web) p50 {statistics.median(after):6.2f} ms p99 {_p(after, 0.99):6.2f} ms | "
+        f"  before (waitress, WSGI) p50 {statistics.median(before):6.2f} ms p99 {_p(before, 0.99):6.2f} ms | "
+        f"now (uvicorn, bot.web) p50 {statistics.median(after):6.2f} ms p99 {_p(after, 0.99):6.2f} ms | "
         f"ratio p99 {ratio:.2f}x (target <= {TARGET}x)"
     )
     return ratio <= TARGET

@@ -29,6 +29,9 @@ class Actor:
     role: Role
     reseller_id: int | None = None
     on_behalf_of: str | None = None  # the end user an API client names; the audit log records it too
+    # An API key: one identity that may serve every customer (the Portal's one key), so its failed
+    # redemptions count per account it tries, never across them.
+    shared: bool = False
 
     def __post_init__(self) -> None:
         if (self.role == "reseller") != (self.reseller_id is not None):

@@ -63,9 +63,13 @@ class ApiKeyView:
         """Who a request with this key is: ``api:<name>``, a reseller member or the portal."""
         if self.scope == ApiScope.RESELLER:
             return Actor(
-                ref=f"api:{self.name}", role="reseller", reseller_id=self.reseller_id, on_behalf_of=on_behalf_of
+                ref=f"api:{self.name}",
+                role="reseller",
+                reseller_id=self.reseller_id,
+                on_behalf_of=on_behalf_of,
+                shared=True,
             )
-        return Actor(ref=f"api:{self.name}", role="portal", on_behalf_of=on_behalf_of)
+        return Actor(ref=f"api:{self.name}", role="portal", on_behalf_of=on_behalf_of, shared=True)
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import bindparam, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, bindparam, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from billing.actors import Actor
@@ -25,6 +28,8 @@ MAX_FAILURES_PER_ACCOUNT = 30
 
 
 class TooManyAttempts(PermissionDenied):
+    """``retry_after``: whole seconds until the next attempt can be made."""
+
     code = "too_many_attempts"
 
 
@@ -32,23 +37,53 @@ def _account_id(session: Session, slug: str) -> int | None:
     return session.scalar(select(Account.id).where(Account.slug == slug.strip().lower()))
 
 
-_ACTOR, _ACCOUNT = RedeemAttempt.actor == bindparam("actor"), RedeemAttempt.account_id == bindparam("account_id")
-_FAILURES = select(  # built once: every redemption runs it
-    func.coalesce(func.sum(case((_ACTOR, 1), else_=0)), 0),
-    func.coalesce(func.sum(case((_ACCOUNT, 1), else_=0)), 0),
-).where(RedeemAttempt.at >= bindparam("since"), RedeemAttempt.reason.not_in(NOT_COUNTED), or_(_ACTOR, _ACCOUNT))
+_ACCOUNT = RedeemAttempt.account_id == bindparam("account_id")
+# A person is one Slack user, or one API key's On-Behalf-Of user, anywhere. A key (one identity serving every
+# customer) without On-Behalf-Of counts per account: its mistakes in one account never lock out another.
+_PERSON = RedeemAttempt.actor == bindparam("actor")
+_KEY_IN_ACCOUNT = _PERSON & RedeemAttempt.account_id.is_not_distinct_from(bindparam("account_id"))
+_COUNTED = (RedeemAttempt.at >= bindparam("since"), RedeemAttempt.reason.not_in(NOT_COUNTED))
+
+
+def _failures(person: ColumnElement[bool]) -> Select[Any]:
+    return select(  # built once per kind of person: every redemption runs it
+        func.coalesce(func.sum(case((person, 1), else_=0)), 0),
+        func.coalesce(func.sum(case((_ACCOUNT, 1), else_=0)), 0),
+    ).where(*_COUNTED, or_(person, _ACCOUNT))
+
+
+_PEOPLE = {False: _PERSON, True: _KEY_IN_ACCOUNT}
+_FAILURES = {per_account: _failures(person) for per_account, person in _PEOPLE.items()}
 
 
 def check_rate(session: Session, *, actor: Actor, account_id: int | None, now: datetime) -> None:
-    """The same check inside a caller's transaction, in one statement (the redemption's own)."""
-    counts = session.execute(
-        _FAILURES, {"actor": actor.person, "account_id": account_id, "since": now - ATTEMPT_WINDOW}
-    )
-    by_actor, by_account = counts.one()
-    if by_actor >= MAX_FAILURES_PER_ACTOR or (account_id is not None and by_account >= MAX_FAILURES_PER_ACCOUNT):
+    """The same check inside a caller's transaction, in one statement (the redemption's own). Refused with
+    the seconds until an attempt would be allowed again."""
+    per_account = actor.shared and actor.on_behalf_of is None
+    params = {"actor": actor.person, "account_id": account_id, "since": now - ATTEMPT_WINDOW}
+    by_actor, by_account = session.execute(_FAILURES[per_account], params).one()
+    over = []
+    if by_actor >= MAX_FAILURES_PER_ACTOR:
+        over.append(_free_at(session, _PEOPLE[per_account], MAX_FAILURES_PER_ACTOR, params))
+    if account_id is not None and by_account >= MAX_FAILURES_PER_ACCOUNT:
+        over.append(_free_at(session, _ACCOUNT, MAX_FAILURES_PER_ACCOUNT, params))
+    if over:
+        seconds = max(1, math.ceil((max(over) - now).total_seconds()))
         raise TooManyAttempts(
-            "too many failed redemption attempts: please wait 15 minutes and check the code with whoever sent it"
+            f"too many failed redemption attempts: try again in {seconds} seconds "
+            f"(about {math.ceil(seconds / 60)} min), and check the code with whoever sent it",
+            retry_after=seconds,
         )
+
+
+def _free_at(session: Session, scope: ColumnElement[bool], limit: int, params: Mapping[str, Any]) -> datetime:
+    """When the scope's failures in the window fall below ``limit``: the ``limit``-th newest leaves it."""
+    leaving = session.scalar(
+        select(RedeemAttempt.at).where(*_COUNTED, scope).order_by(RedeemAttempt.at.desc()).offset(limit - 1).limit(1),
+        params,
+    )
+    assert leaving is not None  # the count said there are at least ``limit``
+    return leaving + ATTEMPT_WINDOW
 
 
 class Attempts:

@@ -8,7 +8,7 @@ thousands of cohorts opens most, and nothing on it is written back.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -16,7 +16,10 @@ from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from billing.accounts import AccountView, account_view
-from billing.models import Account, Cohort, PlanLevel, Solution
+from billing.models import Account, Cohort, PlanChange, PlanLevel, Price, Solution
+from billing.models.catalog import BillingInterval
+from billing.models.licensing import PlanChangeStatus
+from billing.money import Money
 from billing.plan_schedule import scheduled_notes_by_level
 
 
@@ -39,6 +42,26 @@ class UpcomingLine:
 
 
 @dataclass(frozen=True)
+class ScheduledChange:
+    """A plan change waiting for the subscription's renewal."""
+
+    level: str
+    level_name: str
+    interval: BillingInterval
+    effective_on: date
+    words: str  # "changes to Standard on 1 Jan 2026"
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """The auto-renewing licenses of a solution (card, invoice and credits accounts): how they renew."""
+
+    interval: BillingInterval
+    unit_price: Money | None  # the catalog's, per license and interval, in the account's currency
+    scheduled: ScheduledChange | None
+
+
+@dataclass(frozen=True)
 class SolutionBreakdown:
     solution: str
     solution_name: str
@@ -49,6 +72,7 @@ class SolutionBreakdown:
     in_use: int
     lines: tuple[RenewalLine, ...]
     upcoming: tuple[UpcomingLine, ...]
+    subscription: Subscription | None = None
 
     @property
     def over_capacity(self) -> int:
@@ -80,6 +104,8 @@ _RUNNING = (
         Solution.name.label("solution_name"),
         PlanLevel.slug.label("level"),
         PlanLevel.name.label("level_name"),
+        Cohort.plan_level_id,
+        Cohort.term_months,
     )
     .join(Solution, Solution.id == Cohort.solution_id)
     .join(PlanLevel, PlanLevel.id == Cohort.plan_level_id)
@@ -96,11 +122,89 @@ def build_breakdown(session: Session, account: Account, *, today: date, in_use: 
     by_solution: dict[int, list[_Running]] = defaultdict(list)
     for row in rows:
         by_solution[row.solution_id].append(row)
+    active_renewing = [row for row in rows if row.auto_renew and row.starts_on <= today]
+    renewing = _subscriptions(session, active_renewing, account.currency, changes)
     solutions = [
-        _solution(group, today, in_use.get(solution_id, 0), changes) for solution_id, group in by_solution.items()
+        replace(_solution(group, today, in_use.get(solution_id, 0), changes), subscription=renewing.get(solution_id))
+        for solution_id, group in by_solution.items()
+    ]
+    # Devices or users still assigned where every license lapsed: over capacity by all of them, and shown.
+    solutions += [
+        _unlicensed(session, account.id, solution_id, count)
+        for solution_id, count in in_use.items()
+        if count and solution_id not in by_solution
     ]
     solutions.sort(key=lambda s: s.solution)
     return Breakdown(account=account_view(account), today=today, solutions=tuple(solutions))
+
+
+def _subscriptions(
+    session: Session, running: list[_Running], currency: str, words: dict[int, str]
+) -> dict[int, Subscription]:
+    """By solution id: the interval, the catalog price and the scheduled change of the running auto-renewing
+    licenses (two small queries, and none for accounts that pay with codes)."""
+    if not running:
+        return {}
+    newest = {row.solution_id: row for row in running}  # by renewal date: the last one is the newest
+    interval = {solution_id: _interval(row.term_months) for solution_id, row in newest.items()}
+    prices: dict[tuple[int, str], Money] = {
+        (level_id, every): Money(minor, currency)
+        for level_id, every, minor in session.execute(
+            select(Price.plan_level_id, Price.interval, Price.unit_minor).where(
+                Price.plan_level_id.in_({r.plan_level_id for r in newest.values()}), Price.currency == currency
+            )
+        )
+    }
+    scheduled = {
+        cohort_id: ScheduledChange(level, name, _interval(months), effective_on, words.get(cohort_id, ""))
+        for cohort_id, level, name, months, effective_on in session.execute(
+            select(
+                PlanChange.cohort_id, PlanLevel.slug, PlanLevel.name, PlanChange.to_term_months, PlanChange.effective_on
+            )
+            .join(PlanLevel, PlanLevel.id == PlanChange.to_level_id)
+            .where(
+                PlanChange.cohort_id.in_({row.id for row in newest.values()}),
+                PlanChange.status == PlanChangeStatus.SCHEDULED,
+            )
+        )
+    }
+    return {
+        solution_id: Subscription(
+            interval=interval[solution_id],
+            unit_price=prices.get((row.plan_level_id, interval[solution_id])),
+            scheduled=scheduled.get(row.id),
+        )
+        for solution_id, row in newest.items()
+    }
+
+
+def _interval(term_months: int) -> BillingInterval:
+    return BillingInterval.YEAR if term_months == 12 else BillingInterval.MONTH
+
+
+def _unlicensed(session: Session, account_id: int, solution_id: int, in_use: int) -> SolutionBreakdown:
+    """A solution with no license running but ``in_use`` assignments, at the level it last had."""
+    last = session.execute(
+        select(Solution.slug, Solution.name, PlanLevel.slug, PlanLevel.name, Solution.license_kind)
+        .select_from(Solution)
+        .outerjoin(Cohort, (Cohort.solution_id == Solution.id) & (Cohort.account_id == account_id))
+        .outerjoin(PlanLevel, PlanLevel.id == Cohort.plan_level_id)
+        .where(Solution.id == solution_id)
+        .order_by(Cohort.ends_on.desc())
+        .limit(1)
+    ).one()
+    slug, name, level, level_name, kind = last
+    return SolutionBreakdown(
+        solution=slug,
+        solution_name=name,
+        level=level or "",
+        level_name=level_name or "",
+        license_kind=kind,
+        total=0,
+        in_use=in_use,
+        lines=(),
+        upcoming=(),
+    )
 
 
 def _solution(group: list[_Running], today: date, in_use: int, changes: dict[int, str]) -> SolutionBreakdown:

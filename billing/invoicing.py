@@ -215,16 +215,19 @@ class Invoices:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    def list(self, *, account: str, actor: Actor) -> list[InvoiceView]:
-        """An account's invoices, newest first. Staff or the Portal only (amounts)."""
+    def list(
+        self, *, account: str, actor: Actor, limit: int | None = None, before: int | None = None
+    ) -> list[InvoiceView]:
+        """An account's invoices, newest first (at most ``limit``, older than the invoice id ``before``).
+        Staff or the Portal only (amounts)."""
         actor.require_staff_or_portal("see invoices")
         with self._db.read() as session:
             found = find_account(session, slug=account, actor=actor)
+            query = select(Invoice).where(Invoice.account_id == found.id)
+            if before is not None:
+                query = query.where(Invoice.id < before)
             invoices = session.scalars(
-                select(Invoice)
-                .where(Invoice.account_id == found.id)
-                .options(selectinload(Invoice.lines))
-                .order_by(Invoice.id.desc())
+                query.options(selectinload(Invoice.lines)).order_by(Invoice.id.desc()).limit(limit)
             )
             return [invoice_view(invoice, found.slug, found.payment_method) for invoice in invoices]
 

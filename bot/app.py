@@ -22,10 +22,6 @@ from handlers import deps, errors
 log = logging.getLogger("joanbot.slack")
 
 
-def make_client(settings: SlackSettings) -> WebClient:
-    return WebClient(token=settings.bot_token, base_url=settings.api_url)
-
-
 def build_app(
     settings: SlackSettings,
     billing: Billing,
@@ -36,16 +32,23 @@ def build_app(
     home_team_id: str | None = None,
 ) -> App:
     """The app with every listener registered, reading time from ``clock`` (default: the system clock).
-    ``home_team_id`` defaults to the installation's team (Bolt's ``auth.test`` on the bot token, made once at
-    construction)."""
+    ``home_team_id`` defaults to the installation's team (Bolt's ``auth.test`` on the bot token: at
+    construction when ``client`` is given, else on the first request)."""
     logsafe.install()
-    app = App(
-        client=client or make_client(settings),
-        signing_secret=settings.signing_secret or "socket-mode-has-no-signing-secret",
-        listener_executor=listener_executor or ThreadPoolExecutor(max_workers=16, thread_name_prefix="joanbot"),
+    common: dict[str, Any] = {
+        "signing_secret": settings.signing_secret or "socket-mode-has-no-signing-secret",
+        "listener_executor": listener_executor or ThreadPoolExecutor(max_workers=16, thread_name_prefix="joanbot"),
         # Our own message for authorization failures: Bolt's default names the installation.
-        user_facing_authorize_error_message="joanbot is not available right now.",
-    )
+        "user_facing_authorize_error_message": "joanbot is not available right now.",
+    }
+    if client is not None:
+        app = App(client=client, **common)
+    else:
+        # The token itself, as Bolt expects it (given a client too, Bolt warns that the token it read from
+        # SLACK_BOT_TOKEN is unused). No auth.test here: Slack may be down at start; the server learns the
+        # bot's identity in the background (bot.server.SlackIdentity) and Bolt asks on its first request.
+        app = App(token=settings.bot_token, token_verification_enabled=False, **common)
+        app.client.base_url = settings.api_url
     services = deps.Services(
         billing=billing, clock=clock or SystemClock(), admins=settings.admins, home_team_id=home_team_id
     )

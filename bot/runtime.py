@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from concurrent.futures import Executor
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 
 from slack_bolt import App
 from slack_sdk import WebClient
 
 import migrations
-from billing import Billing, BillingSettings, Database
+from billing import Billing, BillingSettings, Database, deployment
+from billing.deployment import KeyCheck
 from bot.app import build_app
 from bot.clock import Clock, SystemClock
 from bot.scheduler import Background
@@ -25,12 +26,24 @@ from handlers.outbound.poster import Poster, posting_client
 from mail.sender import Mailer
 from mail.smtp import SmtpTransport
 
+KEY_MISMATCH = (
+    "JOANBOT_CODE_KEY is not the key this database's codes were made with (its fingerprint differs): "
+    "start with the database's own key; nothing was changed"
+)
 
-def open_billing(settings: Settings, *, migrate: bool = True) -> Billing:
-    """The billing core on the configured database, migrated to the newest schema (idempotent)."""
+
+def open_billing(settings: Settings, *, migrate: bool = True, now: datetime | None = None) -> Billing:
+    """The billing core on the configured database, migrated to the newest schema (idempotent), once the
+    code key is known to be the database's (a database without a fingerprint takes this key's)."""
     db = Database.from_url(settings.database_url)
+    if deployment.check(db.engine, settings.code_key) is KeyCheck.MISMATCH:
+        db.dispose()
+        raise SettingsError(KEY_MISMATCH)
     if migrate:
         migrations.upgrade(db.engine)
+        if deployment.claim(db, settings.code_key, now=now or datetime.now(UTC)) is KeyCheck.MISMATCH:
+            db.dispose()
+            raise SettingsError(KEY_MISMATCH)
     billing = Billing(
         db,
         key=settings.code_key,
@@ -100,7 +113,7 @@ class Runtime:
 
     @cached_property
     def billing(self) -> Billing:
-        return self._given_billing or open_billing(self.settings)
+        return self._given_billing or open_billing(self.settings, now=self.clock())
 
     @cached_property
     def app(self) -> App:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from billing import Billing
 from billing.periods import format_date
@@ -22,6 +24,10 @@ log = logging.getLogger("joanbot.scheduler")
 
 SWEEP_EVERY_SECONDS = 3600
 POSTER_IDLE_SECONDS = 5.0
+# A delivery loop looks at its stop flag at least this often while a backlog drains, so that a stop waits
+# for the current item only.
+DRAIN_SLICE = timedelta(seconds=2)
+SKIPPED = "Another instance is sweeping; nothing done."
 
 
 def run_sweep(
@@ -35,7 +41,7 @@ def run_sweep(
             f"{plural(len(report.conditions), 'alert condition')}; nothing changed."
         )
     if not report.ran:
-        return "Another instance is sweeping; nothing done."
+        return SKIPPED
     queued = billing.outbox.enqueue(now=now, sales_channel=sales_channel, email=email)
     alerts = report.alerts
     extra = "".join(f", {name}: {count}" for name, count in report.housekeeping.items())
@@ -47,7 +53,7 @@ def run_sweep(
 
 
 class Background:
-    """Two daemon threads; ``stop()`` ends them at their next wake-up."""
+    """Daemon threads; ``stop()`` lets each finish its current item (releasing what it claimed), then ends them."""
 
     def __init__(
         self,
@@ -65,6 +71,7 @@ class Background:
         self.clock: Clock = clock or SystemClock()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self.on_sweep: Callable[[str, float], None] | None = None  # (ok | skipped | failed, seconds)
 
     def start(self) -> None:
         loops = [(self._sweep_loop, "joanbot-sweep"), (self._post_loop, "joanbot-poster")]
@@ -75,35 +82,51 @@ class Background:
             thread.start()
             self._threads.append(thread)
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 20) -> None:
         self._stop.set()
+        deadline = time.monotonic() + timeout
         for thread in self._threads:
-            thread.join(timeout=10)
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+            if thread.is_alive():
+                log.warning("%s did not finish its item in time; its lease lets another instance take it", thread.name)
 
     def _sweep_loop(self) -> None:
         while not self._stop.is_set():
+            started, result = time.perf_counter(), "ok"
             try:
                 summary = run_sweep(
                     self.billing, now=self.clock(), sales_channel=self.sales_channel, email=self.mailer is not None
                 )
+                result = "skipped" if summary == SKIPPED else "ok"
                 log.info(summary)
             except Exception:
+                result = "failed"
                 log.exception("the sweep failed; it will run again in an hour")
+            if self.on_sweep is not None:
+                self.on_sweep(result, time.perf_counter() - started)
             self._stop.wait(SWEEP_EVERY_SECONDS)
 
     def _post_loop(self) -> None:
         while not self._stop.is_set():
+            delivered = 0
             try:
-                self.poster.drain(sleep=self._stop.wait, max_wait=POSTER_IDLE_SECONDS)
+                delivered = self.poster.drain(
+                    sleep=self._stop.wait, max_wait=POSTER_IDLE_SECONDS, until=self.clock() + DRAIN_SLICE
+                )
             except Exception:
                 log.exception("the poster failed; retrying")
-            self._stop.wait(POSTER_IDLE_SECONDS)
+            if not delivered:
+                self._stop.wait(POSTER_IDLE_SECONDS)
 
     def _mail_loop(self) -> None:
         assert self.mailer is not None
         while not self._stop.is_set():
+            sent = 0
             try:
-                self.mailer.drain(sleep=self._stop.wait, max_wait=POSTER_IDLE_SECONDS)
+                sent = self.mailer.drain(
+                    sleep=self._stop.wait, max_wait=POSTER_IDLE_SECONDS, until=self.clock() + DRAIN_SLICE
+                )
             except Exception:
                 log.exception("the mailer failed; retrying")
-            self._stop.wait(POSTER_IDLE_SECONDS)
+            if not sent:
+                self._stop.wait(POSTER_IDLE_SECONDS)

@@ -1,145 +1,140 @@
-"""Serving the app: HTTP (a WSGI app on waitress, ``/slack/events``, ``/healthz`` and the Portal API of
-``bot.web``) or Socket Mode (the API still on HTTP).
+"""``joanbot serve``: one ASGI application (``bot.web``) on uvicorn, in HTTP or Socket Mode.
 
-Bolt parses a request before it checks the signature, so the WSGI app hands the raw bytes to
-``bot.slack_edge`` first: unsigned requests get 401 and odd signed ones 400 before Bolt sees them.
+Slack's requests reach Bolt through ``SlackEndpoint``: Bolt parses a request before it checks the signature,
+so the raw bytes go to ``bot.slack_edge`` first (unsigned requests get 401 and odd signed ones 400 before
+Bolt sees them), and until the bot's identity is known (``auth.test``, retried in the background while
+Slack is unreachable) every Slack request gets 503, which Slack retries.
 """
 
 from __future__ import annotations
 
-import http
 import logging
+import signal
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
 
 from bot import slack_edge
-from bot.settings import SlackSettings
 
 log = logging.getLogger("joanbot.server")
 
 EVENTS_PATH = "/slack/events"
-HEALTH_PATH = "/healthz"
 MAX_BODY = 1_000_000  # Slack's payloads are a few kilobytes; refuse anything absurd before reading it
-
-StartResponse = Callable[..., Any]
-
-
-def _status(code: int) -> str:
-    return f"{code} {http.HTTPStatus(code).phrase}"
+JSON: dict[str, str | Sequence[str]] = {"content-type": "application/json;charset=utf-8"}
 
 
-def _headers(environ: dict[str, Any]) -> dict[str, str | Sequence[str]]:
-    headers: dict[str, str | Sequence[str]] = {}
-    for key, value in environ.items():
-        if key.startswith("HTTP_"):
-            headers[key[5:].replace("_", "-").lower()] = [str(value)]
-    if environ.get("CONTENT_TYPE"):
-        headers["content-type"] = [str(environ["CONTENT_TYPE"])]
-    return headers
+class SlackIdentity:
+    """The bot's identity (``auth.test`` on its token), learned in the background: retried with backoff
+    while Slack is unreachable, so that a start during a Slack outage serves the API all the same."""
+
+    def __init__(self, client: WebClient, *, first_wait: float = 1.0, max_wait: float = 60.0) -> None:
+        self.client = client
+        self.first_wait, self.max_wait = first_wait, max_wait
+        self.team_id: str | None = None
+        self._known = threading.Event()
+
+    @property
+    def known(self) -> bool:
+        return self._known.is_set()
+
+    def learn(self, stop: threading.Event) -> None:
+        """Call ``auth.test`` until it answers (or ``stop`` is set)."""
+        wait = self.first_wait
+        while not stop.is_set():
+            try:
+                answer = self.client.auth_test()
+            except (SlackClientError, OSError) as error:
+                log.warning("Slack is unreachable (auth.test: %s); retrying in %.0f s", type(error).__name__, wait)
+            else:
+                self.team_id = answer.get("team_id")
+                self._known.set()
+                log.info("Slack identity known: team %s", self.team_id)
+                return
+            stop.wait(wait)
+            wait = min(wait * 2, self.max_wait)
+
+    def start(self, stop: threading.Event) -> threading.Thread:
+        thread = threading.Thread(target=self.learn, args=(stop,), name="joanbot-slack-identity", daemon=True)
+        thread.start()
+        return thread
 
 
-class SlackWSGI:
-    """``/slack/events`` for commands, interactivity, options and events; ``/healthz`` for load balancers."""
+class SlackEndpoint:
+    """``/slack/events`` without the HTTP: the raw body and headers in, Bolt's response out. Synchronous:
+    the web app calls it on a worker thread, never on the event loop."""
 
-    def __init__(self, app: App, *, health: Callable[[], bool] | None = None) -> None:
+    def __init__(self, app: App, *, signing_secret: str, identity: SlackIdentity | None = None) -> None:
         self.app = app
-        self.health = health or (lambda: True)
+        self._secret = signing_secret
+        self.identity = identity
 
-    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO", "")
-        method = environ.get("REQUEST_METHOD", "GET")
-        if path == HEALTH_PATH and method in ("GET", "HEAD"):
-            ok = self.health()
-            return self._reply(start_response, 200 if ok else 503, b"ok" if ok else b"unhealthy", "text/plain")
-        if path != EVENTS_PATH:
-            return self._reply(start_response, 404, b"not found", "text/plain")
-        if method != "POST":
-            return self._reply(start_response, 405, b"method not allowed", "text/plain")
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = -1
-        if not 0 <= length <= MAX_BODY:
-            return self._reply(start_response, 413, b"too large", "text/plain")
-        raw = environ["wsgi.input"].read(length) if length else b""
-        headers = _headers(environ)
-        return self._bolt_reply(start_response, dispatch(self.app, raw, headers, environ.get("QUERY_STRING", "")))
+    @property
+    def ready(self) -> bool:
+        return self.identity is None or self.identity.known
 
-    @staticmethod
-    def _reply(start_response: StartResponse, status: int, body: bytes, content_type: str) -> list[bytes]:
-        start_response(_status(status), [("Content-Type", content_type), ("Content-Length", str(len(body)))])
-        return [body]
-
-    @staticmethod
-    def _bolt_reply(start_response: StartResponse, response: BoltResponse) -> list[bytes]:
-        body = (response.body or "").encode("utf-8")
-        headers = [(k, v) for k, values in response.headers.items() for v in values if k.lower() != "content-length"]
-        headers.append(("Content-Length", str(len(body))))
-        start_response(_status(response.status), headers)
-        return [body]
+    def handle(self, raw: bytes, headers: Mapping[str, str | Sequence[str]], query: str = "") -> BoltResponse:
+        if not self.ready:
+            return BoltResponse(status=503, body='{"error": "slack_identity_unknown"}', headers=dict(JSON))
+        verified = slack_edge.verify(raw, dict(headers), secret=self._secret, query=query)
+        if isinstance(verified, slack_edge.Refusal):
+            return BoltResponse(status=verified.status, body=verified.body, headers=dict(JSON))
+        return self.app.dispatch(verified)
 
 
-def dispatch(app: App, raw: bytes, headers: dict[str, str | Sequence[str]], query: str = "") -> BoltResponse:
-    """Hand one HTTP request to Bolt once ``slack_edge`` has verified it (with Bolt's own signing secret)."""
-    verified = slack_edge.verify(raw, headers, secret=app._signing_secret, query=query)
-    if isinstance(verified, slack_edge.Refusal):
-        return BoltResponse(
-            status=verified.status, body=verified.body, headers={"content-type": "application/json;charset=utf-8"}
-        )
-    return app.dispatch(verified)
-
-
-def serve_http(
-    wsgi: Callable[..., Iterable[bytes]],
-    settings: SlackSettings,
-    *,
-    host: str = "0.0.0.0",  # noqa: S104
-    threads: int = 16,
-) -> None:
-    """Serve on all interfaces (a container or a host behind a load balancer) until interrupted."""
-    import waitress
-
-    log.info("serving HTTP on %s:%s (%s, /api/v1)", host, settings.port, EVENTS_PATH)
-    waitress.serve(wsgi, host=host, port=settings.port, threads=threads, ident="joanbot")
-
-
-def serve_api_in_background(wsgi: Callable[..., Iterable[bytes]], settings: SlackSettings) -> None:
-    """Socket Mode: Slack's events come over the socket, the Portal API still over HTTP on ``PORT``."""
-    threading.Thread(target=serve_http, args=(wsgi, settings), name="portal-api", daemon=True).start()
-
-
-def serve_socket_mode(app: App, settings: SlackSettings) -> None:
+def serve_socket_mode(app: App, app_token: str, stop: threading.Event) -> Callable[[], None]:
+    """Connect to Slack over the socket in the background, retrying while Slack is unreachable; returns the
+    function that closes the connection."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    assert settings.app_token is not None
-    log.info("connecting in Socket Mode")
-    SocketModeHandler(app, settings.app_token).start()  # type: ignore[no-untyped-call]
+    handler = SocketModeHandler(app, app_token)
+
+    def connect() -> None:
+        wait = 1.0
+        while not stop.is_set():
+            try:
+                handler.connect()  # type: ignore[no-untyped-call]
+                log.info("connected in Socket Mode")
+                return
+            except (SlackClientError, OSError) as error:
+                log.warning("Socket Mode cannot connect (%s); retrying in %.0f s", type(error).__name__, wait)
+            stop.wait(wait)
+            wait = min(wait * 2, 60.0)
+
+    threading.Thread(target=connect, name="joanbot-socket-mode", daemon=True).start()
+    return lambda: handler.close()  # type: ignore[no-untyped-call]
 
 
 def run() -> None:
-    """``joanbot serve``: settings from the environment (failing fast by name), then serve until stopped."""
+    """``joanbot serve``: settings from the environment (failing fast by name), then serve until SIGTERM or
+    Ctrl-C, which finish the requests in flight and the background work's current item, then exit 0."""
     from bot import logsafe
+    from bot.assembly import assemble
     from bot.runtime import Runtime
-    from bot.settings import SettingsError
-    from bot.web import web_app
+    from bot.serving import serve_forever
+    from bot.settings import LogSettings, ServerSettings, SettingsError
 
-    logsafe.install()
+    logsafe.configure(LogSettings.from_env(default_level="INFO"))
     runtime = Runtime()
-    slack = runtime.slack
+    slack, server = runtime.slack, ServerSettings.from_env()
     if slack.sales_channel is None:
         raise SettingsError(
             "JOANBOT_SALES_CHANNEL is not set: the channel id (C...) where reminders and alerts of direct accounts go"
         )
-    app = runtime.app
-    runtime.background.start()
+    web = assemble(runtime, server)
+    # uvicorn re-raises the signal it stopped on once it is done; by then the stop was graceful: exit 0.
+    previous = signal.signal(signal.SIGTERM, _stopped)
     try:
-        if slack.socket_mode:
-            serve_api_in_background(web_app(None, runtime.billing, now=runtime.clock), slack)
-            serve_socket_mode(app, slack)
-        else:
-            serve_http(web_app(app, runtime.billing, now=runtime.clock), slack)
+        serve_forever(web, host=server.bind, port=slack.port, shutdown_seconds=server.shutdown_seconds)
+    except KeyboardInterrupt:
+        pass
     finally:
-        runtime.background.stop()
+        signal.signal(signal.SIGTERM, previous)
+        runtime.close()
+
+
+def _stopped(_signum: int, _frame: Any) -> None:
+    log.info("stopped")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -49,6 +51,7 @@ class Settings:
         url = env.get("DATABASE_URL", "").strip()
         embedded = not url
         if embedded:
+            _make_home(home)
             url = f"sqlite:///{home / 'joanbot.db'}"
         try:
             parsed = make_url(url)
@@ -89,6 +92,15 @@ class Settings:
         )
 
 
+def _make_home(home: Path) -> None:
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise SettingsError(
+            f"JOANBOT_HOME cannot be created or used: {home} ({error.strerror or type(error).__name__})"
+        ) from None
+
+
 def _max_credit_code(env: Mapping[str, str]) -> int:
     text = env.get("JOANBOT_MAX_CREDIT_CODE", str(DEFAULT_MAX_CREDIT_CODE)).strip().replace(",", "").replace("_", "")
     if not text.isdigit() or not 1 <= int(text) <= 10**9:
@@ -114,7 +126,7 @@ def _code_key(env: Mapping[str, str], backend: str, database: str | None, home: 
         )
     key_file = Path(database).with_suffix(".key") if database else home / "joanbot.key"
     if not key_file.exists():
-        key_file.parent.mkdir(parents=True, exist_ok=True)
+        _make_home(key_file.parent)
         try:
             with os.fdopen(os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as handle:
                 handle.write(secrets.token_hex(32))
@@ -219,3 +231,53 @@ class MailSettings:
         if not rate.isdigit() or not 1 <= int(rate) <= 10_000:
             raise SettingsError(f"JOANBOT_SMTP_PER_MINUTE must be a number of emails a minute (1-10000), not {rate!r}")
         return cls(target=target, sender=sender, per_minute=int(rate))
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("text", "json")
+
+
+@dataclass(frozen=True)
+class LogSettings:
+    level: str = "WARNING"
+    format: str = "text"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, *, default_level: str = "WARNING") -> LogSettings:
+        env = os.environ if environ is None else environ
+        level = (env.get("JOANBOT_LOG_LEVEL", "").strip() or default_level).upper()
+        if level not in LOG_LEVELS:
+            raise SettingsError(f"JOANBOT_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {level!r}")
+        form = (env.get("JOANBOT_LOG_FORMAT", "").strip() or "text").lower()
+        if form not in LOG_FORMATS:
+            raise SettingsError(f"JOANBOT_LOG_FORMAT must be text or json, not {form!r}")
+        return cls(level=level, format=form)
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """How ``joanbot serve`` listens and stops: the address, the metrics port, the shutdown grace."""
+
+    bind: str = "0.0.0.0"  # noqa: S104 (a container or a host behind a load balancer)
+    shutdown_seconds: int = 20
+    metrics_port: int | None = None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> ServerSettings:
+        env = os.environ if environ is None else environ
+        bind = env.get("JOANBOT_BIND", "").strip() or cls.bind
+        try:
+            ipaddress.ip_address(bind)
+        except ValueError:
+            if not _HOSTNAME.fullmatch(bind):
+                raise SettingsError(f"JOANBOT_BIND must be an IP address or a host name, not {bind!r}") from None
+        grace = env.get("JOANBOT_SHUTDOWN_SECONDS", "").strip() or str(cls.shutdown_seconds)
+        if not grace.isdigit() or not 1 <= int(grace) <= 3600:
+            raise SettingsError(f"JOANBOT_SHUTDOWN_SECONDS must be a number of seconds (1-3600), not {grace!r}")
+        metrics = env.get("JOANBOT_METRICS_PORT", "").strip() or None
+        if metrics is not None and not (metrics.isdigit() and 0 < int(metrics) < 65536):
+            raise SettingsError(f"JOANBOT_METRICS_PORT must be a TCP port number, not {metrics!r}")
+        return cls(bind=bind, shutdown_seconds=int(grace), metrics_port=int(metrics) if metrics else None)
+
+
+_HOSTNAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]{0,252})")

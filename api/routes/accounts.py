@@ -2,35 +2,20 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 
-from api import render
+from api import pages, render
 from api import schemas as s
 from api.auth import Context, Reader, Writer
-from api.problems import ApiError, FieldError, problem, responses
+from api.problems import FieldError, problem, responses
 from api.schemas import PRINTABLE
 from billing.contacts import InvalidEmail
 
 router = APIRouter(tags=["accounts"])
 AccountSlug = Annotated[str, Path(pattern=PRINTABLE, min_length=1, max_length=100)]
-
-
-def _cursor(slug: str) -> str:
-    return base64.urlsafe_b64encode(slug.encode()).decode().rstrip("=")
-
-
-def _after(cursor: str | None) -> str | None:
-    if cursor is None:
-        return None
-    try:
-        return base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise ApiError(422, "invalid_cursor", "that cursor is not one this API gave") from None
 
 
 @router.get("/accounts", response_model=s.AccountPage, responses=responses(403, 404))
@@ -40,21 +25,25 @@ def list_accounts(
     reseller: Annotated[
         str | None, Query(pattern=PRINTABLE, max_length=100, description="portal keys: one reseller's")
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    cursor: Annotated[str | None, Query(pattern=PRINTABLE, max_length=200)] = None,
+    limit: pages.Limit = 100,
+    cursor: pages.Cursor = None,
 ) -> s.AccountPage:
+    """The accounts the key may see, by slug; portal keys may ask for one reseller's (``?reseller=``)."""
     found = ctx.billing.accounts.list_accounts(
-        actor=who.actor, reseller=reseller if who.is_portal else None, limit=limit + 1, after=_after(cursor)
+        actor=who.actor, reseller=reseller if who.is_portal else None, limit=limit + 1, after=pages.after(cursor)
     )
     page = found[:limit]
     more = len(found) > limit
     return s.AccountPage(
-        data=[render.account(who, view) for view in page], next_cursor=_cursor(page[-1].slug) if more else None
+        data=[render.account(who, view) for view in page], next_cursor=pages.cursor(page[-1].slug) if more else None
     )
 
 
 @router.get("/accounts/{account}", response_model=s.AccountPlanOut, responses=responses(404))
 def get_account(account: AccountSlug, who: Reader, ctx: Context) -> s.AccountPlanOut:
+    """The account and its plan: per solution the level, kind, total, in use, free, over capacity, each
+    renewal date with its licenses, upcoming blocks and a scheduled plan change; the payment method, interval
+    and unit price only for portal keys on accounts that do not pay through a reseller."""
     breakdown = ctx.billing.licenses.breakdown(account=account, actor=who.actor, now=ctx.now())
     return render.plan(who, breakdown)
 

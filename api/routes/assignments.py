@@ -13,17 +13,17 @@ from api.context import ApiContext
 from api.problems import responses
 from api.routes.accounts import AccountSlug
 from api.schemas import PRINTABLE
-from billing.assignments import AlreadyAssigned
+from billing.assignments import MAX_SUBJECT, AlreadyAssigned
 from billing.models.catalog import LicenseKind
 
 router = APIRouter(tags=["assignments"])
 SolutionSlug = Annotated[str, Path(pattern=PRINTABLE, min_length=1, max_length=100)]
-SubjectId = Annotated[str, Path(pattern=PRINTABLE, min_length=1, max_length=200)]
+SubjectId = Annotated[str, Path(pattern=PRINTABLE, min_length=1, max_length=MAX_SUBJECT)]
 
 
 def _put(ctx: ApiContext, who: Caller, account: str, solution: str, subject: str, kind: LicenseKind) -> JSONResponse:
     try:
-        free: int | None = ctx.billing.assignments.assign(
+        free: int = ctx.billing.assignments.assign(
             account=account,
             solution=solution,
             subject=subject,
@@ -33,8 +33,8 @@ def _put(ctx: ApiContext, who: Caller, account: str, solution: str, subject: str
             request_ref=f"api:{who.key.name}",
         )
         status = 201
-    except AlreadyAssigned:
-        free, status = None, 200
+    except AlreadyAssigned as already:
+        free, status = already.details["licenses_free"], 200
     body = s.AssignmentOut(account=account, solution=solution, kind=kind, subject=subject.strip(), licenses_free=free)
     return JSONResponse(body.model_dump(mode="json"), status_code=status)
 
@@ -61,6 +61,8 @@ USER = "/accounts/{account}/solutions/{solution}/users/{user}"
 def put_device(
     account: AccountSlug, solution: SolutionSlug, device: SubjectId, who: Writer, ctx: Context
 ) -> JSONResponse:
+    """The device occupies one license: 201, or 200 when it already did; 409 ``over_capacity`` when none
+    is free."""
     return _put(ctx, who, account, solution, device, LicenseKind.DEVICE)
 
 
@@ -68,21 +70,27 @@ def put_device(
 def delete_device(
     account: AccountSlug, solution: SolutionSlug, device: SubjectId, who: Writer, ctx: Context
 ) -> Response:
+    """Free the device's license: 204; 404 when it held none."""
     return _delete(ctx, who, account, solution, device, LicenseKind.DEVICE)
 
 
 @router.put(USER, status_code=201, response_model=s.AssignmentOut, responses={**ASSIGNED, **responses(403, 404, 409)})
 def put_user(account: AccountSlug, solution: SolutionSlug, user: SubjectId, who: Writer, ctx: Context) -> JSONResponse:
+    """The user occupies one license: 201, or 200 when they already did; 409 ``over_capacity`` when none
+    is free."""
     return _put(ctx, who, account, solution, user, LicenseKind.USER)
 
 
 @router.delete(USER, status_code=204, response_class=Response, responses=responses(403, 404))
 def delete_user(account: AccountSlug, solution: SolutionSlug, user: SubjectId, who: Writer, ctx: Context) -> Response:
+    """Free the user's license: 204; 404 when they held none."""
     return _delete(ctx, who, account, solution, user, LicenseKind.USER)
 
 
 @router.post("/accounts/{account}/activity", response_model=s.ActivityOut, responses=responses(403, 404))
-def activity(account: AccountSlug, body: s.ActivityIn, who: Writer, ctx: Context) -> s.ActivityOut:
+def record_activity(account: AccountSlug, body: s.ActivityIn, who: Writer, ctx: Context) -> s.ActivityOut:
+    """Each user's latest activity, for the 60-day release (up to 1,000 events). The answer names the
+    users who hold no license (released, or never assigned), so they can be assigned again."""
     unlicensed = ctx.billing.assignments.record_activities(
         account=account,
         events=[(event.user, event.solution, event.at) for event in body.events],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from api import render
+from api import pages, render
 from api import schemas as s
 from api.auth import Caller, Context, Reader, Writer
 from api.idempotent import respond
@@ -22,7 +22,9 @@ def portal_only(who: Caller, what: str) -> None:
 
 
 @router.get("/accounts/{account}/credits", response_model=s.CreditsOut, responses=responses(404))
-def credits(account: AccountSlug, who: Reader, ctx: Context) -> s.CreditsOut:
+def get_credits(account: AccountSlug, who: Reader, ctx: Context) -> s.CreditsOut:
+    """The credit balance per currency by source, the top-ups, and the redeemed codes (balances and
+    top-ups only where prices are shown)."""
     overview = ctx.billing.credits.overview(account=account, actor=who.actor, now=ctx.now())
     return s.CreditsOut(
         balances=[
@@ -57,17 +59,27 @@ def credits(account: AccountSlug, who: Reader, ctx: Context) -> s.CreditsOut:
 
 
 @router.get("/accounts/{account}/invoices", response_model=s.InvoicePage, responses=responses(403, 404, 409))
-def invoices(account: AccountSlug, who: Reader, ctx: Context) -> s.InvoicePage:
+def list_invoices(
+    account: AccountSlug, who: Reader, ctx: Context, limit: pages.Limit = 100, cursor: pages.Cursor = None
+) -> s.InvoicePage:
+    """The account's invoices, newest first, with their lines, credit applied, paid and remaining. Portal
+    keys, accounts that do not pay through a reseller."""
     portal_only(who, "see invoices")
     view = ctx.billing.accounts.get_account(slug=account, actor=who.actor)
     if not view.shows_prices:
         raise ApiError(409, "not_billed_directly", f"{view.name} pays through a reseller: it has no invoices here")
-    found = ctx.billing.invoices.list(account=account, actor=who.actor)
-    return s.InvoicePage(data=[render.invoice(x) for x in found])
+    found = ctx.billing.invoices.list(account=account, actor=who.actor, limit=limit + 1, before=pages.after_id(cursor))
+    page = found[:limit]
+    more = len(found) > limit
+    return s.InvoicePage(
+        data=[render.invoice(x) for x in page], next_cursor=pages.cursor(str(page[-1].id)) if more else None
+    )
 
 
 @router.post("/accounts/{account}/licenses/quote", response_model=s.QuoteOut, responses=responses(403, 404, 409))
-def quote(account: AccountSlug, body: s.QuoteIn, who: Reader, ctx: Context) -> s.QuoteOut:
+def quote_licenses(account: AccountSlug, body: s.QuoteIn, who: Reader, ctx: Context) -> s.QuoteOut:
+    """Quote a new license total (card and invoice accounts): the lines, amount, service period and a
+    ``quote_id`` to buy with."""
     portal_only(who, "buy licenses")
     priced = ctx.billing.purchases.quote(
         account=account, solution=body.solution, units=body.units, actor=who.actor, now=ctx.now()
@@ -78,9 +90,11 @@ def quote(account: AccountSlug, body: s.QuoteIn, who: Reader, ctx: Context) -> s
 @router.post(
     "/accounts/{account}/licenses", status_code=201, response_model=s.PurchaseOut, responses=responses(403, 404, 409)
 )
-def purchase(
+def buy_licenses(
     account: AccountSlug, body: s.PurchaseIn, who: Writer, ctx: Context, idempotency_key: IdempotencyKey = None
 ) -> JSONResponse:
+    """Buy what a quote said: 201 with the invoice; 409 ``quote_changed`` when the quote no longer holds;
+    fewer licenses than today is staff-only (403)."""
     portal_only(who, "buy licenses")
 
     def work() -> s.PurchaseOut:

@@ -20,7 +20,9 @@ router = APIRouter(tags=["plans"])
 
 
 @router.post("/accounts/{account}/plan/quote", response_model=s.PlanQuoteOut, responses=responses(403, 404, 409))
-def quote(account: AccountSlug, body: s.PlanQuoteIn, who: Reader, ctx: Context) -> s.PlanQuoteOut:
+def quote_plan_change(account: AccountSlug, body: s.PlanQuoteIn, who: Reader, ctx: Context) -> s.PlanQuoteOut:
+    """Quote a change of level or interval: the credit for the unused part, the new plan's lines, the
+    amount due, when it takes effect, and a ``quote_id``."""
     portal_only(who, "change plans")
     quoted = ctx.billing.plans.quote(
         account=account,
@@ -36,9 +38,10 @@ def quote(account: AccountSlug, body: s.PlanQuoteIn, who: Reader, ctx: Context) 
 @router.post(
     "/accounts/{account}/plan", status_code=201, response_model=s.PlanChangeOut, responses=responses(403, 404, 409)
 )
-def change(
+def change_plan(
     account: AccountSlug, body: s.PlanIn, who: Writer, ctx: Context, idempotency_key: IdempotencyKey = None
 ) -> JSONResponse:
+    """Carry out a quoted change: 201 with the invoice (now), or the change scheduled for the renewal."""
     portal_only(who, "change plans")
 
     def work() -> s.PlanChangeOut:
@@ -56,7 +59,8 @@ def change(
     response_class=Response,
     responses=responses(403, 404, 409),
 )
-def withdraw(account: AccountSlug, solution: SolutionSlug, who: Writer, ctx: Context) -> Response:
+def withdraw_plan_change(account: AccountSlug, solution: SolutionSlug, who: Writer, ctx: Context) -> Response:
+    """Withdraw the change scheduled for the solution's renewal: 204; 404 when none is scheduled."""
     portal_only(who, "change plans")
     ctx.billing.plans.withdraw(
         account=account, solution=solution, actor=who.actor, now=ctx.now(), request_ref=f"api:{who.key.name}"

@@ -22,7 +22,9 @@ IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", pattern=P
 @router.post(
     "/accounts/{account}/redemptions/preview", response_model=s.RedemptionPlanOut, responses=responses(403, 404, 409)
 )
-def preview(account: AccountSlug, body: s.RedemptionIn, who: Reader, ctx: Context) -> s.RedemptionPlanOut:
+def preview_redemption(account: AccountSlug, body: s.RedemptionIn, who: Reader, ctx: Context) -> s.RedemptionPlanOut:
+    """What redeeming the code would do (a new block, or the renewal of ``renews``, with the resulting
+    dates; the renewal candidates). Changes nothing, but a refused code counts toward the rate limits."""
     decided = ctx.billing.redemptions.preview(
         code=body.code, account=account, renews=body.renews, actor=who.actor, now=ctx.now()
     )
@@ -38,6 +40,9 @@ def preview(account: AccountSlug, body: s.RedemptionIn, who: Reader, ctx: Contex
 def redeem(
     account: AccountSlug, body: s.RedemptionIn, who: Writer, ctx: Context, idempotency_key: IdempotencyKey = None
 ) -> JSONResponse:
+    """Redeem the code into the account: 201 with the resulting block or credit. With ``Idempotency-Key``,
+    the same key and body answer the first response again."""
+
     def work() -> s.RedemptionOut:
         receipt = ctx.billing.redemptions.redeem(
             code=body.code,

@@ -4,6 +4,7 @@ from billing.models.api import ApiKey, IdempotencyRecord
 from billing.models.audit import AuditEvent
 from billing.models.catalog import PlanLevel, Price, Solution
 from billing.models.codes import PrepaidCode, RedeemAttempt, Redemption
+from billing.models.deployment import DeploymentFact
 from billing.models.invoicing import Invoice, InvoiceLine, LicenseChange, LineCredit, Payment
 from billing.models.ledger import CreditEntry, CreditSpend
 from billing.models.licensing import Assignment, Cohort, PlanChange
@@ -21,6 +22,7 @@ __all__ = [
     "Cohort",
     "CreditEntry",
     "CreditSpend",
+    "DeploymentFact",
     "EmailFailure",
     "IdempotencyRecord",
     "Invoice",

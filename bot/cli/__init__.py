@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 import click
 
+from bot import logsafe
 from bot.cli import (
     accounts,
     api_keys,
@@ -29,12 +30,13 @@ from bot.cli import (
     staff,
     sweep,
 )
-from bot.settings import SettingsError
+from bot.settings import LogSettings, SettingsError
 
 log = logging.getLogger("joanbot.cli")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="joanbot", prog_name="joanbot", message="%(prog)s %(version)s")
 def cli() -> None:
     """Subscription licensing for the vendor: codes, accounts, renewals."""
 
@@ -65,16 +67,18 @@ for command in (
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The console script. Never shows a traceback unless JOANBOT_DEBUG is set."""
-    logging.basicConfig(
-        level=os.environ.get("JOANBOT_LOG_LEVEL", "WARNING").upper(),
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
+    try:
+        logsafe.configure(LogSettings.from_env())
+    except SettingsError as error:
+        click.echo(f"Error: {error}", err=True)
+        return 2
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="joanbot", standalone_mode=False)
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("aborted", err=True)
         return 1
+    except click.exceptions.Exit as done:  # --version, --help
+        return done.exit_code
     except click.UsageError as error:
         command = error.ctx.command_path if error.ctx else "joanbot"
         click.echo(f"Error: {error.format_message()} (see: {command} --help)", err=True)

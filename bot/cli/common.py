@@ -14,6 +14,7 @@ import click
 
 from billing import Actor, Billing, BillingError, operator
 from billing.periods import parse_date
+from billing.units import NotANumber
 from bot.clock import Clock
 from bot.runtime import Runtime
 
@@ -47,22 +48,32 @@ NUMBERS = {"ignore_unknown_options": True}
 yes_option = click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 
 
+# Far enough for any renewal; far from date.max, where a term added to a date overflows.
+LATEST_DATE = date(2999, 12, 31)
+
+
 def date_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
     if value is None:
         return None
     try:
-        return parse_date(value)
+        parsed = parse_date(value)
     except BillingError as error:
         raise click.BadParameter(str(error)) from None
+    if parsed > LATEST_DATE:
+        raise click.BadParameter(f"{value!r} is too far ahead (the latest date is {LATEST_DATE.isoformat()})")
+    return parsed
 
 
 def handled(command: F) -> F:
-    """Turn billing refusals into one clear line and exit 1."""
+    """Turn billing refusals into one clear line and exit 1; a number that is not one is bad usage (exit 2),
+    as a date that is not one is."""
 
     @wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
+        except NotANumber as error:
+            raise click.UsageError(str(error)) from None
         except BillingError as error:
             raise click.ClickException(str(error)) from None
 

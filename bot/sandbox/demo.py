@@ -31,7 +31,7 @@ from bot.sandbox.mailbox import LocalMailbox, readable_email
 from bot.sandbox.portal import portal_act
 from bot.sandbox.standin import SlackStandIn
 from bot.scheduler import run_sweep
-from bot.server import SlackWSGI
+from bot.server import SlackEndpoint
 from bot.settings import MailSettings, Settings, SlackSettings
 from handlers import ids
 from mail.smtp import SmtpTarget
@@ -114,7 +114,7 @@ class Demo:
             mail=MailSettings(SmtpTarget("127.0.0.1", self.mailbox.port, False), "renewals@vendor.example", 6000),
         )
         self.billing = self.runtime.billing
-        self.slack = SlackDriver(SlackWSGI(self.runtime.app), self.standin, secret=SECRET)
+        self.slack = SlackDriver(SlackEndpoint(self.runtime.app, signing_secret=SECRET), self.standin, secret=SECRET)
         self.poster = self.runtime.poster()
         self.mailer = self.runtime.mailer()
 

@@ -1,25 +1,27 @@
-"""Driving the real Bolt app the way Slack does: signed HTTP requests through the WSGI app, with the Web API
-answered by the loopback stand-in. Payloads have the fields and nesting Slack sends for slash commands,
-block actions, shortcuts, view submissions, block suggestions and events.
+"""Driving the real Bolt app the way Slack does: signed requests through the server's Slack endpoint (the
+edge's checks, then Bolt), with the Web API answered by the loopback stand-in. Payloads have the fields and
+nesting Slack sends for slash commands, block actions, shortcuts, view submissions, block suggestions and
+events.
 
 Used by the tests and by ``joanbot demo``, which is why it lives in the package.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import time
+from collections.abc import Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from itertools import count
 from typing import Any
 from urllib.parse import urlencode
 
+import httpx
 from slack_sdk.signature import SignatureVerifier
 
 from bot.sandbox.standin import Call, SlackStandIn
-from bot.server import SlackWSGI
+from bot.server import SlackEndpoint
 
 HOME = "THOME"
 
@@ -65,16 +67,21 @@ class Response:
         return parsed
 
 
+def _flat(headers: dict[str, str | Sequence[str]]) -> dict[str, str]:
+    return {name: value if isinstance(value, str) else value[0] for name, value in headers.items()}
+
+
 def user(user_id: str, team: str) -> dict[str, Any]:
     return {"id": user_id, "username": user_id.lower(), "name": user_id.lower(), "team_id": team}
 
 
 class SlackDriver:
-    def __init__(self, wsgi: SlackWSGI, standin: SlackStandIn, *, secret: str) -> None:
-        self.wsgi = wsgi
+    def __init__(self, endpoint: SlackEndpoint, standin: SlackStandIn, *, secret: str) -> None:
+        self.endpoint = endpoint
         self.standin = standin
         self.secret = secret
         self._ids = count(1)
+        self.over_http: httpx.Client | None = None  # set: requests go over HTTP to a server of ``endpoint``
 
     # -- transport --------------------------------------------------------------------------------------
 
@@ -85,34 +92,22 @@ class SlackDriver:
         *,
         timestamp: str | None = None,
         signature: str | None = None,
-        path: str = "/slack/events",
         secret: str | None = None,
     ) -> Response:
         ts = str(int(time.time())) if timestamp is None else timestamp
         if signature is None:
             signature = SignatureVerifier(secret or self.secret).generate_signature(timestamp=ts, body=body)
-        raw = body.encode()
-        environ = {
-            "REQUEST_METHOD": "POST",
-            "PATH_INFO": path,
-            "QUERY_STRING": "",
-            "CONTENT_TYPE": content_type,
-            "CONTENT_LENGTH": str(len(raw)),
-            "wsgi.input": io.BytesIO(raw),
-            "HTTP_X_SLACK_REQUEST_TIMESTAMP": ts,
-            "HTTP_X_SLACK_SIGNATURE": signature,
+        headers: dict[str, str | Sequence[str]] = {
+            "content-type": [content_type],
+            "x-slack-request-timestamp": [ts],
+            "x-slack-signature": [signature or ""],
         }
-        return self._call(environ)
-
-    def get(self, path: str) -> Response:
-        return self._call({"REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": "", "wsgi.input": io.BytesIO()})
-
-    def _call(self, environ: dict[str, Any]) -> Response:
         before = len(self.standin.calls)
-        status: list[str] = []
-        chunks = self.wsgi(environ, lambda s, headers: status.append(s))
-        text = b"".join(chunks).decode()
-        return Response(int(status[0].split()[0]), text, list(self.standin.calls[before:]))
+        if self.over_http is not None:
+            sent = self.over_http.post("/slack/events", content=body.encode(), headers=_flat(headers))
+            return Response(sent.status_code, sent.text, list(self.standin.calls[before:]))
+        answer = self.endpoint.handle(body.encode(), headers)
+        return Response(answer.status, answer.body or "", list(self.standin.calls[before:]))
 
     def form(self, fields: dict[str, Any], **kwargs: Any) -> Response:
         return self.post(urlencode(fields), "application/x-www-form-urlencoded", **kwargs)

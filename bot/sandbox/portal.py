@@ -18,7 +18,8 @@ import click
 
 from billing import Billing, operator
 from bot.clock import SimulatedClock
-from bot.web import serving, web_app
+from bot.serving import serving
+from bot.web import web_app
 
 Echo = Callable[[str], Any]
 
@@ -55,7 +56,7 @@ def portal_act(billing: Billing, clock: SimulatedClock, echo: Echo, sweep: Calla
     echo(click.style("\n--- The Joan Portal, over HTTP ---", fg="cyan", bold=True))
     created = billing.api_keys.create(name="portal", scope="portal", read_only=False, actor=admin, now=clock())
     echo(f"   $ joanbot api-keys create portal --scope portal\n   {created.key[:10]}… (shown once, in full)")
-    with serving(web_app(None, billing, now=clock)) as base:
+    with serving(web_app(billing, now=clock)) as base:
         portal = PortalClient(f"{base}/api/v1", created.key, echo)
         _pair_devices(portal, echo)
         _idle_user(billing, portal, clock, echo, sweep)

@@ -42,7 +42,8 @@ class SlackStandIn:
 
     # -- lifecycle ------------------------------------------------------------------------------------------
 
-    def start(self) -> SlackStandIn:
+    def start(self, port: int = 0) -> SlackStandIn:
+        """Listen on ``port`` (default: a free one)."""
         standin = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -54,7 +55,7 @@ class SlackStandIn:
             def log_message(self, format: str, *args: Any) -> None:
                 return  # quiet: the calls are recorded instead
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="slack-standin", daemon=True

@@ -13,7 +13,8 @@ from fastapi.testclient import TestClient
 
 from api.app import build_api
 from billing import Billing
-from bot.web import serving, web_app
+from bot.serving import serving
+from bot.web import web_app
 from tests.billing.builders import account, licenses, reseller
 from tests.conftest import STAFF, at
 
@@ -79,8 +80,8 @@ def northwind(billing: Billing) -> str:
 
 @pytest.fixture
 def served(billing: Billing, clock: MovableClock) -> Iterator[str]:
-    """The API and the rest of ``joanbot serve``'s web app on a real waitress server on loopback."""
-    with serving(web_app(None, billing, now=clock), threads=16) as base:
+    """The API and the rest of ``joanbot serve``'s web app on a real uvicorn server on loopback."""
+    with serving(web_app(billing, now=clock)) as base:
         yield f"{base}/api/v1"
 
 

@@ -24,3 +24,31 @@ def test_following_next_cursor_lists_every_account_once_and_ends(billing, client
             break
 
     assert seen == slugs and pages == 3
+
+
+def test_invoices_page_newest_first_with_next_cursor(billing, client):
+    from tests.billing.builders import add, subscribe
+
+    account(billing, "globex", pays="card", now=at("2026-03-01"))
+    subscribe(billing, 3, "globex", now=at("2026-03-01"))
+    add(billing, 2, "globex", now=at("2026-04-01"))
+    add(billing, 1, "globex", now=at("2026-05-01"))
+    headers = bearer(new_key(billing))
+
+    numbers, cursor = [], None
+    for _ in range(4):
+        page = client.get(
+            "/api/v1/accounts/globex/invoices",
+            params={"limit": 1, "cursor": cursor} if cursor else {"limit": 1},
+            headers=headers,
+        )
+        assert page.status_code == 200, page.text
+        assert len(page.json()["data"]) == 1
+        numbers.append(page.json()["data"][0]["number"])
+        cursor = page.json()["next_cursor"]
+        if cursor is None:
+            break
+
+    assert len(numbers) == 3 and numbers == sorted(numbers, reverse=True)
+    forged = client.get("/api/v1/accounts/globex/invoices", params={"cursor": "YWJj"}, headers=headers)
+    assert (forged.status_code, forged.json()["code"]) == (422, "invalid_cursor")

@@ -32,7 +32,7 @@ BAD = [
         "post",
         "/accounts/acme/activity",
         {"events": [{"user": "u", "solution": "nosuch", "at": "2026-03-01T00:00:00Z"}]},
-        404,
+        422,
         "unknown_solution",
     ),
     (
@@ -130,3 +130,44 @@ def test_failed_redemptions_count_per_end_user_of_a_portal_key_and_per_account(b
         headers={**portal, "On-Behalf-Of": "ana@acme.example"},
     )
     assert other.json()["code"] != "too_many_attempts"
+
+
+def test_a_timestamp_without_its_offset_is_422_naming_it(client, portal, acme):
+    events = [
+        {"user": "u", "solution": "desk", "at": "2026-03-01T00:00:00Z"},
+        {"user": "u", "solution": "desk", "at": "2026-03-02T09:00:00"},
+    ]
+    answer = client.post("/api/v1/accounts/acme/activity", json={"events": events}, headers=portal)
+    assert (answer.status_code, answer.json()["code"]) == (422, "invalid_request")
+    assert [error["field"] for error in answer.json()["errors"]] == ["events.1.at"]
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer nope"}])
+def test_a_path_that_is_not_utf8_is_422_naming_the_path_with_or_without_a_key(client, headers):
+    answer = client.get("/api/v1/accounts/%FF", headers=headers)
+    assert (answer.status_code, answer.headers["content-type"]) == (422, "application/problem+json")
+    assert [error["field"] for error in answer.json()["errors"]] == ["path"]
+
+
+def test_a_body_that_is_not_utf8_is_422_naming_the_body(client, portal, acme):
+    body = b'{"events": [{"user": "\xff", "solution": "desk", "at": "2026-03-01T00:00:00Z"}]}'
+    answer = client.post(
+        "/api/v1/accounts/acme/activity", content=body, headers={**portal, "Content-Type": "application/json"}
+    )
+    assert (answer.status_code, answer.headers["content-type"]) == (422, "application/problem+json")
+    assert [error["field"] for error in answer.json()["errors"]] == ["body"]
+
+
+def test_a_body_that_is_not_json_is_422_naming_the_body(client, portal, acme):
+    answer = client.post(
+        "/api/v1/accounts/acme/activity",
+        content=b'{"events": [',
+        headers={**portal, "Content-Type": "application/json"},
+    )
+    assert answer.status_code == 422
+    assert [error["field"] for error in answer.json()["errors"]] == ["body"]
+
+
+def test_a_problem_type_is_about_blank_and_its_title_the_status_phrase(client):
+    problem = client.get("/api/v1/accounts").json()
+    assert (problem["type"], problem["title"], problem["code"]) == ("about:blank", "Unauthorized", "unauthenticated")

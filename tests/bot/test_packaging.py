@@ -17,7 +17,8 @@ def test_pyproject_lists_every_package_of_the_tree():
     assert set(config["tool"]["setuptools"]["packages"]) == found
 
 
-def test_the_joanbot_script_runs_the_cli_main():
+def test_the_joanbot_script_runs_the_cli_main_behind_the_stop_signal_guard():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())
     module, _, name = config["project"]["scripts"]["joanbot"].partition(":")
-    assert (module, name) == ("bot.cli", "main")
+    assert (module, name) == ("bot.__main__", "main")
+    assert "from bot.cli import main" in (ROOT / "bot" / "__main__.py").read_text()

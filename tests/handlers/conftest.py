@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from billing import Billing
 from bot.app import build_app
 from bot.sandbox.standin import SlackStandIn
-from bot.server import SlackWSGI
+from bot.server import SlackEndpoint
 from bot.settings import SlackSettings
 from tests.billing import builders
 from tests.conftest import STAFF, at
@@ -62,4 +62,4 @@ def world(billing: Billing, standin: SlackStandIn) -> World:
         listener_executor=InlineExecutor(),
     )
     standin.clear()
-    return World(billing, standin, SlackDriver(SlackWSGI(app), standin, secret=SECRET), NOW)
+    return World(billing, standin, SlackDriver(SlackEndpoint(app, signing_secret=SECRET), standin, secret=SECRET), NOW)

@@ -33,7 +33,7 @@ def test_a_code_in_any_encoding_of_a_refused_request_never_reaches_the_log_at_de
     issued = world.slack.command("code issue room professional 2", user_id=SALES, team=HOME)
     (code,) = CODE_SHAPED.findall(issued.reply_text())
     caplog.clear()
-    app = world.slack.wsgi.app
+    app = world.slack.endpoint.app
     for body, content_type in _refused_bodies(world, code):
         assert world.slack.post(body, content_type, signature="v0=" + "1" * 64).status == 401
         # and Bolt's own check, which logs the whole body of what it refuses, behind the edge's back

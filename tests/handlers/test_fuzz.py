@@ -1,4 +1,5 @@
-"""Fuzzing the real HTTP endpoint (the WSGI app waitress serves) with what Slack sends and what it never would.
+"""Fuzzing the real HTTP endpoint (``joanbot serve``'s web app on uvicorn) with what Slack sends and what it
+never would.
 
 Command texts, interactivity, options and event payloads, signed and unsigned, built by hypothesis with a
 fixed seed (``derandomize``): no response is a 5xx, no log record carries a traceback, and a rejected request
@@ -12,6 +13,7 @@ import logging
 from typing import Any
 from urllib.parse import quote, urlencode
 
+import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -19,6 +21,8 @@ from sqlalchemy import select
 
 import billing.models  # noqa: F401  (registers every table)
 from billing.db import Base
+from bot.serving import serving
+from bot.web import web_app
 from handlers import ids
 from handlers.redeem_request import RedeemRequest
 from tests.handlers.harness import ADMIN, HOME, HOME_NOBODY, NORTH_TEAM, NORTH_USER, SALES, STRANGER, STRANGER_TEAM
@@ -253,7 +257,11 @@ def run(world, caplog):
     if not world.billing.db.is_sqlite:
         pytest.skip("the edge does not depend on the database: the fuzz runs once, on SQLite")
     caplog.set_level(logging.INFO)
-    return Run(world, caplog)
+    web = web_app(world.billing, now=lambda: world.now, slack=world.slack.endpoint)
+    with serving(web) as base, httpx.Client(base_url=base, timeout=30) as client:
+        world.slack.over_http = client
+        yield Run(world, caplog)
+        world.slack.over_http = None
 
 
 @FUZZ

@@ -61,12 +61,6 @@ def test_a_non_numeric_timestamp_gets_401_not_500(signed, timestamp):
     _nothing_happened(signed, response)
 
 
-def test_healthz_answers_200_and_other_paths_404(world):
-    assert world.slack.get("/healthz").status == 200
-    assert world.slack.get("/nope").status == 404
-    assert world.slack.get("/slack/events").status == 405
-
-
 MALFORMED = [
     "licenses",
     "licenses change",

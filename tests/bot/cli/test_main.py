@@ -17,6 +17,8 @@ from tests.bot.cli.conftest import counts
         (("codes", "issue", "room", "standard", "5", "--years", "10000"), "between 1 month and 10 years"),
         (("codes", "issue", "room", "standard", "5", "--account", "nobody"), "no account 'nobody'"),
         (("codes", "issue", "room", "standard", "5", "--redeem-by", "32.1.2024"), "is not a date"),
+        (("codes", "issue", "room", "standard", "three"), "units must be a whole number"),
+        (("sweep", "--date", "9999-12-31"), "too far ahead"),
         (("redeem", "not-a-code", "acme", "--yes"), "not a pre-paid code"),
         (("renewals", "nobody"), "no account 'nobody'"),
         (("codes", "credit", "12.345", "USD"), "is not an amount"),
