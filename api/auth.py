@@ -11,9 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from api.context import ApiContext
 from api.problems import ApiError
 from api.schemas import PRINTABLE
-from billing.actors import Actor
-from billing.api_keys import ApiKeyView
-from billing.models.api import ApiScope
+from billing import Actor, ApiKeyView, ApiScope
 
 bearer = HTTPBearer(auto_error=False, description="a key from `joanbot api-keys create`")
 MAX_ON_BEHALF_OF = 100

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from api.auth import Caller
 from api.context import ApiContext
-from billing.idempotency import fingerprint
+from billing import fingerprint
 
 REPLAYED = "Idempotent-Replayed"
 

@@ -15,8 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
 from api.request_id import REQUEST_ID
-from billing.attempts import TooManyAttempts
-from billing.errors import BillingError, Conflict, NotFound, PermissionDenied
+from billing import BillingError, Conflict, NotFound, PermissionDenied, TooManyAttempts
 
 log = logging.getLogger("joanbot.api")
 

@@ -6,19 +6,27 @@ from typing import Any
 
 from api import schemas as s
 from api.auth import Caller
-from billing.accounts import AccountView, for_actor
-from billing.invoicing import InvoiceView, LineView
-from billing.licensing import Breakdown, CohortView, SolutionBreakdown
-from billing.money import Money
-from billing.plan_changes import PlanReceipt
-from billing.plan_quotes import PlanQuote, Timing
-from billing.quotes import Quote
-from billing.redemption_plan import RedemptionPlan
+from billing import (
+    AccountView,
+    Breakdown,
+    CohortView,
+    InvoiceView,
+    LineView,
+    Money,
+    PlanQuote,
+    PlanReceipt,
+    Quote,
+    RedemptionPlan,
+    SolutionBreakdown,
+    Timing,
+    amounts_visible,
+    for_actor,
+)
 
 
 def shows_prices(caller: Caller, account: AccountView) -> bool:
-    """Only portal keys, and only on accounts that do not pay through a reseller."""
-    return caller.is_portal and account.shows_prices
+    """Billing's one rule (``amounts_visible``): portal keys on accounts that do not pay through a reseller."""
+    return amounts_visible(caller.actor, account)
 
 
 def account(caller: Caller, view: AccountView) -> s.AccountOut:
@@ -118,6 +126,7 @@ def line(view: LineView) -> s.LineOut:
         service_end=view.service_end,
         quantity=view.quantity,
         unit_price=s.Money.of(view.unit_price),
+        fraction=s.FractionOut(numerator=view.fraction.numerator, denominator=view.fraction.denominator),
         amount=s.Money.of(view.amount),
     )
 
@@ -136,26 +145,16 @@ def invoice(view: InvoiceView) -> s.InvoiceOut:
     )
 
 
-def quote(quote_id: str, quoted: Quote) -> s.QuoteOut:
+def quote(quoted: Quote) -> s.QuoteOut:
     before = quoted.units_after - quoted.units if quoted.action == "add" else quoted.units_after + quoted.units
-    amount = s.Money.of(quoted.amount)
-    described = LineView(
-        description=quoted.line_text,
-        service_start=quoted.period.start,
-        service_end=quoted.period.end,
-        quantity=quoted.units,
-        unit_price=quoted.unit_price,
-        fraction=quoted.fraction,
-        amount=quoted.amount,
-    )
     return s.QuoteOut(
-        quote_id=quote_id,
+        quote_id=quoted.id,
         action=quoted.action,
         solution=quoted.solution,
         units_before=before,
         units_after=quoted.units_after,
-        lines=[line(described)],
-        amount=amount,
+        lines=[line(x) for x in quoted.lines],
+        amount=s.Money.of(quoted.amount),
         service_start=quoted.period.start,
         service_end=quoted.period.end,
         renews_on=quoted.renews_on,
@@ -166,18 +165,6 @@ def quote(quote_id: str, quoted: Quote) -> s.QuoteOut:
 def plan_quote(quoted: PlanQuote) -> s.PlanQuoteOut:
     """Portal keys on accounts billed directly only (``routes/plans.py``): every figure is shown."""
     currency = quoted.charge.currency
-    lines = []
-    if quoted.timing == Timing.NOW and quoted.charge_period is not None:
-        charged = LineView(
-            description=quoted.charge_text,
-            service_start=quoted.charge_period.start,
-            service_end=quoted.charge_period.end,
-            quantity=quoted.units,
-            unit_price=quoted.unit_price,
-            fraction=quoted.charge_fraction,
-            amount=quoted.charge,
-        )
-        lines.append(line(charged))
     return s.PlanQuoteOut(
         quote_id=quoted.id,
         solution=quoted.request.solution,
@@ -192,7 +179,7 @@ def plan_quote(quoted: PlanQuote) -> s.PlanQuoteOut:
         unit_price=s.Money.of(quoted.unit_price),
         credit=s.Money.of(quoted.credit),
         credit_description=quoted.credit_text if quoted.credit_period is not None else None,
-        lines=lines,
+        lines=[line(x) for x in quoted.lines],
         charge=s.Money.of(quoted.charge),
         credit_available=s.Money.of(quoted.credit_available or Money.zero(currency)),
         amount_due=s.Money.of(quoted.due),

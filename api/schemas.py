@@ -8,10 +8,8 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from billing.assignments import MAX_SUBJECT
-from billing.models.catalog import BillingInterval
-from billing.money import Money as BillingMoney
-from billing.redemption_plan import NOT_CHOSEN, RenewalChoice
+from billing import MAX_SUBJECT, NOT_CHOSEN, BillingInterval, RenewalChoice
+from billing import Money as BillingMoney
 
 MAX_EVENTS = 1000
 # No control characters (NUL above all, which PostgreSQL text cannot hold): refused as 422 at the door.
@@ -200,12 +198,22 @@ class CreditsOut(BaseModel):
     codes: list[RedeemedCodeOut]
 
 
+class FractionOut(BaseModel):
+    """The share of the service period a line is billed for (1/1 for a full term)."""
+
+    numerator: int
+    denominator: int
+
+
 class LineOut(BaseModel):
+    """``amount`` is ``quantity`` x ``unit_price`` x ``fraction``, rounded once (half-up)."""
+
     description: str
     service_start: date
     service_end: date
     quantity: int
     unit_price: Money
+    fraction: FractionOut
     amount: Money
 
 

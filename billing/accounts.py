@@ -70,6 +70,12 @@ _BY_SLUG_FOR_UPDATE = _BY_SLUG.with_for_update()
 CONTACTS_SEEN_BY = frozenset({"system", "portal", "reseller"})
 
 
+def amounts_visible(actor: Actor, account: AccountView) -> bool:
+    """The one rule for who sees an account's amounts (prices, credit, invoices, quotes): staff and the system
+    always; the Portal on accounts that pay us directly; a reseller member never. Every door asks this."""
+    return actor.is_staff or actor.role == "system" or (actor.role == "portal" and account.shows_prices)
+
+
 def for_actor(view: AccountView, actor: Actor) -> AccountView:
     """The view as ``actor`` may see it. Contact addresses: staff, the system, the Portal (which sets an
     account's own), and a reseller member on its own customers' accounts (the reseller acts for them and

@@ -24,7 +24,7 @@ from billing.models import Account, Invoice, InvoiceLine, Payment
 from billing.models.invoicing import InvoiceStatus
 from billing.models.parties import PaymentMethod
 from billing.money import CurrencyMismatch, Money
-from billing.periods import Period, local_date
+from billing.periods import Period, format_date, local_date
 
 # Days between issue and due date, by payment method: cards and credits pay at once, invoices net 30.
 DUE_DAYS = {PaymentMethod.CARD: 0, PaymentMethod.CREDITS: 0, PaymentMethod.INVOICE: 30}
@@ -46,6 +46,38 @@ class InvoiceClosed(Conflict):
 
 
 @dataclass(frozen=True)
+class LineView:
+    """An invoice line, or a line a quote will put on its invoice: every door shows these same figures."""
+
+    description: str
+    service_start: date
+    service_end: date
+    quantity: int
+    unit_price: Money
+    fraction: Fraction
+    amount: Money
+
+    @property
+    def period(self) -> Period:
+        return Period(self.service_start, self.service_end)
+
+
+def line_text(line: LineView) -> str:
+    """How every door shows a line: ``Room booking Professional, 3 licenses added: 2 Jul 2021 to 1 Jan 2022,
+    3 x $10.00 x 1/2 = $15.00``."""
+    share = f"{line.fraction.numerator}/{line.fraction.denominator}"
+    return (
+        f"{line.description}: {format_date(line.service_start)} to {format_date(line.service_end)}, "
+        f"{line.quantity:,} x {line.unit_price} x {share} = {line.amount}"
+    )
+
+
+def charge_line(description: str, *, period: Period, quantity: int, unit: Money, fraction: Fraction) -> LineView:
+    """The one place a charge line's amount is worked out: quantity x unit x fraction, rounded once."""
+    return LineView(description, period.start, period.end, quantity, unit, fraction, unit.times(quantity * fraction))
+
+
+@dataclass(frozen=True)
 class LineSpec:
     """A charge to put on an invoice; ``amount`` is the one rounding of quantity x unit x fraction."""
 
@@ -58,20 +90,18 @@ class LineSpec:
     fraction: Fraction
     change_id: int | None = None
 
+    @classmethod
+    def of(cls, line: LineView, *, cohort_id: int, kind: str, change_id: int | None = None) -> LineSpec:
+        """The invoice line for a quoted line, exactly as quoted."""
+        return cls(
+            cohort_id, kind, line.description, line.period, line.quantity, line.unit_price, line.fraction, change_id
+        )
+
     @property
     def amount(self) -> Money:
-        return self.unit.times(self.quantity * self.fraction)
-
-
-@dataclass(frozen=True)
-class LineView:
-    description: str
-    service_start: date
-    service_end: date
-    quantity: int
-    unit_price: Money
-    fraction: Fraction
-    amount: Money
+        return charge_line(
+            self.description, period=self.period, quantity=self.quantity, unit=self.unit, fraction=self.fraction
+        ).amount
 
 
 @dataclass(frozen=True)
@@ -234,7 +264,7 @@ class Invoices:
     def get(self, *, invoice: str, actor: Actor) -> InvoiceView:
         actor.require_staff("see invoices")
         with self._db.read() as session:
-            found, account = _find(session, invoice)
+            found, account = find_invoice(session, invoice)
             return invoice_view(found, account.slug, account.payment_method)
 
     def record_payment(
@@ -250,47 +280,9 @@ class Invoices:
         """Record a payment received against an invoice; never more than it still owes."""
         actor.require_staff("record payments")
         with self._db.write() as session:
-            found, account = _find(session, invoice, for_update=True)
-            if found.status == InvoiceStatus.VOID:
-                raise InvoiceClosed(f"{found.number} is void")
-            if amount.currency != found.currency:
-                raise CurrencyMismatch(f"{found.number} is in {found.currency}, not {amount.currency}")
-            remaining = Money(found.remaining_minor, found.currency)
-            if amount.minor <= 0:
-                raise InvalidInput("a payment must be more than zero")
-            if amount > remaining:
-                raise Overpayment(
-                    f"{found.number} owes only {remaining}; {amount} is too much", remaining=remaining.plain()
-                )
-            found.amount_paid_minor += amount.minor
-            settle_status(found)
-            session.add(
-                Payment(
-                    invoice_id=found.id,
-                    amount_minor=amount.minor,
-                    at=now,
-                    actor=actor.ref,
-                    reference=reference.strip()[:200],
-                )
-            )
-            audit.record(
-                session,
-                actor=actor,
-                action="invoice.payment_recorded",
-                subject_type="invoice",
-                subject_id=found.number,
-                account_id=account.id,
-                at=now,
-                details={
-                    "amount": amount.plain(),
-                    "currency": amount.currency,
-                    "reference": reference,
-                    "status": found.status,
-                },
-                request_ref=request_ref,
-            )
-            session.flush()
-            return invoice_view(found, account.slug, account.payment_method)
+            found, account = find_invoice(session, invoice, for_update=True)
+            check_payment(found, amount)
+            return record(session, found, account, amount, reference, actor, now, request_ref)
 
     def debt(self, *, actor: Actor, now: datetime, account: str | None = None) -> DebtReport:
         """Invoices past due (in each account's time zone) with an amount remaining."""
@@ -320,7 +312,58 @@ class Invoices:
         return DebtReport(as_of=now, invoices=tuple(overdue), by_account=by_account, totals=totals)
 
 
-def _find(session: Session, text: str, *, for_update: bool = False) -> tuple[Invoice, Account]:
+def check_payment(invoice: Invoice, amount: Money) -> None:
+    """A payment goes to an open invoice, in its currency, more than zero and no more than it still owes."""
+    if invoice.status in (InvoiceStatus.VOID, InvoiceStatus.PAID):
+        raise InvoiceClosed(f"{invoice.number} is {invoice.status}: it takes no payment", status=invoice.status)
+    if amount.currency != invoice.currency:
+        raise CurrencyMismatch(f"{invoice.number} is in {invoice.currency}, not {amount.currency}")
+    remaining = Money(invoice.remaining_minor, invoice.currency)
+    if amount.minor <= 0:
+        raise InvalidInput("a payment must be more than zero")
+    if amount > remaining:
+        raise Overpayment(f"{invoice.number} owes only {remaining}; {amount} is too much", remaining=remaining.plain())
+
+
+def record(
+    session: Session,
+    invoice: Invoice,
+    account: Account,
+    amount: Money,
+    reference: str,
+    actor: Actor,
+    now: datetime,
+    request_ref: str | None,
+) -> InvoiceView:
+    """Record a checked payment, settle the invoice's status and audit it."""
+    invoice.amount_paid_minor += amount.minor
+    settle_status(invoice)
+    session.add(
+        Payment(
+            invoice_id=invoice.id, amount_minor=amount.minor, at=now, actor=actor.ref, reference=reference.strip()[:200]
+        )
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action="invoice.payment_recorded",
+        subject_type="invoice",
+        subject_id=invoice.number,
+        account_id=account.id,
+        at=now,
+        details={
+            "amount": amount.plain(),
+            "currency": amount.currency,
+            "reference": reference,
+            "status": invoice.status,
+        },
+        request_ref=request_ref,
+    )
+    session.flush()
+    return invoice_view(invoice, account.slug, account.payment_method)
+
+
+def find_invoice(session: Session, text: str, *, for_update: bool = False) -> tuple[Invoice, Account]:
     query = select(Invoice).where(Invoice.id == parse_invoice_number(text)).options(selectinload(Invoice.lines))
     if for_update:
         query = query.with_for_update()

@@ -8,20 +8,22 @@ ever spent: a EUR invoice takes no USD credit.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
-from billing.accounts import AccountView, account_view, find_account
+from billing.accounts import AccountView, account_view, amounts_visible, find_account
 from billing.actors import Actor
 from billing.db import Database
 from billing.licensing import assignments_in_use, cohorts_of
-from billing.models import Account, Cohort, CreditEntry, CreditSpend, Invoice, PrepaidCode, Redemption
+from billing.models import Account, Cohort, CreditEntry, CreditSpend, Invoice, LineCredit, PrepaidCode, Redemption
 from billing.models.ledger import CREDIT_SOURCES, CreditSource
 from billing.money import Money
 from billing.periods import describe_term, local_date
+from billing.proration import Allocation
 
 SPENDING_ORDER = (CreditSource.PROMO, CreditSource.ADJUSTMENT, CreditSource.TOPPED_UP)
 
@@ -209,7 +211,7 @@ class Credits:
         with self._db.read() as session:
             found = find_account(session, slug=account, actor=actor)
             today = local_date(now, found.time_zone)
-            if not (actor.is_staff or (actor.sees_every_account and account_view(found).shows_prices)):
+            if not amounts_visible(actor, account_view(found)):
                 codes = tuple(_redeemed_codes(session, found, today))
                 return CreditsOverview(account_view(found), today, balances=(), top_ups=(), codes=codes)
             sums = balances(session, account_id=found.id)
@@ -256,3 +258,32 @@ class Credits:
                     )
                 ),
             )
+
+
+def credit_lines(
+    session: Session,
+    *,
+    account_id: int,
+    change_id: int,
+    amount: Money,
+    allocations: Sequence[Allocation],
+    memo: str,
+    now: datetime,
+) -> None:
+    """Credit ``amount`` as an adjustment, each part against the charge line that paid for those licenses (a
+    reduction, the unused part of a plan left at once). Nothing when there is nothing to credit."""
+    if amount.minor <= 0:
+        return
+    entry = add_credit(
+        session, account_id=account_id, amount=amount, source=CreditSource.ADJUSTMENT, now=now, memo=memo[:200]
+    )
+    session.add_all(
+        LineCredit(
+            change_id=change_id,
+            invoice_line_id=a.line_id,
+            credit_entry_id=entry.id,
+            quantity=a.quantity,
+            amount_minor=a.amount.minor,
+        )
+        for a in allocations
+    )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Protocol
 
 from sqlalchemy import ColumnElement, bindparam, func, select
 from sqlalchemy.orm import Session, joinedload
@@ -18,9 +17,9 @@ from billing.breakdown import UpcomingLine as UpcomingLine
 from billing.breakdown import build_breakdown
 from billing.catalog import find_solution
 from billing.db import Database
-from billing.errors import Conflict
 from billing.models import Account, Assignment, Cohort, PlanLevel
-from billing.periods import format_date, local_date
+from billing.periods import Period, format_date, local_date
+from billing.plan_levels import SUBSCRIBE_REMEDY, refuse_level_clash
 
 RENEWAL_WINDOW_DAYS = 45
 # A cohort that lapsed longer ago than this is no longer offered for renewal: a renewal of a lapsed cohort
@@ -28,12 +27,6 @@ RENEWAL_WINDOW_DAYS = 45
 RENEWAL_LAPSED_DAYS = 365
 # The renewal choices the redeem flow loads (the largest list any screen shows); the rest are only counted.
 RENEWAL_CHOICES = 9
-
-
-class LevelConflict(Conflict):
-    """One plan level per solution per account."""
-
-    code = "level_conflict"
 
 
 @dataclass(frozen=True)
@@ -99,25 +92,20 @@ def check_single_level(
     starts_on: date,
     ends_on: date,
 ) -> None:
-    """Refuse a cohort whose period overlaps licenses of another level of the same solution."""
-    clash = session.scalar(
-        select(Cohort)
-        .where(
-            Cohort.account_id == account.id,
-            Cohort.solution_id == solution_id,
-            Cohort.plan_level_id != plan_level_id,
-            Cohort.starts_on < ends_on,
-            Cohort.ends_on > starts_on,
-        )
-        .options(joinedload(Cohort.solution), joinedload(Cohort.level))
-        .order_by(Cohort.ends_on.desc())
-        .limit(1)
+    """Refuse a new subscription whose period overlaps licenses of another level (``plan_levels``)."""
+    held = other_level_cohorts(
+        session, account_id=account.id, solution_id=solution_id, plan_level_id=plan_level_id, ending_after=starts_on
     )
-    if clash is None:
-        return
     wanted = session.get(PlanLevel, plan_level_id)
     assert wanted is not None
-    raise level_conflict(account_name=account.name, account_slug=account.slug, clash=cohort_view(clash), wanted=wanted)
+    refuse_level_clash(
+        [cohort_view(c) for c in held],
+        account_name=account.name,
+        account_slug=account.slug,
+        wanted=wanted,
+        period=Period(starts_on, ends_on),
+        remedy=SUBSCRIBE_REMEDY,
+    )
 
 
 def other_level_cohorts(
@@ -140,28 +128,6 @@ _OTHER_LEVELS = (  # built once: every redemption runs it
     .options(joinedload(Cohort.solution), joinedload(Cohort.level))
     .order_by(Cohort.ends_on.desc(), Cohort.id)
 )
-
-
-class _Named(Protocol):
-    @property
-    def name(self) -> str: ...
-    @property
-    def slug(self) -> str: ...
-
-
-def level_conflict(*, account_name: str, account_slug: str, clash: CohortView, wanted: _Named) -> LevelConflict:
-    """The refusal of a second plan level of one solution, naming the licenses already held."""
-    return LevelConflict(
-        f"{account_name} already has {clash.solution_name} {clash.level_name} licenses "
-        f"(until {format_date(clash.ends_on)}), and an account can hold only one plan level per solution. "
-        f"Issue a {clash.solution_name} {clash.level_name} code instead, or redeem this "
-        f"{wanted.name} code into a separate account.",
-        account=account_slug,
-        solution=clash.solution,
-        existing_level=clash.level,
-        wanted_level=wanted.slug,
-        until=clash.ends_on.isoformat(),
-    )
 
 
 def capacity(session: Session, *, account_id: int, solution_id: int, day: date) -> int:

@@ -1,7 +1,8 @@
 """Plan changes of card, invoice and credits subscriptions: quote, commit, withdraw.
 
-``quote`` shows what changing the level or the interval would do; ``commit`` takes the quote's id back,
-works it out again under lock and refuses with ``QuoteChanged`` unless it comes out the same. An upgrade
+``quote`` shows what changing the level or the interval would do, with the quote's id; ``commit`` takes only
+that id, works the quote out again under lock and refuses with ``QuoteChanged`` unless it comes out with the
+same id (``billing.quote_ids``). An upgrade
 or a switch to yearly is carried out at once (adjustment credit for the unused part, an invoice for the
 new plan, which spends the balance first); a downgrade or a switch to monthly is scheduled for the next
 renewal, replacing any change scheduled before, and carried out by that renewal (``plan_schedule``).
@@ -9,7 +10,7 @@ renewal, replacing any change scheduled before, and carried out by that renewal 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -17,26 +18,20 @@ from sqlalchemy.orm import Session
 from billing import audit
 from billing.actors import Actor, NotAllowed
 from billing.catalog import find_level, find_solution
+from billing.codeformat import CodeKey
 from billing.db import Database
 from billing.invoicing import PLAN_CHANGE_MEMO, InvoiceView, LineSpec, invoice_view, issue_invoice
-from billing.ledger import add_credit
-from billing.models import Account, Cohort, LicenseChange, LineCredit, PlanChange
+from billing.ledger import credit_lines
+from billing.models import Account, Cohort, LicenseChange, PlanChange
 from billing.models.invoicing import ChangeKind, LineKind
-from billing.models.ledger import CreditSource
 from billing.models.licensing import PlanChangeStatus
-from billing.plan_quotes import (
-    BadQuoteId,
-    NothingScheduled,
-    PlanQuote,
-    Timing,
-    decode_request,
-    plan_quote,
-    scheduled_change,
-)
+from billing.plan_quotes import NothingScheduled, PlanQuote, PlanRequest, Timing, plan_quote, scheduled_change
 from billing.plan_schedule import schedule_words
 from billing.proration import DEFAULT_POLICY, ProrationPolicy
-from billing.quotes import INTERVAL_MONTHS, NotBilledDirectly, QuoteChanged, billed_account, find_subscription
-from billing.wording import license_line
+from billing.quote_ids import InvalidQuoteId, QuoteIds
+from billing.subscription_facts import INTERVAL_MONTHS, NotBilledDirectly, billed_account, find_subscription
+
+KIND = "plan"
 
 
 def _billed(session: Session, slug: str, actor: Actor, *, lock: bool) -> Account:
@@ -77,8 +72,9 @@ class Withdrawn:
 
 
 class PlanChanges:
-    def __init__(self, db: Database, *, proration: ProrationPolicy = DEFAULT_POLICY) -> None:
+    def __init__(self, db: Database, *, key: CodeKey, proration: ProrationPolicy = DEFAULT_POLICY) -> None:
         self._db = db
+        self._ids = QuoteIds(key)
         self.proration = proration
 
     def quote(
@@ -108,7 +104,7 @@ class PlanChanges:
                 at_once=at_once,
             )
         _may_take(actor, plan)
-        return plan
+        return replace(plan, id=self._ids.issue(KIND, _request(plan.request), plan))
 
     def commit(
         self,
@@ -122,9 +118,10 @@ class PlanChanges:
         """Carry out (or schedule) exactly the quoted change, or refuse with ``QuoteChanged``. ``account``,
         when given (the Portal API's path), must be the quote's."""
         _may_change(actor)
-        wanted = decode_request(quote_id)
+        asked = self._ids.request(quote_id, KIND)
+        wanted = PlanRequest(*(str(asked[name]) for name in ("account", "solution", "level", "interval")))
         if account is not None and account.strip().lower() != wanted.account:
-            raise BadQuoteId("that quote is for another account; ask for a new quote")
+            raise InvalidQuoteId("that quote is for another account; ask for a new quote")
         with self._db.write() as session:
             found = _billed(session, wanted.account, actor, lock=True)
             solution = find_solution(session, wanted.solution)
@@ -138,8 +135,7 @@ class PlanChanges:
                 policy=self.proration,
                 lock=True,
             )
-            if plan.id != quote_id.strip():
-                raise QuoteChanged(f"the quote is out of date (now: {plan.describe()}); nothing was changed")
+            self._ids.check(quote_id, KIND, asked, plan, now_reads=plan.describe())
             _may_take(actor, plan)
             cohort = find_subscription(session, found, solution, lock=True)
             previous = scheduled_change(session, cohort, lock=True)
@@ -192,6 +188,10 @@ class PlanChanges:
             return Withdrawn(account=found.slug, solution=cohort.solution.slug, change=words)
 
 
+def _request(wanted: PlanRequest) -> dict[str, str | int | None]:
+    return {"account": wanted.account, "solution": wanted.solution, "level": wanted.level, "interval": wanted.interval}
+
+
 def _apply_now(
     session: Session, account: Account, cohort: Cohort, row: PlanChange, plan: PlanQuote, actor: Actor, now: datetime
 ) -> InvoiceView:
@@ -209,43 +209,26 @@ def _apply_now(
     )
     session.add(change)
     session.flush()
-    if plan.credit.minor > 0:
-        entry = add_credit(
-            session,
-            account_id=account.id,
-            amount=plan.credit,
-            source=CreditSource.ADJUSTMENT,
-            now=now,
-            memo=plan.credit_text[:200],
-        )
-        session.add_all(
-            LineCredit(
-                change_id=change.id,
-                invoice_line_id=a.line_id,
-                credit_entry_id=entry.id,
-                quantity=a.quantity,
-                amount_minor=a.amount.minor,
-            )
-            for a in plan.allocations
-        )
+    credit_lines(
+        session,
+        account_id=account.id,
+        change_id=change.id,
+        amount=plan.credit,
+        allocations=plan.allocations,
+        memo=plan.credit_text,
+        now=now,
+    )
     cohort.plan_level_id = row.to_level_id
     if row.to_term_months != cohort.term_months:  # to yearly: today is the new anchor
         cohort.anchor_on, cohort.term_months = plan.charge_period.start, row.to_term_months
     cohort.ends_on = plan.renews_on
     session.flush()
     session.refresh(cohort, ["level"])
-    spec = LineSpec(
-        cohort_id=cohort.id,
-        kind=LineKind.PRORATION,
-        change_id=change.id,
-        period=plan.charge_period,
-        quantity=plan.units,
-        unit=plan.unit_price,
-        fraction=plan.charge_fraction,
-        description=f"{license_line(plan.solution_name, plan.to_level, plan.units)} ({plan.to_interval}ly)",
-    )
+    specs = [
+        LineSpec.of(line, cohort_id=cohort.id, kind=LineKind.PRORATION, change_id=change.id) for line in plan.lines
+    ]
     memo = f"{PLAN_CHANGE_MEMO}{plan.credit_text}: {plan.credit}" if plan.credit.minor else PLAN_CHANGE_MEMO
-    issued, _ = issue_invoice(session, account=account, lines=[spec], now=now, memo=memo[:200])
+    issued, _ = issue_invoice(session, account=account, lines=specs, now=now, memo=memo[:200])
     return invoice_view(issued, account.slug)
 
 

@@ -3,38 +3,35 @@
 An upgrade (a higher level) and a switch from monthly to yearly take effect at once: the unused part of
 the current period is credited (the same fraction and allocation as a reduction) and the new plan is
 billed, for the rest of the period (an upgrade) or a full year from today (to yearly). A downgrade and a
-switch to monthly wait for the next renewal. The same function gives the preview and, under lock, the
-commit; the quote's id names the request and a digest of every figure, so a commit whose quote no longer
-holds is refused.
+switch to monthly wait for the next renewal. The same function gives the quote and, under lock, the
+commit's second working-out (``billing.quote_ids``).
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
 from fractions import Fraction
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from billing.catalog import find_level
 from billing.errors import InvalidInput, NotFound
-from billing.licensing import cohort_view, level_conflict
+from billing.invoicing import LineView, charge_line, line_text
+from billing.licensing import cohort_view, other_level_cohorts
 from billing.models import Account, Cohort, PlanChange, PlanLevel, Solution
 from billing.models.catalog import BillingInterval
 from billing.models.licensing import PlanChangeStatus
 from billing.money import Money
 from billing.periods import Period, add_months, format_date, local_date
+from billing.plan_levels import SUBSCRIBE_REMEDY, refuse_level_clash
 from billing.plan_schedule import plan_words, schedule_words
-from billing.proration import ProrationPolicy, fraction, month_index
-from billing.quotes import (
+from billing.proration import Allocation, ProrationPolicy, fraction, month_index
+from billing.quotes import RenewalDue
+from billing.subscription_facts import (
     INTERVAL_MONTHS,
-    Allocation,
-    RenewalDue,
     allocate_credit,
     credit_balance,
     current_period,
@@ -60,10 +57,6 @@ class DowngradeAtRenewal(InvalidInput):
 
 class MixedChange(InvalidInput):
     code = "mixed_plan_change"
-
-
-class BadQuoteId(InvalidInput):
-    code = "bad_quote_id"
 
 
 class NothingScheduled(NotFound):
@@ -101,15 +94,19 @@ class PlanQuote:
     charge_fraction: Fraction
     allocations: tuple[Allocation, ...] = ()
     replaces: str | None = None  # the scheduled change this one takes the place of, in words
-    # Display only, not part of what the commit must reproduce: the balance before the change.
-    credit_available: Money | None = field(default=None, compare=False)
+    credit_available: Money | None = None  # the balance before the change; the invoice spends it first
+    id: str = field(default="", compare=False)  # given by ``PlanChanges.quote``
 
     @property
-    def id(self) -> str:
-        """The request and a digest of every figure: a commit recomputes and must arrive at the same id."""
-        wanted = json.dumps([self.request.account, self.request.solution, self.request.level, self.request.interval])
-        digest = hashlib.sha256(repr(replace(self, credit_available=None)).encode()).hexdigest()[:20]
-        return f"{base64.urlsafe_b64encode(wanted.encode()).decode().rstrip('=')}.{digest}"
+    def lines(self) -> tuple[LineView, ...]:
+        """The new plan's line its invoice will carry (none when the change waits for the renewal)."""
+        if self.timing == Timing.RENEWAL or self.charge_period is None:
+            return ()
+        text = f"{license_line(self.solution_name, self.to_level, self.units)} ({self.to_interval}ly)"
+        line = charge_line(
+            text, period=self.charge_period, quantity=self.units, unit=self.unit_price, fraction=self.charge_fraction
+        )
+        return (line,)
 
     @property
     def due(self) -> Money:
@@ -126,21 +123,13 @@ class PlanQuote:
         )
 
     @property
-    def charge_text(self) -> str:
-        assert self.charge_period is not None
-        return (
-            f"{license_line(self.solution_name, self.to_level, self.units)}, {self.to_interval}ly, "
-            f"{format_date(self.charge_period.start)} – {format_date(self.charge_period.end)}"
-        )
-
-    @property
     def schedule_text(self) -> str:
         """How every breakdown shows a scheduled change: "changes to Standard on 1 Jan 2026"."""
         return f"changes to {plan_words(self.from_level, self.from_interval, self.to_level, self.to_interval)} on " + (
             format_date(self.effective_on)
         )
 
-    def lines(self) -> list[str]:
+    def sheet(self) -> list[str]:
         head = (
             f"{self.solution_name} for {self.request.account}: {plural(self.units, 'license')}, {self.from_level} "
             f"{self.from_interval}ly -> {self.to_level} {self.to_interval}ly"
@@ -152,11 +141,11 @@ class PlanQuote:
                 f"{format_date(self.renews_on)}. Nothing is billed or refunded now.",
             ]
         else:
-            share = _share(self.charge_fraction)
             out = [
                 f"{head}, at once ({format_date(self.effective_on)}).",
                 f"{self.credit_text}: {self.credit} (adjustment credit)",
-                f"{self.charge_text}: {self.units:,} x {self.unit_price}/{self.to_interval}{share} = {self.charge}",
+                *(line_text(line) for line in self.lines),
+                f"Credit applied: {self.charge - self.due}",
                 f"Amount due: {self.due}. Renews {format_date(self.renews_on)}.",
             ]
         if self.replaces:
@@ -164,20 +153,7 @@ class PlanQuote:
         return out
 
     def describe(self) -> str:
-        return "\n".join(self.lines())
-
-
-def _share(value: Fraction) -> str:
-    return "" if value == 1 else f" x {value.numerator}/{value.denominator}"
-
-
-def decode_request(quote_id: str) -> PlanRequest:
-    try:
-        head, _digest = quote_id.strip().split(".", 1)
-        account, solution, level, interval = json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
-        return PlanRequest(str(account), str(solution), str(level), str(interval))
-    except (ValueError, TypeError) as error:
-        raise BadQuoteId("that is not a plan-change quote id; ask for a new quote") from error
+        return "\n".join(self.sheet())
 
 
 def scheduled_change(session: Session, cohort: Cohort, *, lock: bool = False) -> PlanChange | None:
@@ -316,7 +292,9 @@ def _at_once(
         credit=Money(sum(a.amount.minor for a in allocations), account.currency),
         credit_period=Period(on, period.end),
         credit_fraction=share,
-        charge=base.unit_price.times(cohort.units * charge_share),
+        charge=charge_line(
+            "", period=charged, quantity=cohort.units, unit=base.unit_price, fraction=charge_share
+        ).amount,
         charge_period=charged,
         charge_fraction=charge_share,
         allocations=tuple(allocations),
@@ -324,22 +302,20 @@ def _at_once(
 
 
 def check_other_levels(session: Session, account: Account, cohort: Cohort, target: PlanLevel, period: Period) -> None:
-    """One level per solution: no other block of another level may overlap the new plan's period."""
-    clash = session.scalar(
-        select(Cohort)
-        .where(
-            Cohort.account_id == account.id,
-            Cohort.solution_id == cohort.solution_id,
-            Cohort.id != cohort.id,
-            Cohort.plan_level_id != target.id,
-            Cohort.starts_on < period.end,
-            Cohort.ends_on > period.start,
-        )
-        .options(joinedload(Cohort.solution), joinedload(Cohort.level))
-        .order_by(Cohort.ends_on.desc())
-        .limit(1)
+    """One level per solution (``plan_levels``): no other block of another level may overlap the new plan."""
+    held = other_level_cohorts(
+        session,
+        account_id=account.id,
+        solution_id=cohort.solution_id,
+        plan_level_id=target.id,
+        ending_after=period.start,
     )
-    if clash is not None:
-        raise level_conflict(
-            account_name=account.name, account_slug=account.slug, clash=cohort_view(clash), wanted=target
-        )
+    refuse_level_clash(
+        [cohort_view(c) for c in held],
+        account_name=account.name,
+        account_slug=account.slug,
+        wanted=target,
+        period=period,
+        ignore=cohort.id,
+        remedy=SUBSCRIBE_REMEDY,
+    )

@@ -13,11 +13,14 @@ Charges and credits use the same fraction, so adding and removing on the same da
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 from typing import Literal, get_args
 
 from billing.errors import InvalidInput
+from billing.money import Money
 from billing.periods import Period, add_months, format_date
 
 ProrationPolicy = Literal["months", "days"]
@@ -78,3 +81,48 @@ def fraction(policy: ProrationPolicy, *, period: Period, on: date, anchor: date 
     if policy == "months":
         return months_fraction(period=period, on=on, anchor=anchor)
     return days_fraction(period=period, on=on)
+
+
+@dataclass(frozen=True)
+class Charged:
+    """A charge line of the period being reduced, with what has already been credited against it."""
+
+    line_id: int
+    invoice: str  # the number of the invoice that charged it
+    period: Period
+    quantity: int
+    unit: Money
+    amount: Money
+    credited_quantity: int = 0
+    credited_amount: int = 0  # minor units
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """Part of a reduction's credit, against the charge line that paid for those licenses."""
+
+    line_id: int
+    invoice: str
+    period: Period
+    quantity: int
+    amount: Money
+
+
+def allocate(charged: Iterable[Charged], *, units: int, share: Fraction) -> list[Allocation]:
+    """Credit for removing ``units`` at ``share`` of the period: the newest charged licenses first (``charged``
+    comes newest first), each at its own unit price, never more than is left uncredited on its line. Adding
+    and removing the same units on the same day therefore nets to zero."""
+    allocations: list[Allocation] = []
+    needed = units
+    for line in charged:
+        take = min(needed, line.quantity - line.credited_quantity)
+        if take <= 0:
+            continue
+        owed = line.unit.times(take * share)
+        amount = min(owed.minor, line.amount.minor - line.credited_amount)
+        if amount > 0:
+            allocations.append(Allocation(line.line_id, line.invoice, line.period, take, Money(amount, owed.currency)))
+        needed -= take
+        if needed == 0:
+            break
+    return allocations

@@ -1,8 +1,9 @@
 """Quotes: what starting, adding to, reducing or cancelling a subscription would do, worked out in a session.
 
 A subscription is one auto-renewing cohort per account and solution, with one renewal date. A quote names
-the licenses, the service period, the proration fraction and the amount charged (or credited, for a
-reduction). The same functions produce the preview and, under lock, the commit, which must come out equal.
+the licenses, the lines its invoice will carry (service period, fraction, unit price, amount), the credit it
+spends or gives, and the amount due. The same functions give the quote and, under lock, the commit's
+second working-out, which must come out with the same id (``billing.quote_ids``).
 """
 
 from __future__ import annotations
@@ -12,39 +13,29 @@ from datetime import date, datetime
 from fractions import Fraction
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
-from billing.accounts import find_account
-from billing.actors import Actor
 from billing.catalog import find_level, find_solution
-from billing.errors import Conflict, InvalidInput, NotFound
-from billing.ledger import lots_with_remaining
+from billing.errors import Conflict, InvalidInput
+from billing.invoicing import LineView, charge_line
 from billing.licensing import check_single_level
-from billing.models import Account, Cohort, InvoiceLine, LineCredit, PlanLevel, Price, Solution
-from billing.models.catalog import BillingInterval
+from billing.models import Account, Cohort, Solution
 from billing.models.invoicing import ChangeKind
-from billing.models.parties import PaymentMethod
 from billing.money import Money
 from billing.periods import Period, add_months, format_date, local_date
-from billing.proration import ProrationPolicy, fraction, month_index
+from billing.proration import Allocation, ProrationPolicy, allocate, fraction
+from billing.subscription_facts import BILLED_METHODS as BILLED_METHODS  # renewal, reminders, conditions
+from billing.subscription_facts import (
+    INTERVAL_MONTHS,
+    SubscriptionFacts,
+    credit_balance,
+    load_facts,
+    no_price,
+)
+from billing.subscription_facts import interval_of as interval_of
+from billing.subscription_facts import unit_price as unit_price
 from billing.units import InvalidUnits, check_units
 from billing.wording import license_line, license_phrase
-
-# The payment methods we bill ourselves; a cohort they pay for has the same word as its origin.
-BILLED_METHODS = (PaymentMethod.CARD, PaymentMethod.INVOICE, PaymentMethod.CREDITS)
-INTERVAL_MONTHS: dict[str, int] = {BillingInterval.MONTH: 1, BillingInterval.YEAR: 12}
-
-
-class NotBilledDirectly(Conflict):
-    code = "not_billed_directly"
-
-
-class NoPrice(NotFound):
-    code = "no_price"
-
-
-class NoSubscription(NotFound):
-    code = "no_subscription"
 
 
 class AlreadySubscribed(Conflict):
@@ -53,19 +44,6 @@ class AlreadySubscribed(Conflict):
 
 class RenewalDue(Conflict):
     code = "renewal_due"
-
-
-class QuoteChanged(Conflict):
-    code = "quote_changed"
-
-
-@dataclass(frozen=True)
-class Allocation:
-    """Part of a reduction's credit, against the charge line that paid for those licenses."""
-
-    line_id: int
-    quantity: int
-    amount: Money
 
 
 @dataclass(frozen=True)
@@ -86,21 +64,41 @@ class Quote:
     fraction: Fraction
     amount: Money
     allocations: tuple[Allocation, ...] = ()
-    # For display only (not part of what the commit must reproduce): the credit the invoice will take.
-    credit_available: Money | None = field(default=None, compare=False)
-    # For display only: the names people read (a renamed account does not change what the quote charges).
+    credit_available: Money | None = None  # the balance the invoice will spend first
+    # The names people read (a renamed account does not change what the quote charges): not figures.
     account_name: str = field(default="", compare=False)
     solution_name: str = field(default="", compare=False)
     level_name: str = field(default="", compare=False)
+    id: str = field(default="", compare=False)  # given by ``Subscriptions.quote``
 
     def _licenses(self, units: int) -> str:
         return license_phrase(units, self.solution_name or self.solution, self.level_name or self.level)
 
     @property
-    def line_text(self) -> str:
-        """The quote's line, named as the invoice's line will be (``wording.license_line``)."""
-        change = {ChangeKind.ADD: "added", ChangeKind.REDUCE: "removed"}.get(self.action, "")
-        return license_line(self.solution_name or self.solution, self.level_name or self.level, self.units, change)
+    def charges(self) -> bool:
+        return self.action in (ChangeKind.START, ChangeKind.ADD)
+
+    @property
+    def lines(self) -> tuple[LineView, ...]:
+        """The lines its invoice will carry (none for a reduction or a cancellation)."""
+        if not self.charges:
+            return ()
+        change = "" if self.action == ChangeKind.START else "added"
+        text = license_line(self.solution_name or self.solution, self.level_name or self.level, self.units, change)
+        line = charge_line(text, period=self.period, quantity=self.units, unit=self.unit_price, fraction=self.fraction)
+        return (line,)
+
+    @property
+    def credit_applied(self) -> Money:
+        """The balance the invoice will spend on itself."""
+        available = self.credit_available or Money.zero(self.amount.currency)
+        if not self.charges:
+            return Money.zero(self.amount.currency)
+        return Money(min(available.minor, self.amount.minor), self.amount.currency)
+
+    @property
+    def due(self) -> Money:
+        return self.amount - self.credit_applied if self.charges else Money.zero(self.amount.currency)
 
     def describe(self) -> str:
         share = "" if self.fraction == 1 else f" x {self.fraction.numerator}/{self.fraction.denominator}"
@@ -126,57 +124,6 @@ class Quote:
         if self.credit_available is not None and self.credit_available.minor > 0:
             text += f" Credit available: {self.credit_available}."
         return text
-
-
-def current_period(cohort: Cohort) -> Period:
-    """The term ending on the cohort's renewal date, from the anchor (never chained)."""
-    ends = month_index(cohort.anchor_on, cohort.ends_on)
-    return Period(add_months(cohort.anchor_on, ends - cohort.term_months), cohort.ends_on)
-
-
-def interval_of(cohort: Cohort) -> str:
-    return BillingInterval.YEAR if cohort.term_months == 12 else BillingInterval.MONTH
-
-
-def unit_price(session: Session, *, level: PlanLevel, interval: str, currency: str) -> Money:
-    price = session.scalar(
-        select(Price).where(Price.plan_level_id == level.id, Price.interval == interval, Price.currency == currency)
-    )
-    if price is None:
-        raise NoPrice(f"the catalog has no {interval}ly {currency} price for {level.solution.name} {level.name}")
-    return Money(price.unit_minor, currency)
-
-
-def billed_account(session: Session, slug: str, actor: Actor, *, lock: bool) -> Account:
-    account = find_account(session, slug=slug, actor=actor, for_update=lock)
-    if account.payment_method not in BILLED_METHODS:
-        raise NotBilledDirectly(
-            f"{account.name} pays through a reseller with pre-paid codes; only card, invoice and credits "
-            "accounts have subscriptions"
-        )
-    return account
-
-
-def find_subscription(session: Session, account: Account, solution: Solution, *, lock: bool = False) -> Cohort:
-    query = (
-        select(Cohort)
-        .where(
-            Cohort.account_id == account.id,
-            Cohort.solution_id == solution.id,
-            Cohort.auto_renew.is_(True),
-            Cohort.origin.in_(BILLED_METHODS),
-        )
-        .options(joinedload(Cohort.solution), joinedload(Cohort.level).joinedload(PlanLevel.solution))
-    )
-    cohort = session.scalar(query.with_for_update(of=Cohort) if lock else query)
-    if cohort is None:
-        raise NoSubscription(f"{account.name} has no renewing {solution.name} subscription")
-    return cohort
-
-
-def credit_balance(session: Session, account: Account) -> Money:
-    left = lots_with_remaining(session, account_id=account.id, currency=account.currency)
-    return Money(sum(amount for _, amount in left), account.currency)
 
 
 def _start(starts_on: date | None, today: date, interval: str) -> date:
@@ -249,7 +196,7 @@ def plan_start(
         fraction=Fraction(1),
         amount=price.times(units),
         credit_available=credit_balance(session, account),
-    )
+    )  # ``amount`` is ``lines[0].amount``: the same one rounding
 
 
 def plan_change(
@@ -263,120 +210,61 @@ def plan_change(
     policy: ProrationPolicy,
     lock: bool = False,
 ) -> Quote:
-    cohort = find_subscription(session, account, solution, lock=lock)
-    today = local_date(now, account.time_zone)
-    if cohort.ends_on <= today:
+    """Load the subscription's facts and work the change out from them (``change_quote``)."""
+    return change_quote(load_facts(session, account, solution, now, lock=lock), action, units, policy=policy)
+
+
+def change_quote(facts: SubscriptionFacts, action: ChangeKind, units: int, *, policy: ProrationPolicy) -> Quote:
+    """Adding, reducing or cancelling, worked out from the loaded facts alone: added licenses are charged at
+    today's price for the rest of the period; removed ones are credited against the lines that charged
+    them (``proration.allocate``), at the same fraction; a cancellation charges and credits nothing."""
+    if facts.ends_on <= facts.today:
         raise RenewalDue(
-            f"the renewal of {account.name}'s {solution.name} licenses on "
-            f"{format_date(cohort.ends_on)} has not been billed yet; renew first"
+            f"the renewal of {facts.account_name}'s {facts.solution_name} licenses on "
+            f"{format_date(facts.ends_on)} has not been billed yet; renew first"
         )
-    period = current_period(cohort)
-    on = max(today, period.start)
+    period = facts.period
+    on = max(facts.today, period.start)
+    zero = Money.zero(facts.credit_available.currency)
     base = Quote(
         action=action,
-        account=account.slug,
-        solution=solution.slug,
-        level=cohort.level.slug,
-        account_name=account.name,
-        solution_name=solution.name,
-        level_name=cohort.level.name,
-        interval=interval_of(cohort),
+        account=facts.account,
+        solution=facts.solution,
+        level=facts.level,
+        account_name=facts.account_name,
+        solution_name=facts.solution_name,
+        level_name=facts.level_name,
+        interval=facts.interval,
         units=units,
-        units_after=cohort.units,
+        units_after=facts.units,
         effective_on=on,
         period=period,
-        renews_on=cohort.ends_on,
-        unit_price=Money.zero(account.currency),
+        renews_on=facts.ends_on,
+        unit_price=zero,
         fraction=Fraction(0),
-        amount=Money.zero(account.currency),
+        amount=zero,
     )
     if action == ChangeKind.CANCEL:
         return base
-    base = replace(
-        base, units=check_units(units), fraction=fraction(policy, period=period, on=on, anchor=cohort.anchor_on)
-    )
+    share = fraction(policy, period=period, on=on, anchor=facts.anchor_on)
+    base = replace(base, units=check_units(units), fraction=share, period=Period(on, period.end))
     if action == ChangeKind.ADD:
-        return _plan_add(session, account, cohort, base)
-    return _plan_reduce(session, account, solution, cohort, base)
-
-
-def _plan_add(session: Session, account: Account, cohort: Cohort, base: Quote) -> Quote:
-    """Added licenses are charged at today's price for the rest of the period."""
-    price = unit_price(session, level=cohort.level, interval=base.interval, currency=account.currency)
-    return replace(
-        base,
-        units_after=cohort.units + base.units,
-        period=Period(base.effective_on, base.period.end),
-        unit_price=price,
-        amount=price.times(base.units * base.fraction),
-        credit_available=credit_balance(session, account),
-    )
-
-
-def _plan_reduce(session: Session, account: Account, solution: Solution, cohort: Cohort, base: Quote) -> Quote:
-    """Removed licenses are credited against the lines that charged them; removing all is a cancellation."""
-    if base.units >= cohort.units:
-        raise InvalidUnits(
-            f"{account.name} has {cohort.units} {solution.name} licenses; to remove them all, cancel the subscription"
+        if facts.price is None:
+            raise no_price(facts.solution_name, facts.level_name, facts.interval, zero.currency)
+        added = replace(
+            base, units_after=facts.units + base.units, unit_price=facts.price, credit_available=facts.credit_available
         )
-    period = base.period
-    allocations = allocate_credit(session, cohort, period, base.units, base.fraction, account.currency)
+        return replace(added, amount=added.lines[0].amount)
+    if base.units >= facts.units:
+        raise InvalidUnits(
+            f"{facts.account_name} has {facts.units} {facts.solution_name} licenses; to remove them all, cancel the "
+            "subscription"
+        )
+    allocations = allocate(facts.charged, units=base.units, share=share)
     return replace(
         base,
-        units_after=cohort.units - base.units,
-        period=Period(base.effective_on, period.end),
-        unit_price=_newest_unit_price(session, cohort, period, account.currency),
-        amount=Money(sum(a.amount.minor for a in allocations), account.currency),
+        units_after=facts.units - base.units,
+        unit_price=facts.charged[0].unit if facts.charged else zero,
+        amount=Money(sum(a.amount.minor for a in allocations), zero.currency),
         allocations=tuple(allocations),
     )
-
-
-def _charge_lines(session: Session, cohort: Cohort, period: Period) -> list[tuple[InvoiceLine, int, int]]:
-    """The cohort's charge lines for ``period``, newest first, each with the quantity and amount already
-    credited against it."""
-    credited = (
-        select(
-            LineCredit.invoice_line_id,
-            func.sum(LineCredit.quantity).label("q"),
-            func.sum(LineCredit.amount_minor).label("a"),
-        )
-        .group_by(LineCredit.invoice_line_id)
-        .subquery()
-    )
-    rows = session.execute(
-        select(InvoiceLine, func.coalesce(credited.c.q, 0), func.coalesce(credited.c.a, 0))
-        .outerjoin(credited, credited.c.invoice_line_id == InvoiceLine.id)
-        .where(
-            InvoiceLine.cohort_id == cohort.id,
-            InvoiceLine.service_start >= period.start,
-            InvoiceLine.service_end == period.end,
-        )
-        .order_by(InvoiceLine.id.desc())
-    ).all()
-    return [(line, int(quantity), int(amount)) for line, quantity, amount in rows]
-
-
-def allocate_credit(
-    session: Session, cohort: Cohort, period: Period, units: int, share: Fraction, currency: str
-) -> list[Allocation]:
-    """Credit for removing ``units``: the newest charged licenses first, each at its own unit price and the
-    change's fraction, never more than is left uncredited on the line that charged them."""
-    allocations: list[Allocation] = []
-    needed = units
-    for line, credited_quantity, credited_amount in _charge_lines(session, cohort, period):
-        take = min(needed, line.quantity - credited_quantity)
-        if take <= 0:
-            continue
-        owed = Money(line.unit_minor, currency).times(take * share)
-        amount = min(owed.minor, line.amount_minor - credited_amount)
-        if amount > 0:
-            allocations.append(Allocation(line.id, take, Money(amount, currency)))
-        needed -= take
-        if needed == 0:
-            break
-    return allocations
-
-
-def _newest_unit_price(session: Session, cohort: Cohort, period: Period, currency: str) -> Money:
-    lines = _charge_lines(session, cohort, period)
-    return Money(lines[0][0].unit_minor, currency) if lines else Money.zero(currency)

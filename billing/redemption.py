@@ -21,7 +21,7 @@ from sqlalchemy import Insert, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from billing import codeformat
-from billing.accounts import account_view, find_account
+from billing.accounts import account_view, amounts_visible, find_account
 from billing.actors import Actor
 from billing.attempts import LOST_RACE, Attempts, check_rate
 from billing.codeformat import CodeKey
@@ -163,8 +163,7 @@ class _FailureRecorder:
 
 def _as_seen_by(decided: RedemptionPlan, actor: Actor) -> RedemptionPlan:
     """Amounts for staff and the system, for a portal key on an account that sees prices, never a reseller."""
-    visible = actor.is_staff or actor.role == "system" or (actor.role == "portal" and decided.account.shows_prices)
-    return replace(decided, amounts_visible=visible)
+    return replace(decided, amounts_visible=amounts_visible(actor, decided.account))
 
 
 def _idempotency_key(actor: Actor, canonical: str, account: str, renews: int | None, scope: str) -> str:

@@ -16,11 +16,12 @@ from typing import Literal
 from billing.accounts import AccountView
 from billing.codes import LOST_RACE_WINDOW, CodeAlreadyRedeemed, CodeExpired, CodeView, CodeVoided, RedeemedMeanwhile
 from billing.errors import Conflict, InvalidInput, NotFound
-from billing.licensing import RENEWAL_LAPSED_DAYS, RENEWAL_WINDOW_DAYS, CohortView, level_conflict, renewal_window
+from billing.licensing import RENEWAL_LAPSED_DAYS, RENEWAL_WINDOW_DAYS, CohortView, renewal_window
 from billing.models.codes import CodeKind, CodeStatus
 from billing.models.ledger import CreditSource
 from billing.money import Money
-from billing.periods import add_months, format_date, local_date
+from billing.periods import Period, add_months, format_date, local_date
+from billing.plan_levels import refuse_level_clash
 from billing.wording import license_phrase
 
 
@@ -198,12 +199,13 @@ def _check_renewal(facts: RedemptionFacts, today: date) -> BlockFacts | None:
 
 def _check_single_level(facts: RedemptionFacts, starts_on: date, ends_on: date) -> None:
     """One plan level per solution per account: refuse a period overlapping another level's licenses."""
-    clashes = [b.view for b in facts.other_levels if b.view.starts_on < ends_on and b.view.ends_on > starts_on]
-    if not clashes:
-        return
-    clash = max(clashes, key=lambda c: c.ends_on)
-    wanted = _Level(name=facts.code.level_name or "", slug=facts.code.view.level or "")
-    raise level_conflict(account_name=facts.account.name, account_slug=facts.account.slug, clash=clash, wanted=wanted)
+    refuse_level_clash(
+        [b.view for b in facts.other_levels],
+        account_name=facts.account.name,
+        account_slug=facts.account.slug,
+        wanted=_Level(name=facts.code.level_name or "", slug=facts.code.view.level or ""),
+        period=Period(starts_on, ends_on),
+    )
 
 
 @dataclass(frozen=True)

@@ -24,9 +24,9 @@ from billing.ledger import Credits
 from billing.licensing import Licenses
 from billing.outbox import LEASE, Outbox
 from billing.overview import Overview
+from billing.payments import Payments
 from billing.plan_changes import PlanChanges
 from billing.proration import DEFAULT_POLICY, ProrationPolicy
-from billing.purchases import Purchases
 from billing.redemption import Redemptions
 from billing.reminders import Reminders
 from billing.renewal import Renewals
@@ -72,15 +72,15 @@ class Billing:
         self.outbox = Outbox(db, lease=settings.outbox_lease)
         self.emails = Emails(db, self.outbox)
         self.sweep = Sweep(db, assignments=self.assignments, reminders=self.reminders, alerts=self.alerts)
-        self.subscriptions = Subscriptions(db, proration=settings.proration)
-        self.plans = PlanChanges(db, proration=settings.proration)
+        self.subscriptions = Subscriptions(db, key=key, proration=settings.proration)
+        self.plans = PlanChanges(db, key=key, proration=settings.proration)
         self.invoices = Invoices(db)
+        self.payments = Payments(db, key=key)
         self.credits = Credits(db)
         self.renewals = Renewals(db)
         self.sweep.housekeeping["auto-renewal invoices"] = lambda now: len(self.renewals.renew_due(now=now).invoices)
         self.identity = Identities(db)
         self.overview = Overview(db)
         self.api_keys = ApiKeys(db, key=key)
-        self.purchases = Purchases(db, subscriptions=self.subscriptions, key=key)
         self.idempotency = IdempotentRequests(db)
         self.sweep.housekeeping["expired idempotency keys"] = lambda now: self.idempotency.prune(now=now)

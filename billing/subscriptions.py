@@ -2,13 +2,13 @@
 
 A subscription is one auto-renewing cohort per account and solution, with one renewal date. Its license
 count changes in place, and every change is an immutable ``LicenseChange`` with its charge line (or its
-credits). Each use case has a preview that returns a ``Quote`` (amount and dates, changing nothing) and a
-commit that takes the quote back, works it out again, and refuses with ``QuoteChanged`` unless it comes
-out the same: what is charged is exactly what was shown.
+credits). ``quote`` works a change out and gives it an id (``billing.quote_ids``), changing nothing;
+``commit`` takes only that id, works the quote out once more under lock, and carries it out only if it
+comes out with the same id: what is charged is exactly what was shown.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy.orm import Session
@@ -16,26 +16,26 @@ from sqlalchemy.orm import Session
 from billing import audit
 from billing.actors import Actor
 from billing.catalog import find_level, find_solution
+from billing.codeformat import CodeKey
 from billing.db import Database
 from billing.errors import InvalidInput
 from billing.invoicing import InvoiceView, LineSpec, invoice_view, issue_invoice
-from billing.ledger import add_credit
-from billing.models import Account, Cohort, LicenseChange, LineCredit
+from billing.ledger import credit_lines
+from billing.models import Account, Cohort, LicenseChange
 from billing.models.invoicing import ChangeKind, LineKind
-from billing.models.ledger import CreditSource
 from billing.models.licensing import CohortOrigin
 from billing.periods import local_date
 from billing.proration import DEFAULT_POLICY, ProrationPolicy
-from billing.quotes import (
-    INTERVAL_MONTHS,
-    Quote,
-    QuoteChanged,
-    billed_account,
-    find_subscription,
-    plan_change,
-    plan_start,
-)
+from billing.quote_ids import InvalidQuoteId, QuoteIds, Request
+from billing.quotes import Quote, plan_change, plan_start
+from billing.subscription_facts import INTERVAL_MONTHS, billed_account, find_subscription
 from billing.wording import license_line
+
+KIND = "licenses"
+
+
+class NoChange(InvalidInput):
+    code = "no_change"
 
 
 @dataclass(frozen=True)
@@ -45,126 +45,119 @@ class ChangeReceipt:
     invoice: InvoiceView | None
 
 
+def _may(actor: Actor, action: ChangeKind) -> None:
+    """Staff do everything; the Portal may only add licenses (fewer is a refund, which staff decide)."""
+    if action == ChangeKind.ADD:
+        actor.require_staff_or_portal("add licenses")
+    else:
+        actor.require_staff(f"{'start' if action == ChangeKind.START else action} licenses")
+
+
 class Subscriptions:
-    def __init__(self, db: Database, *, proration: ProrationPolicy = DEFAULT_POLICY) -> None:
+    def __init__(self, db: Database, *, key: CodeKey, proration: ProrationPolicy = DEFAULT_POLICY) -> None:
         self._db = db
+        self._ids = QuoteIds(key)
         self.proration = proration
 
-    # -- previews -----------------------------------------------------------------------------------------
-
-    def preview_start(
+    def quote(
         self,
         *,
+        action: ChangeKind | str,
         account: str,
         solution: str,
-        level: str,
-        units: int,
         actor: Actor,
         now: datetime,
+        units: int = 0,
+        level: str | None = None,
         interval: str = "year",
         starts_on: date | None = None,
     ) -> Quote:
-        """Start ``units`` auto-renewing licenses, billed a full term at once (from today by default)."""
-        actor.require_staff("start subscriptions")
+        """What starting (a full term at once), adding (billed for the rest of the period), reducing
+        (crediting the unused part) or cancelling (nothing refunded) would do, with the quote's id."""
+        action = ChangeKind(action)
+        if action not in _SETTLE:
+            raise InvalidInput(f"licenses are started, added, reduced or cancelled, not {action}")
+        request: Request = {"action": str(action), "account": account.strip().lower(), "solution": solution}
+        request |= {"units": units, "level": level, "interval": interval}
+        request["starts_on"] = starts_on.isoformat() if starts_on else None
+        with self._db.read() as session:
+            quoted = self._work_out(session, request, actor, now, lock=False)
+        if quoted.action == ChangeKind.START and starts_on is None:
+            request["starts_on"] = quoted.period.start.isoformat()  # "today" is fixed when quoted
+        return replace(quoted, id=self._ids.issue(KIND, request, quoted))
+
+    def quote_total(self, *, account: str, solution: str, units: int, actor: Actor, now: datetime) -> Quote:
+        """What changing ``solution`` to ``units`` licenses in all would do (fewer: staff only)."""
+        actor.require_staff_or_portal("buy licenses")
         with self._db.read() as session:
             found = billed_account(session, account, actor, lock=False)
-            return plan_start(session, found, solution, level, units, interval, starts_on, now)
+            current = find_subscription(session, found, find_solution(session, solution)).units
+        if units == current:
+            raise NoChange(f"{account} already has {units} {solution} licenses", units=units)
+        action = ChangeKind.ADD if units > current else ChangeKind.REDUCE
+        return self.quote(
+            action=action, account=account, solution=solution, units=abs(units - current), actor=actor, now=now
+        )
 
-    def preview_add(self, *, account: str, solution: str, units: int, actor: Actor, now: datetime) -> Quote:
-        """Add ``units`` licenses now, billed at once for the rest of the period."""
-        actor.require_staff_or_portal("add licenses")
-        with self._db.read() as session:
-            found = billed_account(session, account, actor, lock=False)
-            return plan_change(
-                session, found, find_solution(session, solution), ChangeKind.ADD, units, now, policy=self.proration
-            )
-
-    def preview_reduce(self, *, account: str, solution: str, units: int, actor: Actor, now: datetime) -> Quote:
-        """Remove ``units`` licenses now, crediting the unused part of what was charged for them."""
-        actor.require_staff("reduce licenses")
-        with self._db.read() as session:
-            found = billed_account(session, account, actor, lock=False)
-            return plan_change(
-                session, found, find_solution(session, solution), ChangeKind.REDUCE, units, now, policy=self.proration
-            )
-
-    def preview_cancel(self, *, account: str, solution: str, actor: Actor, now: datetime) -> Quote:
-        """Stop renewing: the licenses stay until the renewal date, nothing is refunded."""
-        actor.require_staff("cancel subscriptions")
-        with self._db.read() as session:
-            found = billed_account(session, account, actor, lock=False)
-            return plan_change(
-                session, found, find_solution(session, solution), ChangeKind.CANCEL, 0, now, policy=self.proration
-            )
-
-    # -- commits ------------------------------------------------------------------------------------------
-
-    def start(self, *, quote: Quote, actor: Actor, now: datetime, request_ref: str | None = None) -> ChangeReceipt:
-        actor.require_staff("start subscriptions")
-        with self._db.write() as session:
-            found = billed_account(session, quote.account, actor, lock=True)
-            plan = plan_start(
-                session,
-                found,
-                quote.solution,
-                quote.level,
-                quote.units,
-                quote.interval,
-                quote.period.start,
-                now,
-            )
-            _same(plan, quote)
-            solution = find_solution(session, quote.solution)
-            level = find_level(solution, quote.level)
-            cohort = Cohort(
-                account_id=found.id,
-                solution_id=solution.id,
-                plan_level_id=level.id,
-                license_kind=solution.license_kind,
-                units=plan.units,
-                anchor_on=plan.period.start,
-                term_months=INTERVAL_MONTHS[plan.interval],
-                starts_on=plan.period.start,
-                ends_on=plan.period.end,
-                auto_renew=True,
-                origin=CohortOrigin(found.payment_method),
-                created_at=now,
-                created_on=local_date(now, found.time_zone),
-            )
-            session.add(cohort)
-            session.flush()
-            return _commit(session, found, cohort, plan, actor, now, request_ref)
-
-    def add(self, *, quote: Quote, actor: Actor, now: datetime, request_ref: str | None = None) -> ChangeReceipt:
-        actor.require_staff_or_portal("add licenses")
-        return self._change(quote, ChangeKind.ADD, actor, now, request_ref)
-
-    def reduce(self, *, quote: Quote, actor: Actor, now: datetime, request_ref: str | None = None) -> ChangeReceipt:
-        actor.require_staff("reduce licenses")
-        return self._change(quote, ChangeKind.REDUCE, actor, now, request_ref)
-
-    def cancel(self, *, quote: Quote, actor: Actor, now: datetime, request_ref: str | None = None) -> ChangeReceipt:
-        actor.require_staff("cancel subscriptions")
-        return self._change(quote, ChangeKind.CANCEL, actor, now, request_ref)
-
-    # -- the work -----------------------------------------------------------------------------------------
-
-    def _change(
-        self, quote: Quote, action: ChangeKind, actor: Actor, now: datetime, request_ref: str | None
+    def commit(
+        self, *, quote_id: str, actor: Actor, now: datetime, request_ref: str | None = None, account: str | None = None
     ) -> ChangeReceipt:
-        if quote.action != action:
-            raise InvalidInput(f"that is a quote to {quote.action}, not to {action}")
+        """Carry out exactly the quoted change, or refuse with ``QuoteChanged``. ``account``, when given (the
+        Portal API's path), must be the quote's."""
+        request = self._ids.request(quote_id, KIND)
+        if account is not None and account.strip().lower() != request["account"]:
+            raise InvalidQuoteId("that quote is for another account; ask for a new quote")
         with self._db.write() as session:
-            found = billed_account(session, quote.account, actor, lock=True)
-            solution = find_solution(session, quote.solution)
-            plan = plan_change(session, found, solution, action, quote.units, now, policy=self.proration, lock=True)
-            _same(plan, quote)
-            cohort = find_subscription(session, found, solution, lock=True)
-            if action == ChangeKind.CANCEL:
-                cohort.auto_renew = False
-            else:
-                cohort.units = plan.units_after
-            return _commit(session, found, cohort, plan, actor, now, request_ref)
+            again = self._work_out(session, request, actor, now, lock=True)
+            self._ids.check(quote_id, KIND, request, again, now_reads=again.describe())
+            found = billed_account(session, again.account, actor, lock=True)
+            cohort = _subject(session, found, again, now)
+            return _commit(session, found, cohort, again, actor, now, request_ref)
+
+    def _work_out(self, session: Session, request: Request, actor: Actor, now: datetime, *, lock: bool) -> Quote:
+        action = ChangeKind(str(request["action"]))
+        _may(actor, action)
+        found = billed_account(session, str(request["account"]), actor, lock=lock)
+        units = int(request["units"] or 0)
+        if action == ChangeKind.START:
+            if not request["level"]:
+                raise InvalidInput("say which level to start")
+            starts = request["starts_on"]
+            on = date.fromisoformat(str(starts)) if starts else None
+            interval = str(request["interval"] or "year")
+            return plan_start(session, found, str(request["solution"]), str(request["level"]), units, interval, on, now)
+        solution = find_solution(session, str(request["solution"]))
+        return plan_change(session, found, solution, action, units, now, policy=self.proration, lock=lock)
+
+
+def _subject(session: Session, account: Account, plan: Quote, now: datetime) -> Cohort:
+    """The cohort the change is made to (a new one for a start), as the change leaves it."""
+    solution = find_solution(session, plan.solution)
+    if plan.action != ChangeKind.START:
+        cohort = find_subscription(session, account, solution, lock=True)
+        if plan.action == ChangeKind.CANCEL:
+            cohort.auto_renew = False
+        else:
+            cohort.units = plan.units_after
+        return cohort
+    cohort = Cohort(
+        account_id=account.id,
+        solution_id=solution.id,
+        plan_level_id=find_level(solution, plan.level).id,
+        license_kind=solution.license_kind,
+        units=plan.units,
+        anchor_on=plan.period.start,
+        term_months=INTERVAL_MONTHS[plan.interval],
+        starts_on=plan.period.start,
+        ends_on=plan.period.end,
+        auto_renew=True,
+        origin=CohortOrigin(account.payment_method),
+        created_at=now,
+        created_on=local_date(now, account.time_zone),
+    )
+    session.add(cohort)
+    session.flush()
+    return cohort
 
 
 def _record_change(session: Session, cohort: Cohort, plan: Quote, actor: Actor, now: datetime) -> LicenseChange:
@@ -185,19 +178,10 @@ def _record_change(session: Session, cohort: Cohort, plan: Quote, actor: Actor, 
 def _invoice(
     session: Session, account: Account, cohort: Cohort, plan: Quote, change: LicenseChange, now: datetime
 ) -> InvoiceView:
-    """Started licenses are billed a full term, added ones the rest of the period: one line, one invoice."""
-    started = plan.action == ChangeKind.START
-    spec = LineSpec(
-        cohort_id=cohort.id,
-        kind=LineKind.TERM if started else LineKind.PRORATION,
-        change_id=change.id,
-        period=plan.period,
-        quantity=plan.units,
-        unit=plan.unit_price,
-        fraction=plan.fraction,
-        description=license_line(cohort.solution.name, cohort.level.name, plan.units, "" if started else "added"),
-    )
-    issued, _ = issue_invoice(session, account=account, lines=[spec], now=now, memo=f"{plan.action}: {plan.solution}")
+    """Started licenses are billed a full term, added ones the rest of the period: the quote's line, one invoice."""
+    kind = LineKind.TERM if plan.action == ChangeKind.START else LineKind.PRORATION
+    specs = [LineSpec.of(line, cohort_id=cohort.id, kind=kind, change_id=change.id) for line in plan.lines]
+    issued, _ = issue_invoice(session, account=account, lines=specs, now=now, memo=f"{plan.action}: {plan.solution}")
     return invoice_view(issued, account.slug, account.payment_method)
 
 
@@ -205,27 +189,16 @@ def _credit_removed(
     session: Session, account: Account, cohort: Cohort, plan: Quote, change: LicenseChange, now: datetime
 ) -> None:
     """Removed licenses are credited, each part against the charge line that paid for it."""
-    if plan.amount.minor <= 0:
-        return None
-    entry = add_credit(
+    memo = license_line(plan.solution_name or plan.solution, plan.level_name or plan.level, plan.units, "removed")
+    credit_lines(
         session,
         account_id=account.id,
+        change_id=change.id,
         amount=plan.amount,
-        source=CreditSource.ADJUSTMENT,
+        allocations=plan.allocations,
+        memo=memo,
         now=now,
-        memo=license_line(cohort.solution.name, cohort.level.name, plan.units, "removed"),
     )
-    session.add_all(
-        LineCredit(
-            change_id=change.id,
-            invoice_line_id=a.line_id,
-            credit_entry_id=entry.id,
-            quantity=a.quantity,
-            amount_minor=a.amount.minor,
-        )
-        for a in plan.allocations
-    )
-    return None
 
 
 def _nothing_to_settle(
@@ -277,11 +250,3 @@ def _commit(
     )
     session.flush()
     return ChangeReceipt(quote=plan, cohort_id=cohort.id, invoice=invoice)
-
-
-def _same(plan: Quote, quote: Quote) -> None:
-    if plan != quote:
-        raise QuoteChanged(
-            f"the quote is out of date (now: {plan.describe()}); nothing was changed",
-            amount=plan.amount.plain(),
-        )

@@ -11,9 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 import migrations
-from billing import Database, deployment
-from billing.codeformat import CodeKey
-from billing.deployment import KeyCheck
+from billing import CodeKey, Database, KeyCheck, deployment
 
 log = logging.getLogger("joanbot.health")
 

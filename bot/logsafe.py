@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import IO, Any
 
 from api.request_id import REQUEST_ID
-from billing.codeformat import STARTS_A_WORD, redact
+from billing import STARTS_A_WORD, redact
 from bot.settings import LogSettings
 
 # A Slack token (xoxb-, xoxp-, xapp-...), in any case, its hyphens plain, URL-encoded or JSON-escaped, after

@@ -16,8 +16,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 import migrations
-from billing import Billing, BillingSettings, Database, deployment
-from billing.deployment import KeyCheck
+from billing import Billing, BillingSettings, Database, KeyCheck, deployment
 from bot.app import build_app
 from bot.clock import Clock, SystemClock
 from bot.scheduler import Background

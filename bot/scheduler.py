@@ -13,9 +13,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from billing import Billing
-from billing.periods import format_date
-from billing.wording import plural
+from billing import Billing, format_date, plural
 from bot.clock import Clock, SystemClock
 from handlers.outbound.poster import Poster
 from mail.sender import Mailer

@@ -15,12 +15,18 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import make_url
 from sqlalchemy.exc import ArgumentError
 
-from billing.codeformat import KEY_MIN_BYTES, CodeKey
-from billing.errors import InvalidInput
-from billing.issuing import DEFAULT_MAX_CREDIT_CODE
-from billing.money import CURRENCIES
-from billing.periods import zone
-from billing.proration import DEFAULT_POLICY, POLICIES, ProrationPolicy, policy_named
+from billing import (
+    CURRENCIES,
+    DEFAULT_MAX_CREDIT_CODE,
+    DEFAULT_POLICY,
+    KEY_MIN_BYTES,
+    POLICIES,
+    CodeKey,
+    InvalidInput,
+    ProrationPolicy,
+    policy_named,
+    zone,
+)
 from mail.smtp import SmtpTarget, SmtpUrlError
 
 

@@ -6,7 +6,7 @@ from slack_bolt import App
 
 
 def register(app: App) -> None:
-    from handlers import actions, commands, events, notice_actions, options, plan_change, views
+    from handlers import actions, commands, events, license_commands, notice_actions, options, plan_change, views
 
     commands.register(app)
     actions.register(app)
@@ -15,3 +15,4 @@ def register(app: App) -> None:
     options.register(app)
     events.register(app)
     plan_change.register(app)
+    license_commands.register(app)

@@ -14,8 +14,7 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from billing import Actor, Billing, BillingError
-from billing.actors import NotAllowed
+from billing import Actor, Billing, BillingError, NotAllowed
 from handlers import blocks, errors, ids, listen, modals
 from handlers.redeem_request import RedeemRequest, chosen_renewal
 

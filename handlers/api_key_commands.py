@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from billing.periods import format_date
+from billing import format_date
 from handlers import blocks, parsing
 from handlers.parsing import Parsed, Usage
 

@@ -6,17 +6,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from billing import Actor
-from billing.accounts import AccountView
-from billing.audit import AuditEntry
-from billing.codes import CodeView
-from billing.issuing import IssuedBatch
-from billing.licensing import Breakdown
-from billing.periods import format_date
-from billing.redemption import Receipt
-from billing.redemption_plan import RedemptionPlan
-from billing.resellers import ResellerView
-from billing.wording import plural
+from billing import (
+    AccountView,
+    Actor,
+    AuditEntry,
+    Breakdown,
+    CodeView,
+    IssuedBatch,
+    Receipt,
+    RedemptionPlan,
+    ResellerView,
+    Row,
+    Tone,
+    breakdown_rows,
+    format_date,
+    plural,
+)
 from handlers import ids, kit
 from handlers.kit import Block, escape
 from handlers.parsing import USAGE, Usage
@@ -41,6 +46,8 @@ _EXAMPLES = {
     "redeem": "/joan redeem ABCDE-FGHJK-MNPQR-STVWX-YZ012 acme",
     "renewals": "/joan renewals acme",
     "code issue": "/joan code issue room professional 10 years=1 reseller=northwind ref=PI-2026-001",
+    "licenses add": "/joan licenses add globex room 3",
+    "payment record": "/joan payment record INV-000012 15.00 ref=TRX-123",
 }
 
 
@@ -53,7 +60,7 @@ def help_message(actor: Actor) -> dict[str, Any]:
         intro = "You are an admin: everything below is open to you."
     else:
         names = [n for n in USAGE if not n.startswith(("staff", "reseller", "audit", "api-key"))]
-        intro = "You are on the sales team: codes, redemptions, accounts and renewals."
+        intro = "You are on the sales team: codes, redemptions, accounts, renewals, license counts and payments."
     lines = [f"`{escape(USAGE[name])}`" for name in names if name != "help"]
     examples = [f"`{escape(text)}`" for name, text in _EXAMPLES.items() if name in names]
     blocks = [kit.header("What joanbot can do for you"), kit.section(intro)]
@@ -122,28 +129,20 @@ def receipt_message(receipt: Receipt) -> dict[str, Any]:
 # -- accounts and renewals ----------------------------------------------------------------------------------
 
 
+def rows_mrkdwn(rows: Sequence[Row]) -> list[str]:
+    """The rows every door shows (``billing.sheets``), as Slack reads them: escaped, headings bold."""
+    shown = {
+        Tone.PLAIN: "{}",
+        Tone.STRONG: "*{}*",
+        Tone.WARNING: ":warning: {}",
+        Tone.ASIDE: "_{}_",
+    }
+    bullet = {0: "", 1: "  • ", 2: "      "}
+    return [bullet.get(row.depth, "      ") + shown[row.tone].format(escape(row.text)) for row in rows]
+
+
 def breakdown_lines(breakdown: Breakdown) -> list[str]:
-    lines: list[str] = []
-    if not breakdown.solutions:
-        lines.append("No active licenses.")
-    for solution in breakdown.solutions:
-        lines.append(
-            f"*{escape(solution.solution_name)} {escape(solution.level_name)}* ({solution.license_kind} licenses): "
-            f"*{solution.total}* available, {solution.in_use} in use"
-        )
-        if solution.over_capacity:
-            lines.append(f"  :warning: over capacity by {solution.over_capacity}")
-        for line in solution.lines:
-            note = " (renewed)" if line.renewed else " (renews automatically)" if line.auto_renew else ""
-            lines.append(f"  • {line.units} renewing {format_date(line.renews_on)}{note}")
-            if line.change:
-                lines.append(f"      _{line.change}_")
-        for upcoming in solution.upcoming:
-            lines.append(
-                f"  • {upcoming.units} starting {format_date(upcoming.starts_on)}, renewing "
-                f"{format_date(upcoming.renews_on)}"
-            )
-    return lines
+    return rows_mrkdwn(breakdown_rows(breakdown))
 
 
 def breakdown_blocks(breakdown: Breakdown, *, max_blocks: int, budget: int) -> list[Block]:

@@ -14,10 +14,20 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from billing import Actor, Billing, BillingError
-from billing.codes import code_prefix
-from billing.money import Money
-from handlers import api_key_commands, blocks, errors, ids, kit, listen, modals, money_blocks, parsing, plan_change
+from billing import Actor, Billing, BillingError, Money, code_prefix
+from handlers import (
+    api_key_commands,
+    blocks,
+    errors,
+    ids,
+    kit,
+    license_commands,
+    listen,
+    modals,
+    money_blocks,
+    parsing,
+    plan_change,
+)
 from handlers.outbound import direct
 from handlers.parsing import Parsed, Usage
 
@@ -269,6 +279,14 @@ def _licenses_change(request: Request, parsed: Parsed) -> Reply:
     return plan_change.command(request.billing, request.actor, request.now, request.ref, parsed)
 
 
+def _licenses(request: Request, parsed: Parsed) -> Reply:
+    return license_commands.licenses_command(request.billing, request.actor, request.now, parsed)
+
+
+def _payment(request: Request, parsed: Parsed) -> Reply:
+    return license_commands.payment_command(request.billing, request.actor, request.now, parsed)
+
+
 def _open(request: Request, view: dict[str, Any]) -> None:
     request.client.views_open(trigger_id=request.body["trigger_id"], view=view)
 
@@ -298,6 +316,9 @@ ROUTES: dict[str, Callable[[Request, Parsed], Reply]] = {
     "invoices": _invoices,
     "licenses": _group("licenses change"),
     "licenses change": _licenses_change,
+    **{f"licenses {action}": _licenses for action in license_commands.ACTIONS},
+    "payment": _group("payment record"),
+    "payment record": _payment,
     "api-key": _group("api-key create"),
     "api-key create": api_key_commands.create,
     "api-key list": api_key_commands.list_keys,

@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from billing import Actor, Billing
-from billing.identity import ChatUser
+from billing import Actor, Billing, ChatUser
 from handlers.user_teams import UserTeams, event_user_team
 
 CONTEXT_KEY = "joanbot"

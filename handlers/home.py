@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from billing.accounts import AccountView
-from billing.alerts import AlertView
-from billing.overview import DueRenewal
-from billing.periods import format_date
+from billing import AccountView, AlertView, DueRenewal, format_date
 from handlers import blocks, errors, ids, kit, notices
 from handlers.kit import Block, escape
 

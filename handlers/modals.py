@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from billing.accounts import AccountView
-from billing.catalog import SolutionView
-from billing.issuing import IssuedBatch
-from billing.licensing import Breakdown
-from billing.periods import describe_term, format_date
-from billing.redemption import Receipt
-from billing.redemption_plan import RedemptionPlan
-from billing.reminders import RenewalDraft
-from billing.wording import license_phrase
+from billing import (
+    AccountView,
+    Breakdown,
+    IssuedBatch,
+    Receipt,
+    RedemptionPlan,
+    RenewalDraft,
+    SolutionView,
+    describe_term,
+    format_date,
+    license_phrase,
+)
 from handlers import blocks, ids, kit
 from handlers.kit import Block, escape
 from handlers.redeem_request import RedeemRequest, renewal_value

@@ -5,10 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from billing.invoicing import InvoiceView
-from billing.ledger import CreditsOverview
-from billing.models.ledger import CreditSource
-from billing.periods import format_date
+from billing import CreditSource, CreditsOverview, InvoiceView, format_date, line_text
 from handlers import kit
 from handlers.kit import escape
 
@@ -19,12 +16,7 @@ def invoices_message(account: str, invoices: Sequence[InvoiceView]) -> dict[str,
         f"*{i.number}* · {format_date(i.issued_on)} · {i.status.replace('_', ' ')} · total {i.total}, credit "
         f"{i.credit_applied}, paid {i.amount_paid}, *owed {i.remaining}* (due {format_date(i.due_on)})"
         + (" · _card: record the payment by hand (`joanbot payments record`)_" if i.recorded_by_hand else "")
-        + "".join(
-            f"\n   {escape(line.description)}: {line.quantity} × {line.unit_price} × {line.fraction.numerator}/"
-            f"{line.fraction.denominator}, {format_date(line.service_start)} to {format_date(line.service_end)}"
-            f" = {line.amount}"
-            for line in i.lines
-        )
+        + "".join(f"\n   {escape(line_text(line))}" for line in i.lines)
         + (f"\n   {escape(i.note)}" if i.note else "")
         for i in invoices
     ]

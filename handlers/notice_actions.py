@@ -18,9 +18,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from billing import Actor, Billing, BillingError
-from billing.actors import NotAllowed
-from billing.alerts import AlertAlreadyAcknowledged, AlertView
+from billing import Actor, AlertAlreadyAcknowledged, AlertView, Billing, BillingError, NotAllowed
 from handlers import blocks, errors, ids, listen, modals, notices
 
 log = logging.getLogger("joanbot.slack")

@@ -12,10 +12,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from billing.alerts import AlertView
-from billing.periods import format_date
-from billing.reminders import NoticeView
-from billing.wording import license_phrase, plural
+from billing import AlertView, NoticeView, format_date, license_phrase, plural
 from handlers import ids, kit
 from handlers.kit import escape
 

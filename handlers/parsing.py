@@ -13,9 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from billing import BillingError
-from billing.periods import parse_date, term_months
-from billing.units import NotANumber, parse_whole
+from billing import BillingError, NotANumber, parse_date, parse_whole, term_months
 from handlers.redeem_request import RedeemRequest
 
 USAGE: dict[str, str] = {
@@ -43,6 +41,11 @@ USAGE: dict[str, str] = {
     "invoices": "/joan invoices ACCOUNT",
     "licenses change": "/joan licenses change ACCOUNT SOLUTION [level=LEVEL] [interval=month|year] [when=now] "
     "| licenses change ACCOUNT SOLUTION withdraw",
+    "licenses start": "/joan licenses start ACCOUNT SOLUTION N level=LEVEL [interval=year|month]",
+    "licenses add": "/joan licenses add ACCOUNT SOLUTION N",
+    "licenses reduce": "/joan licenses reduce ACCOUNT SOLUTION N",
+    "licenses cancel": "/joan licenses cancel ACCOUNT SOLUTION",
+    "payment record": "/joan payment record INVOICE AMOUNT [ref=TEXT]",
     "api-key create": "/joan api-key create NAME scope=portal|reseller=SLUG [read-only]",
     "api-key list": "/joan api-key list",
     "api-key revoke": "/joan api-key revoke NAME",
@@ -122,7 +125,7 @@ class StaffInput:
     role: str | None = None
 
 
-_TWO_WORD = {"code", "staff", "licenses", "api-key"}  # always take a second word
+_TWO_WORD = {"code", "staff", "licenses", "payment", "api-key"}  # always take a second word
 _OPTIONAL_SECOND = {"account": ("new", "set"), "reseller": ("new", "link", "set")}
 
 

@@ -11,9 +11,7 @@ from typing import Any
 
 from slack_bolt import App
 
-from billing import Actor, Billing, BillingError
-from billing.plan_changes import PlanReceipt
-from billing.plan_quotes import PlanQuote
+from billing import Actor, Billing, BillingError, PlanQuote, PlanReceipt
 from handlers import blocks, errors, ids, kit, listen
 from handlers.kit import Block, escape
 from handlers.parsing import Parsed, Usage, only
@@ -57,13 +55,13 @@ def command(billing: Billing, actor: Actor, now: datetime, request_ref: str, par
 def quote_message(quote: PlanQuote) -> dict[str, Any]:
     body: list[Block] = [
         kit.header("Plan change"),
-        kit.section("\n".join(escape(line) for line in quote.lines())),
+        kit.section("\n".join(escape(line) for line in quote.sheet())),
         kit.actions(
             kit.button("Confirm", ids.ACTION_CHANGE_CONFIRM, quote.id, style="primary"),
             kit.button("Cancel", ids.ACTION_CHANGE_CANCEL, "cancel"),
         ),
     ]
-    return kit.message(quote.lines()[0], body)
+    return kit.message(quote.sheet()[0], body)
 
 
 def receipt_lines(receipt: PlanReceipt) -> str:

@@ -12,8 +12,7 @@ import json
 from dataclasses import dataclass, replace
 from typing import TypeGuard
 
-from billing.errors import InvalidInput
-from billing.redemption_plan import NOT_CHOSEN, RenewalChoice
+from billing import NOT_CHOSEN, InvalidInput, RenewalChoice
 
 NEW_LICENSES = "new"  # the radio option for "new licenses, no renewal"
 

@@ -11,10 +11,7 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from billing import Actor, Billing, BillingError
-from billing.actors import NotAllowed
-from billing.errors import InvalidInput
-from billing.periods import parse_date
+from billing import Actor, Billing, BillingError, InvalidInput, NotAllowed, parse_date
 from handlers import errors, ids, listen, modals
 from handlers.outbound import direct
 from handlers.parsing import MAX_SLACK_COUNT, state_value

@@ -13,9 +13,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 
-from billing.email_plan import Audience
-from billing.emails import ReminderEmail
-from billing.wording import license_phrase
+from billing import Audience, ReminderEmail, license_phrase
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 

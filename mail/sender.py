@@ -20,10 +20,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Protocol
 
-from billing import Billing
-from billing.email_plan import Audience
-from billing.models.outbox import OutboxMedium
-from billing.outbox import Claim
+from billing import Audience, Billing, Claim, OutboxMedium
 from mail import message as emails
 
 log = logging.getLogger("joanbot.mailer")

@@ -22,6 +22,36 @@ def test_billing_imports_no_slack_and_no_outer_layer():
     assert offenders == []
 
 
+OUTER_LAYERS = ("handlers", "api", "bot", "mail")
+
+
+def test_the_outer_layers_use_billing_only_through_its_public_face():
+    """``billing/__init__.py`` is the face: the service, its views, its errors and the value rules. A door that
+    reaches past it (``from billing.quotes import ...``, ``from billing import audit``) couples itself to the
+    core's insides."""
+    import billing
+
+    root = Path(__file__).parent.parent
+    offenders = []
+    for layer in OUTER_LAYERS:
+        for path in root.joinpath(layer).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+                if isinstance(node, ast.ImportFrom) and node.module == "billing":
+                    names = [f"billing.{a.name}" for a in node.names if a.name not in billing.__all__]
+                elif isinstance(node, ast.ImportFrom) and node.module:
+                    names = [node.module]
+                offenders += [f"{path.relative_to(root)}: {name}" for name in names if name.startswith("billing.")]
+    assert offenders == []
+
+
+def test_the_public_face_names_only_what_it_exports():
+    import billing
+
+    assert sorted(billing.__all__) == sorted(set(billing.__all__))
+    assert all(hasattr(billing, name) for name in billing.__all__)
+
+
 def test_the_portal_api_imports_no_slack_and_neither_handlers_nor_bot():
     for path in Path(__file__).parent.parent.joinpath("api").rglob("*.py"):
         tree = ast.parse(path.read_text())

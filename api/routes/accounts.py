@@ -12,7 +12,7 @@ from api import schemas as s
 from api.auth import Context, Reader, Writer
 from api.problems import FieldError, problem, responses
 from api.schemas import PRINTABLE
-from billing.contacts import InvalidEmail
+from billing import InvalidEmail
 
 router = APIRouter(tags=["accounts"])
 AccountSlug = Annotated[str, Path(pattern=PRINTABLE, min_length=1, max_length=100)]

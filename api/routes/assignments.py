@@ -13,8 +13,7 @@ from api.context import ApiContext
 from api.problems import responses
 from api.routes.accounts import AccountSlug
 from api.schemas import PRINTABLE
-from billing.assignments import MAX_SUBJECT, AlreadyAssigned
-from billing.models.catalog import LicenseKind
+from billing import MAX_SUBJECT, AlreadyAssigned, LicenseKind
 
 router = APIRouter(tags=["assignments"])
 SolutionSlug = Annotated[str, Path(pattern=PRINTABLE, min_length=1, max_length=100)]

@@ -12,6 +12,7 @@ from api.idempotent import respond
 from api.problems import ApiError, responses
 from api.routes.accounts import AccountSlug
 from api.routes.redemptions import IdempotencyKey
+from billing import amounts_visible
 
 router = APIRouter(tags=["money"])
 
@@ -66,7 +67,7 @@ def list_invoices(
     keys, accounts that do not pay through a reseller."""
     portal_only(who, "see invoices")
     view = ctx.billing.accounts.get_account(slug=account, actor=who.actor)
-    if not view.shows_prices:
+    if not amounts_visible(who.actor, view):
         raise ApiError(409, "not_billed_directly", f"{view.name} pays through a reseller: it has no invoices here")
     found = ctx.billing.invoices.list(account=account, actor=who.actor, limit=limit + 1, before=pages.after_id(cursor))
     page = found[:limit]
@@ -81,10 +82,10 @@ def quote_licenses(account: AccountSlug, body: s.QuoteIn, who: Reader, ctx: Cont
     """Quote a new license total (card and invoice accounts): the lines, amount, service period and a
     ``quote_id`` to buy with."""
     portal_only(who, "buy licenses")
-    priced = ctx.billing.purchases.quote(
+    quoted = ctx.billing.subscriptions.quote_total(
         account=account, solution=body.solution, units=body.units, actor=who.actor, now=ctx.now()
     )
-    return render.quote(priced.quote_id, priced.quote)
+    return render.quote(quoted)
 
 
 @router.post(
@@ -98,7 +99,7 @@ def buy_licenses(
     portal_only(who, "buy licenses")
 
     def work() -> s.PurchaseOut:
-        receipt = ctx.billing.purchases.commit(
+        receipt = ctx.billing.subscriptions.commit(
             quote_id=body.quote_id, account=account, actor=who.actor, now=ctx.now(), request_ref=f"api:{who.key.name}"
         )
         return s.PurchaseOut(

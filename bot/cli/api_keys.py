@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from billing.periods import format_date
+from billing import format_date
 from bot.cli.common import Context, handled, pass_context
 
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import click
 
-from billing.periods import format_date
-from billing.units import parse_whole
+from billing import format_date, parse_whole
 from bot.cli.common import Context, handled, pass_context
 
 

@@ -7,10 +7,7 @@ from pathlib import Path
 
 import click
 
-from billing import BillingError
-from billing.models.catalog import BillingInterval
-from billing.money import Money
-from billing.wording import plural
+from billing import BillingError, BillingInterval, Money, plural
 from bot.cli.common import Context, handled, pass_context
 
 

@@ -10,12 +10,7 @@ from pathlib import Path
 
 import click
 
-from billing.codes import CodeView
-from billing.issuing import IssuedBatch, IssuedCode
-from billing.money import Money
-from billing.periods import format_date, term_months
-from billing.units import parse_whole
-from billing.wording import plural
+from billing import CodeView, IssuedBatch, IssuedCode, Money, format_date, parse_whole, plural, term_months
 from bot.cli import codesfile
 from bot.cli.common import Context, F, date_option, handled, pass_context, yes_option
 

@@ -23,7 +23,7 @@ from typing import IO
 
 import click
 
-from billing.issuing import IssuedCode
+from billing import IssuedCode
 
 UNSTORED = re.compile(r"^\.(?P<name>.+)\.(?P<batch>[0-9a-f]{32})\.unstored$")
 HEADER = ("code", "prefix")

@@ -12,9 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
-from billing import Actor, Billing, BillingError, operator
-from billing.periods import parse_date
-from billing.units import NotANumber
+from billing import Actor, Billing, BillingError, NotANumber, operator, parse_date
 from bot.clock import Clock
 from bot.runtime import Runtime
 

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import click
 
-from billing.invoicing import InvoiceView
-from billing.money import Money
-from billing.periods import format_date
-from billing.wording import plural
+from billing import InvoiceView, Money, format_date, line_text, plural
 from bot.cli.common import NUMBERS, Context, handled, pass_context
 
 
@@ -89,12 +86,7 @@ def invoice_text(invoice: InvoiceView) -> str:
         f"{invoice.status.replace('_', ' ')}  total {invoice.total}  credit {invoice.credit_applied}  "
         f"paid {invoice.amount_paid}  owed {invoice.remaining}"
     )
-    lines = [
-        f"    {line.description}: {format_date(line.service_start)} to {format_date(line.service_end)}, "
-        f"{line.quantity} x {line.unit_price} x {line.fraction.numerator}/{line.fraction.denominator} "
-        f"= {line.amount}"
-        for line in invoice.lines
-    ]
+    lines = [f"    {line_text(line)}" for line in invoice.lines]
     if invoice.note:
         lines.append(f"    {invoice.note}")
     note = [f"    {CARD_NOTE}"] if invoice.recorded_by_hand else []

@@ -6,28 +6,24 @@ Each change shows its quote (amount and dates) and commits exactly that quote af
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 
 import click
 
-from billing.licensing import Breakdown
-from billing.periods import format_date
-from billing.quotes import Quote
-from billing.subscriptions import ChangeReceipt
-from billing.units import parse_whole
+from billing import Breakdown, ChangeKind, Quote, breakdown_rows, format_date, parse_whole, plain_text, quote_sheet
 from bot.cli.common import NUMBERS, Context, date_option, handled, pass_context, yes_option
 from bot.cli.invoices import invoice_text
 
 
-def _confirm_and_commit(quote: Quote, yes: bool, commit: Callable[[Quote], ChangeReceipt]) -> None:
-    click.echo(quote.describe())
+def _confirm_and_commit(ctx: Context, quote: Quote, yes: bool) -> None:
+    """Show the quote; on yes, commit it by its id (the commit refuses if the quote no longer holds)."""
+    click.echo(plain_text(quote_sheet(quote)))
     if not yes and not click.confirm("Go ahead?", default=True):
         raise click.ClickException("nothing changed")
-    receipt = commit(quote)
+    receipt = ctx.billing.subscriptions.commit(quote_id=quote.id, actor=ctx.actor, now=ctx.now())
     if receipt.invoice is not None:
         click.echo(invoice_text(receipt.invoice))
-    elif receipt.quote.action == "reduce":
+    elif receipt.quote.action == ChangeKind.REDUCE:
         click.echo(
             f"Credited {receipt.quote.amount} to {receipt.quote.account_name or receipt.quote.account} "
             "(adjustment credit)."
@@ -62,8 +58,8 @@ def licenses_start(
     yes: bool,
 ) -> None:
     """Start UNITS auto-renewing SOLUTION LEVEL licenses for ACCOUNT, invoiced a full term at once."""
-    now = ctx.now()
-    quote = ctx.billing.subscriptions.preview_start(
+    quote = ctx.billing.subscriptions.quote(
+        action=ChangeKind.START,
         account=account,
         solution=solution,
         level=level,
@@ -71,41 +67,31 @@ def licenses_start(
         interval=interval,
         starts_on=starts,
         actor=ctx.actor,
-        now=now,
+        now=ctx.now(),
     )
-    _confirm_and_commit(quote, yes, lambda q: ctx.billing.subscriptions.start(quote=q, actor=ctx.actor, now=now))
+    _confirm_and_commit(ctx, quote, yes)
 
 
-@licenses.command("add", context_settings=NUMBERS)
-@click.argument("account")
-@click.argument("solution")
-@click.argument("units")
-@yes_option
-@pass_context
-@handled
-def licenses_add(ctx: Context, account: str, solution: str, units: str, yes: bool) -> None:
-    """Add UNITS licenses now, invoiced at once for the rest of the period."""
-    now = ctx.now()
-    quote = ctx.billing.subscriptions.preview_add(
-        account=account, solution=solution, units=parse_whole(units, "units"), actor=ctx.actor, now=now
-    )
-    _confirm_and_commit(quote, yes, lambda q: ctx.billing.subscriptions.add(quote=q, actor=ctx.actor, now=now))
+def _count_change(action: ChangeKind, help_text: str) -> None:
+    """``licenses add`` and ``licenses reduce``: the same arguments, quoted then committed by the quote's id."""
+
+    @licenses.command(str(action), context_settings=NUMBERS, help=help_text)
+    @click.argument("account")
+    @click.argument("solution")
+    @click.argument("units")
+    @yes_option
+    @pass_context
+    @handled
+    def change(ctx: Context, account: str, solution: str, units: str, yes: bool) -> None:
+        count = parse_whole(units, "units")
+        quote = ctx.billing.subscriptions.quote(
+            action=action, account=account, solution=solution, units=count, actor=ctx.actor, now=ctx.now()
+        )
+        _confirm_and_commit(ctx, quote, yes)
 
 
-@licenses.command("reduce", context_settings=NUMBERS)
-@click.argument("account")
-@click.argument("solution")
-@click.argument("units")
-@yes_option
-@pass_context
-@handled
-def licenses_reduce(ctx: Context, account: str, solution: str, units: str, yes: bool) -> None:
-    """Remove UNITS licenses now; the unused part is credited to the account (staff only)."""
-    now = ctx.now()
-    quote = ctx.billing.subscriptions.preview_reduce(
-        account=account, solution=solution, units=parse_whole(units, "units"), actor=ctx.actor, now=now
-    )
-    _confirm_and_commit(quote, yes, lambda q: ctx.billing.subscriptions.reduce(quote=q, actor=ctx.actor, now=now))
+_count_change(ChangeKind.ADD, "Add UNITS licenses now, invoiced at once for the rest of the period.")
+_count_change(ChangeKind.REDUCE, "Remove UNITS licenses now; the unused part is credited to the account (staff only).")
 
 
 @licenses.command("cancel")
@@ -116,9 +102,10 @@ def licenses_reduce(ctx: Context, account: str, solution: str, units: str, yes: 
 @handled
 def licenses_cancel(ctx: Context, account: str, solution: str, yes: bool) -> None:
     """Stop renewing ACCOUNT's SOLUTION licenses; they stay until the renewal date, nothing is refunded."""
-    now = ctx.now()
-    quote = ctx.billing.subscriptions.preview_cancel(account=account, solution=solution, actor=ctx.actor, now=now)
-    _confirm_and_commit(quote, yes, lambda q: ctx.billing.subscriptions.cancel(quote=q, actor=ctx.actor, now=now))
+    quote = ctx.billing.subscriptions.quote(
+        action=ChangeKind.CANCEL, account=account, solution=solution, actor=ctx.actor, now=ctx.now()
+    )
+    _confirm_and_commit(ctx, quote, yes)
 
 
 @licenses.command("change")
@@ -176,24 +163,5 @@ def renewals(ctx: Context, account: str) -> None:
 
 def breakdown_text(breakdown: Breakdown) -> str:
     account = breakdown.account
-    lines = [f"Renewal breakdown for {account.name} ({account.slug}), as of {format_date(breakdown.today)}"]
-    if not breakdown.solutions:
-        lines.append("  No active licenses.")
-    for solution in breakdown.solutions:
-        lines.append(
-            f"  {solution.solution_name} {solution.level_name} ({solution.license_kind} licenses): "
-            f"{solution.total} available, {solution.in_use} in use"
-        )
-        if solution.over_capacity:
-            lines.append(f"    OVER CAPACITY by {solution.over_capacity}")
-        for line in solution.lines:
-            note = " (renewed)" if line.renewed else " (renews automatically)" if line.auto_renew else ""
-            lines.append(f"    {line.units:>6} renewing {format_date(line.renews_on)}{note}")
-            if line.change:
-                lines.append(f"           {line.change}")
-        for upcoming in solution.upcoming:
-            lines.append(
-                f"    {upcoming.units:>6} starting {format_date(upcoming.starts_on)}, "
-                f"renewing {format_date(upcoming.renews_on)}"
-            )
-    return "\n".join(lines)
+    head = f"Renewal breakdown for {account.name} ({account.slug}), as of {format_date(breakdown.today)}"
+    return head + "\n" + plain_text(breakdown_rows(breakdown), base=1)

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import click
 
-from billing.periods import format_date
-from billing.redemption_plan import NOT_CHOSEN, RedemptionPlan, RenewalChoice, choice_required
-from billing.units import parse_whole
-from billing.wording import plural
+from billing import NOT_CHOSEN, RedemptionPlan, RenewalChoice, choice_required, format_date, parse_whole, plural
 from bot.cli.common import NUMBERS, Context, handled, pass_context, yes_option
 from bot.cli.licenses import breakdown_text
 

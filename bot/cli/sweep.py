@@ -6,9 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import click
 
-from billing.models.outbox import OutboxMedium, OutboxState
-from billing.periods import format_date
-from billing.wording import plural
+from billing import OutboxMedium, OutboxState, format_date, plural
 from bot.cli.common import Context, date_option, handled, pass_context
 from bot.clock import ShiftedClock
 from bot.scheduler import run_sweep

@@ -20,9 +20,7 @@ from typing import Any
 
 import click
 
-from billing import operator
-from billing.codeformat import CODE_SHAPED
-from billing.periods import format_date
+from billing import CODE_SHAPED, format_date, operator
 from bot.clock import SimulatedClock
 from bot.runtime import Runtime
 from bot.sandbox.demo_money import MoneyDemo

@@ -7,8 +7,7 @@ import logging
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from billing.issuing import IssuedBatch
-from billing.resellers import ResellerView
+from billing import IssuedBatch, ResellerView
 from handlers import blocks
 
 log = logging.getLogger("joanbot.slack")

@@ -22,9 +22,7 @@ from urllib.error import URLError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from billing import Billing
-from billing.alerts import AlertNotFound
-from billing.outbox import Claim
+from billing import AlertNotFound, Billing, Claim
 from handlers import notices
 
 # Slack errors that mean the channel itself cannot be posted to: the outbox is told, and billing alerts sales.

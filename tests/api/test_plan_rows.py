@@ -158,7 +158,7 @@ def test_a_quote_for_one_account_is_refused_on_another_and_changes_nothing(billi
 
     answer = http.post("/accounts/umbrella/plan", json={"quote_id": quote.json()["quote_id"]}, headers=portal)
 
-    assert (answer.status_code, answer.json()["code"]) == (422, "bad_quote_id")
+    assert (answer.status_code, answer.json()["code"]) == (422, "invalid_quote_id")
     assert _count(billing, PlanChange) == 0
 
 

@@ -171,3 +171,10 @@ def test_a_body_that_is_not_json_is_422_naming_the_body(client, portal, acme):
 def test_a_problem_type_is_about_blank_and_its_title_the_status_phrase(client):
     problem = client.get("/api/v1/accounts").json()
     assert (problem["type"], problem["title"], problem["code"]) == ("about:blank", "Unauthorized", "unauthenticated")
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer nope"}])
+def test_the_server_answers_a_path_that_is_not_utf8_with_a_422_too(http, headers):
+    answer = http.get("/accounts/%FF", headers=headers)
+    assert (answer.status_code, answer.headers["content-type"]) == (422, "application/problem+json")
+    assert [error["field"] for error in answer.json()["errors"]] == ["path"]

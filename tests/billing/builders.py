@@ -114,8 +114,9 @@ def subscribe(
     level: str = "professional",
     interval: str = "year",
 ) -> ChangeReceipt:
-    """Start a renewing subscription of ``units`` licenses today (preview, then commit the quote)."""
-    quote = billing.subscriptions.preview_start(
+    """Start a renewing subscription of ``units`` licenses today (quote, then commit the quote's id)."""
+    quote = billing.subscriptions.quote(
+        action="start",
         account=account_slug,
         solution=solution,
         level=level,
@@ -124,22 +125,22 @@ def subscribe(
         actor=STAFF,
         now=now,
     )
-    return billing.subscriptions.start(quote=quote, actor=STAFF, now=now)
+    return billing.subscriptions.commit(quote_id=quote.id, actor=STAFF, now=now)
 
 
 def add(
     billing: Billing, units: int, account_slug: str = "acme", *, now: datetime, solution: str = "room"
 ) -> ChangeReceipt:
-    quote = billing.subscriptions.preview_add(
-        account=account_slug, solution=solution, units=units, actor=STAFF, now=now
+    quote = billing.subscriptions.quote(
+        action="add", account=account_slug, solution=solution, units=units, actor=STAFF, now=now
     )
-    return billing.subscriptions.add(quote=quote, actor=STAFF, now=now)
+    return billing.subscriptions.commit(quote_id=quote.id, actor=STAFF, now=now)
 
 
 def reduce(
     billing: Billing, units: int, account_slug: str = "acme", *, now: datetime, solution: str = "room"
 ) -> ChangeReceipt:
-    quote = billing.subscriptions.preview_reduce(
-        account=account_slug, solution=solution, units=units, actor=STAFF, now=now
+    quote = billing.subscriptions.quote(
+        action="reduce", account=account_slug, solution=solution, units=units, actor=STAFF, now=now
     )
-    return billing.subscriptions.reduce(quote=quote, actor=STAFF, now=now)
+    return billing.subscriptions.commit(quote_id=quote.id, actor=STAFF, now=now)

@@ -6,7 +6,8 @@ from sqlalchemy import func, select
 from billing.catalog import UnknownPlanLevel
 from billing.models import AuditEvent, Invoice, PlanChange
 from billing.plan_quotes import DowngradeAtRenewal, MixedChange, NothingScheduled, SamePlan, Timing
-from billing.quotes import NotBilledDirectly, QuoteChanged
+from billing.quote_ids import QuoteChanged
+from billing.subscription_facts import NotBilledDirectly
 from tests.billing.builders import account, code, credit, redeem, reseller, subscribe
 from tests.conftest import STAFF, at
 

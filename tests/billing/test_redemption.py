@@ -7,10 +7,10 @@ from billing.actors import Actor
 from billing.attempts import TooManyAttempts
 from billing.codeformat import MistypedCode
 from billing.codes import CodeAlreadyRedeemed, CodeExpired, CodeVoided, UnknownCode
-from billing.licensing import LevelConflict
 from billing.models import Cohort, PrepaidCode, RedeemAttempt, Redemption
 from billing.money import Money
 from billing.periods import format_date
+from billing.plan_levels import LevelConflict
 from billing.redemption_plan import AlreadyRenewed, CodeNotForAccount, RenewalChoiceRequired, RenewalMismatch
 from tests.billing.builders import account, code, licenses, redeem, reseller
 from tests.conftest import STAFF, at

@@ -7,8 +7,9 @@ import pytest
 
 from billing.accounts import AccountView
 from billing.codes import CodeExpired, CodeView
-from billing.licensing import CohortView, LevelConflict
+from billing.licensing import CohortView
 from billing.models.codes import CodeKind, CodeStatus
+from billing.plan_levels import LevelConflict
 from billing.redemption_plan import (
     AlreadyRenewed,
     BlockFacts,

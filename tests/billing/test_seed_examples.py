@@ -71,8 +71,8 @@ def test_adding_three_devices_on_3_may_2025_to_a_plan_renewing_1_jan_2026_bills_
     account(billing, pays="card", now=at("2025-01-01"))
     subscribe(billing, 10, now=at("2025-01-01"))
 
-    quote = billing.subscriptions.preview_add(
-        account="acme", solution="room", units=3, actor=STAFF, now=at("2025-05-03")
+    quote = billing.subscriptions.quote(
+        action="add", account="acme", solution="room", units=3, actor=STAFF, now=at("2025-05-03")
     )
 
     assert quote.fraction == Fraction(8, 12)

@@ -4,14 +4,18 @@ import pytest
 
 from billing import Actor
 from billing.actors import NotAllowed
-from billing.quotes import AlreadySubscribed, NoSubscription, NotBilledDirectly, QuoteChanged, RenewalDue
+from billing.quote_ids import QuoteChanged
+from billing.quotes import AlreadySubscribed, RenewalDue
+from billing.subscription_facts import NoSubscription, NotBilledDirectly
 from billing.units import InvalidUnits
 from tests.billing.builders import account, add, reduce, reseller, subscribe
 from tests.conftest import SALES, STAFF, at
 
 
 def _quote_add(billing, units, day):
-    return billing.subscriptions.preview_add(account="acme", solution="room", units=units, actor=STAFF, now=at(day))
+    return billing.subscriptions.quote(
+        action="add", account="acme", solution="room", units=units, actor=STAFF, now=at(day)
+    )
 
 
 def test_a_subscription_starts_with_a_full_term_invoice_and_one_renewal_date(billing):
@@ -31,7 +35,7 @@ def test_the_preview_changes_nothing_and_the_commit_charges_exactly_the_quote(bi
 
     quote = _quote_add(billing, 3, "2021-07-02")
     assert len(billing.invoices.list(account="acme", actor=STAFF)) == 1
-    receipt = billing.subscriptions.add(quote=quote, actor=STAFF, now=at("2021-07-02"))
+    receipt = billing.subscriptions.commit(quote_id=quote.id, actor=STAFF, now=at("2021-07-02"))
 
     assert receipt.invoice.total == quote.amount
     assert "3 x $10.00/year x 1/2 = $15.00" in quote.describe()
@@ -43,7 +47,7 @@ def test_a_quote_from_an_earlier_month_is_refused_and_nothing_changes(billing):
     quote = _quote_add(billing, 3, "2021-07-31")
 
     with pytest.raises(QuoteChanged):
-        billing.subscriptions.add(quote=quote, actor=STAFF, now=at("2021-08-01"))
+        billing.subscriptions.commit(quote_id=quote.id, actor=STAFF, now=at("2021-08-01"))
 
     assert len(billing.invoices.list(account="acme", actor=STAFF)) == 1
     assert billing.licenses.cohorts(account="acme", actor=STAFF)[0].units == 3
@@ -56,7 +60,7 @@ def test_a_quote_overtaken_by_another_change_is_refused(billing):
     add(billing, 1, now=at("2021-07-02"))
 
     with pytest.raises(QuoteChanged):
-        billing.subscriptions.add(quote=stale, actor=STAFF, now=at("2021-07-02"))
+        billing.subscriptions.commit(quote_id=stale.id, actor=STAFF, now=at("2021-07-02"))
 
 
 def test_adding_and_removing_on_the_same_day_nets_to_zero(billing):
@@ -89,13 +93,13 @@ def test_reducing_is_for_staff_only(billing):
     member = Actor(ref="slack:TR/U1", role="reseller", reseller_id=1)
 
     with pytest.raises(NotAllowed):
-        billing.subscriptions.preview_reduce(
-            account="acme", solution="room", units=1, actor=member, now=at("2021-02-01")
+        billing.subscriptions.quote(
+            action="reduce", account="acme", solution="room", units=1, actor=member, now=at("2021-02-01")
         )
     assert reduce(billing, 1, now=at("2021-02-01")).quote.units_after == 2
     assert (
-        billing.subscriptions.preview_reduce(
-            account="acme", solution="room", units=1, actor=SALES, now=at("2021-02-01")
+        billing.subscriptions.quote(
+            action="reduce", account="acme", solution="room", units=1, actor=SALES, now=at("2021-02-01")
         ).units_after
         == 1
     )
@@ -118,9 +122,11 @@ def test_reducing_to_nothing_is_a_cancellation_not_a_reduction(billing):
 def test_cancelling_stops_renewal_refunds_nothing_and_keeps_the_licenses_until_the_renewal_date(billing):
     account(billing, pays="card", now=at("2021-01-01"))
     subscribe(billing, 3, now=at("2021-01-01"))
-    quote = billing.subscriptions.preview_cancel(account="acme", solution="room", actor=STAFF, now=at("2021-03-01"))
+    quote = billing.subscriptions.quote(
+        action="cancel", account="acme", solution="room", actor=STAFF, now=at("2021-03-01")
+    )
 
-    receipt = billing.subscriptions.cancel(quote=quote, actor=STAFF, now=at("2021-03-01"))
+    receipt = billing.subscriptions.commit(quote_id=quote.id, actor=STAFF, now=at("2021-03-01"))
 
     assert receipt.invoice is None and receipt.quote.amount.minor == 0
     assert billing.renewals.renew_due(now=at("2022-01-01")).invoices == ()

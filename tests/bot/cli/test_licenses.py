@@ -11,7 +11,11 @@ def test_licenses_add_shows_the_quote_then_invoices_it(run, billing, card_custom
     result = run("licenses", "add", "acme", "room", "3", input="y\n")
 
     assert result.exit_code == 0, result.output
-    assert "3 x $10.00/year x 1/2 = $15.00 for 2 Jul 2021 to 1 Jan 2022" in result.output
+    assert (
+        "Room booking Professional, 3 licenses added: 2 Jul 2021 to 1 Jan 2022, 3 x $10.00 x 1/2 = $15.00"
+        in result.output
+    )
+    assert "Amount due: $15.00" in result.output
     assert "INV-000002" in result.output and "owed $15.00" in result.output
     assert invoice_count(billing) == 2
 
@@ -104,7 +108,8 @@ def test_one_license_added_is_said_in_the_singular_and_large_counts_with_thousan
     many = run("licenses", "add", "acme", "room", "99,996", "--yes")
 
     assert "Room booking Professional, 1 license added:" in one.output and "1 licenses" not in one.output
-    assert "Adds 99,996 Room booking Professional licenses for Acme (100,000 in all): 99,996 x $10.00" in (many.output)
+    assert "Adds 99,996 Room booking Professional licenses for Acme (100,000 in all)" in many.output
+    assert "99,996 licenses added: 2 Jul 2021 to 2 Jul 2022, 99,996 x $10.00 x 1/1 = $999,960.00" in many.output
 
 
 @pytest.mark.parametrize(

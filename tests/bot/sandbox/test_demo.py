@@ -26,7 +26,7 @@ def test_the_demo_walks_a_renewal_from_45_days_ahead_to_a_late_renewal(transcrip
 
 def test_the_demo_shows_a_card_customer_adding_licenses_mid_period_for_fifteen_dollars(transcript):
     assert "Adds 3 Room booking Professional licenses for Globex Corp (6 in all)" in transcript
-    assert "3 x $10.00/year x 1/2 = $15.00 for 2 Jul 2021 to 1 Jan 2022" in transcript
+    assert "3 licenses added: 2 Jul 2021 to 1 Jan 2022, 3 x $10.00 x 1/2 = $15.00" in transcript
     assert "Card invoices are not charged by joanbot" in transcript
 
 

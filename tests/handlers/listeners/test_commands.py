@@ -22,9 +22,13 @@ def test_help_lists_what_the_sales_team_may_do_and_not_the_admin_commands(shop):
 
     reply = respond.only
     assert reply["response_type"] == "ephemeral"
-    assert reply["text"] == "You are on the sales team: codes, redemptions, accounts and renewals."
+    assert (
+        reply["text"]
+        == "You are on the sales team: codes, redemptions, accounts, renewals, license counts and payments."
+    )
     shown = json.dumps(reply["blocks"])
     assert "/joan code issue" in shown and "/joan staff add" not in shown
+    assert "/joan licenses add ACCOUNT SOLUTION N" in shown and "/joan payment record INVOICE AMOUNT" in shown
     assert client.calls == []
 
 
