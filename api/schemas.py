@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from billing import MAX_SUBJECT, BillingInterval
+from billing import MAX_SUBJECT, NOT_CHOSEN, BillingInterval, RenewalChoice
 from billing import Money as BillingMoney
 
 MAX_EVENTS = 1000
@@ -90,7 +90,21 @@ class AccountPlanOut(AccountOut):
 
 class RedemptionIn(Strict):
     code: Annotated[str, Field(pattern=PRINTABLE, min_length=1, max_length=100)]
-    renews: Annotated[int | None, Field(ge=1, le=2**53)] = None
+    renews: Annotated[
+        int | None,
+        Field(
+            ge=1,
+            le=2**53,
+            description="The block to renew, or null for new licenses. Required (null included) to redeem into an "
+            "account with licenses the code could renew (the preview's `renewal_candidates`): left out, that "
+            "is 422 `renewal_choice_required` naming `renews`.",
+        ),
+    ] = None
+
+    @property
+    def renewal_choice(self) -> RenewalChoice:
+        """``renews`` as sent: a block, null (new licenses), or not sent at all (not chosen)."""
+        return self.renews if "renews" in self.model_fields_set else NOT_CHOSEN
 
 
 class BlockOut(BaseModel):

@@ -157,7 +157,7 @@ def _raw_redeem(db: Database, cursor: Any, canonical: str, account: str) -> None
 
 def _redeem_all(billing: Billing, codes: list[str], account: str) -> None:
     for text in codes:
-        billing.redemptions.redeem(code=text, account=account, actor=ADMIN, now=NOW)
+        billing.redemptions.redeem(code=text, account=account, renews=None, actor=ADMIN, now=NOW)
 
 
 def _raw_redeem_all(db: Database, codes: list[str], account: str) -> None:
@@ -233,7 +233,7 @@ def bench_lapsed(db: Database, label: str, sizes: tuple[int, int], redemptions: 
         times = []
         for text in codes[3:]:
             start = time.perf_counter()
-            billing.redemptions.redeem(code=text, account=slug, actor=ADMIN, now=NOW)
+            billing.redemptions.redeem(code=text, account=slug, renews=None, actor=ADMIN, now=NOW)
             times.append(time.perf_counter() - start)
         seconds[size] = statistics.median(times)
     small, large = (seconds[s] for s in sizes)

@@ -42,7 +42,7 @@ from billing.models.api import ApiScope
 from billing.models.catalog import BillingInterval, LicenseKind
 from billing.models.invoicing import ChangeKind
 from billing.models.ledger import CreditSource
-from billing.models.outbox import OutboxMedium
+from billing.models.outbox import OutboxMedium, OutboxState
 from billing.money import CURRENCIES, Money
 from billing.outbox import Claim
 from billing.overview import DueRenewal
@@ -55,7 +55,7 @@ from billing.proration import DEFAULT_POLICY, POLICIES, ProrationPolicy, policy_
 from billing.quote_ids import InvalidQuoteId, QuoteChanged
 from billing.quotes import Quote
 from billing.redemption import Receipt
-from billing.redemption_plan import RedemptionPlan
+from billing.redemption_plan import NOT_CHOSEN, RedemptionPlan, RenewalChoice, choice_required
 from billing.reminders import NoticeView, RenewalDraft
 from billing.resellers import ResellerView
 from billing.service import Billing, BillingSettings
@@ -78,6 +78,7 @@ __all__ = [
     "KEY_MIN_BYTES",
     "MAX_MONTHS",
     "MAX_SUBJECT",
+    "NOT_CHOSEN",
     "POLICIES",
     "STARTS_A_WORD",
     "SYSTEM",
@@ -128,6 +129,7 @@ __all__ = [
     "NotFound",
     "NoticeView",
     "OutboxMedium",
+    "OutboxState",
     "PaymentQuote",
     "PaymentReceipt",
     "PermissionDenied",
@@ -139,6 +141,7 @@ __all__ = [
     "Receipt",
     "RedemptionPlan",
     "ReminderEmail",
+    "RenewalChoice",
     "RenewalDraft",
     "ResellerView",
     "Resolver",
@@ -154,6 +157,7 @@ __all__ = [
     "amounts_visible",
     "breakdown_rows",
     "checked_addresses",
+    "choice_required",
     "code_prefix",
     "deployment",
     "describe_term",

@@ -38,6 +38,7 @@ from billing.models.parties import PaymentMethod
 from billing.money import Money
 from billing.periods import local_date
 from billing.quotes import BILLED_METHODS, interval_of, unit_price
+from billing.today import account_today
 
 LAPSED_ALERT_DAYS = 30
 FAILED_REDEMPTIONS_WINDOW = timedelta(hours=24)
@@ -99,8 +100,7 @@ def lapsed_cohorts(session: Session, now: datetime) -> Iterable[Condition]:
 
 
 def over_capacity(session: Session, now: datetime) -> Iterable[Condition]:
-    """More devices/users assigned than licenses active today."""
-    today = now.date()
+    """More devices/users assigned than licenses active today, in the account's time zone."""
     used = (
         select(Assignment.account_id, Assignment.solution_id, func.count().label("used"))
         .where(Assignment.released_at.is_(None))
@@ -109,6 +109,7 @@ def over_capacity(session: Session, now: datetime) -> Iterable[Condition]:
     )
     # Capacity only for the (account, solution) pairs that have assignments: proportional to those.
     licenses = func.coalesce(func.sum(Cohort.units), 0)
+    today = account_today(session, now)
     rows = session.execute(
         select(
             used.c.account_id,
@@ -120,6 +121,7 @@ def over_capacity(session: Session, now: datetime) -> Iterable[Condition]:
             Account.name,
             Solution.name,
         )
+        .join(Account, Account.id == used.c.account_id)
         .join(
             Cohort,
             and_(
@@ -130,7 +132,6 @@ def over_capacity(session: Session, now: datetime) -> Iterable[Condition]:
             ),
             isouter=True,
         )
-        .join(Account, Account.id == used.c.account_id)
         .join(Solution, Solution.id == used.c.solution_id)
         .group_by(
             used.c.account_id,

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from billing.models import Account, ReminderNotice, Reseller
 from billing.models.parties import PaymentMethod
+from billing.today import account_today
 
 # The pacing key of the mail server in ``channel_pacing`` (an outbox row needs a channel).
 EMAIL_CHANNEL = "smtp"
@@ -55,6 +56,7 @@ def plan_emails(session: Session, now: datetime) -> list[tuple[str, str, dict[st
             Account.contact_emails,
             Account.payment_method,
             Reseller.contact_emails,
+            account_today(session, now),
         )
         .join(Account, Account.id == ReminderNotice.account_id)
         .join(Reseller, Reseller.id == Account.reseller_id, isouter=True)
@@ -71,8 +73,8 @@ def plan_emails(session: Session, now: datetime) -> list[tuple[str, str, dict[st
             newest[(cohort_id, renews_on)] = (threshold, notice_id)
     current_ids = {notice_id for _, notice_id in newest.values()}
     messages: list[tuple[str, str, dict[str, Any]]] = []
-    for notice_id, _cohort, renews_on, _threshold, account_emails, method, reseller_emails in rows:
-        if notice_id not in current_ids or renews_on <= now.date():
+    for notice_id, _cohort, renews_on, _threshold, account_emails, method, reseller_emails, today in rows:
+        if notice_id not in current_ids or renews_on <= today:
             continue
         lists = [(Audience.CUSTOMER, account_emails or [])]
         if method == PaymentMethod.RESELLER:

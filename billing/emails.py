@@ -27,12 +27,13 @@ from billing.models import (
     OutboxMessage,
     ReminderNotice,
 )
-from billing.models.notices import AlertKind
+from billing.models.notices import AlertKind, DropReason
 from billing.models.outbox import OutboxState
 from billing.models.parties import PaymentMethod
 from billing.outbox import MAX_ATTEMPTS, Claim, Outbox
 from billing.periods import local_date
 from billing.reminders import notice_row
+from billing.stale_reminders import drop_stale
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class ReminderEmail:
     renews_on: date
     days_left: int
     renewed: bool
+    dropped: DropReason | None = None  # too late to be true: never sent (``stale_reminders``)
 
 
 class Emails:
@@ -58,11 +60,15 @@ class Emails:
         self._outbox = outbox
 
     def view(self, *, notice_id: int, now: datetime) -> ReminderEmail | None:
-        with self._db.read() as session:
+        """What the reminder's email says at ``now``, about to be sent: a reminder too late to be true is
+        dropped now (recorded; ``dropped`` says why), as the Slack side would."""
+        with self._db.write() as session:
             row = notice_row(session, notice_id)
             if row is None:
                 return None
             notice, cohort, account, reseller, solution, level = row
+            if cohort.renewed_at is None:
+                drop_stale(session, [(notice, account.time_zone)], now=now)
             through_reseller = account.payment_method == PaymentMethod.RESELLER and reseller is not None
             return ReminderEmail(
                 notice_id=notice.id,
@@ -76,6 +82,7 @@ class Emails:
                 renews_on=notice.renews_on,
                 days_left=(notice.renews_on - local_date(now, account.time_zone)).days,
                 renewed=cohort.renewed_at is not None,
+                dropped=notice.dropped_reason,
             )
 
     def settle(

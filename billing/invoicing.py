@@ -77,11 +77,6 @@ def charge_line(description: str, *, period: Period, quantity: int, unit: Money,
     return LineView(description, period.start, period.end, quantity, unit, fraction, unit.times(quantity * fraction))
 
 
-def license_line_text(solution_name: str, level_name: str, units: int, what: str = "licenses") -> str:
-    """How a line names what it charges, on quotes and invoices alike: "Room booking Professional, 3 licenses"."""
-    return f"{solution_name} {level_name}, {units:,} {what}"
-
-
 @dataclass(frozen=True)
 class LineSpec:
     """A charge to put on an invoice; ``amount`` is the one rounding of quantity x unit x fraction."""

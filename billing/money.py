@@ -6,20 +6,18 @@ units, with the one rounding mode, ``ROUNDING`` (half-up: a half cent rounds awa
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from billing.errors import InvalidInput
+from billing.numerals import NotANumeral, read_numeral
 
 ROUNDING = ROUND_HALF_UP
 
 # ISO 4217 minor-unit exponents of the currencies the product sells in.
 CURRENCIES: dict[str, int] = {"USD": 2, "EUR": 2, "GBP": 2, "AED": 2}
 SYMBOLS: dict[str, str] = {"USD": "$", "EUR": "€", "GBP": "£"}
-
-_AMOUNT = re.compile(r"^\s*(\d{1,12})(?:[.,](\d+))?\s*$")
 
 
 class UnknownCurrency(InvalidInput):
@@ -58,15 +56,18 @@ class Money:
 
     @classmethod
     def parse(cls, text: str, currency: str) -> Money:
-        """Parse a typed amount such as ``50``, ``12.5`` or ``12,50`` in ``currency``."""
+        """Parse a typed amount such as ``50``, ``12.5`` or ``1,000.50`` in ``currency`` (``numerals``' one
+        rule: ``12,50`` is refused as ambiguous, never read as 12.50 or 1250)."""
         currency = currency_code(currency)
-        cleaned = text.strip().lstrip("$€£").strip()
-        match = _AMOUNT.match(cleaned)
         exponent = CURRENCIES[currency]
-        if not match or len(match.group(2) or "") > exponent:
+        cleaned = text.strip().lstrip("$€£").strip()
+        try:
+            numeral = read_numeral(cleaned)
+        except NotANumeral as why:
+            raise InvalidAmount(f"{text.strip()!r} is not an amount of {currency}: {why}", amount=text) from None
+        if numeral.negative or len(numeral.decimals) > exponent or numeral.whole >= 10**12:
             raise InvalidAmount(f"{text!r} is not an amount of {currency} (up to {exponent} decimals)", amount=text)
-        whole, fraction = match.group(1), (match.group(2) or "").ljust(exponent, "0")
-        return cls(int(whole) * 10**exponent + int(fraction or "0"), currency)
+        return cls(numeral.whole * 10**exponent + int(numeral.decimals.ljust(exponent, "0") or "0"), currency)
 
     def _same(self, other: Money) -> None:
         if other.currency != self.currency:

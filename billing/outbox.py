@@ -344,7 +344,10 @@ class Outbox:
                 )
             )
 
-    def counts(self) -> dict[str, int]:
+    def counts(self, *, medium: OutboxMedium | None = None) -> dict[str, int]:
+        """Messages per state (of ``medium``, or of every medium)."""
+        query = select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)
+        if medium is not None:
+            query = query.where(OutboxMessage.medium == medium)
         with self._db.read() as session:
-            rows = session.execute(select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state))
-            return {state: int(count) for state, count in rows}
+            return {state: int(count) for state, count in session.execute(query)}

@@ -9,7 +9,7 @@ from datetime import datetime
 
 
 def drain(
-    step: Callable[[], int],
+    step: Callable[[], int | None],
     ready_at: Callable[[], datetime | None],
     *,
     clock: Callable[[], datetime],
@@ -18,13 +18,14 @@ def drain(
     max_wait: float = 5.0,
     idle: Callable[[], None] | None = None,
 ) -> int:
-    """Run ``step`` (how many messages it handled; 0 when none was ready) until the outbox has nothing
-    pending (or ``until`` passes). ``idle`` runs before a wait longer than ``max_wait`` (a mailer closes its
-    connection there). Returns the messages handled."""
+    """Run ``step`` (None when nothing could be claimed, else how many of the messages it claimed went out)
+    until the outbox has nothing pending (or ``until`` passes). ``idle`` runs before a wait longer than
+    ``max_wait`` (a mailer closes its connection there). Returns the messages that went out (not the
+    attempts, which may fail)."""
     handled = 0
     while until is None or clock() < until:
         done = step()
-        if done:
+        if done is not None:
             handled += done
             continue
         next_at = ready_at()

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from billing.catalog import find_level
 from billing.errors import InvalidInput, NotFound
-from billing.invoicing import LineView, charge_line, license_line_text, line_text
+from billing.invoicing import LineView, charge_line, line_text
 from billing.licensing import cohort_view, other_level_cohorts
 from billing.models import Account, Cohort, PlanChange, PlanLevel, Solution
 from billing.models.catalog import BillingInterval
@@ -39,6 +39,7 @@ from billing.subscription_facts import (
     interval_of,
     unit_price,
 )
+from billing.wording import license_line, plural
 
 
 class Timing(StrEnum):
@@ -101,7 +102,7 @@ class PlanQuote:
         """The new plan's line its invoice will carry (none when the change waits for the renewal)."""
         if self.timing == Timing.RENEWAL or self.charge_period is None:
             return ()
-        text = f"{license_line_text(self.solution_name, self.to_level, self.units)} ({self.to_interval}ly)"
+        text = f"{license_line(self.solution_name, self.to_level, self.units)} ({self.to_interval}ly)"
         line = charge_line(
             text, period=self.charge_period, quantity=self.units, unit=self.unit_price, fraction=self.charge_fraction
         )
@@ -122,14 +123,6 @@ class PlanQuote:
         )
 
     @property
-    def charge_text(self) -> str:
-        assert self.charge_period is not None
-        return (
-            f"{self.solution_name} {self.to_level}, {self.units} licenses, {self.to_interval}ly, "
-            f"{format_date(self.charge_period.start)} – {format_date(self.charge_period.end)}"
-        )
-
-    @property
     def schedule_text(self) -> str:
         """How every breakdown shows a scheduled change: "changes to Standard on 1 Jan 2026"."""
         return f"changes to {plan_words(self.from_level, self.from_interval, self.to_level, self.to_interval)} on " + (
@@ -138,13 +131,13 @@ class PlanQuote:
 
     def sheet(self) -> list[str]:
         head = (
-            f"{self.solution_name} for {self.request.account}: {self.units} licenses, {self.from_level} "
+            f"{self.solution_name} for {self.request.account}: {plural(self.units, 'license')}, {self.from_level} "
             f"{self.from_interval}ly -> {self.to_level} {self.to_interval}ly"
         )
         if self.timing == Timing.RENEWAL:
             out = [
                 f"{head}, at the renewal on {format_date(self.effective_on)}.",
-                f"From then: {self.units} x {self.unit_price}/{self.to_interval}, renewing "
+                f"From then: {self.units:,} x {self.unit_price}/{self.to_interval}, renewing "
                 f"{format_date(self.renews_on)}. Nothing is billed or refunded now.",
             ]
         else:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from billing.catalog import find_level, find_solution
 from billing.errors import Conflict, InvalidInput
-from billing.invoicing import LineView, charge_line, license_line_text
+from billing.invoicing import LineView, charge_line
 from billing.licensing import check_single_level
 from billing.models import Account, Cohort, Solution
 from billing.models.invoicing import ChangeKind
@@ -35,7 +35,7 @@ from billing.subscription_facts import (
 from billing.subscription_facts import interval_of as interval_of
 from billing.subscription_facts import unit_price as unit_price
 from billing.units import InvalidUnits, check_units
-from billing.wording import license_phrase
+from billing.wording import license_line, license_phrase
 
 
 class AlreadySubscribed(Conflict):
@@ -83,8 +83,8 @@ class Quote:
         """The lines its invoice will carry (none for a reduction or a cancellation)."""
         if not self.charges:
             return ()
-        what = "licenses" if self.action == ChangeKind.START else "licenses added"
-        text = license_line_text(self.solution_name or self.solution, self.level_name or self.level, self.units, what)
+        change = "" if self.action == ChangeKind.START else "added"
+        text = license_line(self.solution_name or self.solution, self.level_name or self.level, self.units, change)
         line = charge_line(text, period=self.period, quantity=self.units, unit=self.unit_price, fraction=self.fraction)
         return (line,)
 
@@ -112,18 +112,34 @@ class Quote:
         if self.action == ChangeKind.REDUCE:
             return (
                 f"Removes {self._licenses(self.units)} from {account} on "
-                f"{format_date(self.effective_on)} ({self.units_after} left): {self.amount} credited for "
+                f"{format_date(self.effective_on)} ({self.units_after:,} left): {self.amount} credited for "
                 f"{dates}. Renews {format_date(self.renews_on)}."
             )
         verb = "Starts" if self.action == ChangeKind.START else "Adds"
         text = (
             f"{verb} {self._licenses(self.units)} for {account} "
-            f"({self.units_after} in all): {self.units} x {self.unit_price}/{self.interval}{share} = "
+            f"({self.units_after:,} in all): {self.units:,} x {self.unit_price}/{self.interval}{share} = "
             f"{self.amount} for {dates}. Renews {format_date(self.renews_on)}."
         )
         if self.credit_available is not None and self.credit_available.minor > 0:
             text += f" Credit available: {self.credit_available}."
         return text
+
+
+def _start(starts_on: date | None, today: date, interval: str) -> date:
+    """A subscription's first day: today or later, and at most one term ahead (it is invoiced today)."""
+    starts_on = starts_on or today
+    if starts_on < today:
+        raise InvalidInput(f"a subscription cannot start in the past ({format_date(starts_on)})")
+    if interval not in INTERVAL_MONTHS:
+        raise InvalidInput(f"the interval must be month or year, not {interval!r}")
+    latest = add_months(today, INTERVAL_MONTHS[interval])
+    if starts_on > latest:
+        raise InvalidInput(
+            f"a {interval}ly subscription can start at most one {interval} ahead (by {format_date(latest)}), "
+            f"not on {format_date(starts_on)}: it is invoiced today"
+        )
+    return starts_on
 
 
 def plan_start(
@@ -136,12 +152,7 @@ def plan_start(
     starts_on: date | None,
     now: datetime,
 ) -> Quote:
-    today = local_date(now, account.time_zone)
-    starts_on = starts_on or today
-    if starts_on < today:
-        raise InvalidInput(f"a subscription cannot start in the past ({format_date(starts_on)})")
-    if interval not in INTERVAL_MONTHS:
-        raise InvalidInput(f"the interval must be month or year, not {interval!r}")
+    starts_on = _start(starts_on, local_date(now, account.time_zone), interval)
     solution = find_solution(session, solution_slug)
     level = find_level(solution, level_slug)
     existing = session.scalar(

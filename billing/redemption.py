@@ -34,7 +34,14 @@ from billing.models.codes import CodeStatus
 from billing.models.licensing import CohortOrigin
 from billing.periods import local_date
 from billing.redemption_facts import balance_in, credit_of, load_facts
-from billing.redemption_plan import RedemptionPlan, plan
+from billing.redemption_plan import (
+    NOT_CHOSEN,
+    RedemptionPlan,
+    RenewalChoice,
+    RenewalChoiceRequired,
+    choice_required,
+    plan,
+)
 
 
 @dataclass(frozen=True)
@@ -58,10 +65,11 @@ class Redemptions:
         account: str,
         actor: Actor,
         now: datetime,
-        renews: int | None = None,
+        renews: RenewalChoice = NOT_CHOSEN,
         other_currency: bool = False,
     ) -> RedemptionPlan:
-        """What redeeming ``code`` into ``account`` would do, changing nothing (the confirm step).
+        """What redeeming ``code`` into ``account`` would do, changing nothing (the confirm step). Left
+        ``NOT_CHOSEN`` with licenses to renew, the plan is new licenses' and says a choice is needed.
 
         ``other_currency``: staff confirm a credit code in another currency than the account's."""
         if other_currency:
@@ -70,10 +78,11 @@ class Redemptions:
         with self._recording(canonical, actor=actor, account=account, now=now), self._db.read() as session:
             found_account = find_account(session, slug=account, actor=actor)
             found = find_code(session, canonical=canonical, key=self._key)
+            chosen = None if renews is NOT_CHOSEN else renews
             facts = load_facts(
-                session, code=found, account=found_account, renews=renews, now=now, other_currency=other_currency
+                session, code=found, account=found_account, renews=chosen, now=now, other_currency=other_currency
             )
-            return _as_seen_by(plan(facts, now=now), actor)
+            return _as_seen_by(plan(replace(facts, choice_made=renews is not NOT_CHOSEN), now=now), actor)
 
     def redeem(
         self,
@@ -82,12 +91,14 @@ class Redemptions:
         account: str,
         actor: Actor,
         now: datetime,
-        renews: int | None = None,
+        renews: RenewalChoice = NOT_CHOSEN,
         scope: str | None = None,
         request_ref: str | None = None,
         other_currency: bool = False,
     ) -> Receipt:
-        """Redeem ``code`` into ``account``, as a renewal of cohort ``renews`` when given.
+        """Redeem ``code`` into ``account``: as a renewal of cohort ``renews``, or new licenses (None). Left
+        ``NOT_CHOSEN`` it is refused (``renewal_choice_required``) when the account has licenses the code
+        could renew: a person must say which, never a default.
 
         ``scope`` names the request a confirmation came from (a message, a modal, an API key's idempotency
         key). The same person confirming the same code, account and choice from the same scope (a replayed
@@ -96,7 +107,8 @@ class Redemptions:
         if other_currency:
             actor.require_staff("redeem credit in another currency")
         canonical = self._canonical(code, actor=actor, account=account, now=now, check_rate=False)
-        key = None if scope is None else _idempotency_key(actor, canonical, account, renews, scope)
+        chosen = None if renews is NOT_CHOSEN else renews
+        key = None if scope is None else _idempotency_key(actor, canonical, account, chosen, scope)
         with self._recording(canonical, actor=actor, account=account, now=now), self._db.write() as session:
             found_account = find_account(session, slug=account, actor=actor, for_update=True)
             replay = _replay(session, key) if key is not None else None
@@ -105,9 +117,11 @@ class Redemptions:
             check_rate(session, actor=actor, account_id=found_account.id, now=now)  # in the same transaction
             found = find_code(session, canonical=canonical, key=self._key)
             facts = load_facts(
-                session, code=found, account=found_account, renews=renews, now=now, other_currency=other_currency
+                session, code=found, account=found_account, renews=chosen, now=now, other_currency=other_currency
             )
-            decided = _as_seen_by(plan(facts, now=now), actor)
+            decided = _as_seen_by(plan(replace(facts, choice_made=renews is not NOT_CHOSEN), now=now), actor)
+            if decided.renewal_choice_needed:
+                raise choice_required(decided)
             return _carry_out(session, decided, found, found_account, actor, now, key, request_ref)
 
     def _canonical(self, code: str, *, actor: Actor, account: str, now: datetime, check_rate: bool = True) -> str:
@@ -137,7 +151,7 @@ class _FailureRecorder:
         return None
 
     def __exit__(self, kind: object, error: BaseException | None, traceback: object) -> None:
-        if isinstance(error, BillingError):
+        if isinstance(error, BillingError) and not isinstance(error, RenewalChoiceRequired):
             self._attempts.record_failure(
                 actor=self._actor,
                 account=self._account,

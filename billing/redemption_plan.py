@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import Enum
+from typing import Literal
 
 from billing.accounts import AccountView
 from billing.codes import LOST_RACE_WINDOW, CodeAlreadyRedeemed, CodeExpired, CodeView, CodeVoided, RedeemedMeanwhile
@@ -41,6 +43,24 @@ class AlreadyRenewed(Conflict):
 
 class CreditCurrencyMismatch(Conflict):
     code = "credit_currency_mismatch"
+
+
+class RenewalChoiceRequired(InvalidInput):
+    """The account has licenses the code could renew, and nobody said whether it renews them or adds new
+    ones: a question to the person, not a refusal of the code (it does not count as a failed attempt)."""
+
+    code = "renewal_choice_required"
+
+
+class NotChosen(Enum):
+    """No answer to "new licenses or a renewal?" (a door that asked nothing, a form left without a choice)."""
+
+    NOT_CHOSEN = "not chosen"
+
+
+NOT_CHOSEN = NotChosen.NOT_CHOSEN
+# What the person chose: the cohort to renew, None for new licenses, or NOT_CHOSEN.
+RenewalChoice = int | None | Literal[NotChosen.NOT_CHOSEN]
 
 
 @dataclass(frozen=True)
@@ -82,6 +102,7 @@ class RedemptionFacts:
     other_levels: tuple[BlockFacts, ...] = ()  # the account's cohorts of the code's solution at another level
     credit_balance: Money | None = None  # a credit code's: the account's credit in the code's currency, now
     other_currency: bool = False  # staff confirmed a credit code in another currency than the account's
+    choice_made: bool = True  # False: nobody chose between new licenses and a renewal (refused if there are any)
 
 
 @dataclass(frozen=True)
@@ -97,6 +118,9 @@ class RedemptionPlan:
     renews: CohortView | None = None
     renewal_candidates: tuple[CohortView, ...] = ()
     more_renewal_candidates: int = 0  # beyond those listed
+    # Nobody chose between new licenses and a renewal, and there are licenses to renew: the dates above are
+    # those of new licenses, and redeeming is refused until someone chooses (every door asks, none presets).
+    renewal_choice_needed: bool = False
     # Credit codes:
     credit: Money | None = None
     balance_after: Money | None = None  # the account's credit in the code's currency once redeemed
@@ -225,4 +249,15 @@ def plan(facts: RedemptionFacts, *, now: datetime) -> RedemptionPlan:
         renews=renewed.view if renewed is not None else None,
         renewal_candidates=tuple(c.view for c in facts.candidates if renewed is None or c.view.id != renewed.view.id),
         more_renewal_candidates=facts.more_candidates,
+        renewal_choice_needed=not facts.choice_made and bool(facts.candidates or facts.more_candidates),
+    )
+
+
+def choice_required(decided: RedemptionPlan) -> RenewalChoiceRequired:
+    """The refusal of a redemption nobody chose for (``renewal_choice_needed``)."""
+    first = min(decided.renewal_candidates, key=lambda c: (c.ends_on, c.id), default=None)
+    which = f" ({first.units} renewing {format_date(first.ends_on)}, block {first.id})" if first else ""
+    return RenewalChoiceRequired(
+        f"{decided.account.name} has licenses this code could renew{which}: choose a renewal or new licenses",
+        field="renews",
     )

@@ -24,9 +24,10 @@ from billing.actors import Actor
 from billing.db import Database
 from billing.errors import NotFound
 from billing.models import Account, Cohort, PlanLevel, ReminderNotice, Reseller, Solution
-from billing.models.notices import REMINDER_THRESHOLDS
+from billing.models.notices import REMINDER_THRESHOLDS, DropReason
 from billing.periods import local_date
 from billing.quotes import BILLED_METHODS
+from billing.stale_reminders import drop_stale
 
 
 class NoticeNotFound(NotFound):
@@ -186,6 +187,12 @@ class Reminders:
         with self._db.read() as session:
             return notice_views(session, notice_ids, now=now)
 
+    def views_to_post(self, *, notice_ids: Sequence[int], now: datetime) -> list[NoticeView]:
+        """The reminders of a digest about to be posted, each with whether it may still go: one whose renewal
+        date came, or whose block has a later threshold due, is dropped now (recorded, ``dropped``)."""
+        with self._db.write() as session:
+            return notice_views(session, notice_ids, now=now, drop=True)
+
     def renewal_draft(self, *, notice_id: int, actor: Actor) -> RenewalDraft:
         """What a renewal code for a reminded cohort would be: the issue form's starting values (staff only)."""
         actor.require_staff("issue renewal codes")
@@ -257,6 +264,11 @@ class NoticeView:
     days_left: int
     renewed: bool
     handled_by: str | None
+    dropped: DropReason | None = None  # never sent: too late to be true (``stale_reminders``)
+
+    @property
+    def to_send(self) -> bool:
+        return not self.renewed and self.dropped is None
 
 
 @dataclass(frozen=True)
@@ -279,7 +291,7 @@ class RenewalDraft:
     renews_on: date
 
 
-def notice_views(session: Session, notice_ids: Sequence[int], *, now: datetime) -> list[NoticeView]:
+def notice_views(session: Session, notice_ids: Sequence[int], *, now: datetime, drop: bool = False) -> list[NoticeView]:
     rows = session.execute(
         select(ReminderNotice, Cohort, Account, Solution, PlanLevel)
         .join(Cohort, Cohort.id == ReminderNotice.cohort_id)
@@ -288,7 +300,9 @@ def notice_views(session: Session, notice_ids: Sequence[int], *, now: datetime) 
         .join(PlanLevel, PlanLevel.id == Cohort.plan_level_id)
         .where(ReminderNotice.id.in_(list(notice_ids)))
         .order_by(ReminderNotice.renews_on, Account.slug, ReminderNotice.id)
-    )
+    ).all()
+    if drop:
+        drop_stale(session, [(n, a.time_zone) for n, c, a, _, _ in rows if c.renewed_at is None], now=now)
     return [
         NoticeView(
             id=notice.id,
@@ -308,6 +322,7 @@ def notice_views(session: Session, notice_ids: Sequence[int], *, now: datetime) 
             days_left=(notice.renews_on - local_date(now, account.time_zone)).days,
             renewed=cohort.renewed_at is not None,
             handled_by=notice.handled_by,
+            dropped=notice.dropped_reason,
         )
         for notice, cohort, account, solution, level in rows
     ]

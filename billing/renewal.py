@@ -29,6 +29,7 @@ from billing.periods import Period, add_months, local_date
 from billing.plan_schedule import apply_scheduled
 from billing.proration import month_index
 from billing.quotes import BILLED_METHODS, interval_of, unit_price
+from billing.wording import license_line
 
 log = logging.getLogger(__name__)
 MAX_PERIODS_PER_RUN = 240  # a guard against a runaway loop, far beyond any real backlog
@@ -109,7 +110,7 @@ class Renewals:
                 quantity=cohort.units,
                 unit=price,
                 fraction=Fraction(1),
-                description=f"{cohort.solution.name} {cohort.level.name}, {cohort.units} licenses renewed",
+                description=license_line(cohort.solution.name, cohort.level.name, cohort.units, "renewed"),
             )
             invoice, _ = issue_invoice(
                 session, account=account, lines=[spec], now=now, memo=f"renewal: {cohort.solution.slug}"

@@ -29,6 +29,7 @@ from billing.proration import DEFAULT_POLICY, ProrationPolicy
 from billing.quote_ids import InvalidQuoteId, QuoteIds, Request
 from billing.quotes import Quote, plan_change, plan_start
 from billing.subscription_facts import INTERVAL_MONTHS, billed_account, find_subscription
+from billing.wording import license_line
 
 KIND = "licenses"
 
@@ -188,7 +189,7 @@ def _credit_removed(
     session: Session, account: Account, cohort: Cohort, plan: Quote, change: LicenseChange, now: datetime
 ) -> None:
     """Removed licenses are credited, each part against the charge line that paid for it."""
-    memo = f"{plan.units} {plan.solution} licenses removed"
+    memo = license_line(plan.solution_name or plan.solution, plan.level_name or plan.level, plan.units, "removed")
     credit_lines(
         session,
         account_id=account.id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from billing.errors import InvalidInput
+from billing.numerals import NotANumeral, read_numeral
 
 MAX_UNITS = 100_000
 
@@ -22,9 +23,12 @@ class NotANumber(InvalidInput):
 
 
 def parse_whole(text: str, what: str) -> int:
-    """A whole number as people type it (``5``, ``-1``, ``5,000``, ``5_000``); the range is the use case's to check."""
-    cleaned = text.strip().replace(",", "").replace("_", "")
+    """A whole number as people type it (``5``, ``-1``, ``5,000``, ``5_000``; ``numerals``' one rule); the
+    range is the use case's to check."""
     try:
-        return int(cleaned)
-    except ValueError:
-        raise NotANumber(f"{what} must be a whole number, not {text.strip()!r}", text=text) from None
+        numeral = read_numeral(text)
+    except NotANumeral as why:
+        raise NotANumber(f"{what} must be a whole number, not {text.strip()!r}: {why}", text=text) from None
+    if numeral.decimals.strip("0"):
+        raise NotANumber(f"{what} must be a whole number, not {text.strip()!r}", text=text)
+    return -numeral.whole if numeral.negative else numeral.whole

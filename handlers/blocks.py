@@ -85,10 +85,19 @@ def preview_message(plan: RedemptionPlan, request: RedeemRequest) -> dict[str, A
         kit.section(f"*Redeem code {escape(code.display)} into {escape(plan.account.name)}?*"),
         kit.section("\n".join(plan_lines(plan))),
     ]
+    choose = plan.renewal_choice_needed
+    if choose:  # no Confirm until the person says which: new licenses, or the renewal of a block
+        blocks.append(
+            kit.section(
+                "This account has licenses this code could renew: choose new licenses or a renewal.",
+                accessory=kit.button("New licenses", ids.ACTION_REDEEM_PREVIEW, request.renewing(None).encode()),
+            )
+        )
     for candidate in plan.renewal_candidates[:MAX_RENEWAL_BUTTONS]:
         blocks.append(
             kit.section(
-                f"Or renew {plural(candidate.units, escape(candidate.solution_name) + ' license')} renewing "
+                f"{'Renew' if choose else 'Or renew'} "
+                f"{plural(candidate.units, escape(candidate.solution_name) + ' license')} renewing "
                 f"{format_date(candidate.ends_on)} (block {candidate.id}).",
                 accessory=kit.button(
                     "Preview renewal",
@@ -97,12 +106,9 @@ def preview_message(plan: RedemptionPlan, request: RedeemRequest) -> dict[str, A
                 ),
             )
         )
-    blocks.append(
-        kit.actions(
-            kit.button("Confirm", ids.ACTION_REDEEM_CONFIRM, request.encode(), style="primary"),
-            kit.button("Cancel", ids.ACTION_REDEEM_CANCEL, "cancel"),
-        )
-    )
+    confirm = kit.button("Confirm", ids.ACTION_REDEEM_CONFIRM, request.encode(), style="primary")
+    cancel = kit.button("Cancel", ids.ACTION_REDEEM_CANCEL, "cancel")
+    blocks.append(kit.actions(cancel) if choose else kit.actions(confirm, cancel))
     blocks.append(kit.context("Nothing changes until you confirm."))
     return kit.message(f"Redeem code {code.display} into {plan.account.name}?", blocks)
 

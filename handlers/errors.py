@@ -33,6 +33,7 @@ _WORDING = {
     "too_many_attempts": "Too many failed attempts: please wait 15 minutes and check the code with whoever sent it.",
     "not_allowed": "You do not have permission to do that.",
     "unreadable_request": "That is not a request I made, so nothing was redeemed: start again with `/joan redeem`.",
+    "renewal_choice_required": "Choose whether this code renews licenses or adds new ones: nothing was redeemed.",
 }
 
 _FIELD = {
@@ -58,6 +59,7 @@ _FIELD = {
     "renewal_mismatch": ids.BLOCK_RENEWAL,
     "already_renewed": ids.BLOCK_RENEWAL,
     "unreadable_request": ids.BLOCK_RENEWAL,
+    "renewal_choice_required": ids.BLOCK_RENEWAL,
 }
 
 

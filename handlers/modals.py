@@ -225,14 +225,10 @@ def confirm_modal(plan: RedemptionPlan, request: RedeemRequest) -> Block:
             kit.option(f"Renew {c.units} renewing {format_date(c.ends_on)}", renewal_value(c.id), f"block {c.id}")
             for c in sorted(candidates, key=lambda c: (c.ends_on, c.id))
         ]
-        element: Block = {
-            "type": "radio_buttons",
-            "action_id": ids.ACTION_RENEWAL_CHOICE,
-            "options": options,
-            "initial_option": options[0],
-        }
-        if plan.renews is not None:
-            element["initial_option"] = next(o for o in options if o["value"] == renewal_value(plan.renews.id))
+        element: Block = {"type": "radio_buttons", "action_id": ids.ACTION_RENEWAL_CHOICE, "options": options}
+        if request.chosen:  # only what the person chose is selected: never a default (Confirm needs a choice)
+            chosen = renewal_value(plan.renews.id if plan.renews is not None else None)
+            element["initial_option"] = next(o for o in options if o["value"] == chosen)
         body.append(_input(ids.BLOCK_RENEWAL, "New licenses or a renewal?", element, dispatch=True))
     body.append(kit.context("Nothing changes until you confirm."))
     return kit.modal(

@@ -138,12 +138,12 @@ def alert_summary(alert: AlertView) -> str:
     match alert.kind:
         case "lapsed":
             return (
-                f"{_licenses(raw['units'], raw['solution'], raw.get('level'))} of {_account(raw)} reached their "
-                f"renewal date ({_iso(raw['renews_on'])}) without a renewal."
+                f"{_licenses(raw['units'], raw['solution'], raw.get('level'))} of {_account(raw)} reached "
+                f"{'its' if raw['units'] == 1 else 'their'} renewal date ({_iso(raw['renews_on'])}) without a renewal."
             )
         case "over_capacity":
             return (
-                f"{_account(raw)} uses {raw['in_use']:,} {d['solution']} licenses but has "
+                f"{_account(raw)} uses {plural(raw['in_use'], d['solution'] + ' license')} but has "
                 f"{raw['licenses']:,}: over capacity by {raw['over_by']:,}. Nothing was unassigned."
             )
         case "failed_redemptions":

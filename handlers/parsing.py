@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from billing import AccountEdit, BillingError, parse_date, term_months
+from billing import AccountEdit, BillingError, NotANumber, parse_date, parse_whole, term_months
 from handlers.redeem_request import RedeemRequest
 
 USAGE: dict[str, str] = {
@@ -24,7 +24,7 @@ USAGE: dict[str, str] = {
     "[redeem-by=YYYY-MM-DD]",
     "code show": "/joan code show CODE",
     "code void": "/joan code void CODE",
-    "redeem": "/joan redeem CODE ACCOUNT [renews=BLOCK]",
+    "redeem": "/joan redeem CODE ACCOUNT [renews=BLOCK|new]",
     "renewals": "/joan renewals ACCOUNT",
     "account": "/joan account ACCOUNT",
     "accounts": "/joan accounts [RESELLER]",
@@ -55,6 +55,7 @@ USAGE: dict[str, str] = {
     "api-key revoke": "/joan api-key revoke NAME",
 }
 MAX_SLACK_COUNT = 1000  # more codes than this at once: the ops CLI writes them to a CSV file
+NEW_WORDS = {"new", "none"}  # renews=new: new licenses, explicitly not a renewal
 
 _OPTION = re.compile(r"^([a-z][a-z-]*)=(.*)$", re.DOTALL)
 _USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^([UW][A-Z0-9]{2,30})$")
@@ -168,9 +169,9 @@ def only(parsed: Parsed, allowed: set[str]) -> None:
 
 def _int(parsed: Parsed, text: str, what: str) -> int:
     try:
-        return int(text.replace(",", "").replace("_", ""))
-    except ValueError:
-        raise Usage(parsed.name, f"{what} must be a whole number, not {text!r}") from None
+        return parse_whole(text, what)
+    except NotANumber as error:
+        raise Usage(parsed.name, error.message) from None
 
 
 def _date(parsed: Parsed, key: str) -> date | None:
@@ -289,8 +290,13 @@ def redeem_input(parsed: Parsed) -> RedeemRequest:
         words = ["".join(words[:-1]), words[-1]]
     if len(words) != 2:
         raise Usage(parsed.name, "give the code and the account")
+    request = RedeemRequest(words[0], words[1].lower())
     renews = parsed.options.get("renews")
-    return RedeemRequest(words[0], words[1].lower(), _int(parsed, renews, "renews") if renews is not None else None)
+    if renews is None:
+        return request  # not chosen: the reply asks when there are licenses to renew
+    if renews.strip().lower() in NEW_WORDS:
+        return request.renewing(None)
+    return request.renewing(_int(parsed, renews, "renews"))
 
 
 def account_input(parsed: Parsed) -> AccountInput:

@@ -1,8 +1,8 @@
 """A redemption request as it travels through Slack: typed once, encoded once, decoded once.
 
-Typed as ``/joan redeem CODE ACCOUNT``, it goes out in the Confirm and Preview buttons' value and in the
-confirm modal's ``private_metadata`` (``encode``/``decode``), and the modal's renewal radio carries only
-the block to renew (``renewal_value``/``chosen_renewal``). Whatever comes back is only a request, never a
+Typed as ``/joan redeem CODE ACCOUNT [renews=BLOCK|new]``, it goes out in the Confirm and Preview buttons'
+value and in the confirm modal's ``private_metadata`` (``encode``/``decode``), and the modal's renewal radio
+carries only the block to renew (``renewal_value``/``chosen_renewal``). Whatever comes back is only a request, never a
 permission: billing authorizes it again from the person who clicked.
 """
 
@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
+from typing import TypeGuard
 
-from billing import InvalidInput
+from billing import NOT_CHOSEN, InvalidInput, RenewalChoice
 
 NEW_LICENSES = "new"  # the radio option for "new licenses, no renewal"
 
@@ -29,13 +30,21 @@ class UnreadableRequest(InvalidInput):
 class RedeemRequest:
     code: str  # as typed: billing reads it into the canonical code, once per attempt
     account: str
-    renews: int | None = None  # the cohort (license block) to renew; None for new licenses
+    # The cohort (license block) to renew; None for new licenses; NOT_CHOSEN until the person says which.
+    renews: RenewalChoice = NOT_CHOSEN
 
-    def renewing(self, renews: int | None) -> RedeemRequest:
+    def renewing(self, renews: RenewalChoice) -> RedeemRequest:
         return replace(self, renews=renews)
 
+    @property
+    def chosen(self) -> bool:
+        return self.renews is not NOT_CHOSEN
+
     def encode(self) -> str:
-        return json.dumps({"c": self.code, "a": self.account, "r": self.renews}, separators=(",", ":"))
+        fields: dict[str, object] = {"c": self.code, "a": self.account}
+        if self.renews is not NOT_CHOSEN:
+            fields["r"] = self.renews  # absent: not chosen
+        return json.dumps(fields, separators=(",", ":"))
 
     @classmethod
     def decode(cls, text: str | None) -> RedeemRequest:
@@ -45,14 +54,14 @@ class RedeemRequest:
             raise UnreadableRequest() from None
         if not isinstance(data, dict):
             raise UnreadableRequest()
-        code, account, renews = data.get("c"), data.get("a"), data.get("r")
+        code, account, renews = data.get("c"), data.get("a"), data.get("r", NOT_CHOSEN)
         if not isinstance(code, str) or not isinstance(account, str) or not _renews(renews):
             raise UnreadableRequest()
         return cls(code, account, renews)
 
 
-def _renews(value: object) -> bool:
-    return value is None or (isinstance(value, int) and not isinstance(value, bool))
+def _renews(value: object) -> TypeGuard[RenewalChoice]:
+    return value is None or value is NOT_CHOSEN or (isinstance(value, int) and not isinstance(value, bool))
 
 
 def renewal_value(renews: int | None) -> str:

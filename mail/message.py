@@ -13,7 +13,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 
-from billing import Audience, ReminderEmail
+from billing import Audience, ReminderEmail, license_phrase
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 
@@ -35,7 +35,16 @@ def message_id(dedupe_key: str, sender: str) -> str:
 
 def _what(view: ReminderEmail) -> str:
     kind = "device" if view.license_kind == "device" else "user"
-    return f"{view.units} {one_line(view.solution_name)} {one_line(view.level_name)} {kind} licenses"
+    return license_phrase(view.units, one_line(view.solution_name), one_line(view.level_name), kind)
+
+
+def _renew(view: ReminderEmail) -> str:
+    """The verb and pronoun agree with the count: "1 ... license renews ... it is", "10 ... licenses renew"."""
+    return "renews" if view.units == 1 else "renew"
+
+
+def _not_yet(view: ReminderEmail) -> str:
+    return "it is not renewed yet" if view.units == 1 else "they are not renewed yet"
 
 
 def _when(view: ReminderEmail) -> str:
@@ -44,7 +53,7 @@ def _when(view: ReminderEmail) -> str:
 
 
 def subject(view: ReminderEmail, audience: Audience) -> str:
-    what = f"{_what(view)} renew on {format_day(view.renews_on)}"
+    what = f"{_what(view)} {_renew(view)} on {format_day(view.renews_on)}"
     if audience == Audience.RESELLER:
         return one_line(f"{view.account_name}: {what}")
     return one_line(f"Your {what}")
@@ -55,7 +64,7 @@ def paragraphs(view: ReminderEmail, audience: Audience) -> list[str]:
     if audience == Audience.RESELLER:
         return [
             f"Your customer {one_line(view.account_name)} ({view.account_slug}) has {_what(view)} "
-            f"that renew on {_when(view)}, and they are not renewed yet.",
+            f"that {_renew(view)} on {_when(view)}, and {_not_yet(view)}.",
             "Issue or redeem a renewal code for them before that date to keep their licenses running.",
         ]
     contact = (
@@ -65,7 +74,7 @@ def paragraphs(view: ReminderEmail, audience: Audience) -> list[str]:
     )
     return [
         f"Hello {one_line(view.account_name)},",
-        f"Your {_what(view)} renew on {_when(view)}, and they are not renewed yet.",
+        f"Your {_what(view)} {_renew(view)} on {_when(view)}, and {_not_yet(view)}.",
         contact,
     ]
 

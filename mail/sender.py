@@ -68,20 +68,21 @@ class Mailer:
         self.sales_channel = sales_channel
         self.retry_base = retry_base
 
-    def send_one(self) -> bool:
+    def send_one(self) -> bool | None:
+        """Claim and deliver one email: None when none could be claimed, else whether the server took it."""
         claim = self.billing.outbox.claim(now=self.clock(), medium=OutboxMedium.EMAIL, pace=self.pace)
         if claim is None:
-            return False
-        self.deliver(claim)
-        return True
+            return None
+        return self.deliver(claim)
 
     def drain(
         self, *, until: datetime | None = None, sleep: Callable[[float], object] = time.sleep, max_wait: float = 5.0
     ) -> int:
-        """Send until no email is pending (or ``until`` passes); one connection for the whole batch."""
+        """Send until no email is pending (or ``until`` passes); one connection for the whole batch. Returns
+        how many emails the server accepted (for at least one recipient): not the attempts, which may fail."""
         try:
             return outbox_drain.drain(
-                lambda: int(self.send_one()),
+                self.send_one,
                 lambda: self.billing.outbox.next_ready_at(medium=OutboxMedium.EMAIL),
                 clock=self.clock,
                 sleep=sleep,
@@ -92,12 +93,14 @@ class Mailer:
         finally:
             self.transport.close()
 
-    def deliver(self, claim: Claim) -> None:
+    def deliver(self, claim: Claim) -> bool:
+        """Send one claimed email; True when the server accepted it for at least one recipient."""
         payload, outbox = claim.payload, self.billing.outbox
         view = self.billing.emails.view(notice_id=int(payload["notice_id"]), now=self.clock())
-        if view is None or view.renewed:
-            outbox.cancel(claim, now=self.clock(), reason="renewed before the email went")
-            return
+        if view is None or view.renewed or view.dropped is not None:
+            why = view.dropped.words if view is not None and view.dropped is not None else "renewed before it went"
+            outbox.cancel(claim, now=self.clock(), reason=f"not sent: {why}")
+            return False
         to = [str(a) for a in payload["to"]]
         message = emails.build(
             view,
@@ -117,11 +120,12 @@ class Mailer:
                 refused = {address: (error.smtp_code, error.smtp_error) for address in to}  # refused as a whole
             else:
                 self._again(claim, to, _reply(error.smtp_code, error.smtp_error), uncertain=False)
-                return
+                return False
         except (smtplib.SMTPException, OSError) as error:  # dropped: the server may have taken the message
             self._again(claim, to, type(error).__name__, uncertain=True)
-            return
+            return False
         self._settle(claim, refused)
+        return len(refused) < len(to)
 
     def _settle(self, claim: Claim, refused: dict[str, tuple[int, bytes | str]]) -> None:
         failed = {a: _reply(code, text) for a, (code, text) in refused.items() if code >= 500}

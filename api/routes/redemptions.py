@@ -47,7 +47,7 @@ def redeem(
         receipt = ctx.billing.redemptions.redeem(
             code=body.code,
             account=account,
-            renews=body.renews,
+            renews=body.renewal_choice,
             actor=who.actor,
             now=ctx.now(),
             scope=f"api:{idempotency_key}" if idempotency_key else None,

@@ -35,6 +35,17 @@ class AlertKind(StrEnum):
 ALERT_KINDS = tuple(AlertKind)
 
 
+class DropReason(StrEnum):
+    """Why a planned reminder was never sent: it would have arrived too late to be true."""
+
+    RENEWAL_PASSED = "renewal_passed"  # its renewal date had come by the time it could go
+    SUPERSEDED = "superseded"  # a later threshold of the same block was due by then: only that one goes
+
+    @property
+    def words(self) -> str:
+        return "renewal date passed" if self is DropReason.RENEWAL_PASSED else "a later reminder is due"
+
+
 class ReminderNotice(Base):
     __tablename__ = "reminder_notices"
     __table_args__ = (
@@ -68,6 +79,9 @@ class ReminderNotice(Base):
     emailed_at: Mapped[datetime | None]
     handled_at: Mapped[datetime | None]
     handled_by: Mapped[str | None] = mapped_column(String(100))
+    # Set when the reminder was dropped unsent (to Slack and by email alike), and why.
+    dropped_at: Mapped[datetime | None]
+    dropped_reason: Mapped[DropReason | None] = mapped_column(enum_column(DropReason, name="dropped_reason", length=20))
 
 
 class Alert(Base):

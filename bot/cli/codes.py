@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
@@ -11,7 +12,9 @@ import click
 
 from billing import CodeView, IssuedBatch, IssuedCode, Money, format_date, parse_whole, plural, term_months
 from bot.cli import codesfile
-from bot.cli.common import Context, F, date_option, handled, pass_context
+from bot.cli.common import Context, F, date_option, handled, pass_context, yes_option
+
+STDOUT = "-"  # --csv -: the CSV on standard output, as Unix tools do
 
 
 @click.group()
@@ -25,9 +28,14 @@ def _write_codes(
     issue: Callable[[Callable[[Sequence[IssuedCode]], None] | None, str | None], IssuedBatch],
     count: int,
 ) -> tuple[IssuedBatch, Path | None]:
-    """Issue codes, writing them to a CSV file as they are made; the file appears only if all were stored."""
+    """Issue codes, writing them to a CSV file as they are made; the file appears only if all were stored.
+    ``-`` is standard output: the codes are written there once stored (nothing can be taken back from it)."""
     if batch_file is None:
         return issue(None, None), None
+    if str(batch_file) == STDOUT:
+        batch = issue(None, None)
+        codesfile.write_rows(sys.stdout, batch.codes)
+        return batch, batch_file
     target = codesfile.check_target(batch_file)
     for line in codesfile.tidy(
         target.parent, lambda batch: len(ctx.billing.codes.batch(batch=batch, actor=ctx.actor, now=ctx.now()))
@@ -41,9 +49,13 @@ def _write_codes(
 
 def _echo_batch(batch: IssuedBatch, csv_file: Path | None) -> None:
     template = batch.template
-    click.echo(f"Issued {plural(len(batch.codes), 'code')}: {template.summary()} (batch {batch.batch})")
+    to_stdout = csv_file is not None and str(csv_file) == STDOUT  # then stdout is the CSV alone: say the rest aside
+    click.echo(f"Issued {plural(len(batch.codes), 'code')}: {template.summary()} (batch {batch.batch})", err=to_stdout)
     if template.redeem_by:
-        click.echo(f"Redeem by {format_date(template.redeem_by)}")
+        click.echo(f"Redeem by {format_date(template.redeem_by)}", err=to_stdout)
+    if to_stdout:
+        click.echo("The codes went to standard output. They are shown only this once.", err=True)
+        return
     if csv_file is not None:
         click.echo(f"The codes are in {csv_file} (readable by you only). They are shown only this once.")
         return
@@ -62,7 +74,7 @@ _target_options = [
         "--csv",
         "csv_file",
         type=click.Path(path_type=Path),
-        help="Write the codes to this CSV file instead of the screen (for many codes).",
+        help="Write the codes to this CSV file instead of the screen (for many codes); - for standard output.",
     ),
 ]
 
@@ -183,12 +195,18 @@ def codes_show(ctx: Context, code: str) -> None:
 
 @codes.command("void")
 @click.argument("code")
+@yes_option
 @pass_context
 @handled
-def codes_void(ctx: Context, code: str) -> None:
-    """Void an unredeemed code."""
-    view = ctx.billing.codes.void(code=code, actor=ctx.actor, now=ctx.now())
-    click.echo(f"Voided {view.display} ({view.summary()}).")
+def codes_void(ctx: Context, code: str, yes: bool) -> None:
+    """Void an unredeemed code (shows it and asks first; -y skips the question). It cannot be undone."""
+    now = ctx.now()
+    view = ctx.billing.codes.show(code=code, actor=ctx.actor, now=now)
+    click.echo(code_text(view))
+    if not yes and not click.confirm("Void it? This cannot be undone", default=False):
+        raise click.ClickException("nothing voided")
+    voided = ctx.billing.codes.void(code=code, actor=ctx.actor, now=now)
+    click.echo(f"Voided {voided.display} ({voided.summary()}).")
 
 
 def code_text(code: CodeView) -> str:

@@ -123,6 +123,13 @@ def codes_file(target: Path, batch: str, count: int) -> Iterator[CodesFile]:
     file.path = _place(temp, target)
 
 
+def write_rows(handle: IO[str], codes: Sequence[IssuedCode]) -> None:
+    """The codes file's rows, header first, to an open stream (``--csv -``: standard output)."""
+    writer = csv.writer(handle)
+    writer.writerow(HEADER)
+    writer.writerows((c.code, c.prefix) for c in codes)
+
+
 def _writer(handle: IO[str], count: int) -> ChunkWriter:
     writer = csv.writer(handle)
     writer.writerow(HEADER)

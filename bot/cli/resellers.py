@@ -31,7 +31,8 @@ def resellers_add(ctx: Context, slug: str, name: tuple[str, ...], team: str | No
     reseller = ctx.billing.resellers.create_reseller(
         slug=slug, name=" ".join(name), slack_team_id=team, actor=ctx.actor, now=ctx.now()
     )
-    click.echo(f"created reseller {reseller.slug} ({reseller.name})")
+    team_words = f", Slack team {reseller.slack_team_id}" if reseller.slack_team_id else ""
+    click.echo(f"Created reseller {reseller.name} ({reseller.slug}){team_words}.")
 
 
 @resellers.command("set")

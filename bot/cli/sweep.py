@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import click
 
-from billing import plural
+from billing import OutboxMedium, OutboxState, format_date, plural
 from bot.cli.common import Context, date_option, handled, pass_context
 from bot.clock import ShiftedClock
 from bot.scheduler import run_sweep
@@ -43,10 +43,8 @@ def sweep(ctx: Context, day: date | None, dry_run: bool) -> None:
     if mailer is None:
         click.echo("not emailed: JOANBOT_SMTP_URL is not set, so reminders go to Slack only")
     else:
-        emailed = mailer.drain(
-            until=clock() + MAIL_PATIENCE, sleep=clock.sleep
-        )  # later retries: serve or the next sweep
-        click.echo(f"emailed {emailed} reminder email(s)")
+        accepted = mailer.drain(until=clock() + MAIL_PATIENCE, sleep=clock.sleep)  # later: serve or the next sweep
+        click.echo(_emailed(ctx, accepted))
         ctx.billing.outbox.enqueue(now=start, sales_channel=sales_channel)  # alerts about refused addresses
     if missing is not None:
         click.echo(f"Not posted: {missing}")
@@ -55,3 +53,18 @@ def sweep(ctx: Context, day: date | None, dry_run: bool) -> None:
     counts = ctx.billing.outbox.counts()
     outbox = ", ".join(f"{n:,} {s}" for s, n in sorted(counts.items())) or "empty"
     click.echo(f"Posted {plural(posted, 'message')}; outbox: {outbox}.")
+
+
+def _emailed(ctx: Context, accepted: int) -> str:
+    """What the mail server took, and what still waits for another attempt, and when."""
+    outbox = ctx.billing.outbox
+    counts = outbox.counts(medium=OutboxMedium.EMAIL)
+    waiting = counts.get(OutboxState.PENDING, 0) + counts.get(OutboxState.CLAIMED, 0)
+    said = f"Emailed {plural(accepted, 'reminder email')}"
+    if not waiting:
+        said += "; none pending."
+    else:
+        next_at = outbox.next_ready_at(medium=OutboxMedium.EMAIL)
+        when = f", the next attempt at {format_date(next_at.date())} {next_at:%H:%M} UTC" if next_at else ""
+        said += f"; {waiting:,} still pending{when} (by `joanbot serve` or the next sweep)."
+    return said

@@ -3,7 +3,8 @@
 Example A: a card customer with 3 Room booking Professional licenses ($10/device/year) adds 3 on 2 Jul
 2021: $15.00 for the rest of the year. Example B: a credits customer with 10 Standard licenses ($5) tops up
 $50, adds 10 on 2 Jul 2021 ($25.00, paid from credit); its renewal on 1 Jan 2022 costs $100.00, the
-$25.00 left pays part, and $75.00 is owed.
+$25.00 left pays part, and $75.00 is owed. Example A goes on: on 2 Jul 2022 Globex removes 3 of its 6
+licenses, and $15.00 is credited (the seed says $30; by its own rule it is 3 x $10 x 6/12, and the demo says so).
 """
 
 from __future__ import annotations
@@ -61,6 +62,14 @@ class MoneyDemo:
         self.joanbot("renew")
         self.on(date(2022, 1, 2), "the day after: what is owed")
         self.joanbot("debt")
+        self.on(date(2022, 7, 2), "half-way through the next year, Globex removes 3 of its 6 licenses")
+        self.joanbot("licenses", "reduce", "globex", "room", "3")
+        self.echo(
+            "   The seed's example says this returns $30. By its own rule (the unused part until the next billing\n"
+            "   date) it is 3 devices x $10 x 6/12 = $15.00, the same as adding 3 on 2 Jul 2021 cost; $30 would\n"
+            "   refund a whole year for half of one. joanbot credits $15.00, as Globex's credit balance shows:"
+        )
+        self.joanbot("credits", "globex")
 
 
 def _code(output: str) -> str:

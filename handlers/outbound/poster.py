@@ -65,39 +65,42 @@ class Poster:
 
     # -- rendering: fresh at send time, so a renewed cohort or a resolved alert is said as it is now --
 
-    def render(self, claim: Claim) -> tuple[dict[str, Any], str | None] | None:
-        """The message to send, and the ts to edit (for edits); None when there is nothing left to say."""
+    def render(self, claim: Claim) -> tuple[dict[str, Any], str | None] | str:
+        """The message to send, and the ts to edit (for edits); or why there is nothing left to say."""
         payload, now = claim.payload, self.clock()
         if payload["kind"] == "reminders":
-            views = [
-                v for v in self.billing.reminders.views(notice_ids=payload["notice_ids"], now=now) if not v.renewed
-            ]
-            return (notices.reminder_digest(views, note=payload.get("note")), None) if views else None
+            views = self.billing.reminders.views_to_post(notice_ids=payload["notice_ids"], now=now)
+            to_send = [v for v in views if v.to_send]
+            if not to_send:
+                dropped = sorted({v.dropped.words for v in views if v.dropped is not None})
+                return "nothing left to say" + (f": {', '.join(dropped)}" if dropped else "")
+            return notices.reminder_digest(to_send, note=payload.get("note")), None
         try:
             alert = self.billing.alerts.get(alert_id=int(payload["alert_id"]))
         except AlertNotFound:
-            return None
+            return "nothing left to say"
         message = notices.alert_message(alert, note=payload.get("note"))
         if payload["kind"] == "alert_edit":
-            return (message, alert.message_ts) if alert.message_ts else None
+            return (message, alert.message_ts) if alert.message_ts else "nothing left to say"
         return message, None
 
     # -- the loop --------------------------------------------------------------------------------------
 
-    def post_one(self) -> bool:
-        """Claim and deliver one message. False when nothing could be claimed right now."""
+    def post_one(self) -> bool | None:
+        """Claim and deliver one message: None when nothing could be claimed right now, else whether it is
+        now in Slack."""
         claim = self.billing.outbox.claim(now=self.clock())
         if claim is None:
-            return False
-        self.deliver(claim)
-        return True
+            return None
+        return self.deliver(claim)
 
     def drain(
         self, *, until: datetime | None = None, sleep: Callable[[float], object] = time.sleep, max_wait: float = 5.0
     ) -> int:
-        """Post until the outbox is empty (or ``until`` passes), sleeping while channels are paced."""
+        """Post until the outbox is empty (or ``until`` passes), sleeping while channels are paced. Returns how
+        many messages Slack took (not the attempts, which may fail)."""
         return outbox_drain.drain(
-            lambda: int(self.post_one()),
+            self.post_one,
             self.billing.outbox.next_ready_at,
             clock=self.clock,
             sleep=sleep,
@@ -105,24 +108,25 @@ class Poster:
             max_wait=max_wait,
         )
 
-    def deliver(self, claim: Claim) -> None:
+    def deliver(self, claim: Claim) -> bool:
+        """Post (or edit) one claimed message; True when it is in Slack now."""
         outbox = self.billing.outbox
         rendered = self.render(claim)
-        if rendered is None:
-            outbox.cancel(claim, now=self.clock(), reason="nothing left to say")
-            return
+        if isinstance(rendered, str):
+            outbox.cancel(claim, now=self.clock(), reason=rendered)
+            return False
         message, edit_ts = rendered
         try:
             if edit_ts is not None:
                 self.client.chat_update(channel=claim.channel_id, ts=edit_ts, **message)
                 outbox.finish(claim, now=self.clock(), ts=edit_ts)
-                return
+                return True
             if claim.must_reconcile:
                 found = self._find_posted(claim)
                 if found is not None:
                     log.info("outbox %s was already posted (ts %s): not posting again", claim.dedupe_key, found)
                     outbox.finish(claim, now=self.clock(), ts=found)
-                    return
+                    return True
             response = self.client.chat_postMessage(
                 channel=claim.channel_id,
                 metadata={"event_type": METADATA_EVENT, "event_payload": {"key": claim.dedupe_key}},
@@ -131,12 +135,14 @@ class Poster:
             )
             if not outbox.finish(claim, now=self.clock(), ts=str(response["ts"])):
                 log.warning("outbox %s: claim lost after posting; the next claimant will find it", claim.dedupe_key)
+            return True
         except SlackApiError as error:
             self._failed(claim, error)
         except (URLError, TimeoutError, ConnectionError, OSError) as error:
             log.warning("outbox %s: outcome unknown (%s); will reconcile", claim.dedupe_key, type(error).__name__)
             delay = backoff(claim.attempts, self.retry_base)
             outbox.retry_later(claim, now=self.clock(), delay=delay, error=type(error).__name__, outcome_unknown=True)
+        return False
 
     def _failed(self, claim: Claim, error: SlackApiError) -> None:
         response = error.response

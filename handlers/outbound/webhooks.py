@@ -108,8 +108,9 @@ class Deliverer:
             max_wait=max_wait,
         )
 
-    def deliver_batch(self) -> int:
-        """Claim a batch and attempt each delivery in it; returns how many were claimed."""
+    def deliver_batch(self) -> int | None:
+        """Claim a batch and attempt each delivery in it: None when nothing could be claimed, else how many the
+        receivers took."""
         lease = self.billing.settings.outbox_lease
         claims = self.billing.webhook_deliveries.claim(now=self.clock(), lease=lease, limit=self.batch)
         delivered: list[WebhookClaim] = []
@@ -123,7 +124,7 @@ class Deliverer:
             else:
                 self._failed(claim, outcome.said)
         self.billing.webhook_deliveries.delivered(delivered, now=self.clock())
-        return len(claims)
+        return len(delivered) if claims else None
 
     def _failed(self, claim: WebhookClaim, said: str) -> None:
         delay = backoff(claim.attempts, self.retry_base)

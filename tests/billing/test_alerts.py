@@ -129,3 +129,27 @@ def test_a_channel_is_unreachable_when_the_delivery_side_says_so_whatever_the_er
     _failing_message(billing, "gone", error="some_new_chat_error", unreachable=True)
     assert billing.alerts.sweep(now=at("2024-01-02")).opened == 1
     assert _open(billing) == [("channel_unreachable", "channel:C1", 1)]
+
+
+def test_over_capacity_is_decided_on_the_accounts_own_date_like_the_lapsed_alert(billing):
+    account(billing, tz="Pacific/Auckland", now=at("2024-01-01"))
+    licenses(billing, units=2, now=at("2024-01-01", hour=0))  # 1 Jan 2024 in Auckland: renewing 1 Jan 2025
+    for device in ("a", "b"):
+        billing.assignments.assign(account="acme", solution="room", subject=device, actor=STAFF, now=at("2024-01-02"))
+
+    billing.alerts.sweep(now=at("2024-12-31", hour=12))  # 1 Jan 2025, 01:00 in Auckland: the block lapsed there
+
+    assert sorted(a.kind for a in billing.alerts.open_alerts(actor=STAFF)) == ["lapsed", "over_capacity"]
+    (alert,) = _capacity_alerts(billing)
+    assert alert.details["over_by"] == 2
+
+
+def test_an_account_behind_utc_is_not_over_capacity_before_its_own_renewal_date(billing):
+    account(billing, tz="America/Los_Angeles", now=at("2024-01-01"))
+    licenses(billing, units=2, now=at("2024-01-01", hour=20))  # 1 Jan 2024 there: renewing 1 Jan 2025
+    for device in ("a", "b"):
+        billing.assignments.assign(account="acme", solution="room", subject=device, actor=STAFF, now=at("2024-01-02"))
+
+    billing.alerts.sweep(now=at("2025-01-01", hour=3))  # still 31 Dec 2024 in Los Angeles
+
+    assert billing.alerts.open_alerts(actor=STAFF) == []

@@ -14,11 +14,22 @@ def test_rounding_is_half_up_once():
 
 def test_money_is_parsed_into_minor_units_of_its_currency():
     assert Money.parse("12.5", "usd") == Money(1250, "USD")
-    assert Money.parse("12,50", "EUR") == Money(1250, "EUR")
     assert Money.parse("50", "AED") == Money(5000, "AED")
 
 
-@pytest.mark.parametrize("text", ["12.505", "-5", "abc", "", "1e3"])
+def test_commas_group_thousands_and_a_point_starts_the_decimals():
+    assert Money.parse("1,000", "USD") == Money(100_000, "USD")
+    assert Money.parse("1,000.50", "EUR") == Money(100_050, "EUR")
+    assert Money.parse("$1,000,000", "USD") == Money(100_000_000, "USD")
+
+
+@pytest.mark.parametrize("text", ["12,50", "12,5", "1,000,50"])
+def test_a_comma_that_could_be_a_decimal_comma_is_refused_saying_why(text):
+    with pytest.raises(InvalidAmount, match=r"a comma only separates thousands|groups of three"):
+        Money.parse(text, "EUR")
+
+
+@pytest.mark.parametrize("text", ["12.505", "-5", "abc", "", "1e3", "1,00,000", "1.000,50"])
 def test_amounts_that_are_not_money_are_refused(text):
     with pytest.raises(InvalidAmount):
         Money.parse(text, "USD")

@@ -11,7 +11,7 @@ from billing.models import Cohort, PrepaidCode, RedeemAttempt, Redemption
 from billing.money import Money
 from billing.periods import format_date
 from billing.plan_levels import LevelConflict
-from billing.redemption_plan import AlreadyRenewed, CodeNotForAccount, RenewalMismatch
+from billing.redemption_plan import AlreadyRenewed, CodeNotForAccount, RenewalChoiceRequired, RenewalMismatch
 from tests.billing.builders import account, code, licenses, redeem, reseller
 from tests.conftest import STAFF, at
 
@@ -320,3 +320,18 @@ def test_a_reseller_member_never_sees_a_credit_codes_amount_even_on_an_account_p
     assert "$" not in seen_by_member.describe() and "50.00" not in seen_by_member.describe()
     assert "$" not in receipt.plan.describe()
     assert "$50.00" in seen_by_staff.describe()
+
+
+def test_redeeming_without_a_choice_into_an_account_with_licenses_to_renew_is_refused_not_defaulted(billing):
+    account(billing, now=at("2024-01-01"))
+    old = licenses(billing, units=5, months=1, now=at("2024-01-01"))  # renewing 1 Feb 2024
+    text = code(billing, units=5, now=at("2024-01-10"))
+
+    preview = billing.redemptions.preview(code=text, account="acme", actor=STAFF, now=at("2024-01-10"))
+    with pytest.raises(RenewalChoiceRequired) as refused:
+        billing.redemptions.redeem(code=text, account="acme", actor=STAFF, now=at("2024-01-10"))
+
+    assert preview.renewal_choice_needed and [c.id for c in preview.renewal_candidates] == [old.cohort_id]
+    assert refused.value.details["field"] == "renews"
+    chosen = billing.redemptions.redeem(code=text, account="acme", actor=STAFF, now=at("2024-01-10"), renews=None)
+    assert not chosen.plan.is_renewal and chosen.plan.starts_on == at("2024-01-10").date()

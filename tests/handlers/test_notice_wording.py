@@ -113,3 +113,27 @@ def test_app_home_keeps_the_mentions_and_channel_links_it_means_and_escapes_data
     assert "<#C0NORTH>" in text and "<@U0ADMIN1>" in text  # meant: kept
     assert "<!here>" not in text and "<!channel>" not in text  # data: escaped
     assert "&lt;!here&gt; &amp; co" in text and "&lt;!channel&gt;" in text
+
+
+def test_one_license_reads_in_the_singular_in_alerts():
+    lapsed = {
+        "units": 1,
+        "solution": "Room booking",
+        "level": "Professional",
+        "account": "acme",
+        "account_name": "Acme",
+        "renews_on": "2024-03-22",
+    }
+    over = {
+        "account": "acme",
+        "account_name": "Acme",
+        "solution": "Room booking",
+        "in_use": 1,
+        "licenses": 0,
+        "over_by": 1,
+    }
+
+    assert "1 Room booking Professional license of *Acme* (`acme`) reached its renewal date" in alert_summary(
+        _alert("lapsed", lapsed)
+    )
+    assert "uses 1 Room booking license but has 0" in alert_summary(_alert("over_capacity", over))

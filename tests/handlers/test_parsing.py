@@ -35,8 +35,8 @@ def test_a_quoted_reference_keeps_its_spaces_even_with_slacks_smart_quotes():
 
 
 def test_credit_takes_amount_currency_and_the_promo_flag():
-    credit = credit_input(split("code credit 12,50 eur promo count=2"))
-    assert (credit.amount, credit.currency, credit.source, credit.count) == ("12,50", "EUR", "promo", 2)
+    credit = credit_input(split("code credit 1,012.50 eur promo count=2"))
+    assert (credit.amount, credit.currency, credit.source, credit.count) == ("1,012.50", "EUR", "promo", 2)
     assert credit_input(split("code credit 50 USD")).source == "topped_up"
 
 

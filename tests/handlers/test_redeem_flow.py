@@ -190,7 +190,7 @@ def test_a_renewal_is_offered_and_previewed_with_its_dates(world):
     code = world.code(units=5)
     preview = world.slack.command(f"redeem {code} initech", user_id=SALES, team=HOME)
     message = preview.replies[0]
-    renew = _button(message, ids.ACTION_REDEEM_PREVIEW)
+    renew = _button(message, ids.ACTION_REDEEM_PREVIEW, label="Preview renewal")
 
     renewal = world.slack.click(ids.ACTION_REDEEM_PREVIEW, renew, user_id=SALES, team=HOME)
     text = json.dumps(renewal.replies[0])
@@ -229,12 +229,87 @@ def test_the_confirm_modal_offers_the_renewal_choice_and_redeems_the_chosen_one(
     assert "Renewed 5" in json.dumps(step2.json["view"])
 
 
-def _button(message: dict, action_id: str) -> str:
-    for block in message["blocks"]:
-        for element in block.get("elements", []) + ([block["accessory"]] if "accessory" in block else []):
-            if element.get("action_id") == action_id:
-                return element["value"]
+def _buttons(message: dict) -> list[dict]:
+    return [
+        element
+        for block in message["blocks"]
+        for element in block.get("elements", []) + ([block["accessory"]] if "accessory" in block else [])
+        if element.get("type") == "button"
+    ]
+
+
+def _button(message: dict, action_id: str, label: str | None = None) -> str:
+    for element in _buttons(message):
+        if element.get("action_id") == action_id and label in (None, element["text"]["text"]):
+            return element["value"]
     raise AssertionError(f"no {action_id} button")
+
+
+def test_with_licenses_to_renew_the_command_reply_has_no_confirm_until_a_choice_is_made(world):
+    from tests.billing.builders import licenses
+    from tests.conftest import at
+
+    licenses(world.billing, units=5, account_slug="initech", now=at("2025-03-20"))  # renews 20 Mar 2026
+    code = world.code(units=5)
+
+    message = world.slack.command(f"redeem {code} initech", user_id=SALES, team=HOME).replies[0]
+
+    assert [b["text"]["text"] for b in _buttons(message)] == ["New licenses", "Preview renewal", "Cancel"]
+    assert "choose new licenses or a renewal" in json.dumps(message)
+    new = world.slack.click(
+        ids.ACTION_REDEEM_PREVIEW, _button(message, ids.ACTION_REDEEM_PREVIEW, "New licenses"), user_id=SALES, team=HOME
+    ).replies[0]
+    assert [b["text"]["text"] for b in _buttons(new)] == ["Preview renewal", "Confirm", "Cancel"]
+    done = world.slack.click(
+        ids.ACTION_REDEEM_CONFIRM, _button(new, ids.ACTION_REDEEM_CONFIRM), user_id=SALES, team=HOME
+    )
+    assert "Added 5" in done.replies[0]["text"]
+    assert (
+        len(world.billing.licenses.breakdown(account="initech", actor=_staff(), now=world.now).solutions[0].lines) == 2
+    )
+
+
+def test_a_confirm_carrying_no_choice_is_refused_when_there_are_licenses_to_renew(world):
+    from handlers.redeem_request import RedeemRequest
+    from tests.billing.builders import licenses
+    from tests.conftest import at
+
+    licenses(world.billing, units=5, account_slug="initech", now=at("2025-03-20"))
+    code = world.code(units=5)
+
+    done = world.slack.click(
+        ids.ACTION_REDEEM_CONFIRM, RedeemRequest(code, "initech").encode(), user_id=SALES, team=HOME
+    )
+
+    assert "Choose whether this code renews licenses or adds new ones" in json.dumps(done.replies)
+    assert world.billing.codes.show(code=code, actor=_staff(), now=world.now).status == "issued"
+
+
+def test_the_confirm_modal_preselects_nothing_and_confirm_without_a_choice_is_a_field_error(world):
+    from tests.billing.builders import licenses
+    from tests.conftest import at
+
+    licenses(world.billing, units=5, account_slug="initech", now=at("2025-03-20"))
+    code = world.code(units=5)
+    view = world.slack.shortcut(ids.SHORTCUT_REDEEM, user_id=SALES, team=HOME).opened_view
+    step1 = world.slack.submit(
+        view,
+        {
+            ids.BLOCK_CODE: {ids.ACTION_CODE_INPUT: text_input(code)},
+            ids.BLOCK_ACCOUNT: {ids.ACTION_ACCOUNT_SELECT: selected("initech")},
+        },
+        user_id=SALES,
+        team=HOME,
+    )
+    confirm_view = step1.json["view"]
+    radio = next(b for b in confirm_view["blocks"] if b.get("block_id") == ids.BLOCK_RENEWAL)
+    assert "initial_option" not in radio["element"]
+
+    step2 = world.slack.submit(confirm_view, {}, user_id=SALES, team=HOME)
+
+    assert step2.json["response_action"] == "errors"
+    assert "Choose whether this code renews licenses" in step2.json["errors"][ids.BLOCK_RENEWAL]
+    assert world.billing.codes.show(code=code, actor=_staff(), now=world.now).status == "issued"
 
 
 def test_the_issued_codes_view_from_the_modal_is_the_only_place_the_code_appears(world):

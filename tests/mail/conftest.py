@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.clock import ShiftedClock, SystemClock
 from mail.sender import Mailer
 from mail.smtp import SmtpTarget, SmtpTransport
 from tests.billing.builders import account, licenses, reseller
@@ -32,7 +33,8 @@ def make_mailer(billing, smtp: SmtpServer, clock=lambda: datetime.now(UTC)) -> M
 
 @pytest.fixture
 def mailer(billing, smtp) -> Mailer:
-    return make_mailer(billing, smtp)
+    """Sending as on 17 Nov 2024 (the 45-day reminders' day), with time moving on as it really does."""
+    return make_mailer(billing, smtp, clock=ShiftedClock(SystemClock(), at("2024-11-17") - datetime.now(UTC)))
 
 
 def customers_with_contacts(billing) -> None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 
-from billing.models import Cohort, EmailFailure, OutboxMessage
+from billing.models import Cohort, EmailFailure, OutboxMessage, ReminderNotice
 from billing.models.notices import AlertKind
 from billing.models.outbox import OutboxMedium
+from bot.clock import SimulatedClock
 from tests.billing.builders import account, licenses
 from tests.conftest import STAFF, at
-from tests.mail.conftest import customers_with_contacts, sweep_and_queue
+from tests.mail.conftest import customers_with_contacts, make_mailer, sweep_and_queue
 
 DAY_45 = at("2024-11-17")
 
@@ -111,7 +112,7 @@ def test_a_reminder_renewed_before_its_email_goes_is_not_sent(billing, smtp, mai
         for cohort in session.query(Cohort):
             cohort.renewed_at = DAY_45
 
-    assert mailer.drain() == 3
+    assert mailer.drain() == 0  # none accepted: none sent
     assert smtp.recorder.received == []
     assert _email_states(billing) == {"cancelled": 3}
 
@@ -128,3 +129,35 @@ def _alert_posts_to_sales(billing) -> int:
     with billing.db.read() as session:
         rows = session.query(OutboxMessage).filter(OutboxMessage.medium == OutboxMedium.SLACK)
         return sum(1 for m in rows if m.payload.get("kind") == "alert" and m.channel_id == "CSALES")
+
+
+def _dropped(billing) -> list[tuple[int, str | None]]:
+    with billing.db.read() as session:
+        rows = session.query(ReminderNotice.threshold, ReminderNotice.dropped_reason).order_by(ReminderNotice.id)
+        return sorted({(threshold, reason) for threshold, reason in rows})
+
+
+def test_after_a_mail_outage_only_the_newest_threshold_is_emailed_and_the_older_is_recorded_dropped(billing, smtp):
+    customers_with_contacts(billing)  # renewing 1 Jan 2025
+    sweep_and_queue(billing, at("2024-12-18"))  # the 14-day emails: queued, the mailer does not run for a week
+    sweep_and_queue(billing, at("2024-12-25"))  # the 7-day ones
+
+    clock = SimulatedClock(at("2024-12-25", hour=13))
+    sent = make_mailer(billing, smtp, clock=clock).drain(sleep=clock.sleep)
+
+    assert sent == 3
+    assert all("(in 7 days)" in r.text() for r in smtp.recorder.received)
+    assert _email_states(billing) == {"sent": 3, "cancelled": 3}
+    assert _dropped(billing) == [(7, None), (14, "superseded")]
+
+
+def test_an_email_that_could_only_go_after_the_renewal_date_is_dropped(billing, smtp):
+    customers_with_contacts(billing)
+    sweep_and_queue(billing, at("2024-12-28"))
+
+    clock = SimulatedClock(at("2025-01-03"))
+    sent = make_mailer(billing, smtp, clock=clock).drain(sleep=clock.sleep)
+
+    assert sent == 0 and smtp.recorder.received == []
+    assert _email_states(billing) == {"cancelled": 3}
+    assert _dropped(billing) == [(7, "renewal_passed")]

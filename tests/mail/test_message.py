@@ -17,7 +17,7 @@ NOW = datetime(2024, 11, 17, 12, tzinfo=UTC)
 PRICE = re.compile(r"(\$|€|£|USD|EUR|GBP|AED)\s?\d|\d[\d,.]*\s?(\$|€|£|USD|EUR|GBP|AED)")
 
 
-def _view(name: str = "Acme Inc", reseller: str | None = "Northwind Resellers") -> ReminderEmail:
+def _view(name: str = "Acme Inc", reseller: str | None = "Northwind Resellers", units: int = 10) -> ReminderEmail:
     return ReminderEmail(
         notice_id=12,
         account_slug="acme",
@@ -26,7 +26,7 @@ def _view(name: str = "Acme Inc", reseller: str | None = "Northwind Resellers") 
         solution_name="Room",
         level_name="Professional",
         license_kind="device",
-        units=10,
+        units=units,
         renews_on=date(2025, 1, 1),
         days_left=45,
         renewed=False,
@@ -56,6 +56,17 @@ def test_the_customers_email_names_the_reseller_to_contact_and_what_renews_when(
     assert "renew on 1 Jan 2025 (in 45 days)" in _text(message)
     assert "please contact Northwind Resellers" in _text(message)
     assert message.get_body(("html",)) is not None
+
+
+def test_one_license_is_one_license_that_renews_in_every_sentence():
+    customer, reseller = _build(_view(units=1)), _build(_view(units=1), Audience.RESELLER)
+
+    assert customer["Subject"] == "Your 1 Room Professional device license renews on 1 Jan 2025"
+    assert "Your 1 Room Professional device license renews on 1 Jan 2025 (in 45 days), and it is not renewed" in (
+        _text(customer)
+    )
+    assert "has 1 Room Professional device license that renews on 1 Jan 2025" in _text(reseller)
+    assert "licenses renew" not in _text(customer) + _text(reseller) + customer["Subject"] + reseller["Subject"]
 
 
 def test_the_resellers_email_names_the_customer():

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.clock import ShiftedClock, SystemClock
 from bot.sandbox.standin import SlackStandIn
 from handlers.outbound.poster import Poster, posting_client
 from tests.billing.builders import account, licenses, reseller
@@ -35,7 +36,9 @@ def standin() -> Iterator[SlackStandIn]:
 
 @pytest.fixture
 def poster(billing, standin) -> Poster:
-    return Poster(billing, posting_client("xoxb-test", standin.url), clock=lambda: datetime.now(UTC), retry_base=0.2)
+    """Posting as on 17 Nov 2024 in the afternoon (the 45-day reminders' day), time moving on as it really does."""
+    clock = ShiftedClock(SystemClock(), at("2024-11-17", hour=14) - datetime.now(UTC))
+    return Poster(billing, posting_client("xoxb-test", standin.url), clock=clock, retry_base=0.2)
 
 
 def keys(standin: SlackStandIn) -> list[str]:

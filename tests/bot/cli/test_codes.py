@@ -6,7 +6,8 @@ import os
 
 import pytest
 
-from tests.bot.cli.conftest import counts
+from tests.bot.cli.conftest import TODAY, counts, issued
+from tests.conftest import STAFF, at
 
 
 def test_bulk_issue_writes_thousands_of_codes_to_a_private_csv(joanbot, tmp_path):
@@ -89,3 +90,40 @@ def _batch_of(joanbot, csv_text: str) -> str:
     _code, out, _err = joanbot("audit", "--limit", "1")
     assert "codes.issued" in out and prefix in out
     return out.split("batch ")[1].split()[0]
+
+
+def test_every_number_typed_follows_one_rule_for_commas_and_points(joanbot):
+    code, out, err = joanbot("codes", "credit", "1,000", "USD")
+    assert (code, err) == (0, "") and "$1,000.00 of topped-up credit" in out
+    code, out, err = joanbot("codes", "credit", "1,000.50", "EUR", "--count", "1,0")
+    assert code != 0 and "count must be a whole number, not '1,0': it is ambiguous" in err
+
+    code, out, err = joanbot("codes", "credit", "12,50", "EUR")
+
+    assert code != 0 and out == ""
+    assert "'12,50' is not an amount of EUR: it is ambiguous: a comma only separates thousands" in err
+    assert "write a decimal with a point (12.50)" in err
+
+
+def test_codes_void_shows_the_code_and_asks_first_and_no_voids_nothing(run, billing):
+    text = issued(run("codes", "issue", "room", "standard", "5").output)
+
+    declined = run("codes", "void", text, input="n\n")
+    assert declined.exit_code == 1 and "Void it? This cannot be undone" in declined.output
+    assert "Status" in declined.output and "issued" in declined.output
+    assert billing.codes.show(code=text, actor=STAFF, now=at(TODAY)).status == "issued"
+
+    confirmed = run("codes", "void", text, "-y")
+    assert confirmed.exit_code == 0 and "Voided" in confirmed.output
+    assert billing.codes.show(code=text, actor=STAFF, now=at(TODAY)).status == "voided"
+
+
+def test_csv_dash_writes_the_codes_to_standard_output_and_no_file(joanbot, tmp_path):
+    code, out, err = joanbot("codes", "issue", "room", "standard", "5", "--count", "3", "--csv", "-")
+
+    assert code == 0, err
+    rows = out.splitlines()
+    assert rows[0] == "code,prefix" and len(rows) == 4
+    assert all(row.count("-") == 4 for row in rows[1:])
+    assert "Issued 3 codes" in err and "standard output" in err
+    assert not (tmp_path / "-").exists()

@@ -79,7 +79,7 @@ def test_a_sweep_with_smtp_url_emails_the_days_reminders(billing):
         result = _sweep(billing, {"JOANBOT_SMTP_URL": smtp.url, "JOANBOT_MAIL_FROM": "renewals@vendor.example"})
 
     assert result.exit_code == 0, result.output
-    assert "emailed 3 reminder email(s)" in result.output
+    assert "Emailed 3 reminder emails; none pending." in result.output
     assert {str(r.message["From"]) for r in smtp.recorder.received} == {"renewals@vendor.example"}
 
 

@@ -88,6 +88,30 @@ def test_a_negative_number_gets_the_rule_it_breaks_not_a_usage_error(run, card_c
     assert message in result.output and "No such option" not in result.output
 
 
+def test_a_subscription_starting_more_than_one_term_ahead_is_refused_before_anything_is_invoiced(run, billing):
+    account(billing, pays="card", now=at("2021-07-01"))
+
+    far = run("licenses", "start", "acme", "room", "professional", "3", "--starts", "2099-01-01", "--yes")
+    next_year = run("licenses", "start", "acme", "room", "professional", "3", "--starts", "2022-07-02", "--yes")
+
+    assert far.exit_code == 1
+    assert "can start at most one year ahead (by 2 Jul 2022), not on 1 Jan 2099" in far.output
+    assert next_year.exit_code == 0, next_year.output
+    assert invoice_count(billing) == 1
+
+
+def test_one_license_added_is_said_in_the_singular_and_large_counts_with_thousands_separators(run, billing):
+    account(billing, pays="card", now=at("2021-07-01"))
+    run("licenses", "start", "acme", "room", "professional", "3", "--yes")
+
+    one = run("licenses", "add", "acme", "room", "1", "--yes")
+    many = run("licenses", "add", "acme", "room", "99,996", "--yes")
+
+    assert "Room booking Professional, 1 license added:" in one.output and "1 licenses" not in one.output
+    assert "Adds 99,996 Room booking Professional licenses for Acme (100,000 in all)" in many.output
+    assert "99,996 licenses added: 2 Jul 2021 to 2 Jul 2022, 99,996 x $10.00 x 1/1 = $999,960.00" in many.output
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

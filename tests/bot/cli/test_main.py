@@ -71,3 +71,24 @@ def test_an_account_is_created_with_its_name_and_how_it_pays_in_words(joanbot):
     code, out, _err = joanbot("accounts", "add", "globex", "Globex", "Corp", "--pays", "card")
 
     assert (code, out.strip()) == (0, "Created account Globex Corp (globex), paying by card.")
+
+
+def test_db_upgrade_says_it_created_a_new_database_then_that_it_is_up_to_date(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'new.db'}")
+    monkeypatch.setenv("JOANBOT_CODE_KEY", "cli-test-key-" + "x" * 32)
+
+    first = main(["db", "upgrade"])
+    created = capsys.readouterr().out
+    second = main(["db", "upgrade"])
+    again = capsys.readouterr().out
+
+    assert (first, second) == (0, 0)
+    assert created.startswith("Created the database at schema 0") and "up to date" not in created
+    assert again.startswith("The database is up to date: schema 0")
+
+
+def test_resellers_add_says_what_it_created_as_accounts_add_does(joanbot):
+    code, out, err = joanbot("resellers", "add", "northwind", "Northwind", "Resellers", "--team", "T0NORTH")
+
+    assert (code, err) == (0, "")
+    assert out == "Created reseller Northwind Resellers (northwind), Slack team T0NORTH.\n"

@@ -19,7 +19,7 @@ def test_issue_redeem_and_print_the_breakdown(joanbot):
 def test_a_voided_code_and_a_typo_are_refused_without_change(joanbot, database_url):
     joanbot("accounts", "add", "acme", "Acme")
     text = issued(joanbot("codes", "issue", "room", "standard", "5")[1])
-    assert joanbot("codes", "void", text)[0] == 0
+    assert joanbot("codes", "void", text, "-y")[0] == 0
     before = counts(database_url)
     code, _, err = joanbot("redeem", text, "acme", "--yes")
     assert code == 1 and "voided" in err
@@ -65,3 +65,20 @@ def test_a_credit_code_above_the_configured_ceiling_is_refused(joanbot, database
     assert code == 1 and "at most $500.00" in err
     assert counts(database_url) == before
     assert joanbot("codes", "credit", "500", "USD")[0] == 0
+
+
+def test_with_licenses_to_renew_redeem_asks_for_renews_new_or_a_block_before_anything(joanbot, database_url):
+    joanbot("accounts", "add", "acme", "Acme")
+    first, second = (
+        issued(joanbot("codes", "issue", "room", "professional", "5", "--months", "1")[1]) for _ in range(2)
+    )
+    assert joanbot("redeem", first, "acme", "--yes")[0] == 0  # renewing in a month: a renewal candidate
+    before = counts(database_url)
+
+    code, out, err = joanbot("redeem", second, "acme", "--yes")
+
+    assert code == 1 and "could renew" in err and "choose a renewal or new licenses" in err
+    assert "With --renews new: Adds 5" in out and "(--renews 1)" in out
+    assert counts(database_url) == before
+    code, out, err = joanbot("redeem", second, "acme", "--renews", "new", "--yes")
+    assert (code, err) == (0, "") and "10 available" in out

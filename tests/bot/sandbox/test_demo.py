@@ -40,6 +40,14 @@ def test_the_demo_shows_a_credits_renewal_that_takes_25_dollars_of_credit_and_le
     assert "initech: INV-000006" in transcript.split("joanbot debt")[1]
 
 
+def test_the_demo_goes_on_to_example_as_removal_on_2_jul_2022_crediting_15_dollars_and_says_why(transcript):
+    removal = transcript.split("2 Jul 2022", 1)[1]
+    assert "joanbot licenses reduce globex room 3" in removal
+    assert "Credit: $15.00 (adjustment credit)" in removal and "The seed's example says this returns $30" in removal
+    assert "3 devices x $10 x 6/12 = $15.00" in removal
+    assert "$15.00  Room booking Professional, 3 licenses removed" in removal
+
+
 def test_the_demo_prints_no_internal_summaries(transcript):
     assert "swept at" not in transcript.lower() and "queued" not in transcript
     assert "calls reached the stand-in" not in transcript and "(refused)" not in transcript

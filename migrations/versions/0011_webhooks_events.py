@@ -1,7 +1,7 @@
 """webhooks and the event log: events, webhook endpoints, the outbox's webhook medium and failed state
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-03 08:30:00
 
 ``events`` holds what changed (30 days), written in the transaction of the change; ``webhook_endpoints``
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0010"
-down_revision: str | Sequence[str] | None = "0009"
+revision: str = "0011"
+down_revision: str | Sequence[str] | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
