@@ -8,7 +8,7 @@ from urllib.parse import unquote_to_bytes
 
 from fastapi import FastAPI
 
-from api import document, problems
+from api import auth, document, problems
 from api.context import ApiContext
 from api.routes import (
     account_edits,
@@ -99,9 +99,12 @@ def build_api(billing: Billing, *, now: Callable[[], Any]) -> FastAPI:
         docs_url=None,  # Swagger UI loads from a CDN: blank offline. The document itself is served.
         redoc_url=None,
         generate_unique_id_function=document.operation_id,
+        # FastAPI's OpenTelemetry hooks: nothing here sets up a provider (the access line and bot.metrics observe
+        # requests), and each request would still pay for looking for one.
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     app.state.context = ApiContext(billing=billing, now=now)
-    problems.install(app)
+    problems.install(app, refusal=auth.refusal)
     routers = (accounts, account_edits, redemptions, assignments, money, plans, forecast, webhooks, events)
     for module in routers:
         app.include_router(module.router, prefix=PREFIX)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -105,7 +106,9 @@ def _field_error(error: Any) -> FieldError:
     return FieldError(field=field, message=str(error.get("msg", "")))
 
 
-def install(app: FastAPI) -> None:
+def install(app: FastAPI, *, refusal: Callable[[Request], Awaitable[ApiError | None]] | None = None) -> None:
+    """``refusal``: the 401 or 403 an invalid request gets instead of its 422 (``api.auth.refusal``)."""
+
     # Coroutines: they do no I/O, and a plain function would cost a trip through the thread pool.
     @app.exception_handler(BillingError)
     async def _billing(_request: Request, error: BillingError) -> JSONResponse:
@@ -116,7 +119,10 @@ def install(app: FastAPI) -> None:
         return problem(error.status, error.code, error.detail, headers=error.headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+        refused = await refusal(request) if refusal is not None else None
+        if refused is not None:
+            return problem(refused.status, refused.code, refused.detail, headers=refused.headers)
         fields = [_field_error(e) for e in error.errors()]
         names = ", ".join(sorted({f.field for f in fields}))
         return problem(422, "invalid_request", f"invalid fields: {names}", errors=fields)

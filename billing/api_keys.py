@@ -7,10 +7,12 @@ a leaked one. It is stored as a keyed hash under the deployment's code key, neve
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from billing import audit
@@ -78,6 +80,25 @@ class CreatedKey:
     view: ApiKeyView
 
 
+# One statement, with the fields of ``ApiKeyView``: a request's key is looked up on every call.
+_LIVE_KEY = (
+    select(
+        ApiKey.id,
+        ApiKey.name,
+        ApiKey.shown,
+        ApiKey.scope,
+        ApiKey.reseller_id,
+        Reseller.slug.label("reseller_slug"),
+        ApiKey.read_only,
+        ApiKey.created_at,
+        ApiKey.last_used_at,
+        ApiKey.revoked_at,
+    )
+    .outerjoin(Reseller, Reseller.id == ApiKey.reseller_id)
+    .where(ApiKey.digest == bindparam("digest"), ApiKey.revoked_at.is_(None))
+)
+
+
 def parse_scope(text: str) -> tuple[ApiScope, str | None]:
     """``portal`` or ``reseller=SLUG``."""
     cleaned = text.strip().lower()
@@ -112,6 +133,11 @@ class ApiKeys:
     def __init__(self, db: Database, *, key: CodeKey) -> None:
         self._db = db
         self._key = key
+
+    @staticmethod
+    def well_formed(key: str) -> bool:
+        """Whether ``key`` could be a key at all (``jbk_``, ASCII, not absurdly long); others are not looked up."""
+        return key.startswith(PREFIX) and len(key) <= 200 and key.isascii()
 
     def _digest(self, plaintext: str) -> bytes:
         return self._key.digest(plaintext, DIGEST_SALT)
@@ -184,17 +210,35 @@ class ApiKeys:
 
     def authenticate(self, *, key: str, now: datetime) -> ApiKeyView | None:
         """The live key ``key`` is, or None; records its use (to the minute)."""
-        if not key.startswith(PREFIX) or len(key) > 200 or not key.isascii():
+        if not self.well_formed(key):
             return None
-        digest = self._digest(key)
         with self._db.read() as session:
-            row = session.scalar(select(ApiKey).where(ApiKey.digest == digest, ApiKey.revoked_at.is_(None)))
-            if row is None:
-                return None
-            view = _view_of(session, row)
-        if view.last_used_at is None or now - view.last_used_at >= LAST_USE_RESOLUTION:
-            with self._db.write() as session:
-                found = session.get(ApiKey, view.id)
-                if found is not None:
-                    found.last_used_at = now
+            view = self._live(session, key)
+        self._used(view, now)
         return view
+
+    @contextmanager
+    def writing(self, *, key: str, now: datetime) -> Iterator[ApiKeyView | None]:
+        """One write transaction for a request made with ``key``: the key is looked up in it, then the use
+        cases the block calls join it, so that a request is one transaction. Yields the live key or None, as
+        ``authenticate``."""
+        with self._db.write() as session:
+            view = self._live(session, key) if self.well_formed(key) else None
+            self._used(view, now)
+            yield view
+
+    def _live(self, session: Session, key: str) -> ApiKeyView | None:
+        row = session.execute(_LIVE_KEY, {"digest": self._digest(key)}).one_or_none()
+        return None if row is None else ApiKeyView(**row._asdict())
+
+    def _used(self, view: ApiKeyView | None, now: datetime) -> None:
+        """Record the key's use, at most once a minute: after the request's transaction, if one is open, in
+        one of its own (a refused request, rolled back, was still a use)."""
+        if view is None or (view.last_used_at is not None and now - view.last_used_at < LAST_USE_RESOLUTION):
+            return
+
+        def record() -> None:
+            with self._db.write() as session:
+                session.execute(update(ApiKey).where(ApiKey.id == view.id).values(last_used_at=now))
+
+        self._db.after_transaction(record)

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -32,7 +32,7 @@ class HeaderDeadline(HttpToolsProtocol):
     header_seconds = HEADER_SECONDS
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
+        super().connection_made(cast(asyncio.Transport, PairedWrites(transport, self.loop)))
         self._deadline: asyncio.TimerHandle | None = None
         self._arm()
 
@@ -61,6 +61,43 @@ class HeaderDeadline(HttpToolsProtocol):
         self._deadline = None
         if not self.transport.is_closing():
             self.transport.close()
+
+
+class PairedWrites:
+    """A connection's transport that holds a write back until the next one (or the end of the event loop's
+    turn) and sends the two at once: uvicorn writes a response's head, then its body, and sent apart they
+    are two segments, the client woken for each. The body's write sends the pair at once, before whatever
+    the app does after answering (its access line)."""
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self._transport, self._loop = transport, loop
+        self._held: bytes | None = None
+        self._flushing: asyncio.Handle | None = None
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        if self._held is None:
+            self._held = bytes(data)
+            self._flushing = self._loop.call_soon(self._flush)
+            return
+        held, self._held = self._held, None
+        if self._flushing is not None:
+            self._flushing.cancel()
+        self._transport.write(held + data)
+
+    def _flush(self) -> None:
+        held, self._held = self._held, None
+        if held is not None and not self._transport.is_closing():
+            self._transport.write(held)
+
+    def close(self) -> None:
+        self._flush()
+        self._transport.close()
+
+    def get_write_buffer_size(self) -> int:
+        return self._transport.get_write_buffer_size() + len(self._held or b"")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
 
 
 def config(app: ASGIApp, *, host: str, port: int, shutdown_seconds: int, header_seconds: float | None = None) -> Any:

@@ -10,12 +10,12 @@ from pydantic import Field
 
 from api import render
 from api import schemas as s
-from api.auth import Context, Writer
+from api.auth import Authenticated, Context, Writer
 from api.problems import responses
 from api.schemas import PRINTABLE
 from billing import AccountEdit
 
-router = APIRouter(tags=["accounts"])
+router = APIRouter(tags=["accounts"], route_class=Authenticated)
 AccountSlug = Annotated[str, Path(pattern=PRINTABLE, min_length=1, max_length=100)]
 
 

@@ -9,12 +9,12 @@ from fastapi.responses import JSONResponse
 
 from api import pages, render
 from api import schemas as s
-from api.auth import Context, Reader, Writer
+from api.auth import Authenticated, Context, Reader, Writer
 from api.problems import FieldError, problem, responses
 from api.schemas import PRINTABLE
 from billing import InvalidEmail
 
-router = APIRouter(tags=["accounts"])
+router = APIRouter(tags=["accounts"], route_class=Authenticated)
 AccountSlug = Annotated[str, Path(pattern=PRINTABLE, min_length=1, max_length=100)]
 
 

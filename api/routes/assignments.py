@@ -8,14 +8,14 @@ from fastapi import APIRouter, Path, Response
 from fastapi.responses import JSONResponse
 
 from api import schemas as s
-from api.auth import Caller, Context, Writer
+from api.auth import Authenticated, Caller, Context, Writer
 from api.context import ApiContext
 from api.problems import responses
 from api.routes.accounts import AccountSlug
 from api.schemas import PRINTABLE
 from billing import MAX_SUBJECT, AlreadyAssigned, LicenseKind
 
-router = APIRouter(tags=["assignments"])
+router = APIRouter(tags=["assignments"], route_class=Authenticated)
 SolutionSlug = Annotated[str, Path(pattern=PRINTABLE, min_length=1, max_length=100)]
 SubjectId = Annotated[str, Path(pattern=PRINTABLE, min_length=1, max_length=MAX_SUBJECT)]
 

@@ -8,13 +8,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from api.auth import Context, Reader
+from api.auth import Authenticated, Context, Reader
 from api.problems import ApiError, responses
 from api.schemas import PRINTABLE
 from billing import parse_event_id as parse_id
 from billing import parse_event_types
 
-router = APIRouter(tags=["events"])
+router = APIRouter(tags=["events"], route_class=Authenticated)
 
 
 class EventOut(BaseModel):

@@ -10,12 +10,12 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from api import schemas as s
-from api.auth import Context, Reader
+from api.auth import Authenticated, Context, Reader
 from api.problems import responses
 from api.schemas import PRINTABLE
 from billing import DEFAULT_MONTHS, MAX_MONTHS, Forecast
 
-router = APIRouter(tags=["forecast"])
+router = APIRouter(tags=["forecast"], route_class=Authenticated)
 
 
 class SolutionMonthOut(BaseModel):

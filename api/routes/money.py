@@ -7,14 +7,14 @@ from fastapi.responses import JSONResponse
 
 from api import pages, render
 from api import schemas as s
-from api.auth import Caller, Context, Reader, Writer
+from api.auth import Authenticated, Caller, Context, Reader, Writer
 from api.idempotent import respond
 from api.problems import ApiError, responses
 from api.routes.accounts import AccountSlug
 from api.routes.redemptions import IdempotencyKey
 from billing import amounts_visible
 
-router = APIRouter(tags=["money"])
+router = APIRouter(tags=["money"], route_class=Authenticated)
 
 
 def portal_only(who: Caller, what: str) -> None:

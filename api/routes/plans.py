@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 
 from api import render
 from api import schemas as s
-from api.auth import Context, Reader, Writer
+from api.auth import Authenticated, Context, Reader, Writer
 from api.idempotent import respond
 from api.problems import responses
 from api.routes.accounts import AccountSlug
@@ -16,7 +16,7 @@ from api.routes.assignments import SolutionSlug
 from api.routes.money import portal_only
 from api.routes.redemptions import IdempotencyKey
 
-router = APIRouter(tags=["plans"])
+router = APIRouter(tags=["plans"], route_class=Authenticated)
 
 
 @router.post("/accounts/{account}/plan/quote", response_model=s.PlanQuoteOut, responses=responses(403, 404, 409))

@@ -9,13 +9,13 @@ from fastapi.responses import JSONResponse
 
 from api import render
 from api import schemas as s
-from api.auth import Context, Reader, Writer
+from api.auth import Authenticated, Context, Reader, Writer
 from api.idempotent import respond
 from api.problems import responses
 from api.routes.accounts import AccountSlug
 from api.schemas import PRINTABLE
 
-router = APIRouter(tags=["redemptions"])
+router = APIRouter(tags=["redemptions"], route_class=Authenticated)
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", pattern=PRINTABLE, min_length=1, max_length=255)]
 
 

@@ -8,12 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, Field
 
-from api.auth import Context, Reader, Writer
+from api.auth import Authenticated, Context, Reader, SlowWriter, Writer
 from api.problems import responses
 from api.schemas import PRINTABLE, Slug, Strict
 from billing import EndpointView
 
-router = APIRouter(tags=["webhooks"])
+router = APIRouter(tags=["webhooks"], route_class=Authenticated)
 Name = Annotated[str, Path(pattern=PRINTABLE, min_length=1, max_length=60)]
 
 
@@ -64,7 +64,7 @@ def list_webhooks(who: Reader, ctx: Context) -> WebhookList:
 
 
 @router.post("/webhooks", status_code=201, response_model=WebhookCreated, responses=responses(403, 409))
-def add_webhook(body: WebhookIn, who: Writer, ctx: Context) -> WebhookCreated:
+def add_webhook(body: WebhookIn, who: SlowWriter, ctx: Context) -> WebhookCreated:
     """Register an endpoint (https:// only); the answer carries its signing secret, this once."""
     view, secret = ctx.billing.webhooks.add(
         name=body.name, url=body.url, event_types=body.events, reseller=body.reseller, actor=who.actor, now=ctx.now()
