@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, cast
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -29,6 +29,40 @@ from billing.outbox import insert_messages
 RETENTION = timedelta(days=30)
 EVENT_ID_PREFIX = "evt_"
 _ENDPOINTS = "joanbot.webhook_endpoints"  # session.info cache: one look-up per transaction, however many events
+
+
+class Party(Protocol):
+    """An account as events need it (the ORM row or its view)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def slug(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def reseller_id(self) -> int | None: ...
+    @property
+    def payment_method(self) -> str: ...
+
+
+class Block(Protocol):
+    """A block of licenses as events show it (the ORM row or its view)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def license_kind(self) -> str: ...
+    @property
+    def units(self) -> int: ...
+    @property
+    def starts_on(self) -> date: ...
+    @property
+    def ends_on(self) -> date: ...
+
+
+_EVENTS = cast(Table, Event.__table__)
+_INSERT = insert(_EVENTS).returning(_EVENTS.c.id)  # built once: a redemption records two events
 
 
 def public_id(event_id: int) -> str:
@@ -51,14 +85,15 @@ def _plain(value: Any) -> Any:
     return value
 
 
+_ACTIVE_ENDPOINTS = select(WebhookEndpoint.id, WebhookEndpoint.reseller_id, WebhookEndpoint.event_types).where(
+    WebhookEndpoint.state == EndpointState.ACTIVE
+)
+
+
 def _endpoints(session: Session) -> list[tuple[int, int | None, list[str] | None]]:
     cached = session.info.get(_ENDPOINTS)
     if cached is None:
-        rows = session.execute(
-            select(WebhookEndpoint.id, WebhookEndpoint.reseller_id, WebhookEndpoint.event_types).where(
-                WebhookEndpoint.state == EndpointState.ACTIVE
-            )
-        )
+        rows = session.connection().execute(_ACTIVE_ENDPOINTS)
         cached = session.info[_ENDPOINTS] = [(i, r, t) for i, r, t in rows]
     return list(cached)
 
@@ -77,7 +112,7 @@ def wants(reseller_scope: int | None, types: Sequence[str] | None, event_type: s
 def record(
     session: Session,
     type_: EventType,
-    account: Account,
+    account: Party,
     data: Mapping[str, Any],
     *,
     now: datetime,
@@ -99,7 +134,7 @@ def record(
     }
     event_id: int | None
     if key is None:
-        event_id = session.execute(insert(Event).returning(Event.id), values).scalar_one()
+        event_id = session.connection().execute(_INSERT, values).scalar_one()
     else:
         dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
         statement = dialect.insert(Event).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Event.id)
@@ -128,7 +163,7 @@ def body(event: Event, *, amounts_visible: bool) -> dict[str, Any]:
     }
 
 
-def cohort_data(cohort: Cohort, solution: str, level: str) -> dict[str, Any]:
+def cohort_data(cohort: Block, solution: str, level: str) -> dict[str, Any]:
     return {
         "block": cohort.id,
         "solution": solution,
