@@ -2,8 +2,8 @@
 
 Issue: ``issue_subscription_codes(count=N)`` vs generating the same rows (random code, salt, HMAC) and one
 ``executemany`` plus one audit row, committed once; target <= 2x. Redeem: codes one by one, each in its own
-transaction, vs the minimal correct work as raw statements (see ``_raw_redeem``); target <= 2x. Lapsed: one redemption into
-an account holding N lapsed, unrenewed cohorts, N = 10 and N = 10,000; target flat (<= 2x).
+transaction, vs the minimal correct work as raw statements (see ``_raw_redeem``); target <= 2x. Lapsed: one
+redemption into an account holding N lapsed, unrenewed cohorts, N = 10 and N = 10,000; target flat (<= 2x).
 """
 
 from __future__ import annotations

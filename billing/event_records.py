@@ -7,11 +7,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, cast, exists, literal, select
+from sqlalchemy import Connection, String, cast, exists, literal, select
 from sqlalchemy.orm import Session
 
 from billing.accounts import AccountView
-from billing.events import RETENTION, about_cohort, cohort_data, record
+from billing.events import RETENTION, about_cohort, active_endpoints, cohort_data, record, record_together
 from billing.licensing import CohortView
 from billing.models import Account, Assignment, Cohort, Event, Invoice, PlanChange, PlanLevel, Solution
 from billing.models.codes import CodeKind
@@ -29,7 +29,7 @@ def money(minor: int, currency: str) -> dict[str, Any]:
 
 
 def redeemed(
-    session: Session,
+    connection: Connection,
     *,
     code: CodeFacts,
     account: AccountView,
@@ -39,16 +39,19 @@ def redeemed(
     now: datetime,
 ) -> None:
     """``code.redeemed``, and for a subscription code ``licenses.added`` or ``licenses.renewed`` about the
-    new ``block`` (known to the redemption: nothing is read back)."""
+    new ``block`` (known to the redemption: nothing is read back); one INSERT for both."""
     data: dict[str, Any] = {"code": code.view.prefix, "code_kind": str(code.kind), "block": block and block.id}
     amounts = {"credit": money(credit.minor, credit.currency)} if credit is not None else None
     if code.kind == CodeKind.CREDIT and credit is not None:
         data["credit_type"] = str(code.view.credit_source) if code.view.credit_source else None
-    record(session, EventType.CODE_REDEEMED, account, data, now=now, amounts=amounts)
+    events: list[tuple[EventType, Mapping[str, Any], Mapping[str, Any] | None]] = [
+        (EventType.CODE_REDEEMED, data, amounts)
+    ]
     if block is not None:
         type_ = EventType.LICENSES_RENEWED if renews is not None else EventType.LICENSES_ADDED
         about = {**cohort_data(block, block.solution, block.level), "renews_block": renews, "code": code.view.prefix}
-        record(session, type_, account, about, now=now)
+        events.append((type_, about, None))
+    record_together(connection, account, events, endpoints=active_endpoints(connection), now=now)
 
 
 def invoice_issued(session: Session, invoice: Invoice, account: Account, *, now: datetime) -> None:

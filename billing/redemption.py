@@ -111,10 +111,9 @@ class Redemptions:
         canonical = self._canonical(code, actor=actor, account=account, now=now, check_rate=False)
         chosen = None if renews is NOT_CHOSEN else renews
         key = None if scope is None else _idempotency_key(actor, canonical, account, chosen, scope)
-        with self._recording(canonical, actor=actor, account=account, now=now), self._db.write() as session:
-            connection = session.connection()
+        with self._recording(canonical, actor=actor, account=account, now=now), self._db.write_core() as connection:
             found_account = redemption_rows.account(connection, slug=account, actor=actor, lock=True)
-            replay = _replay(session, key) if key is not None else None
+            replay = _replay(connection, key) if key is not None else None
             if replay is not None:  # a confirmation seen before gets its first answer, lockout or not
                 return replace(replay, plan=_as_seen_by(replay.plan, actor))
             check_rate(connection, actor=actor, account_id=found_account.id, now=now)  # in the same transaction
@@ -125,7 +124,7 @@ class Redemptions:
             decided = _as_seen_by(plan(replace(facts, choice_made=renews is not NOT_CHOSEN), now=now), actor)
             if decided.renewal_choice_needed:
                 raise choice_required(decided)
-            return _carry_out(session, decided, found, found_account, actor, now, key, request_ref)
+            return _carry_out(connection, decided, found, found_account, actor, now, key, request_ref)
 
     def _code(self, connection: Connection, canonical: str, account: AccountView, now: datetime) -> CodeFacts:
         """The code, with its status as of the account's own today."""
@@ -169,6 +168,10 @@ class _FailureRecorder:
             )
 
 
+def _table(model: type[Base]) -> Table:
+    return cast(Table, model.__table__)
+
+
 def _as_seen_by(decided: RedemptionPlan, actor: Actor) -> RedemptionPlan:
     """Amounts for staff and the system, for a portal key on an account that sees prices, never a reseller."""
     return replace(decided, amounts_visible=amounts_visible(actor, decided.account))
@@ -180,10 +183,20 @@ def _idempotency_key(actor: Actor, canonical: str, account: str, renews: int | N
     return "redeem:" + hashlib.sha256("|".join(str(part) for part in parts).encode()).hexdigest()
 
 
-def _replay(session: Session, key: str) -> Receipt | None:
-    redemption = session.scalar(select(Redemption).where(Redemption.idempotency_key == key))
-    if redemption is None:
+_BY_KEY = select(_table(Redemption).c.id).where(_table(Redemption).c.idempotency_key == bindparam("key"))
+
+
+def _replay(connection: Connection, key: str) -> Receipt | None:
+    """The first result of a confirmation seen before (rare: read through the ORM, in this transaction)."""
+    redemption_id = connection.execute(_BY_KEY, {"key": key}).scalar()
+    if redemption_id is None:
         return None
+    with Session(bind=connection) as session:
+        return _replayed(session, redemption_id)
+
+
+def _replayed(session: Session, redemption_id: int) -> Receipt:
+    redemption = session.get_one(Redemption, redemption_id)
     code, account = redemption.code, session.get(Account, redemption.account_id)
     assert account is not None
     today = local_date(redemption.redeemed_at, account.time_zone)
@@ -229,7 +242,7 @@ def _insert(connection: Connection, model: type[Base], values: Mapping[str, obje
     """One INSERT ... RETURNING id: no ORM object, no flush (each redemption writes several rows)."""
     statement = _INSERTS.get(model)
     if statement is None:
-        table = cast(Table, model.__table__)
+        table = _table(model)
         statement = _INSERTS[model] = insert(table).returning(table.c.id)
     return int(connection.execute(statement, dict(values)).scalar_one())
 
@@ -237,7 +250,7 @@ def _insert(connection: Connection, model: type[Base], values: Mapping[str, obje
 # Statements built once: a redemption runs each of them, and building (and cache-keying) a statement costs
 # more than running it on SQLite.
 _INSERTS: dict[type[Base], Insert] = {}
-_CODES, _COHORTS = cast(Table, PrepaidCode.__table__), cast(Table, Cohort.__table__)
+_CODES, _COHORTS = _table(PrepaidCode), _table(Cohort)
 _CLAIM = (
     update(_CODES)
     .where(_CODES.c.id == bindparam("code_id"), _CODES.c.status == CodeStatus.ISSUED)
@@ -291,7 +304,7 @@ def _add_cohort(
 
 
 def _carry_out(
-    session: Session,
+    connection: Connection,
     decided: RedemptionPlan,
     code: CodeFacts,
     account: AccountView,
@@ -301,7 +314,6 @@ def _carry_out(
     request_ref: str | None,
 ) -> Receipt:
     """Write what the plan decided: claim the code, add the cohort or the credit, record the redemption."""
-    connection = session.connection()
     _claim(connection, code)
     credit_entry_id = _add_credit(connection, decided, code, account, now) if decided.credit is not None else None
     block = _add_cohort(connection, decided, code, account, now) if decided.credit is None else None
@@ -321,7 +333,7 @@ def _carry_out(
     _audit_redeemed(connection, decided, code, account, actor, now, cohort_id, request_ref)
     renews = decided.renews.id if decided.renews else None
     event_records.redeemed(
-        session, code=code, account=account, block=block, renews=renews, credit=decided.credit, now=now
+        connection, code=code, account=account, block=block, renews=renews, credit=decided.credit, now=now
     )
     return Receipt(plan=decided, redemption_id=redemption_id, cohort_id=cohort_id, replayed=False)
 

@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import Connection, Row, Table, bindparam, false, func, null, select, union_all
+from sqlalchemy import Connection, Row, Table, bindparam, func, null, select, union_all
 from sqlalchemy import cast as sql_cast
 
 from billing.accounts import AccountNotFound, AccountView
 from billing.actors import Actor
 from billing.codeformat import CodeKey, prefix_of
 from billing.codes import CodeView, UnknownCode
-from billing.licensing import RENEWAL_CHOICES, CohortView, renewal_window
+from billing.licensing import RENEWAL_CHOICES, CohortView, candidate_conditions, renewal_window
 from billing.models import Account, Cohort, PlanLevel, PrepaidCode, Redemption, Reseller, Solution
 from billing.models.codes import CodeKind, CodeStatus
 from billing.money import Money
@@ -159,15 +159,7 @@ _BLOCK_COLUMNS = tuple(
     _COHORTS.c[name]
     for name in ("id", "units", "starts_on", "ends_on", "term_months", "license_kind", "auto_renew", "renews_cohort_id")
 )
-_UNRENEWED_OF_LEVEL = (
-    _COHORTS.c.account_id == bindparam("account_id"),
-    _COHORTS.c.solution_id == bindparam("solution_id"),
-    _COHORTS.c.renewed_at.is_(None),
-    _COHORTS.c.auto_renew.is_(false()),
-    _COHORTS.c.ends_on > bindparam("lapsed_after"),
-    _COHORTS.c.ends_on <= bindparam("horizon"),
-    _COHORTS.c.plan_level_id == bindparam("level_id"),
-)
+_UNRENEWED_OF_LEVEL = candidate_conditions(with_level=True)
 _CANDIDATES = (  # this level's soonest (one more than shown, to know whether to count the rest)
     select(
         *_BLOCK_COLUMNS,
@@ -187,7 +179,7 @@ _OTHER_LEVELS = (  # every other level's still running after today
     .where(
         _COHORTS.c.account_id == bindparam("account_id"),
         _COHORTS.c.solution_id == bindparam("solution_id"),
-        _COHORTS.c.plan_level_id != bindparam("level_id"),
+        _COHORTS.c.plan_level_id != bindparam("plan_level_id"),
         _COHORTS.c.ends_on > bindparam("today"),
     )
 )
@@ -260,7 +252,7 @@ def blocks(connection: Connection, *, account_id: int, code: CodeFacts, today: d
     params = {
         "account_id": account_id,
         "solution_id": code.solution_id,
-        "level_id": code.plan_level_id,
+        "plan_level_id": code.plan_level_id,
         "lapsed_after": lapsed_after,
         "horizon": horizon,
     }
