@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from billing import codeformat, event_records, redemption_rows
 from billing.accounts import AccountView, account_view, amounts_visible
 from billing.actors import Actor
-from billing.attempts import LOST_RACE, Attempts, check_rate
+from billing.attempts import LOST_RACE, Attempts, refuse_over_limit
 from billing.codeformat import CodeKey
 from billing.codes import RedeemedMeanwhile, code_view
 from billing.db import Base, Database
@@ -112,11 +112,11 @@ class Redemptions:
         chosen = None if renews is NOT_CHOSEN else renews
         key = None if scope is None else _idempotency_key(actor, canonical, account, chosen, scope)
         with self._recording(canonical, actor=actor, account=account, now=now), self._db.write_core() as connection:
-            found_account = redemption_rows.account(connection, slug=account, actor=actor, lock=True)
+            found_account, failures = redemption_rows.account_to_redeem(connection, slug=account, actor=actor, now=now)
             replay = _replay(connection, key) if key is not None else None
             if replay is not None:  # a confirmation seen before gets its first answer, lockout or not
                 return replace(replay, plan=_as_seen_by(replay.plan, actor))
-            check_rate(connection, actor=actor, account_id=found_account.id, now=now)  # in the same transaction
+            refuse_over_limit(connection, actor=actor, account_id=found_account.id, now=now, failures=failures)
             found = self._code(connection, canonical, found_account, now)
             facts = load_facts(
                 connection, code=found, account=found_account, renews=chosen, now=now, other_currency=other_currency

@@ -10,7 +10,7 @@ renew and those of another level of its solution are read by the partial index o
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, cast
 
 from sqlalchemy import Connection, Row, Table, bindparam, func, null, select, union_all
@@ -18,6 +18,7 @@ from sqlalchemy import cast as sql_cast
 
 from billing.accounts import AccountNotFound, AccountView
 from billing.actors import Actor
+from billing.attempts import ATTEMPT_WINDOW, counts_per_account, failure_counts
 from billing.codeformat import CodeKey, prefix_of
 from billing.codes import CodeView, UnknownCode
 from billing.licensing import RENEWAL_CHOICES, CohortView, candidate_conditions, renewal_window
@@ -57,16 +58,48 @@ _ACCOUNT = (
     .select_from(_ACCOUNTS.outerjoin(_RESELLERS, _RESELLERS.c.id == _ACCOUNTS.c.reseller_id))
     .where(_ACCOUNTS.c.slug == bindparam("slug"))
 )
-_ACCOUNT_LOCKED = _ACCOUNT.with_for_update(of=_ACCOUNTS)  # SQLite: the write transaction began IMMEDIATE
+# To redeem: locked (on SQLite the write transaction began IMMEDIATE), with the refused attempts the rate
+# limits count, of the person and of the account, in the same statement.
+_ACCOUNT_TO_REDEEM = {
+    per_account: _ACCOUNT.add_columns(*counts).with_for_update(of=_ACCOUNTS)
+    for per_account, counts in failure_counts(_ACCOUNTS.c.id).items()
+}
 
 
-def account(connection: Connection, *, slug: str, actor: Actor, lock: bool = False) -> AccountView:
-    """The account an actor may see, by slug (locked for the transaction with ``lock``); one they may not
-    see is reported as unknown."""
-    row = connection.execute(_ACCOUNT_LOCKED if lock else _ACCOUNT, {"slug": slug.strip().lower()}).first()
+def account(connection: Connection, *, slug: str, actor: Actor) -> AccountView:
+    """The account an actor may see, by slug; one they may not see is reported as unknown."""
+    return _account_view(connection.execute(_ACCOUNT, {"slug": slug.strip().lower()}).first(), slug, actor)
+
+
+def account_to_redeem(
+    connection: Connection, *, slug: str, actor: Actor, now: datetime
+) -> tuple[AccountView, tuple[int, int]]:
+    """The account, locked for the transaction, and the person's and the account's counted refused attempts
+    (``attempts.refuse_over_limit`` judges them)."""
+    params = {"slug": slug.strip().lower(), "actor": actor.person, "since": now - ATTEMPT_WINDOW}
+    row = connection.execute(_ACCOUNT_TO_REDEEM[counts_per_account(actor)], params).first()
+    view = _account_view(row, slug, actor)
+    assert row is not None
+    return view, (int(row[11]), int(row[12]))
+
+
+def _account_view(row: _Row | None, slug: str, actor: Actor) -> AccountView:
     if row is None or not actor.may_see_account(row[6]):
         raise AccountNotFound(f"no account {slug!r}", account=slug)
-    return AccountView(*row[:9], contact_emails=tuple(row[9] or ()), closed_at=row[10])
+    key, slug_, name, time_zone, currency, pays, reseller_id, reseller_slug, reseller_name = tuple(row)[:9]
+    return AccountView(
+        id=key,
+        slug=slug_,
+        name=name,
+        time_zone=time_zone,
+        currency=currency,
+        payment_method=pays,
+        reseller_id=reseller_id,
+        reseller_slug=reseller_slug,
+        reseller_name=reseller_name,
+        contact_emails=tuple(row[9] or ()),
+        closed_at=row[10],
+    )
 
 
 _CODE_ACCOUNT, _REDEEMED_INTO = _ACCOUNTS.alias("code_account"), _ACCOUNTS.alias("redeemed_into")
