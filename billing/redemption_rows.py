@@ -102,8 +102,7 @@ def _account_view(row: _Row | None, slug: str, actor: Actor) -> AccountView:
     )
 
 
-_CODE_ACCOUNT, _REDEEMED_INTO = _ACCOUNTS.alias("code_account"), _ACCOUNTS.alias("redeemed_into")
-_CODE = (
+_CODE = (  # what every redemption needs: the code and the names of its plan
     select(
         *(_CODES.c[name] for name in ("id", "prefix", "salt", "digest", "key_version", "kind", "status")),
         *(_CODES.c[name] for name in ("solution_id", "plan_level_id", "units", "term_months")),
@@ -115,33 +114,45 @@ _CODE = (
         _SOLUTIONS.c.license_kind,
         _LEVELS.c.slug.label("level"),
         _LEVELS.c.name.label("level_name"),
-        _RESELLERS.c.slug.label("reseller"),
-        _CODE_ACCOUNT.c.slug.label("account"),
-        _REDEMPTIONS.c.redeemed_by,
-        _REDEMPTIONS.c.redeemed_at,
-        _REDEEMED_INTO.c.slug.label("redeemed_into"),
     )
     .select_from(
-        _CODES.outerjoin(_SOLUTIONS, _SOLUTIONS.c.id == _CODES.c.solution_id)
-        .outerjoin(_LEVELS, _LEVELS.c.id == _CODES.c.plan_level_id)
-        .outerjoin(_RESELLERS, _RESELLERS.c.id == _CODES.c.reseller_id)
+        _CODES.outerjoin(_SOLUTIONS, _SOLUTIONS.c.id == _CODES.c.solution_id).outerjoin(
+            _LEVELS, _LEVELS.c.id == _CODES.c.plan_level_id
+        )
+    )
+    .where(_CODES.c.prefix == bindparam("prefix"))
+)
+_CODE_ACCOUNT, _REDEEMED_INTO = _ACCOUNTS.alias("code_account"), _ACCOUNTS.alias("redeemed_into")
+_PARTIES = (  # only for a code meant for someone, or already redeemed (PostgreSQL plans a 7-table join slowly)
+    select(
+        _RESELLERS.c.slug,
+        _CODE_ACCOUNT.c.slug,
+        _REDEMPTIONS.c.redeemed_by,
+        _REDEMPTIONS.c.redeemed_at,
+        _REDEEMED_INTO.c.slug,
+    )
+    .select_from(
+        _CODES.outerjoin(_RESELLERS, _RESELLERS.c.id == _CODES.c.reseller_id)
         .outerjoin(_CODE_ACCOUNT, _CODE_ACCOUNT.c.id == _CODES.c.account_id)
         .outerjoin(_REDEMPTIONS, _REDEMPTIONS.c.code_id == _CODES.c.id)
         .outerjoin(_REDEEMED_INTO, _REDEEMED_INTO.c.id == _REDEMPTIONS.c.account_id)
     )
-    .where(_CODES.c.prefix == bindparam("prefix"))
+    .where(_CODES.c.id == bindparam("code_id"))
 )
+_NOBODY = (None, None, None, None, None)
 
 
 def code(connection: Connection, *, canonical: str, key: CodeKey, today: date) -> CodeFacts:
     """The code whose keyed hash matches (codes sharing the public prefix are told apart by it)."""
-    for row in connection.execute(_CODE, {"prefix": prefix_of(canonical)}):
+    for row in connection.execute(_CODE, {"prefix": prefix_of(canonical)}).all():
         if row.key_version == key.version and key.matches(canonical, salt=row.salt, digest=row.digest):
-            return _code_facts(row, today)
+            plain = row.status == CodeStatus.ISSUED and row.reseller_id is None and row.account_id is None
+            parties = _NOBODY if plain else tuple(connection.execute(_PARTIES, {"code_id": row.id}).one())
+            return _code_facts(row, parties, today)
     raise UnknownCode("no such code: check it, or ask the person who sent it")
 
 
-def _code_facts(row: _Row, today: date) -> CodeFacts:
+def _code_facts(row: _Row, parties: tuple[Any, ...], today: date) -> CodeFacts:
     status = CodeStatus(row.status)
     expired = status == CodeStatus.ISSUED and row.redeem_by is not None and today > row.redeem_by
     credit = Money(row.amount_minor, row.currency) if row.amount_minor and row.currency else None
@@ -159,8 +170,8 @@ def _code_facts(row: _Row, today: date) -> CodeFacts:
         term_months=row.term_months,
         amount=credit,
         credit_source=row.credit_source,
-        reseller=row.reseller,
-        account=row.account,
+        reseller=parties[0],
+        account=parties[1],
         redeem_by=row.redeem_by,
         reference=row.reference,
         batch=row.batch,
@@ -168,9 +179,9 @@ def _code_facts(row: _Row, today: date) -> CodeFacts:
         issued_at=row.issued_at,
         voided_by=row.voided_by,
         voided_at=row.voided_at,
-        redeemed_by=row.redeemed_by,
-        redeemed_at=row.redeemed_at,
-        redeemed_into=row.redeemed_into,
+        redeemed_by=parties[2],
+        redeemed_at=parties[3],
+        redeemed_into=parties[4],
     )
     kind = CodeKind(row.kind)
     return CodeFacts(
