@@ -69,7 +69,7 @@ def account_view(account: Account) -> AccountView:
     )
 
 
-def ensure_open(account: Account, what: str) -> None:
+def ensure_open(account: Account | AccountView, what: str) -> None:
     """The one guard on new business: a closed account refuses it, saying how to open it again."""
     if account.closed_at is not None:
         raise AccountClosed(

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, case, func, or_, select
+from sqlalchemy import ColumnElement, Connection, ScalarSelect, Select, bindparam, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from billing.actors import Actor
@@ -20,7 +20,6 @@ ATTEMPT_WINDOW = timedelta(minutes=15)
 # someone else's code not to count, when the lockout arrives would tell a guesser that a code exists. Only a
 # lost race (another request redeemed the code a moment earlier) is recorded without counting.
 LOST_RACE = "lost_race"
-NOT_COUNTED = (LOST_RACE,)
 # What looks like guessing, for the failed-redemptions alert.
 GUESSING = ("unknown_code", "mistyped_code", "malformed_code")
 MAX_FAILURES_PER_ACTOR = 10
@@ -42,7 +41,7 @@ _ACCOUNT = RedeemAttempt.account_id == bindparam("account_id")
 # customer) without On-Behalf-Of counts per account: its mistakes in one account never lock out another.
 _PERSON = RedeemAttempt.actor == bindparam("actor")
 _KEY_IN_ACCOUNT = _PERSON & RedeemAttempt.account_id.is_not_distinct_from(bindparam("account_id"))
-_COUNTED = (RedeemAttempt.at >= bindparam("since"), RedeemAttempt.reason.not_in(NOT_COUNTED))
+_COUNTED = (RedeemAttempt.at >= bindparam("since"), RedeemAttempt.reason != LOST_RACE)  # no IN list to expand
 
 
 def _failures(person: ColumnElement[bool]) -> Select[Any]:
@@ -56,12 +55,39 @@ _PEOPLE = {False: _PERSON, True: _KEY_IN_ACCOUNT}
 _FAILURES = {per_account: _failures(person) for per_account, person in _PEOPLE.items()}
 
 
-def check_rate(session: Session, *, actor: Actor, account_id: int | None, now: datetime) -> None:
-    """The same check inside a caller's transaction, in one statement (the redemption's own). Refused with
-    the seconds until an attempt would be allowed again."""
-    per_account = actor.shared and actor.on_behalf_of is None
+def counts_per_account(actor: Actor) -> bool:
+    """Whether ``actor`` is a key without On-Behalf-Of, whose failures count per account."""
+    return actor.shared and actor.on_behalf_of is None
+
+
+def failure_counts(account_id: ColumnElement[Any]) -> dict[bool, tuple[ScalarSelect[Any], ScalarSelect[Any]]]:
+    """The person's and the account's counted failures in the window, as scalar subqueries on ``account_id``
+    (a column of the caller's statement), by ``counts_per_account``: for a statement that reads the
+    account and its counts together (the redemption's). Parameters: ``actor`` and ``since``."""
+    of_account = RedeemAttempt.account_id == account_id
+    people = {False: _PERSON, True: _PERSON & RedeemAttempt.account_id.is_not_distinct_from(account_id)}
+
+    def count(scope: ColumnElement[bool]) -> ScalarSelect[Any]:
+        return select(func.count()).where(*_COUNTED, scope).scalar_subquery()
+
+    return {per_account: (count(person), count(of_account)) for per_account, person in people.items()}
+
+
+def check_rate(session: Session | Connection, *, actor: Actor, account_id: int | None, now: datetime) -> None:
+    """The same check inside a caller's transaction, in one statement. Refused with the seconds until an
+    attempt would be allowed again."""
     params = {"actor": actor.person, "account_id": account_id, "since": now - ATTEMPT_WINDOW}
-    by_actor, by_account = session.execute(_FAILURES[per_account], params).one()
+    failures = session.execute(_FAILURES[counts_per_account(actor)], params).one()
+    refuse_over_limit(session, actor=actor, account_id=account_id, now=now, failures=(failures[0], failures[1]))
+
+
+def refuse_over_limit(
+    session: Session | Connection, *, actor: Actor, account_id: int | None, now: datetime, failures: tuple[int, int]
+) -> None:
+    """Refuse when the person's or the account's counted ``failures`` reached their limits."""
+    by_actor, by_account = failures
+    per_account = counts_per_account(actor)
+    params = {"actor": actor.person, "account_id": account_id, "since": now - ATTEMPT_WINDOW}
     over = []
     if by_actor >= MAX_FAILURES_PER_ACTOR:
         over.append(_free_at(session, _PEOPLE[per_account], MAX_FAILURES_PER_ACTOR, params))
@@ -76,7 +102,9 @@ def check_rate(session: Session, *, actor: Actor, account_id: int | None, now: d
         )
 
 
-def _free_at(session: Session, scope: ColumnElement[bool], limit: int, params: Mapping[str, Any]) -> datetime:
+def _free_at(
+    session: Session | Connection, scope: ColumnElement[bool], limit: int, params: Mapping[str, Any]
+) -> datetime:
     """When the scope's failures in the window fall below ``limit``: the ``limit``-th newest leaves it."""
     leaving = session.scalar(
         select(RedeemAttempt.at).where(*_COUNTED, scope).order_by(RedeemAttempt.at.desc()).offset(limit - 1).limit(1),

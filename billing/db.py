@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     BigInteger,
+    Connection,
     DateTime,
     Engine,
     Enum,
@@ -126,6 +127,7 @@ class Database:
         self.engine = engine
         self.is_sqlite = engine.dialect.name == "sqlite"
         writer = engine.execution_options(sqlite_begin="IMMEDIATE") if self.is_sqlite else engine
+        self._writer = writer
         self._write = sessionmaker(writer, expire_on_commit=False)
         self._read = sessionmaker(engine, expire_on_commit=False)
         # The write transaction open in this context, if any: a use case called inside another one's
@@ -160,6 +162,18 @@ class Database:
         finally:
             for task in after:
                 task()
+
+    @contextmanager
+    def write_core(self) -> Iterator[Connection]:
+        """A read-write transaction on a Core connection, without an ORM session: for a hot path that reads
+        rows and writes with prebuilt statements. Inside a write transaction of this context it is that
+        transaction's connection (committed or rolled back with it)."""
+        ambient = self._ambient.get()
+        if ambient is not None:
+            yield ambient.connection()
+            return
+        with self._writer.begin() as connection:
+            yield connection
 
     def after_transaction(self, task: Callable[[], None]) -> None:
         """Run ``task`` once the write transaction of this context has ended (at once when none is open):

@@ -7,16 +7,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, cast, exists, literal, select
+from sqlalchemy import Connection, String, cast, exists, literal, select
 from sqlalchemy.orm import Session
 
-from billing.events import RETENTION, about_cohort, cohort_data, record
-from billing.models import Account, Assignment, Cohort, Event, Invoice, PlanChange, PlanLevel, PrepaidCode, Solution
+from billing.accounts import AccountView
+from billing.events import RETENTION, about_cohort, active_endpoints, cohort_data, record, record_together
+from billing.licensing import CohortView
+from billing.models import Account, Assignment, Cohort, Event, Invoice, PlanChange, PlanLevel, Solution
 from billing.models.codes import CodeKind
 from billing.models.events import EventType
 from billing.models.invoicing import InvoiceStatus
 from billing.money import Money
 from billing.periods import local_date
+from billing.redemption_plan import CodeFacts
 
 
 def money(minor: int, currency: str) -> dict[str, Any]:
@@ -26,24 +29,29 @@ def money(minor: int, currency: str) -> dict[str, Any]:
 
 
 def redeemed(
-    session: Session,
+    connection: Connection,
     *,
-    code: PrepaidCode,
-    account: Account,
-    cohort_id: int | None,
+    code: CodeFacts,
+    account: AccountView,
+    block: CohortView | None,
     renews: int | None,
     credit: Money | None,
     now: datetime,
 ) -> None:
-    """``code.redeemed``, and for a subscription code ``licenses.added`` or ``licenses.renewed``."""
-    data: dict[str, Any] = {"code": code.prefix, "code_kind": str(code.kind), "block": cohort_id}
+    """``code.redeemed``, and for a subscription code ``licenses.added`` or ``licenses.renewed`` about the
+    new ``block`` (known to the redemption: nothing is read back); one INSERT for both."""
+    data: dict[str, Any] = {"code": code.view.prefix, "code_kind": str(code.kind), "block": block and block.id}
     amounts = {"credit": money(credit.minor, credit.currency)} if credit is not None else None
     if code.kind == CodeKind.CREDIT and credit is not None:
-        data["credit_type"] = str(code.credit_source) if code.credit_source else None
-    record(session, EventType.CODE_REDEEMED, account, data, now=now, amounts=amounts)
-    if cohort_id is not None:
+        data["credit_type"] = str(code.view.credit_source) if code.view.credit_source else None
+    events: list[tuple[EventType, Mapping[str, Any], Mapping[str, Any] | None]] = [
+        (EventType.CODE_REDEEMED, data, amounts)
+    ]
+    if block is not None:
         type_ = EventType.LICENSES_RENEWED if renews is not None else EventType.LICENSES_ADDED
-        about_cohort(session, type_, cohort_id, now=now, renews_block=renews, code=code.prefix)
+        about = {**cohort_data(block, block.solution, block.level), "renews_block": renews, "code": code.view.prefix}
+        events.append((type_, about, None))
+    record_together(connection, account, events, endpoints=active_endpoints(connection), now=now)
 
 
 def invoice_issued(session: Session, invoice: Invoice, account: Account, *, now: datetime) -> None:

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, cast
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Connection, Table, delete, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -29,6 +29,43 @@ from billing.outbox import insert_messages
 RETENTION = timedelta(days=30)
 EVENT_ID_PREFIX = "evt_"
 _ENDPOINTS = "joanbot.webhook_endpoints"  # session.info cache: one look-up per transaction, however many events
+
+
+class Party(Protocol):
+    """An account as events need it (the ORM row or its view)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def slug(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def reseller_id(self) -> int | None: ...
+    @property
+    def payment_method(self) -> str: ...
+
+
+class Block(Protocol):
+    """A block of licenses as events show it (the ORM row or its view)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def license_kind(self) -> str: ...
+    @property
+    def units(self) -> int: ...
+    @property
+    def starts_on(self) -> date: ...
+    @property
+    def ends_on(self) -> date: ...
+
+
+_EVENTS = cast(Table, Event.__table__)
+_INSERT = insert(_EVENTS).returning(_EVENTS.c.id)  # built once: most changes record an event
+_INSERT_SORTED = insert(_EVENTS).returning(_EVENTS.c.id, sort_by_parameter_order=True)  # ids in row order
+Endpoints = list[tuple[int, int | None, list[str] | None]]  # (id, reseller scope, event types or None: all)
+Message = tuple[str, str, dict[str, Any]]
 
 
 def public_id(event_id: int) -> str:
@@ -51,14 +88,15 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _endpoints(session: Session) -> list[tuple[int, int | None, list[str] | None]]:
+_ACTIVE_ENDPOINTS = select(WebhookEndpoint.id, WebhookEndpoint.reseller_id, WebhookEndpoint.event_types).where(
+    WebhookEndpoint.state == EndpointState.ACTIVE
+)
+
+
+def _endpoints(session: Session) -> Endpoints:
     cached = session.info.get(_ENDPOINTS)
     if cached is None:
-        rows = session.execute(
-            select(WebhookEndpoint.id, WebhookEndpoint.reseller_id, WebhookEndpoint.event_types).where(
-                WebhookEndpoint.state == EndpointState.ACTIVE
-            )
-        )
+        rows = session.connection().execute(_ACTIVE_ENDPOINTS)
         cached = session.info[_ENDPOINTS] = [(i, r, t) for i, r, t in rows]
     return list(cached)
 
@@ -74,21 +112,17 @@ def wants(reseller_scope: int | None, types: Sequence[str] | None, event_type: s
     return in_scope and (not types or event_type in types)
 
 
-def record(
-    session: Session,
+def _values(
     type_: EventType,
-    account: Account,
+    account: Party,
     data: Mapping[str, Any],
-    *,
     now: datetime,
-    amounts: Mapping[str, Any] | None = None,
+    amounts: Mapping[str, Any] | None,
     key: str | None = None,
-) -> int | None:
-    """Write one event about ``account`` and its deliveries. With ``key``, an event already recorded under
-    it makes this a no-op (returns None): for steps that may run twice."""
+) -> dict[str, Any]:
     if account.payment_method == PaymentMethod.RESELLER:
         amounts = None  # nothing about such an account carries an amount outside staff
-    values = {
+    return {
         "type": type_,
         "account_id": account.id,
         "reseller_id": account.reseller_id,
@@ -97,22 +131,65 @@ def record(
         "dedupe_key": key,
         "created_at": now,
     }
+
+
+def _deliveries(event_id: int, type_: str, reseller_id: int | None, endpoints: Endpoints) -> list[Message]:
+    return [
+        (f"webhook:{event_id}:{endpoint_id}", f"webhook:{endpoint_id}", {"event_id": event_id})
+        for endpoint_id, scope, types in endpoints
+        if wants(scope, types, type_, reseller_id)
+    ]
+
+
+def record(
+    session: Session,
+    type_: EventType,
+    account: Party,
+    data: Mapping[str, Any],
+    *,
+    now: datetime,
+    amounts: Mapping[str, Any] | None = None,
+    key: str | None = None,
+) -> int | None:
+    """Write one event about ``account`` and its deliveries. With ``key``, an event already recorded under
+    it makes this a no-op (returns None): for steps that may run twice."""
+    values = _values(type_, account, data, now, amounts, key)
     event_id: int | None
     if key is None:
-        event_id = session.execute(insert(Event).returning(Event.id), values).scalar_one()
+        event_id = session.connection().execute(_INSERT, values).scalar_one()
     else:
         dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
         statement = dialect.insert(Event).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Event.id)
         event_id = session.execute(statement, values).scalar()
         if event_id is None:
             return None
-    messages = [
-        (f"webhook:{event_id}:{endpoint_id}", f"webhook:{endpoint_id}", {"event_id": event_id})
-        for endpoint_id, scope, types in _endpoints(session)
-        if wants(scope, types, type_, account.reseller_id)
-    ]
+    messages = _deliveries(int(event_id), type_, account.reseller_id, _endpoints(session))
     insert_messages(session, messages, now=now, medium=OutboxMedium.WEBHOOK)
     return int(event_id)
+
+
+def active_endpoints(connection: Connection) -> Endpoints:
+    """The webhook endpoints events are delivered to (read once per transaction)."""
+    return [(i, r, t) for i, r, t in connection.execute(_ACTIVE_ENDPOINTS)]
+
+
+def record_together(
+    connection: Connection,
+    account: Party,
+    events: Sequence[tuple[EventType, Mapping[str, Any], Mapping[str, Any] | None]],
+    *,
+    endpoints: Endpoints,
+    now: datetime,
+) -> list[int]:
+    """Several events about one account, each ``(type, data, amounts)``, in one INSERT, and their deliveries
+    to ``endpoints`` (``active_endpoints``): for a use case on a Core connection that records more than one."""
+    rows = [_values(type_, account, data, now, amounts) for type_, data, amounts in events]
+    ids = [int(i) for i in connection.execute(_INSERT_SORTED, rows).scalars()]
+    messages = [
+        m for i, (t, _, _) in zip(ids, events, strict=True) for m in _deliveries(i, t, account.reseller_id, endpoints)
+    ]
+    insert_messages(connection, messages, now=now, medium=OutboxMedium.WEBHOOK)
+    return ids
 
 
 def body(event: Event, *, amounts_visible: bool) -> dict[str, Any]:
@@ -128,7 +205,7 @@ def body(event: Event, *, amounts_visible: bool) -> dict[str, Any]:
     }
 
 
-def cohort_data(cohort: Cohort, solution: str, level: str) -> dict[str, Any]:
+def cohort_data(cohort: Block, solution: str, level: str) -> dict[str, Any]:
     return {
         "block": cohort.id,
         "solution": solution,

@@ -185,7 +185,7 @@ def renewal_window(today: date) -> tuple[date, date]:
     return today - timedelta(days=RENEWAL_LAPSED_DAYS), today + timedelta(days=RENEWAL_WINDOW_DAYS)
 
 
-def _candidate_conditions(with_level: bool) -> list[ColumnElement[bool]]:
+def candidate_conditions(with_level: bool) -> list[ColumnElement[bool]]:
     conditions = [
         Cohort.account_id == bindparam("account_id"),
         Cohort.solution_id == bindparam("solution_id"),
@@ -199,17 +199,12 @@ def _candidate_conditions(with_level: bool) -> list[ColumnElement[bool]]:
     return conditions
 
 
-# Built once (the redeem flow runs them on every preview and redemption), with and without a level.
+# Built once, with and without a level.
 _CANDIDATES = {
     with_level: select(Cohort)
-    .where(*_candidate_conditions(with_level))
+    .where(*candidate_conditions(with_level))
     .options(joinedload(Cohort.solution), joinedload(Cohort.level))
     .order_by(Cohort.ends_on, Cohort.id)
-    for with_level in (False, True)
-}
-_LIMITED = {with_level: query.limit(bindparam("limit")) for with_level, query in _CANDIDATES.items()}
-_COUNTS = {
-    with_level: select(func.count()).select_from(Cohort).where(*_candidate_conditions(with_level))
     for with_level in (False, True)
 }
 
@@ -232,19 +227,8 @@ def renewal_candidates(
     solution_id: int,
     today: date,
     plan_level_id: int | None = None,
-    limit: int | None = None,
 ) -> list[Cohort]:
     """Cohorts a code of this plan may renew: unrenewed, not auto-renewing, ending within 45 days or lapsed
-    within ``RENEWAL_LAPSED_DAYS``; soonest first, at most ``limit``."""
+    within ``RENEWAL_LAPSED_DAYS``; soonest first (the redeem flow reads them as rows: ``redemption_rows``)."""
     params = _candidate_params(account, solution_id, today, plan_level_id)
-    with_level = plan_level_id is not None
-    if limit is None:
-        return list(session.scalars(_CANDIDATES[with_level], params))
-    return list(session.scalars(_LIMITED[with_level], {**params, "limit": limit}))
-
-
-def count_renewal_candidates(
-    session: Session, *, account: Account, solution_id: int, today: date, plan_level_id: int | None = None
-) -> int:
-    params = _candidate_params(account, solution_id, today, plan_level_id)
-    return int(session.scalar(_COUNTS[plan_level_id is not None], params) or 0)
+    return list(session.scalars(_CANDIDATES[plan_level_id is not None], params))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, case, func, or_, select, type_coerce, update
+from sqlalchemy import Connection, Table, bindparam, case, func, or_, select, type_coerce, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -86,7 +86,7 @@ def route(reseller_id: int | None, routes: dict[int, tuple[str | None, str]], sa
 
 
 def insert_messages(
-    session: Session,
+    session: Session | Connection,
     messages: list[tuple[str, str, dict[str, Any]]],
     *,
     now: datetime,
@@ -96,7 +96,8 @@ def insert_messages(
     ids by key (a key another sweep already inserted is skipped)."""
     if not messages:
         return {}
-    dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
+    connection = session if isinstance(session, Connection) else session.connection()
+    dialect = sqlite if connection.dialect.name == "sqlite" else postgresql
     statement = (
         dialect.insert(OutboxMessage)
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
@@ -116,7 +117,7 @@ def insert_messages(
         }
         for key, channel, payload in messages
     ]
-    connection, created = session.connection(), {}
+    created = {}
     for start in range(0, len(rows), INSERT_BATCH):
         for message_id, key in connection.execute(statement, rows[start : start + INSERT_BATCH]):
             created[key] = message_id

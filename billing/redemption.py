@@ -17,18 +17,18 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Insert, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Insert, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from billing import codeformat, event_records
-from billing.accounts import account_view, amounts_visible, find_account
+from billing import codeformat, event_records, redemption_rows
+from billing.accounts import AccountView, account_view, amounts_visible
 from billing.actors import Actor
-from billing.attempts import LOST_RACE, Attempts, check_rate
+from billing.attempts import LOST_RACE, Attempts, refuse_over_limit
 from billing.codeformat import CodeKey
-from billing.codes import RedeemedMeanwhile, code_view, find_code
+from billing.codes import RedeemedMeanwhile, code_view
 from billing.db import Base, Database
 from billing.errors import BillingError
-from billing.licensing import cohort_view
+from billing.licensing import CohortView, cohort_view
 from billing.models import Account, AuditEvent, Cohort, CreditEntry, PrepaidCode, Redemption
 from billing.models.codes import CodeStatus
 from billing.models.licensing import CohortOrigin
@@ -36,6 +36,7 @@ from billing.periods import local_date
 from billing.redemption_facts import balance_in, credit_of, load_facts
 from billing.redemption_plan import (
     NOT_CHOSEN,
+    CodeFacts,
     RedemptionPlan,
     RenewalChoice,
     RenewalChoiceRequired,
@@ -76,11 +77,12 @@ class Redemptions:
             actor.require_staff("redeem credit in another currency")
         canonical = self._canonical(code, actor=actor, account=account, now=now)
         with self._recording(canonical, actor=actor, account=account, now=now), self._db.read() as session:
-            found_account = find_account(session, slug=account, actor=actor)
-            found = find_code(session, canonical=canonical, key=self._key)
+            connection = session.connection()
+            found_account = redemption_rows.account(connection, slug=account, actor=actor)
+            found = self._code(connection, canonical, found_account, now)
             chosen = None if renews is NOT_CHOSEN else renews
             facts = load_facts(
-                session, code=found, account=found_account, renews=chosen, now=now, other_currency=other_currency
+                connection, code=found, account=found_account, renews=chosen, now=now, other_currency=other_currency
             )
             return _as_seen_by(plan(replace(facts, choice_made=renews is not NOT_CHOSEN), now=now), actor)
 
@@ -109,20 +111,25 @@ class Redemptions:
         canonical = self._canonical(code, actor=actor, account=account, now=now, check_rate=False)
         chosen = None if renews is NOT_CHOSEN else renews
         key = None if scope is None else _idempotency_key(actor, canonical, account, chosen, scope)
-        with self._recording(canonical, actor=actor, account=account, now=now), self._db.write() as session:
-            found_account = find_account(session, slug=account, actor=actor, for_update=True)
-            replay = _replay(session, key) if key is not None else None
+        with self._recording(canonical, actor=actor, account=account, now=now), self._db.write_core() as connection:
+            found_account, failures = redemption_rows.account_to_redeem(connection, slug=account, actor=actor, now=now)
+            replay = _replay(connection, key) if key is not None else None
             if replay is not None:  # a confirmation seen before gets its first answer, lockout or not
                 return replace(replay, plan=_as_seen_by(replay.plan, actor))
-            check_rate(session, actor=actor, account_id=found_account.id, now=now)  # in the same transaction
-            found = find_code(session, canonical=canonical, key=self._key)
+            refuse_over_limit(connection, actor=actor, account_id=found_account.id, now=now, failures=failures)
+            found = self._code(connection, canonical, found_account, now)
             facts = load_facts(
-                session, code=found, account=found_account, renews=chosen, now=now, other_currency=other_currency
+                connection, code=found, account=found_account, renews=chosen, now=now, other_currency=other_currency
             )
             decided = _as_seen_by(plan(replace(facts, choice_made=renews is not NOT_CHOSEN), now=now), actor)
             if decided.renewal_choice_needed:
                 raise choice_required(decided)
-            return _carry_out(session, decided, found, found_account, actor, now, key, request_ref)
+            return _carry_out(connection, decided, found, found_account, actor, now, key, request_ref)
+
+    def _code(self, connection: Connection, canonical: str, account: AccountView, now: datetime) -> CodeFacts:
+        """The code, with its status as of the account's own today."""
+        today = local_date(now, account.time_zone)
+        return redemption_rows.code(connection, canonical=canonical, key=self._key, today=today)
 
     def _canonical(self, code: str, *, actor: Actor, account: str, now: datetime, check_rate: bool = True) -> str:
         """The code's one normalization for this attempt; a malformed code counts as a failure. The rate
@@ -161,6 +168,10 @@ class _FailureRecorder:
             )
 
 
+def _table(model: type[Base]) -> Table:
+    return cast(Table, model.__table__)
+
+
 def _as_seen_by(decided: RedemptionPlan, actor: Actor) -> RedemptionPlan:
     """Amounts for staff and the system, for a portal key on an account that sees prices, never a reseller."""
     return replace(decided, amounts_visible=amounts_visible(actor, decided.account))
@@ -172,10 +183,20 @@ def _idempotency_key(actor: Actor, canonical: str, account: str, renews: int | N
     return "redeem:" + hashlib.sha256("|".join(str(part) for part in parts).encode()).hexdigest()
 
 
-def _replay(session: Session, key: str) -> Receipt | None:
-    redemption = session.scalar(select(Redemption).where(Redemption.idempotency_key == key))
-    if redemption is None:
+_BY_KEY = select(_table(Redemption).c.id).where(_table(Redemption).c.idempotency_key == bindparam("key"))
+
+
+def _replay(connection: Connection, key: str) -> Receipt | None:
+    """The first result of a confirmation seen before (rare: read through the ORM, in this transaction)."""
+    redemption_id = connection.execute(_BY_KEY, {"key": key}).scalar()
+    if redemption_id is None:
         return None
+    with Session(bind=connection) as session:
+        return _replayed(session, redemption_id)
+
+
+def _replayed(session: Session, redemption_id: int) -> Receipt:
+    redemption = session.get_one(Redemption, redemption_id)
     code, account = redemption.code, session.get(Account, redemption.account_id)
     assert account is not None
     today = local_date(redemption.redeemed_at, account.time_zone)
@@ -190,98 +211,115 @@ def _replay(session: Session, key: str) -> Receipt | None:
         ends_on=cohort.ends_on if cohort else None,
         renews=cohort_view(renewed) if renewed else None,
         credit=credit,
-        balance_after=balance_in(session, account, credit.currency) if credit else None,  # as it stands now
+        balance_after=balance_in(session, account.id, credit.currency) if credit else None,  # as it stands now
     )
     return Receipt(plan=replayed, redemption_id=redemption.id, cohort_id=redemption.cohort_id, replayed=True)
 
 
-def _claim(session: Session, code: PrepaidCode) -> None:
-    claimed = session.connection().execute(_CLAIM, {"code_id": code.id})
+def _claim(connection: Connection, code: CodeFacts) -> None:
+    claimed = connection.execute(_CLAIM, {"code_id": code.view.id})
     if claimed.rowcount != 1:
         raise RedeemedMeanwhile("that code has already been redeemed")
 
 
-def _add_credit(session: Session, decided: RedemptionPlan, code: PrepaidCode, account: Account, now: datetime) -> int:
+def _add_credit(
+    connection: Connection, decided: RedemptionPlan, code: CodeFacts, account: AccountView, now: datetime
+) -> int:
     assert decided.credit is not None
     entry = dict(
         account_id=account.id,
         currency=decided.credit.currency,
-        source=code.credit_source,
+        source=code.view.credit_source,
         amount_minor=decided.credit.minor,
         at=now,
-        code_id=code.id,
-        memo=f"code {code.prefix}",
+        code_id=code.view.id,
+        memo=f"code {code.view.prefix}",
     )
-    return _insert(session, CreditEntry, entry)
+    return _insert(connection, CreditEntry, entry)
 
 
-def _insert(session: Session, model: type[Base], values: Mapping[str, object]) -> int:
-    """One INSERT ... RETURNING id: no ORM object, no flush (each redemption writes three rows)."""
+def _insert(connection: Connection, model: type[Base], values: Mapping[str, object]) -> int:
+    """One INSERT ... RETURNING id: no ORM object, no flush (each redemption writes several rows)."""
     statement = _INSERTS.get(model)
     if statement is None:
-        table = cast(Table, model.__table__)
+        table = _table(model)
         statement = _INSERTS[model] = insert(table).returning(table.c.id)
-    return int(session.connection().execute(statement, dict(values)).scalar_one())
+    return int(connection.execute(statement, dict(values)).scalar_one())
 
 
 # Statements built once: a redemption runs each of them, and building (and cache-keying) a statement costs
 # more than running it on SQLite.
 _INSERTS: dict[type[Base], Insert] = {}
-_CODES = cast(Table, PrepaidCode.__table__)
-_CLAIM = (  # Core, on the session's connection: the ORM's bulk-update bookkeeping costs more than the UPDATE
+_CODES, _COHORTS = _table(PrepaidCode), _table(Cohort)
+_CLAIM = (
     update(_CODES)
     .where(_CODES.c.id == bindparam("code_id"), _CODES.c.status == CodeStatus.ISSUED)
     .values(status=CodeStatus.REDEEMED)
 )
+_MARK_RENEWED = update(_COHORTS).where(_COHORTS.c.id == bindparam("cohort_id")).values(renewed_at=bindparam("at"))
 
 
-def _add_cohort(session: Session, decided: RedemptionPlan, code: PrepaidCode, account: Account, now: datetime) -> int:
-    assert decided.starts_on and decided.ends_on and code.term_months and code.units
-    assert code.solution is not None
+def _add_cohort(
+    connection: Connection, decided: RedemptionPlan, code: CodeFacts, account: AccountView, now: datetime
+) -> CohortView:
+    """The new block, as the events about it show it."""
+    assert decided.starts_on and decided.ends_on and code.term_months and code.view.units
+    assert code.solution_id is not None and code.plan_level_id is not None and code.view.license_kind
+    renews = decided.renews.id if decided.renews else None
     cohort = dict(
         account_id=account.id,
         solution_id=code.solution_id,
         plan_level_id=code.plan_level_id,
-        license_kind=code.solution.license_kind,
-        units=code.units,
+        license_kind=code.view.license_kind,
+        units=code.view.units,
         anchor_on=decided.starts_on,
         term_months=code.term_months,
         starts_on=decided.starts_on,
         ends_on=decided.ends_on,
         auto_renew=False,
         origin=CohortOrigin.CODE,
-        code_id=code.id,
-        renews_cohort_id=decided.renews.id if decided.renews else None,
+        code_id=code.view.id,
+        renews_cohort_id=renews,
         created_at=now,
         created_on=decided.redeemed_on,
     )
-    cohort_id = _insert(session, Cohort, cohort)
-    if decided.renews is not None:
-        session.execute(
-            update(Cohort)
-            .where(Cohort.id == decided.renews.id)
-            .values(renewed_at=now)
-            .execution_options(synchronize_session=False)
-        )
-    return cohort_id
+    cohort_id = _insert(connection, Cohort, cohort)
+    if renews is not None:
+        connection.execute(_MARK_RENEWED, {"cohort_id": renews, "at": now})
+    return CohortView(
+        id=cohort_id,
+        solution=code.view.solution or "",
+        solution_name=code.view.solution_name or "",
+        level=code.view.level or "",
+        level_name=code.view.level_name or "",
+        license_kind=code.view.license_kind,
+        units=code.view.units,
+        starts_on=decided.starts_on,
+        ends_on=decided.ends_on,
+        term_months=code.term_months,
+        auto_renew=False,
+        renewed=False,
+        renews_cohort_id=renews,
+    )
 
 
 def _carry_out(
-    session: Session,
+    connection: Connection,
     decided: RedemptionPlan,
-    code: PrepaidCode,
-    account: Account,
+    code: CodeFacts,
+    account: AccountView,
     actor: Actor,
     now: datetime,
     idempotency_key: str | None,
     request_ref: str | None,
 ) -> Receipt:
     """Write what the plan decided: claim the code, add the cohort or the credit, record the redemption."""
-    _claim(session, code)
-    credit_entry_id = _add_credit(session, decided, code, account, now) if decided.credit is not None else None
-    cohort_id = _add_cohort(session, decided, code, account, now) if decided.credit is None else None
+    _claim(connection, code)
+    credit_entry_id = _add_credit(connection, decided, code, account, now) if decided.credit is not None else None
+    block = _add_cohort(connection, decided, code, account, now) if decided.credit is None else None
+    cohort_id = block.id if block is not None else None
     redemption = dict(
-        code_id=code.id,
+        code_id=code.view.id,
         account_id=account.id,
         redeemed_by=actor.ref,
         on_behalf=actor.is_staff,
@@ -291,20 +329,20 @@ def _carry_out(
         renewed_cohort_id=decided.renews.id if decided.renews else None,
         idempotency_key=idempotency_key,
     )
-    redemption_id = _insert(session, Redemption, redemption)
-    _audit_redeemed(session, decided, code, account, actor, now, cohort_id, request_ref)
+    redemption_id = _insert(connection, Redemption, redemption)
+    _audit_redeemed(connection, decided, code, account, actor, now, cohort_id, request_ref)
     renews = decided.renews.id if decided.renews else None
     event_records.redeemed(
-        session, code=code, account=account, cohort_id=cohort_id, renews=renews, credit=decided.credit, now=now
+        connection, code=code, account=account, block=block, renews=renews, credit=decided.credit, now=now
     )
     return Receipt(plan=decided, redemption_id=redemption_id, cohort_id=cohort_id, replayed=False)
 
 
 def _audit_redeemed(
-    session: Session,
+    connection: Connection,
     decided: RedemptionPlan,
-    code: PrepaidCode,
-    account: Account,
+    code: CodeFacts,
+    account: AccountView,
     actor: Actor,
     now: datetime,
     cohort_id: int | None,
@@ -314,7 +352,7 @@ def _audit_redeemed(
         actor=actor.ref,
         action="code.redeemed",
         subject_type="code",
-        subject_id=code.prefix,
+        subject_id=code.view.prefix,
         account_id=account.id,
         at=now,
         details={
@@ -328,4 +366,4 @@ def _audit_redeemed(
         },
         request_ref=request_ref,
     )
-    _insert(session, AuditEvent, row)  # the row audit.record would add, without a unit-of-work flush
+    _insert(connection, AuditEvent, row)  # the row audit.record would add, without a unit-of-work flush

@@ -6,7 +6,7 @@ from bench.__main__ import main
 
 ROWS = (
     "issue 2,000 codes vs raw executemany",
-    "redeem 50 codes one by one vs raw statements",
+    "redeem 50 codes one by one vs the minimal work in raw SQL",
     "one redemption, N lapsed cohorts",
     "breakdown, account with 500 cohorts, p99",
     "due selection, 20,000 cohorts, vs raw SQL",

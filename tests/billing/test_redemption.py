@@ -148,12 +148,12 @@ def test_a_typo_is_caught_by_the_check_symbol_without_asking_the_database(billin
     account(billing, now=at("2024-01-01"))
     text = code(billing, now=at("2024-01-01"))
     typo = text[:-1] + ("0" if text[-1] != "0" else "1")
-    import billing.codes as codes_module
+    import billing.redemption_rows as rows_module
 
     def no_lookup(*args, **kwargs):
         raise AssertionError("the database was asked")
 
-    monkeypatch.setattr(codes_module, "find_code", no_lookup)
+    monkeypatch.setattr(rows_module, "code", no_lookup)
     with pytest.raises(MistypedCode):
         redeem(billing, typo, now=at("2024-01-02"))
 
