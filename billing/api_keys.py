@@ -228,7 +228,8 @@ class ApiKeys:
             yield view
 
     def _live(self, session: Session, key: str) -> ApiKeyView | None:
-        row = session.execute(_LIVE_KEY, {"digest": self._digest(key)}).one_or_none()
+        # On the session's connection: Core's path, half the cost of the ORM's for a statement of columns.
+        row = session.connection().execute(_LIVE_KEY, {"digest": self._digest(key)}).one_or_none()
         return None if row is None else ApiKeyView(**row._asdict())
 
     def _used(self, view: ApiKeyView | None, now: datetime) -> None:
