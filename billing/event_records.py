@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import String, cast, exists, literal, select
 from sqlalchemy.orm import Session
 
-from billing.events import RETENTION, about_cohort, cohort_data, record
+from billing.events import RETENTION, about_cohort, about_cohorts, cohort_data, record
 from billing.models import Account, Assignment, Cohort, Event, Invoice, PlanChange, PlanLevel, PrepaidCode, Solution
 from billing.models.codes import CodeKind
 from billing.models.events import EventType
@@ -126,18 +126,17 @@ def record_lapsed(session: Session, *, now: datetime) -> int:
 
 
 def reminders_due(session: Session, due: Iterable[Any], *, now: datetime) -> None:
-    """A ``reminder.due`` event for each reminder the sweep decided (each once: keyed like the notice)."""
-    for reminder in due:
-        key = f"reminder.due:{reminder.cohort_id}:{reminder.renews_on.isoformat()}:{reminder.threshold}"
-        about_cohort(
-            session,
-            EventType.REMINDER_DUE,
+    """A ``reminder.due`` event for each reminder the sweep decided (each once: keyed like the notice), all
+    in a few multi-row statements: the first sweep decides tens of thousands."""
+    extras = [
+        (
             reminder.cohort_id,
-            now=now,
-            key=key,
-            days_before=reminder.threshold,
-            late=bool(reminder.late),
+            f"reminder.due:{reminder.cohort_id}:{reminder.renews_on.isoformat()}:{reminder.threshold}",
+            {"days_before": reminder.threshold, "late": bool(reminder.late)},
         )
+        for reminder in due
+    ]
+    about_cohorts(session, EventType.REMINDER_DUE, extras, now=now)
 
 
 def capacity_changed(

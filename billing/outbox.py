@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, case, func, or_, select, type_coerce, update
+from sqlalchemy import ARRAY, BigInteger, Table, any_, bindparam, case, func, or_, select, type_coerce, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -32,11 +32,15 @@ LEASE = timedelta(minutes=2)
 INSERT_BATCH = 500  # outbox rows per INSERT ... RETURNING
 
 _NOTICES = cast(Table, ReminderNotice.__table__)
-_DELIVER = (  # built once; Core on the table, not an ORM bulk update
-    update(_NOTICES)
-    .where(_NOTICES.c.id.in_(bindparam("ids", expanding=True)))
-    .values(delivery_id=bindparam("delivery"))
-)
+# Which message delivers which reminders: built once, Core on the table (not an ORM bulk update), run as
+# one executemany. PostgreSQL takes a message's notices as one array parameter (a row a message: one short
+# statement psycopg prepares once and pipelines); SQLite has no arrays, so a row a notice.
+_DELIVER = {
+    "postgresql": update(_NOTICES)
+    .where(_NOTICES.c.id == any_(bindparam("notices", type_=ARRAY(BigInteger))))
+    .values(delivery_id=bindparam("delivery")),
+    "sqlite": update(_NOTICES).where(_NOTICES.c.id == bindparam("notices")).values(delivery_id=bindparam("delivery")),
+}
 
 
 @dataclass(frozen=True)
@@ -172,9 +176,14 @@ class Outbox:
                 messages.append((key, channel, {"kind": "reminders", "notice_ids": part, "note": note}))
                 parts[key] = part
         created = self._add_all(session, messages, now)
-        connection = session.connection()
-        for key, message_id in created.items():  # one UPDATE per message (up to 20 notices), not one per notice
-            connection.execute(_DELIVER, {"ids": parts[key], "delivery": message_id})
+        if created:
+            connection = session.connection()
+            deliveries: list[dict[str, Any]] = (
+                [{"notices": n, "delivery": message_id} for key, message_id in created.items() for n in parts[key]]
+                if connection.dialect.name == "sqlite"
+                else [{"notices": parts[key], "delivery": message_id} for key, message_id in created.items()]
+            )
+            connection.execute(_DELIVER[connection.dialect.name], deliveries)
         return len(created)
 
     def _enqueue_alerts(
