@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import String, cast, exists, literal, select
 from sqlalchemy.orm import Session
 
-from billing.events import RETENTION, about_cohort, about_cohorts, cohort_data, record
+from billing.events import RETENTION, NewEvent, Party, about_cohort, about_cohorts, cohort_data, record, record_many
 from billing.models import Account, Assignment, Cohort, Event, Invoice, PlanChange, PlanLevel, PrepaidCode, Solution
 from billing.models.codes import CodeKind
 from billing.models.events import EventType
@@ -116,13 +116,17 @@ def record_lapsed(session: Session, *, now: datetime) -> int:
         )
         .order_by(Cohort.id)
     ).all()
-    recorded = 0
-    for cohort, account, solution, level in rows:
-        if cohort.ends_on <= local_date(now, account.time_zone):
-            data = {**cohort_data(cohort, solution, level), "lapsed_on": cohort.ends_on}
-            key_text = f"licenses.lapsed:{cohort.id}"
-            recorded += record(session, EventType.LICENSES_LAPSED, account, data, now=now, key=key_text) is not None
-    return recorded
+    events = [
+        NewEvent(
+            EventType.LICENSES_LAPSED,
+            Party.of(account),
+            {**cohort_data(cohort, solution, level), "lapsed_on": cohort.ends_on},
+            key=f"licenses.lapsed:{cohort.id}",
+        )
+        for cohort, account, solution, level in rows
+        if cohort.ends_on <= local_date(now, account.time_zone)
+    ]
+    return record_many(session, events, now=now)
 
 
 def reminders_due(session: Session, due: Iterable[Any], *, now: datetime) -> None:

@@ -12,13 +12,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ARRAY, BigInteger, any_, bindparam, delete, insert, select
+from sqlalchemy import ARRAY, BigInteger, Table, any_, bindparam, delete, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from billing.actors import Actor, NotAllowed
+from billing.bulk import insert_new, insert_new_returning
 from billing.db import Database
 from billing.models import Account, Cohort, Event, PlanLevel, Solution, WebhookEndpoint
 from billing.models.events import EndpointState, EventType
@@ -28,7 +29,8 @@ from billing.outbox import insert_messages
 
 RETENTION = timedelta(days=30)
 EVENT_ID_PREFIX = "evt_"
-INSERT_BATCH = 1_000  # events per multi-row INSERT (and blocks per read) in ``record_many``
+READ_BATCH = 5_000  # blocks per read in ``about_cohorts``
+_EVENTS = cast(Table, Event.__table__)
 _ENDPOINTS = "joanbot.webhook_endpoints"  # session.info cache: one look-up per transaction, however many events
 _WEBHOOK = OutboxMedium.WEBHOOK
 
@@ -158,30 +160,22 @@ def record(
 
 
 def record_many(session: Session, events: Sequence[NewEvent], *, now: datetime) -> int:
-    """``record`` for many events at once; an event whose key is taken is skipped. Returns how many were
-    recorded. The events no endpoint is told of go in by executemany: one short statement, prepared once
-    and pipelined by psycopg (a multi-row INSERT of a thousand rows is a new 200 kB text it parses each
-    time). The others need their ids for their deliveries: multi-row ``INSERT ... RETURNING``."""
+    """``record`` for many events at once, in bulk (``billing.bulk``); an event whose key is taken is
+    skipped. Returns how many were recorded. Only the events some endpoint is told of are read back, for
+    their ids: their deliveries name them."""
     endpoints = _endpoints(session)
     told: list[NewEvent] = []
     silent: list[NewEvent] = []
     for event in events:
         wanted = any(wants(scope, types, event.type, event.party.reseller_id) for _, scope, types in endpoints)
         (told if wanted else silent).append(event)
-    dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
-    statement = dialect.insert(Event).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    connection, recorded, messages = session.connection(), 0, []
-    for start in range(0, len(silent), INSERT_BATCH):
-        rows = [_values(event, now) for event in silent[start : start + INSERT_BATCH]]
-        recorded += connection.execute(statement.execution_options(preserve_rowcount=True), rows).rowcount
-    returning = statement.returning(Event.id, Event.type, Event.reseller_id)
-    for start in range(0, len(told), INSERT_BATCH):
-        rows = [_values(event, now) for event in told[start : start + INSERT_BATCH]]
-        for event_id, type_, reseller_id in connection.execute(returning, rows):
-            recorded += 1
-            messages.extend(_deliveries(session, event_id, type_, reseller_id))
+    connection, key = session.connection(), ["dedupe_key"]
+    recorded = insert_new(connection, _EVENTS, [_values(event, now) for event in silent], key=key)
+    returning = (_EVENTS.c.id, _EVENTS.c.type, _EVENTS.c.reseller_id)
+    new = insert_new_returning(connection, _EVENTS, [_values(e, now) for e in told], key=key, returning=returning)
+    messages = [m for event_id, type_, reseller_id in new for m in _deliveries(session, event_id, type_, reseller_id)]
     insert_messages(session, messages, now=now, medium=_WEBHOOK)
-    return recorded
+    return recorded + len(new)
 
 
 def _values(event: NewEvent, now: datetime) -> dict[str, Any]:
@@ -267,14 +261,14 @@ def about_cohort(
 def about_cohorts(
     session: Session, type_: EventType, extras: Sequence[tuple[int, str | None, Mapping[str, Any]]], *, now: datetime
 ) -> int:
-    """``about_cohort`` for many blocks, each ``(cohort_id, key, extra)``: one read per ``INSERT_BATCH``
+    """``about_cohort`` for many blocks, each ``(cohort_id, key, extra)``: one read per ``READ_BATCH``
     blocks (columns, not entities), then ``record_many``. Returns how many events were recorded."""
     facts: dict[int, tuple[Party, dict[str, Any]]] = {}
     connection = session.connection()
     by_id = _BY_ID[connection.dialect.name]
     ids = [cohort_id for cohort_id, _, _ in extras]
-    for start in range(0, len(ids), INSERT_BATCH):
-        rows = connection.execute(by_id, {"ids": ids[start : start + INSERT_BATCH]})
+    for start in range(0, len(ids), READ_BATCH):
+        rows = connection.execute(by_id, {"ids": ids[start : start + READ_BATCH]})
         for cohort_id, kind, units, starts_on, ends_on, solution, level, *account in rows:
             facts[cohort_id] = (
                 Party(*account),

@@ -19,6 +19,7 @@ from sqlalchemy import ARRAY, BigInteger, Table, any_, bindparam, case, func, or
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from billing.bulk import insert_new_returning
 from billing.db import Database, UTCDateTime
 from billing.email_plan import plan_emails
 from billing.models import Account, Alert, ChannelPacing, OutboxMessage, ReminderNotice, Reseller, ResellerChannel
@@ -29,9 +30,9 @@ MAX_REMINDERS_PER_MESSAGE = 20
 MAX_ATTEMPTS = 8
 PACE = timedelta(seconds=1.1)
 LEASE = timedelta(minutes=2)
-INSERT_BATCH = 500  # outbox rows per INSERT ... RETURNING
 
 _NOTICES = cast(Table, ReminderNotice.__table__)
+_MESSAGES = cast(Table, OutboxMessage.__table__)
 # Which message delivers which reminders: built once, Core on the table (not an ORM bulk update), run as
 # one executemany. PostgreSQL takes a message's notices as one array parameter (a row a message: one short
 # statement psycopg prepares once and pipelines); SQLite has no arrays, so a row a notice.
@@ -96,16 +97,8 @@ def insert_messages(
     now: datetime,
     medium: OutboxMedium = OutboxMedium.SLACK,
 ) -> dict[str, int]:
-    """Insert ``(dedupe_key, channel, payload)`` rows, ``INSERT_BATCH`` per statement; returns the new rows'
-    ids by key (a key another sweep already inserted is skipped)."""
-    if not messages:
-        return {}
-    dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
-    statement = (
-        dialect.insert(OutboxMessage)
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(OutboxMessage.id, OutboxMessage.dedupe_key)
-    )
+    """Insert ``(dedupe_key, channel, payload)`` rows, in bulk (``billing.bulk``); returns the new rows' ids
+    by key (a key another sweep already inserted is skipped)."""
     rows = [
         {
             "dedupe_key": key,
@@ -120,11 +113,9 @@ def insert_messages(
         }
         for key, channel, payload in messages
     ]
-    connection, created = session.connection(), {}
-    for start in range(0, len(rows), INSERT_BATCH):
-        for message_id, key in connection.execute(statement, rows[start : start + INSERT_BATCH]):
-            created[key] = message_id
-    return created
+    returning = (_MESSAGES.c.id, _MESSAGES.c.dedupe_key)
+    new = insert_new_returning(session.connection(), _MESSAGES, rows, key=["dedupe_key"], returning=returning)
+    return {key: message_id for message_id, key in new}
 
 
 class Outbox:

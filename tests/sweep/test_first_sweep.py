@@ -3,8 +3,10 @@ deliveries of that event exactly once, written in a few multi-row statements."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
+from billing import bulk
 from billing.events import NewEvent, Party, record_many
 from billing.models import Account, Event, OutboxMessage, ReminderNotice, WebhookEndpoint
 from billing.models.events import EventType
@@ -13,6 +15,15 @@ from tests.billing.builders import account, licenses, reseller
 from tests.conftest import STAFF, at
 
 FIRST_DAY = "2024-11-17"  # 45 days before the blocks renew, on 1 Jan 2025
+
+
+@pytest.fixture(autouse=True, params=["by statements", "staged"])
+def writes(request, monkeypatch, database_url) -> None:
+    """Each test both ways PostgreSQL writes in bulk: a dozen rows are staged (COPY) when the bar is 1."""
+    if request.param == "staged":
+        if database_url.startswith("sqlite"):
+            pytest.skip("SQLite writes by statements only")
+        monkeypatch.setattr(bulk, "STAGE_FROM", 1)
 
 
 def _book(billing) -> None:
