@@ -1,10 +1,11 @@
 """Events: what changed, recorded by the use case that changed it, in its transaction.
 
-``record`` is the one way to write an event: it writes the row and, in the same transaction, one outbox
-message per webhook endpoint that wants it, so an event and its deliveries exist exactly when the change
-committed. The two rules about who sees what are decided here once: an event belongs to the reseller of
-its account when it happened (``reseller_id``), and its amounts are kept apart (never for an account that
-pays through a reseller) and shown only to those without a reseller scope (``body``).
+``record`` (``record_many`` for a sweep's thousands) is the one way to write an event: it writes the row
+and, in the same transaction, one outbox message per webhook endpoint that wants it, so an event and its
+deliveries exist exactly when the change committed. The two rules about who sees what are decided here
+once: an event belongs to the reseller of its account when it happened (``reseller_id``), and its amounts
+are kept apart (never for an account that pays through a reseller) and shown only to those without a
+reseller scope (``body``).
 """
 
 from __future__ import annotations
@@ -29,10 +30,9 @@ from billing.outbox import insert_messages
 
 RETENTION = timedelta(days=30)
 EVENT_ID_PREFIX = "evt_"
-READ_BATCH = 5_000  # blocks per read in ``about_cohorts``
+BATCH = 5_000  # blocks per read and per ``record_many`` in ``about_cohorts``
 _EVENTS = cast(Table, Event.__table__)
 _ENDPOINTS = "joanbot.webhook_endpoints"  # session.info cache: one look-up per transaction, however many events
-_WEBHOOK = OutboxMedium.WEBHOOK
 
 
 @dataclass(frozen=True)
@@ -155,7 +155,8 @@ def record(
         event_id = session.execute(statement, values).scalar()
         if event_id is None:
             return None
-    insert_messages(session, _deliveries(session, event_id, type_, account.reseller_id), now=now, medium=_WEBHOOK)
+    messages = _deliveries(session, event_id, type_, account.reseller_id)
+    insert_messages(session, messages, now=now, medium=OutboxMedium.WEBHOOK)
     return int(event_id)
 
 
@@ -174,7 +175,7 @@ def record_many(session: Session, events: Sequence[NewEvent], *, now: datetime) 
     returning = (_EVENTS.c.id, _EVENTS.c.type, _EVENTS.c.reseller_id)
     new = insert_new_returning(connection, _EVENTS, [_values(e, now) for e in told], key=key, returning=returning)
     messages = [m for event_id, type_, reseller_id in new for m in _deliveries(session, event_id, type_, reseller_id)]
-    insert_messages(session, messages, now=now, medium=_WEBHOOK)
+    insert_messages(session, messages, now=now, medium=OutboxMedium.WEBHOOK)
     return recorded + len(new)
 
 
@@ -261,24 +262,26 @@ def about_cohort(
 def about_cohorts(
     session: Session, type_: EventType, extras: Sequence[tuple[int, str | None, Mapping[str, Any]]], *, now: datetime
 ) -> int:
-    """``about_cohort`` for many blocks, each ``(cohort_id, key, extra)``: one read per ``READ_BATCH``
-    blocks (columns, not entities), then ``record_many``. Returns how many events were recorded."""
-    facts: dict[int, tuple[Party, dict[str, Any]]] = {}
-    connection = session.connection()
+    """``about_cohort`` for many blocks, each ``(cohort_id, key, extra)``, ``BATCH`` blocks at a time (bounded
+    memory): one read of their facts (columns, not entities), then ``record_many``. Returns how many events
+    were recorded."""
+    connection, recorded = session.connection(), 0
     by_id = _BY_ID[connection.dialect.name]
-    ids = [cohort_id for cohort_id, _, _ in extras]
-    for start in range(0, len(ids), READ_BATCH):
-        rows = connection.execute(by_id, {"ids": ids[start : start + READ_BATCH]})
+    for start in range(0, len(extras), BATCH):
+        batch = extras[start : start + BATCH]
+        facts: dict[int, tuple[Party, dict[str, Any]]] = {}
+        rows = connection.execute(by_id, {"ids": [cohort_id for cohort_id, _, _ in batch]})
         for cohort_id, kind, units, starts_on, ends_on, solution, level, *account in rows:
             facts[cohort_id] = (
                 Party(*account),
                 block_data(cohort_id, solution, level, kind, units, starts_on, ends_on),
             )
-    events = [
-        NewEvent(type_, facts[cohort_id][0], {**facts[cohort_id][1], **extra}, key=key)
-        for cohort_id, key, extra in extras
-    ]
-    return record_many(session, events, now=now)
+        events = [
+            NewEvent(type_, facts[cohort_id][0], {**facts[cohort_id][1], **extra}, key=key)
+            for cohort_id, key, extra in batch
+        ]
+        recorded += record_many(session, events, now=now)
+    return recorded
 
 
 def prune(session: Session, *, now: datetime) -> int:
