@@ -11,12 +11,25 @@ from sqlalchemy import Connection, String, cast, exists, literal, select
 from sqlalchemy.orm import Session
 
 from billing.accounts import AccountView
-from billing.events import RETENTION, about_cohort, active_endpoints, cohort_data, record, record_together
+from billing.events import (
+    RETENTION,
+    NewEvent,
+    Party,
+    about_cohort,
+    about_cohorts,
+    active_endpoints,
+    block_data,
+    cohort_data,
+    record,
+    record_many,
+    record_together,
+)
 from billing.licensing import CohortView
 from billing.models import Account, Assignment, Cohort, Event, Invoice, PlanChange, PlanLevel, Solution
 from billing.models.codes import CodeKind
 from billing.models.events import EventType
 from billing.models.invoicing import InvoiceStatus
+from billing.models.parties import PaymentMethod
 from billing.money import Money
 from billing.periods import local_date
 from billing.redemption_plan import CodeFacts
@@ -44,14 +57,15 @@ def redeemed(
     amounts = {"credit": money(credit.minor, credit.currency)} if credit is not None else None
     if code.kind == CodeKind.CREDIT and credit is not None:
         data["credit_type"] = str(code.view.credit_source) if code.view.credit_source else None
-    events: list[tuple[EventType, Mapping[str, Any], Mapping[str, Any] | None]] = [
-        (EventType.CODE_REDEEMED, data, amounts)
-    ]
+    party = Party(account.id, account.reseller_id, account.slug, account.name, PaymentMethod(account.payment_method))
+    events = [NewEvent(EventType.CODE_REDEEMED, party, data, amounts)]
     if block is not None:
         type_ = EventType.LICENSES_RENEWED if renews is not None else EventType.LICENSES_ADDED
-        about = {**cohort_data(block, block.solution, block.level), "renews_block": renews, "code": code.view.prefix}
-        events.append((type_, about, None))
-    record_together(connection, account, events, endpoints=active_endpoints(connection), now=now)
+        about = block_data(
+            block.id, block.solution, block.level, block.license_kind, block.units, block.starts_on, block.ends_on
+        )
+        events.append(NewEvent(type_, party, {**about, "renews_block": renews, "code": code.view.prefix}))
+    record_together(connection, events, endpoints=active_endpoints(connection), now=now)
 
 
 def invoice_issued(session: Session, invoice: Invoice, account: Account, *, now: datetime) -> None:
@@ -124,28 +138,31 @@ def record_lapsed(session: Session, *, now: datetime) -> int:
         )
         .order_by(Cohort.id)
     ).all()
-    recorded = 0
-    for cohort, account, solution, level in rows:
-        if cohort.ends_on <= local_date(now, account.time_zone):
-            data = {**cohort_data(cohort, solution, level), "lapsed_on": cohort.ends_on}
-            key_text = f"licenses.lapsed:{cohort.id}"
-            recorded += record(session, EventType.LICENSES_LAPSED, account, data, now=now, key=key_text) is not None
-    return recorded
+    events = [
+        NewEvent(
+            EventType.LICENSES_LAPSED,
+            Party.of(account),
+            {**cohort_data(cohort, solution, level), "lapsed_on": cohort.ends_on},
+            key=f"licenses.lapsed:{cohort.id}",
+        )
+        for cohort, account, solution, level in rows
+        if cohort.ends_on <= local_date(now, account.time_zone)
+    ]
+    return record_many(session, events, now=now)
 
 
 def reminders_due(session: Session, due: Iterable[Any], *, now: datetime) -> None:
-    """A ``reminder.due`` event for each reminder the sweep decided (each once: keyed like the notice)."""
-    for reminder in due:
-        key = f"reminder.due:{reminder.cohort_id}:{reminder.renews_on.isoformat()}:{reminder.threshold}"
-        about_cohort(
-            session,
-            EventType.REMINDER_DUE,
+    """A ``reminder.due`` event for each reminder the sweep decided (each once: keyed like the notice), all
+    in a few multi-row statements: the first sweep decides tens of thousands."""
+    extras = [
+        (
             reminder.cohort_id,
-            now=now,
-            key=key,
-            days_before=reminder.threshold,
-            late=bool(reminder.late),
+            f"reminder.due:{reminder.cohort_id}:{reminder.renews_on.isoformat()}:{reminder.threshold}",
+            {"days_before": reminder.threshold, "late": bool(reminder.late)},
         )
+        for reminder in due
+    ]
+    about_cohorts(session, EventType.REMINDER_DUE, extras, now=now)
 
 
 def capacity_changed(

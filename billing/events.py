@@ -1,10 +1,11 @@
 """Events: what changed, recorded by the use case that changed it, in its transaction.
 
-``record`` is the one way to write an event: it writes the row and, in the same transaction, one outbox
-message per webhook endpoint that wants it, so an event and its deliveries exist exactly when the change
-committed. The two rules about who sees what are decided here once: an event belongs to the reseller of
-its account when it happened (``reseller_id``), and its amounts are kept apart (never for an account that
-pays through a reseller) and shown only to those without a reseller scope (``body``).
+``record`` (``record_many`` for a sweep's thousands) is the one way to write an event: it writes the row
+and, in the same transaction, one outbox message per webhook endpoint that wants it, so an event and its
+deliveries exist exactly when the change committed. The two rules about who sees what are decided here
+once: an event belongs to the reseller of its account when it happened (``reseller_id``), and its amounts
+are kept apart (never for an account that pays through a reseller) and shown only to those without a
+reseller scope (``body``).
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Protocol, cast
+from typing import Any, cast
 
-from sqlalchemy import Connection, Table, delete, insert, select
+from sqlalchemy import ARRAY, BigInteger, Connection, Table, any_, bindparam, delete, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from billing.actors import Actor, NotAllowed
+from billing.bulk import insert_new, insert_new_returning
 from billing.db import Database
 from billing.models import Account, Cohort, Event, PlanLevel, Solution, WebhookEndpoint
 from billing.models.events import EndpointState, EventType
@@ -28,44 +30,66 @@ from billing.outbox import insert_messages
 
 RETENTION = timedelta(days=30)
 EVENT_ID_PREFIX = "evt_"
-_ENDPOINTS = "joanbot.webhook_endpoints"  # session.info cache: one look-up per transaction, however many events
-
-
-class Party(Protocol):
-    """An account as events need it (the ORM row or its view)."""
-
-    @property
-    def id(self) -> int: ...
-    @property
-    def slug(self) -> str: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def reseller_id(self) -> int | None: ...
-    @property
-    def payment_method(self) -> str: ...
-
-
-class Block(Protocol):
-    """A block of licenses as events show it (the ORM row or its view)."""
-
-    @property
-    def id(self) -> int: ...
-    @property
-    def license_kind(self) -> str: ...
-    @property
-    def units(self) -> int: ...
-    @property
-    def starts_on(self) -> date: ...
-    @property
-    def ends_on(self) -> date: ...
-
-
+BATCH = 5_000  # blocks per read and per ``record_many`` in ``about_cohorts``
 _EVENTS = cast(Table, Event.__table__)
-_INSERT = insert(_EVENTS).returning(_EVENTS.c.id)  # built once: most changes record an event
+_ENDPOINTS = "joanbot.webhook_endpoints"  # session.info cache: one look-up per transaction, however many events
 _INSERT_SORTED = insert(_EVENTS).returning(_EVENTS.c.id, sort_by_parameter_order=True)  # ids in row order
 Endpoints = list[tuple[int, int | None, list[str] | None]]  # (id, reseller scope, event types or None: all)
-Message = tuple[str, str, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Party:
+    """What an event row needs of the account it is about."""
+
+    id: int
+    reseller_id: int | None
+    slug: str
+    name: str
+    payment_method: PaymentMethod
+
+    @classmethod
+    def of(cls, account: Account) -> Party:
+        return cls(account.id, account.reseller_id, account.slug, account.name, account.payment_method)
+
+    @property
+    def pays_through_reseller(self) -> bool:
+        return self.payment_method == PaymentMethod.RESELLER
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """One event for ``record_many``."""
+
+    type: EventType
+    party: Party
+    data: Mapping[str, Any]
+    amounts: Mapping[str, Any] | None = None
+    key: str | None = None
+
+
+_ABOUT_BLOCKS = (  # blocks by id, with what an event says of them and of their account (``about_cohorts``)
+    select(
+        Cohort.id,
+        Cohort.license_kind,
+        Cohort.units,
+        Cohort.starts_on,
+        Cohort.ends_on,
+        Solution.slug,
+        PlanLevel.slug,
+        Account.id,
+        Account.reseller_id,
+        Account.slug,
+        Account.name,
+        Account.payment_method,
+    )
+    .join(Account, Account.id == Cohort.account_id)
+    .join(Solution, Solution.id == Cohort.solution_id)
+    .join(PlanLevel, PlanLevel.id == Cohort.plan_level_id)
+)
+_BY_ID = {  # one array parameter on PostgreSQL: a thousand placeholders would be a new text psycopg parses
+    "sqlite": _ABOUT_BLOCKS.where(Cohort.id.in_(bindparam("ids", expanding=True))),
+    "postgresql": _ABOUT_BLOCKS.where(Cohort.id == any_(bindparam("ids", type_=ARRAY(BigInteger)))),
+}
 
 
 def public_id(event_id: int) -> str:
@@ -93,11 +117,15 @@ _ACTIVE_ENDPOINTS = select(WebhookEndpoint.id, WebhookEndpoint.reseller_id, Webh
 )
 
 
+def active_endpoints(connection: Connection) -> Endpoints:
+    """The webhook endpoints events are delivered to."""
+    return [(i, r, t) for i, r, t in connection.execute(_ACTIVE_ENDPOINTS)]
+
+
 def _endpoints(session: Session) -> Endpoints:
     cached = session.info.get(_ENDPOINTS)
     if cached is None:
-        rows = session.connection().execute(_ACTIVE_ENDPOINTS)
-        cached = session.info[_ENDPOINTS] = [(i, r, t) for i, r, t in rows]
+        cached = session.info[_ENDPOINTS] = active_endpoints(session.connection())
     return list(cached)
 
 
@@ -112,39 +140,10 @@ def wants(reseller_scope: int | None, types: Sequence[str] | None, event_type: s
     return in_scope and (not types or event_type in types)
 
 
-def _values(
-    type_: EventType,
-    account: Party,
-    data: Mapping[str, Any],
-    now: datetime,
-    amounts: Mapping[str, Any] | None,
-    key: str | None = None,
-) -> dict[str, Any]:
-    if account.payment_method == PaymentMethod.RESELLER:
-        amounts = None  # nothing about such an account carries an amount outside staff
-    return {
-        "type": type_,
-        "account_id": account.id,
-        "reseller_id": account.reseller_id,
-        "data": _plain({"account": account.slug, "account_name": account.name, **data}),
-        "amounts": _plain(amounts) if amounts else None,
-        "dedupe_key": key,
-        "created_at": now,
-    }
-
-
-def _deliveries(event_id: int, type_: str, reseller_id: int | None, endpoints: Endpoints) -> list[Message]:
-    return [
-        (f"webhook:{event_id}:{endpoint_id}", f"webhook:{endpoint_id}", {"event_id": event_id})
-        for endpoint_id, scope, types in endpoints
-        if wants(scope, types, type_, reseller_id)
-    ]
-
-
 def record(
     session: Session,
     type_: EventType,
-    account: Party,
+    account: Account,
     data: Mapping[str, Any],
     *,
     now: datetime,
@@ -153,40 +152,83 @@ def record(
 ) -> int | None:
     """Write one event about ``account`` and its deliveries. With ``key``, an event already recorded under
     it makes this a no-op (returns None): for steps that may run twice."""
-    values = _values(type_, account, data, now, amounts, key)
+    values = _values(NewEvent(type_, Party.of(account), data, amounts, key), now)
     event_id: int | None
     if key is None:
-        event_id = session.connection().execute(_INSERT, values).scalar_one()
+        event_id = session.execute(insert(Event).returning(Event.id), values).scalar_one()
     else:
         dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
         statement = dialect.insert(Event).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Event.id)
         event_id = session.execute(statement, values).scalar()
         if event_id is None:
             return None
-    messages = _deliveries(int(event_id), type_, account.reseller_id, _endpoints(session))
+    messages = _deliveries(session, event_id, type_, account.reseller_id)
     insert_messages(session, messages, now=now, medium=OutboxMedium.WEBHOOK)
     return int(event_id)
 
 
-def active_endpoints(connection: Connection) -> Endpoints:
-    """The webhook endpoints events are delivered to (read once per transaction)."""
-    return [(i, r, t) for i, r, t in connection.execute(_ACTIVE_ENDPOINTS)]
+def record_many(session: Session, events: Sequence[NewEvent], *, now: datetime) -> int:
+    """``record`` for many events at once, in bulk (``billing.bulk``); an event whose key is taken is
+    skipped. Returns how many were recorded. Only the events some endpoint is told of are read back, for
+    their ids: their deliveries name them."""
+    endpoints = _endpoints(session)
+    told: list[NewEvent] = []
+    silent: list[NewEvent] = []
+    for event in events:
+        wanted = any(wants(scope, types, event.type, event.party.reseller_id) for _, scope, types in endpoints)
+        (told if wanted else silent).append(event)
+    connection, key = session.connection(), ["dedupe_key"]
+    recorded = insert_new(connection, _EVENTS, [_values(event, now) for event in silent], key=key)
+    returning = (_EVENTS.c.id, _EVENTS.c.type, _EVENTS.c.reseller_id)
+    new = insert_new_returning(connection, _EVENTS, [_values(e, now) for e in told], key=key, returning=returning)
+    messages = [m for event_id, type_, reseller_id in new for m in _deliveries(session, event_id, type_, reseller_id)]
+    insert_messages(session, messages, now=now, medium=OutboxMedium.WEBHOOK)
+    return recorded + len(new)
+
+
+def _values(event: NewEvent, now: datetime) -> dict[str, Any]:
+    party = event.party
+    # Nothing about an account that pays through a reseller carries an amount outside staff.
+    amounts = None if party.pays_through_reseller else event.amounts
+    return {
+        "type": event.type,
+        "account_id": party.id,
+        "reseller_id": party.reseller_id,
+        "data": _plain({"account": party.slug, "account_name": party.name, **event.data}),
+        "amounts": _plain(amounts) if amounts else None,
+        "dedupe_key": event.key,
+        "created_at": now,
+    }
+
+
+def _deliveries(
+    session: Session, event_id: int, type_: str, reseller_id: int | None
+) -> list[tuple[str, str, dict[str, Any]]]:
+    """One outbox message per active endpoint that wants the event."""
+    return _to_endpoints(_endpoints(session), event_id, type_, reseller_id)
+
+
+def _to_endpoints(
+    endpoints: Endpoints, event_id: int, type_: str, reseller_id: int | None
+) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (f"webhook:{event_id}:{endpoint_id}", f"webhook:{endpoint_id}", {"event_id": event_id})
+        for endpoint_id, scope, types in endpoints
+        if wants(scope, types, type_, reseller_id)
+    ]
 
 
 def record_together(
-    connection: Connection,
-    account: Party,
-    events: Sequence[tuple[EventType, Mapping[str, Any], Mapping[str, Any] | None]],
-    *,
-    endpoints: Endpoints,
-    now: datetime,
+    connection: Connection, events: Sequence[NewEvent], *, endpoints: Endpoints, now: datetime
 ) -> list[int]:
-    """Several events about one account, each ``(type, data, amounts)``, in one INSERT, and their deliveries
-    to ``endpoints`` (``active_endpoints``): for a use case on a Core connection that records more than one."""
-    rows = [_values(type_, account, data, now, amounts) for type_, data, amounts in events]
+    """A few events in one INSERT, and their deliveries to ``endpoints`` (``active_endpoints``): for a use
+    case on a Core connection that records more than one (a redemption: ``code.redeemed`` and the block's)."""
+    rows = [_values(event, now) for event in events]
     ids = [int(i) for i in connection.execute(_INSERT_SORTED, rows).scalars()]
     messages = [
-        m for i, (t, _, _) in zip(ids, events, strict=True) for m in _deliveries(i, t, account.reseller_id, endpoints)
+        message
+        for event_id, event in zip(ids, events, strict=True)
+        for message in _to_endpoints(endpoints, event_id, event.type, event.party.reseller_id)
     ]
     insert_messages(connection, messages, now=now, medium=OutboxMedium.WEBHOOK)
     return ids
@@ -205,15 +247,22 @@ def body(event: Event, *, amounts_visible: bool) -> dict[str, Any]:
     }
 
 
-def cohort_data(cohort: Block, solution: str, level: str) -> dict[str, Any]:
+def cohort_data(cohort: Cohort, solution: str, level: str) -> dict[str, Any]:
+    return block_data(cohort.id, solution, level, cohort.license_kind, cohort.units, cohort.starts_on, cohort.ends_on)
+
+
+def block_data(
+    block: int, solution: str, level: str, kind: str, units: int, starts_on: date, renews_on: date
+) -> dict[str, Any]:
+    """What every event about a block of licenses says of it."""
     return {
-        "block": cohort.id,
+        "block": block,
         "solution": solution,
         "level": level,
-        "kind": str(cohort.license_kind),
-        "units": cohort.units,
-        "starts_on": cohort.starts_on,
-        "renews_on": cohort.ends_on,
+        "kind": str(kind),
+        "units": units,
+        "starts_on": starts_on,
+        "renews_on": renews_on,
     }
 
 
@@ -237,6 +286,31 @@ def about_cohort(
     ).one()
     data = {**cohort_data(cohort, solution, level), **extra}
     return record(session, type_, account, data, now=now, amounts=amounts, key=key)
+
+
+def about_cohorts(
+    session: Session, type_: EventType, extras: Sequence[tuple[int, str | None, Mapping[str, Any]]], *, now: datetime
+) -> int:
+    """``about_cohort`` for many blocks, each ``(cohort_id, key, extra)``, ``BATCH`` blocks at a time (bounded
+    memory): one read of their facts (columns, not entities), then ``record_many``. Returns how many events
+    were recorded."""
+    connection, recorded = session.connection(), 0
+    by_id = _BY_ID[connection.dialect.name]
+    for start in range(0, len(extras), BATCH):
+        batch = extras[start : start + BATCH]
+        facts: dict[int, tuple[Party, dict[str, Any]]] = {}
+        rows = connection.execute(by_id, {"ids": [cohort_id for cohort_id, _, _ in batch]})
+        for cohort_id, kind, units, starts_on, ends_on, solution, level, *account in rows:
+            facts[cohort_id] = (
+                Party(*account),
+                block_data(cohort_id, solution, level, kind, units, starts_on, ends_on),
+            )
+        events = [
+            NewEvent(type_, facts[cohort_id][0], {**facts[cohort_id][1], **extra}, key=key)
+            for cohort_id, key, extra in batch
+        ]
+        recorded += record_many(session, events, now=now)
+    return recorded
 
 
 def prune(session: Session, *, now: datetime) -> int:

@@ -15,10 +15,24 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, bindparam, case, func, or_, select, type_coerce, update
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Connection,
+    Table,
+    any_,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+    type_coerce,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from billing.bulk import insert_new_returning
 from billing.db import Database, UTCDateTime
 from billing.email_plan import plan_emails
 from billing.models import Account, Alert, ChannelPacing, OutboxMessage, ReminderNotice, Reseller, ResellerChannel
@@ -29,14 +43,18 @@ MAX_REMINDERS_PER_MESSAGE = 20
 MAX_ATTEMPTS = 8
 PACE = timedelta(seconds=1.1)
 LEASE = timedelta(minutes=2)
-INSERT_BATCH = 500  # outbox rows per INSERT ... RETURNING
 
 _NOTICES = cast(Table, ReminderNotice.__table__)
-_DELIVER = (  # built once; Core on the table, not an ORM bulk update
-    update(_NOTICES)
-    .where(_NOTICES.c.id.in_(bindparam("ids", expanding=True)))
-    .values(delivery_id=bindparam("delivery"))
-)
+_MESSAGES = cast(Table, OutboxMessage.__table__)
+# Which message delivers which reminders: built once, Core on the table (not an ORM bulk update), run as
+# one executemany. PostgreSQL takes a message's notices as one array parameter (a row a message: one short
+# statement psycopg prepares once and pipelines); SQLite has no arrays, so a row a notice.
+_DELIVER = {
+    "postgresql": update(_NOTICES)
+    .where(_NOTICES.c.id == any_(bindparam("notices", type_=ARRAY(BigInteger))))
+    .values(delivery_id=bindparam("delivery")),
+    "sqlite": update(_NOTICES).where(_NOTICES.c.id == bindparam("notices")).values(delivery_id=bindparam("delivery")),
+}
 
 
 @dataclass(frozen=True)
@@ -92,17 +110,10 @@ def insert_messages(
     now: datetime,
     medium: OutboxMedium = OutboxMedium.SLACK,
 ) -> dict[str, int]:
-    """Insert ``(dedupe_key, channel, payload)`` rows, ``INSERT_BATCH`` per statement; returns the new rows'
-    ids by key (a key another sweep already inserted is skipped)."""
+    """Insert ``(dedupe_key, channel, payload)`` rows, in bulk (``billing.bulk``); returns the new rows' ids
+    by key (a key another sweep already inserted is skipped)."""
     if not messages:
         return {}
-    connection = session if isinstance(session, Connection) else session.connection()
-    dialect = sqlite if connection.dialect.name == "sqlite" else postgresql
-    statement = (
-        dialect.insert(OutboxMessage)
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(OutboxMessage.id, OutboxMessage.dedupe_key)
-    )
     rows = [
         {
             "dedupe_key": key,
@@ -117,11 +128,10 @@ def insert_messages(
         }
         for key, channel, payload in messages
     ]
-    created = {}
-    for start in range(0, len(rows), INSERT_BATCH):
-        for message_id, key in connection.execute(statement, rows[start : start + INSERT_BATCH]):
-            created[key] = message_id
-    return created
+    returning = (_MESSAGES.c.id, _MESSAGES.c.dedupe_key)
+    connection = session if isinstance(session, Connection) else session.connection()
+    new = insert_new_returning(connection, _MESSAGES, rows, key=["dedupe_key"], returning=returning)
+    return {key: message_id for message_id, key in new}
 
 
 class Outbox:
@@ -173,9 +183,14 @@ class Outbox:
                 messages.append((key, channel, {"kind": "reminders", "notice_ids": part, "note": note}))
                 parts[key] = part
         created = self._add_all(session, messages, now)
-        connection = session.connection()
-        for key, message_id in created.items():  # one UPDATE per message (up to 20 notices), not one per notice
-            connection.execute(_DELIVER, {"ids": parts[key], "delivery": message_id})
+        if created:
+            connection = session.connection()
+            deliveries: list[dict[str, Any]] = (
+                [{"notices": n, "delivery": message_id} for key, message_id in created.items() for n in parts[key]]
+                if connection.dialect.name == "sqlite"
+                else [{"notices": parts[key], "delivery": message_id} for key, message_id in created.items()]
+            )
+            connection.execute(_DELIVER[connection.dialect.name], deliveries)
         return len(created)
 
     def _enqueue_alerts(

@@ -13,14 +13,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import chain
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Select, Table, select
 from sqlalchemy.orm import Session
 
 from billing import audit, event_records
 from billing.actors import Actor
+from billing.bulk import insert_new
 from billing.db import Database
 from billing.errors import NotFound
 from billing.models import Account, Cohort, PlanLevel, ReminderNotice, Reseller, Solution
@@ -35,7 +35,7 @@ class NoticeNotFound(NotFound):
 
 
 FETCH_BATCH = 5_000
-INSERT_BATCH = 1_000  # rows per INSERT: short statements the drivers parse once, not one of 40,000 rows
+_NOTICES = cast(Table, ReminderNotice.__table__)
 
 # Time zones run from UTC-12 to UTC+14: widen the UTC window by a day each side, then decide per row.
 _SLACK_DAYS = 1
@@ -120,20 +120,8 @@ def _not_yet_planned(session: Session, due: list[DueReminder]) -> list[DueRemind
 
 
 def _insert_ignoring_duplicates(session: Session, rows: Sequence[dict[str, object]]) -> int:
-    """``INSERT ... ON CONFLICT DO NOTHING``: the unique key decides, however many sweeps race."""
-    if not rows:
-        return 0
-    dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
-    statement = (
-        dialect.insert(ReminderNotice)
-        .on_conflict_do_nothing(index_elements=["cohort_id", "renews_on", "threshold"])
-        .returning(ReminderNotice.id)
-    )
-    connection = session.connection()
-    return sum(
-        len(connection.execute(statement, list(rows[start : start + INSERT_BATCH])).all())
-        for start in range(0, len(rows), INSERT_BATCH)
-    )
+    """``INSERT ... ON CONFLICT DO NOTHING``, in bulk: the unique key decides, however many sweeps race."""
+    return insert_new(session.connection(), _NOTICES, rows, key=["cohort_id", "renews_on", "threshold"])
 
 
 NoticeRow = tuple[ReminderNotice, Cohort, Account, Reseller | None, Solution, PlanLevel]
