@@ -335,3 +335,23 @@ def test_redeeming_without_a_choice_into_an_account_with_licenses_to_renew_is_re
     assert refused.value.details["field"] == "renews"
     chosen = billing.redemptions.redeem(code=text, account="acme", actor=STAFF, now=at("2024-01-10"), renews=None)
     assert not chosen.plan.is_renewal and chosen.plan.starts_on == at("2024-01-10").date()
+
+
+def test_renewal_choices_beyond_those_shown_are_counted_up_to_a_hundred(billing):
+    """However long the history, the count is bounded (the redemption stays as fast with 10,000 lapsed blocks)."""
+    from sqlalchemy import insert
+
+    from billing.redemption_rows import MORE_COUNTED
+
+    account(billing, now=at("2023-01-01"))
+    first = licenses(billing, units=1, now=at("2023-01-01"))
+    with billing.db.write() as session:
+        template = session.get_one(Cohort, first.cohort_id)
+        row = {c.key: getattr(template, c.key) for c in Cohort.__table__.columns if c.key not in ("id", "code_id")}
+        session.execute(insert(Cohort), [row] * (MORE_COUNTED + 20))  # blocks without a code of their own
+    renewal_code = code(billing, units=1, now=at("2023-12-20"))
+
+    preview = billing.redemptions.preview(code=renewal_code, account="acme", actor=STAFF, now=at("2023-12-20"))
+
+    assert len(preview.renewal_candidates) == 9
+    assert preview.more_renewal_candidates == MORE_COUNTED  # of the 121 - 9 there are
