@@ -27,6 +27,7 @@ from billing.models.events import EndpointState, EventType
 from billing.models.outbox import OutboxMedium
 from billing.models.parties import PaymentMethod
 from billing.outbox import insert_messages
+from billing.prepared import Prepared
 
 RETENTION = timedelta(days=30)
 EVENT_ID_PREFIX = "evt_"
@@ -34,6 +35,8 @@ BATCH = 5_000  # blocks per read and per ``record_many`` in ``about_cohorts``
 _EVENTS = cast(Table, Event.__table__)
 _ENDPOINTS = "joanbot.webhook_endpoints"  # session.info cache: one look-up per transaction, however many events
 _INSERT_SORTED = insert(_EVENTS).returning(_EVENTS.c.id, sort_by_parameter_order=True)  # ids in row order
+_EVENT_COLUMNS = ("type", "account_id", "reseller_id", "data", "amounts", "dedupe_key", "created_at")  # ``_values``
+_INSERT = Prepared(insert(_EVENTS), keys=_EVENT_COLUMNS)  # when no endpoint is told of them, nothing needs ids
 Endpoints = list[tuple[int, int | None, list[str] | None]]  # (id, reseller scope, event types or None: all)
 
 
@@ -112,14 +115,16 @@ def _plain(value: Any) -> Any:
     return value
 
 
-_ACTIVE_ENDPOINTS = select(WebhookEndpoint.id, WebhookEndpoint.reseller_id, WebhookEndpoint.event_types).where(
-    WebhookEndpoint.state == EndpointState.ACTIVE
+_ACTIVE_ENDPOINTS = Prepared(
+    select(WebhookEndpoint.id, WebhookEndpoint.reseller_id, WebhookEndpoint.event_types).where(
+        WebhookEndpoint.state == EndpointState.ACTIVE
+    )
 )
 
 
 def active_endpoints(connection: Connection) -> Endpoints:
     """The webhook endpoints events are delivered to."""
-    return [(i, r, t) for i, r, t in connection.execute(_ACTIVE_ENDPOINTS)]
+    return [(i, r, t) for i, r, t in _ACTIVE_ENDPOINTS.rows(connection, {})]
 
 
 def _endpoints(session: Session) -> Endpoints:
@@ -218,12 +223,14 @@ def _to_endpoints(
     ]
 
 
-def record_together(
-    connection: Connection, events: Sequence[NewEvent], *, endpoints: Endpoints, now: datetime
-) -> list[int]:
+def record_together(connection: Connection, events: Sequence[NewEvent], *, endpoints: Endpoints, now: datetime) -> None:
     """A few events in one INSERT, and their deliveries to ``endpoints`` (``active_endpoints``): for a use
     case on a Core connection that records more than one (a redemption: ``code.redeemed`` and the block's)."""
     rows = [_values(event, now) for event in events]
+    told = any(wants(scope, types, e.type, e.party.reseller_id) for e in events for _, scope, types in endpoints)
+    if not told:  # one executemany, no RETURNING to sort back into row order
+        _INSERT.many(connection, rows)
+        return
     ids = [int(i) for i in connection.execute(_INSERT_SORTED, rows).scalars()]
     messages = [
         message
@@ -231,7 +238,6 @@ def record_together(
         for message in _to_endpoints(endpoints, event_id, event.type, event.party.reseller_id)
     ]
     insert_messages(connection, messages, now=now, medium=OutboxMedium.WEBHOOK)
-    return ids
 
 
 def body(event: Event, *, amounts_visible: bool) -> dict[str, Any]:

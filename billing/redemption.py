@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Connection, Insert, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from billing import codeformat, event_records, redemption_rows
@@ -33,6 +33,7 @@ from billing.models import Account, AuditEvent, Cohort, CreditEntry, PrepaidCode
 from billing.models.codes import CodeStatus
 from billing.models.licensing import CohortOrigin
 from billing.periods import local_date
+from billing.prepared import Prepared
 from billing.redemption_facts import balance_in, credit_of, load_facts
 from billing.redemption_plan import (
     NOT_CHOSEN,
@@ -183,14 +184,15 @@ def _idempotency_key(actor: Actor, canonical: str, account: str, renews: int | N
     return "redeem:" + hashlib.sha256("|".join(str(part) for part in parts).encode()).hexdigest()
 
 
-_BY_KEY = select(_table(Redemption).c.id).where(_table(Redemption).c.idempotency_key == bindparam("key"))
+_BY_KEY = Prepared(select(_table(Redemption).c.id).where(_table(Redemption).c.idempotency_key == bindparam("key")))
 
 
 def _replay(connection: Connection, key: str) -> Receipt | None:
     """The first result of a confirmation seen before (rare: read through the ORM, in this transaction)."""
-    redemption_id = connection.execute(_BY_KEY, {"key": key}).scalar()
-    if redemption_id is None:
+    found = _BY_KEY.rows(connection, {"key": key})
+    if not found:
         return None
+    redemption_id = found[0][0]
     with Session(bind=connection) as session:
         return _replayed(session, redemption_id)
 
@@ -217,8 +219,7 @@ def _replayed(session: Session, redemption_id: int) -> Receipt:
 
 
 def _claim(connection: Connection, code: CodeFacts) -> None:
-    claimed = connection.execute(_CLAIM, {"code_id": code.view.id})
-    if claimed.rowcount != 1:
+    if _CLAIM.run(connection, {"code_id": code.view.id}) != 1:
         raise RedeemedMeanwhile("that code has already been redeemed")
 
 
@@ -243,20 +244,24 @@ def _insert(connection: Connection, model: type[Base], values: Mapping[str, obje
     statement = _INSERTS.get(model)
     if statement is None:
         table = _table(model)
-        statement = _INSERTS[model] = insert(table).returning(table.c.id)
-    return int(connection.execute(statement, dict(values)).scalar_one())
+        statement = _INSERTS[model] = Prepared(insert(table).returning(table.c.id), keys=list(values))
+    return int(statement.rows(connection, values)[0][0])
 
 
 # Statements built once: a redemption runs each of them, and building (and cache-keying) a statement costs
-# more than running it on SQLite.
-_INSERTS: dict[type[Base], Insert] = {}
+# more than running it on SQLite. An INSERT is prepared for the columns its caller always gives.
+_INSERTS: dict[type[Base], Prepared] = {}
 _CODES, _COHORTS = _table(PrepaidCode), _table(Cohort)
-_CLAIM = (
+_AUDIT_COLUMNS = ("actor", "action", "subject_type", "subject_id", "account_id", "at", "details", "request_ref")
+_INSERT_AUDIT = Prepared(insert(_table(AuditEvent)), keys=_AUDIT_COLUMNS)  # nothing reads its id back
+_CLAIM = Prepared(
     update(_CODES)
     .where(_CODES.c.id == bindparam("code_id"), _CODES.c.status == CodeStatus.ISSUED)
     .values(status=CodeStatus.REDEEMED)
 )
-_MARK_RENEWED = update(_COHORTS).where(_COHORTS.c.id == bindparam("cohort_id")).values(renewed_at=bindparam("at"))
+_MARK_RENEWED = Prepared(
+    update(_COHORTS).where(_COHORTS.c.id == bindparam("cohort_id")).values(renewed_at=bindparam("at"))
+)
 
 
 def _add_cohort(
@@ -285,7 +290,7 @@ def _add_cohort(
     )
     cohort_id = _insert(connection, Cohort, cohort)
     if renews is not None:
-        connection.execute(_MARK_RENEWED, {"cohort_id": renews, "at": now})
+        _MARK_RENEWED.run(connection, {"cohort_id": renews, "at": now})
     return CohortView(
         id=cohort_id,
         solution=code.view.solution or "",
@@ -366,4 +371,4 @@ def _audit_redeemed(
         },
         request_ref=request_ref,
     )
-    _insert(connection, AuditEvent, row)  # the row audit.record would add, without a unit-of-work flush
+    _INSERT_AUDIT.run(connection, row)  # the row audit.record would add, without a unit-of-work flush

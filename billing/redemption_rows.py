@@ -25,6 +25,7 @@ from billing.licensing import RENEWAL_CHOICES, CohortView, candidate_conditions,
 from billing.models import Account, Cohort, PlanLevel, PrepaidCode, Redemption, Reseller, Solution
 from billing.models.codes import CodeKind, CodeStatus
 from billing.money import Money
+from billing.prepared import Prepared
 from billing.redemption_plan import BlockFacts, CodeFacts
 
 _Row = Row[*tuple[Any, ...]]  # one row of the statements below
@@ -61,7 +62,7 @@ _ACCOUNT = (
 # To redeem: locked (on SQLite the write transaction began IMMEDIATE), with the refused attempts the rate
 # limits count, of the person and of the account, in the same statement.
 _ACCOUNT_TO_REDEEM = {
-    per_account: _ACCOUNT.add_columns(*counts).with_for_update(of=_ACCOUNTS)
+    per_account: Prepared(_ACCOUNT.add_columns(*counts).with_for_update(of=_ACCOUNTS))
     for per_account, counts in failure_counts(_ACCOUNTS.c.id).items()
 }
 
@@ -77,7 +78,8 @@ def account_to_redeem(
     """The account, locked for the transaction, and the person's and the account's counted refused attempts
     (``attempts.refuse_over_limit`` judges them)."""
     params = {"slug": slug.strip().lower(), "actor": actor.person, "since": now - ATTEMPT_WINDOW}
-    row = connection.execute(_ACCOUNT_TO_REDEEM[counts_per_account(actor)], params).first()
+    found = _ACCOUNT_TO_REDEEM[counts_per_account(actor)].rows(connection, params)
+    row = found[0] if found else None
     view = _account_view(row, slug, actor)
     assert row is not None
     return view, (int(row[11]), int(row[12]))
@@ -102,7 +104,7 @@ def _account_view(row: _Row | None, slug: str, actor: Actor) -> AccountView:
     )
 
 
-_CODE = (  # what every redemption needs: the code and the names of its plan
+_CODE = Prepared(  # what every redemption needs: the code and the names of its plan
     select(
         *(_CODES.c[name] for name in ("id", "prefix", "salt", "digest", "key_version", "kind", "status")),
         *(_CODES.c[name] for name in ("solution_id", "plan_level_id", "units", "term_months")),
@@ -123,7 +125,7 @@ _CODE = (  # what every redemption needs: the code and the names of its plan
     .where(_CODES.c.prefix == bindparam("prefix"))
 )
 _CODE_ACCOUNT, _REDEEMED_INTO = _ACCOUNTS.alias("code_account"), _ACCOUNTS.alias("redeemed_into")
-_PARTIES = (  # only for a code meant for someone, or already redeemed (PostgreSQL plans a 7-table join slowly)
+_PARTIES = Prepared(  # only for a code meant for someone, or already redeemed (PostgreSQL plans a 7-table join slowly)
     select(
         _RESELLERS.c.slug,
         _CODE_ACCOUNT.c.slug,
@@ -144,10 +146,10 @@ _NOBODY = (None, None, None, None, None)
 
 def code(connection: Connection, *, canonical: str, key: CodeKey, today: date) -> CodeFacts:
     """The code whose keyed hash matches (codes sharing the public prefix are told apart by it)."""
-    for row in connection.execute(_CODE, {"prefix": prefix_of(canonical)}).all():
+    for row in _CODE.rows(connection, {"prefix": prefix_of(canonical)}):
         if row.key_version == key.version and key.matches(canonical, salt=row.salt, digest=row.digest):
             plain = row.status == CodeStatus.ISSUED and row.reseller_id is None and row.account_id is None
-            parties = _NOBODY if plain else tuple(connection.execute(_PARTIES, {"code_id": row.id}).one())
+            parties = _NOBODY if plain else tuple(_PARTIES.rows(connection, {"code_id": row.id})[0])
             return _code_facts(row, parties, today)
     raise UnknownCode("no such code: check it, or ask the person who sent it")
 
@@ -227,14 +229,16 @@ _OTHER_LEVELS = (  # every other level's still running after today
         _COHORTS.c.ends_on > bindparam("today"),
     )
 )
-_BLOCKS = union_all(select(_CANDIDATES), _OTHER_LEVELS)  # one round trip for both
-_MORE = select(func.count()).select_from(
-    select(_COHORTS.c.id)
-    .where(*_UNRENEWED_OF_LEVEL)
-    .order_by(_COHORTS.c.ends_on, _COHORTS.c.id)
-    .offset(RENEWAL_CHOICES)
-    .limit(MORE_COUNTED)
-    .subquery()
+_BLOCKS = Prepared(union_all(select(_CANDIDATES), _OTHER_LEVELS))  # one round trip for both
+_MORE = Prepared(
+    select(func.count()).select_from(
+        select(_COHORTS.c.id)
+        .where(*_UNRENEWED_OF_LEVEL)
+        .order_by(_COHORTS.c.ends_on, _COHORTS.c.id)
+        .offset(RENEWAL_CHOICES)
+        .limit(MORE_COUNTED)
+        .subquery()
+    )
 )
 _ONE_BLOCK = (
     select(
@@ -303,7 +307,7 @@ def blocks(connection: Connection, *, account_id: int, code: CodeFacts, today: d
     solution = (code.solution_id, code.view.solution or "", code.view.solution_name or "")
     own = (code.plan_level_id, code.view.level or "", code.level_name or "")
     candidates, others = [], []
-    for row in connection.execute(_BLOCKS, {**params, "today": today}):
+    for row in _BLOCKS.rows(connection, {**params, "today": today}):
         if row[9] is None:  # no level name: a candidate, of the code's own level
             candidates.append(_block(row, account_id=account_id, solution=solution, level=own, renewed=False))
         else:
@@ -313,7 +317,7 @@ def blocks(connection: Connection, *, account_id: int, code: CodeFacts, today: d
     others.sort(key=lambda b: (-b.view.ends_on.toordinal(), b.view.id))
     more = 0
     if len(candidates) > RENEWAL_CHOICES:
-        candidates, more = candidates[:RENEWAL_CHOICES], int(connection.execute(_MORE, params).scalar_one())
+        candidates, more = candidates[:RENEWAL_CHOICES], int(_MORE.rows(connection, params)[0][0])
     return Blocks(tuple(candidates), more, tuple(others))
 
 

@@ -185,8 +185,8 @@ def test_money_columns_are_integers_on_both_databases(db):
 
 def test_sqlite_write_transactions_begin_immediate(tmp_path):
     database = Database.from_url(f"sqlite:///{tmp_path / 'x.db'}")
-    statements: list[str] = []
-    event.listen(database.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    statements: list[str] = []  # what SQLite itself was asked to run
+    event.listen(database.engine, "connect", lambda dbapi, _: dbapi.set_trace_callback(statements.append))
     with database.write() as session:
         session.connection().exec_driver_sql("SELECT 1")
     with database.engine.connect() as connection:

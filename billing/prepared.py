@@ -1,0 +1,136 @@
+"""Prepared statements for the hottest path (a redemption): a Core statement SQLAlchemy compiles once.
+
+On SQLite a redemption's cost is CPU, and most of it was SQLAlchemy's per-execution work around each of
+its statements (an execution context, a result object, events), several times what sqlite3 itself spends
+running them. A ``Prepared`` statement is compiled by SQLAlchemy once per dialect, with SQLAlchemy's own
+type processing for every parameter and every result column (dates, aware instants, enums, JSON,
+booleans), and on SQLite it runs on the DB-API cursor of the caller's SQLAlchemy connection, in that
+connection's transaction; a driver error is raised as SQLAlchemy's (``IntegrityError``, ...), as
+``Connection.execute`` would. On PostgreSQL, where the round trips cost more than the Python around them
+and SQLAlchemy's handling of a dropped connection matters, it is ``Connection.execute``.
+
+Only statements whose every value is given are accepted: a column filled by a Python-side default needs
+SQLAlchemy's execution context, and building such an INSERT here fails at once.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Dialect, Insert, exc
+from sqlalchemy.sql import Executable
+from sqlalchemy.sql.compiler import SQLCompiler
+
+Processor = Callable[[Any], Any] | None
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    names: tuple[str, ...]  # the parameters in placeholder order
+    constants: Mapping[str, Any]  # values the statement itself carries (literals in its WHERE or SET)
+    binds: tuple[Processor, ...]
+    results: tuple[Processor, ...]
+    row: type[tuple[Any, ...]] | None  # rows with attribute access by column key
+
+
+class Prepared:
+    """One Core statement, compiled once per dialect. ``rows`` for a SELECT or RETURNING, ``run`` for a
+    write (its row count), ``many`` for the same write with many parameter sets."""
+
+    def __init__(self, statement: Executable, *, keys: Sequence[str] | None = None) -> None:
+        self.statement = statement
+        self._keys = list(keys) if keys is not None else None  # an INSERT's columns, as given
+        self._compiled: dict[str, _Compiled] = {}
+        if isinstance(statement, Insert):  # refused on every database, as soon as it is built
+            defaulted = [c.key for c in statement.table.c if c.default is not None and c.key not in (keys or ())]
+            if defaulted:
+                raise ValueError(f"a prepared INSERT needs every value given; Python defaults for {defaulted}")
+
+    def rows(self, connection: Connection, params: Mapping[str, Any]) -> list[Any]:
+        if not _direct(connection):
+            return list(connection.execute(self.statement, dict(params)).all())
+        compiled = self._for(connection.dialect)
+        cursor = _cursor(connection, compiled, [params])
+        try:
+            fetched = cursor.fetchall()
+        finally:
+            cursor.close()
+        return [_row(compiled, raw) for raw in fetched]
+
+    def run(self, connection: Connection, params: Mapping[str, Any]) -> int:
+        if not _direct(connection):
+            return int(connection.execute(self.statement, dict(params)).rowcount)
+        cursor = _cursor(connection, self._for(connection.dialect), [params])
+        try:
+            return int(cursor.rowcount)
+        finally:
+            cursor.close()
+
+    def many(self, connection: Connection, params: Sequence[Mapping[str, Any]]) -> None:
+        if not _direct(connection):
+            connection.execute(self.statement, [dict(p) for p in params])
+            return
+        _cursor(connection, self._for(connection.dialect), params).close()
+
+    def _for(self, dialect: Dialect) -> _Compiled:
+        compiled = self._compiled.get(dialect.name)
+        if compiled is None:
+            compiled = self._compiled[dialect.name] = _compile(self.statement, dialect, self._keys)
+        return compiled
+
+
+def _direct(connection: Connection) -> bool:
+    return connection.dialect.name == "sqlite"
+
+
+def _compile(statement: Executable, dialect: Dialect, keys: list[str] | None) -> _Compiled:
+    compiled = statement.compile(dialect=dialect, column_keys=keys)  # type: ignore[attr-defined]
+    assert isinstance(compiled, SQLCompiler) and compiled.positiontup is not None  # SQLite's qmark style
+    if compiled.update_prefetch:  # an UPDATE's Python ``onupdate``: SQLAlchemy's execution context fills it
+        missing = [column.key for column in compiled.update_prefetch]
+        raise ValueError(f"a prepared statement needs every value given; Python defaults for {missing}")
+    names = tuple(compiled.positiontup)
+    constants = {name: bind.value for name, bind in compiled.binds.items() if not bind.required}
+    binds = tuple(compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names)
+    columns = list(statement.exported_columns) if hasattr(statement, "exported_columns") else []
+    results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns)
+    row = namedtuple("Row", [column.key for column in columns], rename=True) if columns else None
+    return _Compiled(compiled.string, names, constants, binds, results, row)
+
+
+def _cursor(connection: Connection, compiled: _Compiled, params: Sequence[Mapping[str, Any]]) -> Any:
+    values = [_values(compiled, one) for one in params]
+    cursor = connection.connection.cursor()
+    try:
+        if len(values) == 1:
+            cursor.execute(compiled.sql, values[0])
+        else:
+            cursor.executemany(compiled.sql, values)
+    except connection.dialect.loaded_dbapi.Error as error:
+        cursor.close()
+        raise exc.DBAPIError.instance(
+            compiled.sql, values, error, connection.dialect.loaded_dbapi.Error, dialect=connection.dialect
+        ) from error
+    return cursor
+
+
+def _values(compiled: _Compiled, params: Mapping[str, Any]) -> tuple[Any, ...]:
+    given = {**compiled.constants, **params} if compiled.constants else params
+    try:
+        values = [given[name] for name in compiled.names]
+    except KeyError as missing:
+        raise exc.ArgumentError(f"a value is required for the parameter {missing}") from None
+    return tuple(
+        value if process is None else process(value) for process, value in zip(compiled.binds, values, strict=True)
+    )
+
+
+def _row(compiled: _Compiled, raw: Sequence[Any]) -> Any:
+    assert compiled.row is not None
+    return compiled.row._make(  # type: ignore[attr-defined]
+        value if process is None else process(value) for process, value in zip(compiled.results, raw, strict=True)
+    )

@@ -1,0 +1,95 @@
+"""Prepared statements (``billing.prepared``): what they store and read back is what SQLAlchemy's own
+statements store and read (dates, aware instants, enums, JSON, booleans), a driver error is SQLAlchemy's,
+and a write that fails leaves nothing behind."""
+
+from __future__ import annotations
+
+from typing import cast
+
+import pytest
+from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from billing.models import AuditEvent, OutboxMessage
+from billing.models.outbox import OutboxMedium, OutboxState
+from billing.prepared import Prepared
+from tests.conftest import at
+
+MESSAGES = cast(Table, OutboxMessage.__table__)
+COLUMNS = (
+    "dedupe_key",
+    "channel_id",
+    "medium",
+    "payload",
+    "state",
+    "attempts",
+    "outcome_unknown",
+    "next_attempt_at",
+    "created_at",
+)
+INSERT = Prepared(insert(MESSAGES).returning(MESSAGES.c.id), keys=COLUMNS)
+INSERT_MANY = Prepared(insert(MESSAGES), keys=COLUMNS)
+READ = select(*(MESSAGES.c[name] for name in COLUMNS)).where(MESSAGES.c.dedupe_key.startswith(bindparam("prefix")))
+PREPARED_READ = Prepared(READ.order_by(MESSAGES.c.id))
+FAIL = Prepared(  # a literal in the statement (the state) and a parameter (the key)
+    update(MESSAGES)
+    .where(MESSAGES.c.dedupe_key == bindparam("key"), MESSAGES.c.state == OutboxState.PENDING)
+    .values(state=OutboxState.FAILED)
+)
+
+
+def _row(key: str, n: int) -> dict[str, object]:
+    return {
+        "dedupe_key": key,
+        "channel_id": "C1",
+        "medium": OutboxMedium.WEBHOOK,
+        "payload": {"event_id": n, "note": None, "ids": [1, 2]},
+        "state": OutboxState.PENDING,
+        "attempts": n,
+        "outcome_unknown": n % 2 == 0,
+        "next_attempt_at": at("2026-01-02", hour=9),
+        "created_at": at("2026-01-02"),
+    }
+
+
+def test_rows_written_and_read_are_those_sqlalchemys_own_statements_write_and_read(db):
+    with db.write_core() as connection:
+        (new_id,) = INSERT.rows(connection, _row("p:0", 0))[0]
+        INSERT_MANY.many(connection, [_row("p:1", 1), _row("p:2", 2)])
+        connection.execute(insert(MESSAGES), [_row("s:0", 0), _row("s:1", 1), _row("s:2", 2)])
+    with db.write_core() as connection:
+        prepared = PREPARED_READ.rows(connection, {"prefix": "p:"})
+        own = connection.execute(READ.order_by(MESSAGES.c.id), {"prefix": "s:"}).all()
+    assert isinstance(new_id, int)
+    assert [row[1:] for row in prepared] == [tuple(row)[1:] for row in own]  # all but the key
+    first = prepared[0]
+    assert first.medium is OutboxMedium.WEBHOOK and first.state is OutboxState.PENDING
+    assert first.payload == {"event_id": 0, "note": None, "ids": [1, 2]} and first.outcome_unknown is True
+    assert first.created_at == at("2026-01-02") and first.created_at.tzinfo is not None
+
+
+def test_a_write_counts_its_rows_and_a_literal_in_the_statement_takes_effect(db):
+    with db.write_core() as connection:
+        INSERT_MANY.many(connection, [_row("c:0", 0)])
+        assert FAIL.run(connection, {"key": "c:0"}) == 1
+        assert FAIL.run(connection, {"key": "c:0"}) == 0  # no longer pending
+        assert FAIL.run(connection, {"key": "c:missing"}) == 0
+    with db.read() as session:
+        assert session.scalar(select(MESSAGES.c.state).where(MESSAGES.c.dedupe_key == "c:0")) == OutboxState.FAILED
+
+
+def test_a_taken_key_is_sqlalchemys_integrity_error_and_the_transaction_leaves_nothing(db):
+    with db.write_core() as connection:
+        INSERT_MANY.many(connection, [_row("k:0", 0)])
+    with pytest.raises(IntegrityError), db.write_core() as connection:
+        INSERT_MANY.many(connection, [_row("k:1", 1)])
+        INSERT.rows(connection, _row("k:0", 0))
+    with db.read() as session:
+        keys = session.scalars(select(MESSAGES.c.dedupe_key).where(MESSAGES.c.dedupe_key.startswith("k:"))).all()
+    assert keys == ["k:0"]
+
+
+def test_an_insert_leaving_a_python_default_to_sqlalchemy_is_refused_when_built():
+    audit = cast(Table, AuditEvent.__table__)
+    with pytest.raises(ValueError, match="details"):
+        Prepared(insert(audit), keys=("actor", "action", "subject_type", "subject_id", "at"))
