@@ -16,7 +16,7 @@ SQLAlchemy's execution context, and building such an INSERT here fails at once.
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,8 +32,8 @@ class _Compiled:
     sql: str
     names: tuple[str, ...]  # the parameters in placeholder order
     constants: Mapping[str, Any]  # values the statement itself carries (literals in its WHERE or SET)
-    binds: tuple[Processor, ...]
-    results: tuple[Processor, ...]
+    binds: tuple[tuple[int, Callable[[Any], Any]], ...]  # (position, processor) for the parameters that have one
+    results: tuple[tuple[int, Callable[[Any], Any]], ...]  # the same for the result columns
     row: type[tuple[Any, ...]] | None  # rows with attribute access by column key
 
 
@@ -95,9 +95,9 @@ def _compile(statement: Executable, dialect: Dialect, keys: list[str] | None) ->
         raise ValueError(f"a prepared statement needs every value given; Python defaults for {missing}")
     names = tuple(compiled.positiontup)
     constants = {name: bind.value for name, bind in compiled.binds.items() if not bind.required}
-    binds = tuple(compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names)
+    binds = _processing(compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names)
     columns = list(statement.exported_columns) if hasattr(statement, "exported_columns") else []
-    results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns)
+    results = _processing(column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns)
     row = namedtuple("Row", [column.key for column in columns], rename=True) if columns else None
     return _Compiled(compiled.string, names, constants, binds, results, row)
 
@@ -124,13 +124,18 @@ def _values(compiled: _Compiled, params: Mapping[str, Any]) -> tuple[Any, ...]:
         values = [given[name] for name in compiled.names]
     except KeyError as missing:
         raise exc.ArgumentError(f"a value is required for the parameter {missing}") from None
-    return tuple(
-        value if process is None else process(value) for process, value in zip(compiled.binds, values, strict=True)
-    )
+    for position, process in compiled.binds:
+        values[position] = process(values[position])
+    return tuple(values)
 
 
 def _row(compiled: _Compiled, raw: Sequence[Any]) -> Any:
     assert compiled.row is not None
-    return compiled.row._make(  # type: ignore[attr-defined]
-        value if process is None else process(value) for process, value in zip(compiled.results, raw, strict=True)
-    )
+    values = list(raw)
+    for position, process in compiled.results:
+        values[position] = process(values[position])
+    return compiled.row._make(values)  # type: ignore[attr-defined]
+
+
+def _processing(processors: Iterable[Processor]) -> tuple[tuple[int, Callable[[Any], Any]], ...]:
+    return tuple((position, process) for position, process in enumerate(processors) if process is not None)
