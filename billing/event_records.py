@@ -191,19 +191,9 @@ def subscription_changed(session: Session, cohort: Cohort, action: str, units: i
 
 def imported(session: Session, cohort_ids: Sequence[int], *, now: datetime) -> None:
     """``licenses.added`` for each block an import of the vendor's book brought in (``imported: true``)."""
-    ids = sorted(cohort_ids)
-    for start in range(0, len(ids), 500):
-        rows = session.execute(
-            select(Cohort, Account, Solution.slug, PlanLevel.slug)
-            .join(Account, Account.id == Cohort.account_id)
-            .join(Solution, Solution.id == Cohort.solution_id)
-            .join(PlanLevel, PlanLevel.id == Cohort.plan_level_id)
-            .where(Cohort.id.in_(ids[start : start + 500]))
-            .order_by(Cohort.id)
-        ).all()
-        for cohort, account, solution, level in rows:
-            data = {**cohort_data(cohort, solution, level), "imported": True}
-            record(session, EventType.LICENSES_ADDED, account, data, now=now)
+    # In bulk, as the sweep records its events: one by one, 30,000 blocks took ten times the import itself.
+    extras = [(cohort_id, None, {"imported": True}) for cohort_id in sorted(cohort_ids)]
+    about_cohorts(session, EventType.LICENSES_ADDED, extras, now=now)
 
 
 def renewed(session: Session, cohort: Cohort, period_start: date, invoice: Invoice, *, now: datetime) -> None:

@@ -105,7 +105,12 @@ def parse_id(text: str) -> int | None:
     return int(digits) if digits.isdigit() and len(digits) < 19 else None
 
 
+_SCALARS = frozenset({str, int, bool, float, type(None)})  # most values: returned before any ABC check
+
+
 def _plain(value: Any) -> Any:
+    if type(value) in _SCALARS:
+        return value
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Mapping):
