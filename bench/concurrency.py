@@ -1,10 +1,12 @@
 """Concurrency: two real ``joanbot serve`` processes on one PostgreSQL database under concurrent clients.
 
-Redemptions: 8 client threads (httpx, keep-alive, bound alternately to the two instances), each redeeming
+Redemptions: 8 client threads (keep-alive, bound alternately to the two instances), each redeeming
 its own codes into its own account with ``POST /api/v1/accounts/{account}/redemptions``, beside the same 8
 threads each with its own psycopg connection doing the minimal correct redemption in one transaction
 (``bench.raw_redeem``); redemptions/s of each, interleaved in rounds, and the ratio ours/raw (target >=
-0.5x). A request answered other than 201, or a code not redeemed exactly once, fails the row. The same with
+0.5x). The clients are the standard library's (``bench.keepalive``): they share the 2 cores with what they
+measure, and httpx's own CPU would be charged to the API. A request answered other than 201, or a code not
+redeemed exactly once, fails the row. The same with
 all 8 clients on one account (every redemption then waits for that account's row lock) is printed beside.
 
 Slack: signed ``/joan renewals ACCOUNT`` (an admin's breakdown, a database read) from more and more
@@ -23,13 +25,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
 import psycopg
 from sqlalchemy import make_url
 
 from bench import concurrency_slack, raw_redeem
 from bench.common import Row, print_table, scratch
 from bench.instances import Client, drive, serving
+from bench.keepalive import KeepAlive
 from billing import Billing, CodeKey, operator
 from bot.runtime import open_billing
 from bot.sandbox.standin import SlackStandIn
@@ -124,12 +126,11 @@ def _setup(billing: Billing, sizes: Sizes) -> tuple[str, dict[str, Batch]]:
 
 def _api_client(base: str, key: str, slug: str, codes: list[str], statuses: list[int]) -> Client:
     def client(barrier: threading.Barrier) -> None:
-        auth = {"Authorization": f"Bearer {key}"}
-        with httpx.Client(base_url=f"{base}/api/v1", headers=auth, timeout=60) as http:
-            http.get(f"{base}/healthz").raise_for_status()  # the keep-alive connection, before the clock starts
+        with KeepAlive(base, headers={"Authorization": f"Bearer {key}"}) as http:
+            http.ok("GET", "/healthz")  # the keep-alive connection, before the clock starts
             barrier.wait()
             for code in codes:
-                statuses.append(http.post(f"/accounts/{slug}/redemptions", json={"code": code}).status_code)
+                statuses.append(http.request("POST", f"/api/v1/accounts/{slug}/redemptions", json_body={"code": code}))
 
     return client
 

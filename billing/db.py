@@ -135,6 +135,8 @@ class Database:
         # transaction (an API request claiming its idempotency key) joins it instead of opening a second.
         self._ambient: ContextVar[Session | None] = ContextVar(f"joanbot_db_{id(self)}", default=None)
         self._after: ContextVar[list[Callable[[], None]] | None] = ContextVar(f"joanbot_after_{id(self)}", default=None)
+        # The same, begun on a Core connection by ``write_unit`` (no session unless a use case inside asks for one).
+        self._ambient_core: ContextVar[Connection | None] = ContextVar(f"joanbot_core_{id(self)}", default=None)
 
     @classmethod
     def from_url(cls, url: str, **engine_kwargs: Any) -> Database:
@@ -150,6 +152,11 @@ class Database:
         ambient = self._ambient.get()
         if ambient is not None:
             yield ambient
+            return
+        core = self._ambient_core.get()
+        if core is not None:
+            with self._joined(core) as session:
+                yield session
             return
         after: list[Callable[[], None]] = []
         try:
@@ -173,8 +180,49 @@ class Database:
         if ambient is not None:
             yield ambient.connection()
             return
+        core = self._ambient_core.get()
+        if core is not None:
+            yield core
+            return
         with self._writer.begin() as connection:
             yield connection
+
+    @contextmanager
+    def write_unit(self) -> Iterator[Connection]:
+        """A read-write transaction on a Core connection that the use cases called inside join, as they join
+        ``write``'s (``write_core`` gets this connection, ``write`` a session bound to it), committed on success,
+        rolled back on any exception, with ``after_transaction`` tasks run once it has ended: for a unit of work
+        that begins with a Core statement or two, without paying for a session it may not need."""
+        if self._ambient.get() is not None or self._ambient_core.get() is not None:
+            with self.write_core() as joined:
+                yield joined
+            return
+        after: list[Callable[[], None]] = []
+        try:
+            with self._writer.begin() as connection:
+                tokens = self._ambient_core.set(connection), self._after.set(after)
+                try:
+                    yield connection
+                finally:
+                    self._after.reset(tokens[1])
+                    self._ambient_core.reset(tokens[0])
+        finally:
+            for task in after:
+                task()
+
+    @contextmanager
+    def _joined(self, connection: Connection) -> Iterator[Session]:
+        """A session in ``write_unit``'s transaction: committed at the end of its block, which flushes it (and
+        runs the session's commit hooks) without committing the transaction itself; a refusal raised through
+        it leaves the transaction to ``write_unit``."""
+        session = Session(bind=connection, expire_on_commit=False, join_transaction_mode="rollback_only")
+        token = self._ambient.set(session)
+        try:
+            yield session
+            session.commit()
+        finally:
+            self._ambient.reset(token)
+            session.close()
 
     def after_transaction(self, task: Callable[[], None]) -> None:
         """Run ``task`` once the write transaction of this context has ended (at once when none is open):
