@@ -67,7 +67,8 @@ def _numbered(connection: Connection, table: Table, rows: Sequence[Mapping[str, 
     """The rows with ids drawn from the table's sequence, in their order: copied straight in, what they
     return is known without reading them back."""
     (id_column,) = table.primary_key.columns
-    drawn = connection.execute(_NEXT_IDS, {"table": table.name, "column": id_column.name, "n": len(rows)})
+    name = connection.dialect.identifier_preparer.format_table(table)
+    drawn = connection.execute(_NEXT_IDS, {"table": name, "column": id_column.name, "n": len(rows)})
     return [{**row, id_column.name: int(i)} for row, i in zip(rows, drawn.scalars(), strict=True)]
 
 
