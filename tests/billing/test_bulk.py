@@ -67,3 +67,30 @@ def test_rows_staged_by_copy_are_stored_as_sqlalchemys_statements_store_them(db,
     first = plain[0]
     assert first["payload"] == {"event_id": 0, "note": None, "ids": [1, 2]}  # JSON, not its text
     assert (first["medium"], first["created_at"]) == (OutboxMedium.WEBHOOK, at("2026-01-02"))  # enum, aware UTC
+
+
+def test_rows_that_meet_a_taken_key_are_stored_as_sqlalchemys_statements_store_them(db, monkeypatch):
+    """Straight in by COPY when no key is taken, else (all of them again) by the staged path: alike either way."""
+    with db.write() as session:
+        monkeypatch.setattr(bulk, "STAGE_FROM", 10**9)
+        insert_new(session.connection(), MESSAGES, _rows("plain", 3), key=KEY)
+        monkeypatch.setattr(bulk, "STAGE_FROM", 1)
+        insert_new(session.connection(), MESSAGES, _rows("again", 1), key=KEY)
+        assert insert_new(session.connection(), MESSAGES, _rows("again", 3), key=KEY) == 2  # again:0 is taken
+    assert _stored(db, "again:") == _stored(db, "plain:")
+
+
+def test_new_rows_return_their_stored_ids_and_values_in_their_order(db, monkeypatch):
+    monkeypatch.setattr(bulk, "STAGE_FROM", 1)
+    returning = [MESSAGES.c.id, MESSAGES.c.dedupe_key]
+    with db.write() as session:
+        new = insert_new_returning(session.connection(), MESSAGES, _rows("r", 4), key=KEY, returning=returning)
+        taken = insert_new_returning(session.connection(), MESSAGES, _rows("r", 6), key=KEY, returning=returning)
+    with db.read() as session:
+        stored = session.execute(
+            select(MESSAGES.c.id, MESSAGES.c.dedupe_key).where(MESSAGES.c.dedupe_key.startswith("r:"))
+        ).all()
+    assert [key for _, key in new] == ["r:0", "r:1", "r:2", "r:3"]
+    assert [i for i, _ in new] == sorted(i for i, _ in new)
+    assert sorted(key for _, key in taken) == ["r:4", "r:5"]
+    assert sorted(new + taken) == sorted(tuple(row) for row in stored)
