@@ -23,6 +23,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.dml import Insert
 
+from billing.prepared import Prepared
+
 STAGE_FROM = 200  # rows: fewer go by SQLAlchemy's statements (a temporary table costs a few statements)
 BATCH = 1_000  # rows per statement (or per executemany) on SQLAlchemy's path: bounded memory
 _NEXT_IDS = text("SELECT nextval(pg_get_serial_sequence(:table, :column)) FROM generate_series(1, :n)")
@@ -36,8 +38,25 @@ def insert_new(connection: Connection, table: Table, rows: Sequence[Mapping[str,
         with _staged(connection, table, rows) as staged:
             statement = _from(table, staged, key).execution_options(preserve_rowcount=True)
             return int(connection.execute(statement).rowcount)
-    statement = _insert(connection, table, key).execution_options(preserve_rowcount=True)
-    return sum(int(connection.execute(statement, rows[i : i + BATCH]).rowcount) for i in range(0, len(rows), BATCH))
+    if not rows:
+        return 0
+    if connection.dialect.name == "sqlite":  # SQLAlchemy's per-row parameter work cost more than sqlite3's
+        prepared = _prepared(table, key, list(rows[0]))
+        return sum(prepared.many(connection, rows[i : i + BATCH]) for i in range(0, len(rows), BATCH))
+    counting = _insert(connection, table, key).execution_options(preserve_rowcount=True)
+    return sum(int(connection.execute(counting, rows[i : i + BATCH]).rowcount) for i in range(0, len(rows), BATCH))
+
+
+_PREPARED: dict[tuple[str, tuple[str, ...], tuple[str, ...]], Prepared] = {}
+
+
+def _prepared(table: Table, key: Sequence[str], names: list[str]) -> Prepared:
+    """SQLite's ``INSERT ... ON CONFLICT DO NOTHING`` of these columns, prepared once (``billing.prepared``)."""
+    found = _PREPARED.get(cache := (table.name, tuple(key), tuple(names)))
+    if found is None:
+        statement = sqlite.insert(table).on_conflict_do_nothing(index_elements=list(key))
+        found = _PREPARED[cache] = Prepared(statement, keys=names)
+    return found
 
 
 def insert_new_returning(

@@ -70,11 +70,16 @@ class Prepared:
         finally:
             cursor.close()
 
-    def many(self, connection: Connection, params: Sequence[Mapping[str, Any]]) -> None:
+    def many(self, connection: Connection, params: Sequence[Mapping[str, Any]]) -> int:
+        """Returns how many rows the statement changed (inserted, for an INSERT that skips a taken key)."""
         if not _direct(connection):
-            connection.execute(self.statement, [dict(p) for p in params])
-            return
-        _cursor(connection, self._for(connection.dialect), params).close()
+            counting = self.statement.execution_options(preserve_rowcount=True)
+            return int(connection.execute(counting, [dict(p) for p in params]).rowcount)
+        cursor = _cursor(connection, self._for(connection.dialect), params)
+        try:
+            return int(cursor.rowcount)
+        finally:
+            cursor.close()
 
     def _for(self, dialect: Dialect) -> _Compiled:
         compiled = self._compiled.get(dialect.name)
