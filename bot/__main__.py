@@ -1,6 +1,7 @@
 """The ``joanbot`` console script. Ctrl-C or SIGTERM at any moment, even while the modules load, ends it with
 "aborted" and exit 1 (a bulk issue removes its unfinished file on the way out), never a traceback."""
 
+import os
 import signal
 import sys
 
@@ -18,9 +19,19 @@ def main() -> int:
         from bot.cli import main as cli_main
 
         return cli_main()
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # while the modules load: exit at once (see ``_exit_now``)
         sys.stderr.write("aborted\n")
-        return 1
+        _exit_now(1)
+        return 1  # not reached
+
+
+def _exit_now(code: int) -> None:
+    """Exit with ``code`` at once, the streams flushed: an interrupt that landed while the modules loaded (and
+    nothing of ours is open yet) could otherwise surface again as the interpreter winds down, ending the
+    process by SIGINT (exit -2) instead of 1."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":
