@@ -46,12 +46,14 @@ def test_readyz_is_200_then_503_naming_what_fails_and_healthz_stays_200(served_d
             ready = httpx.get(f"{base}/readyz")
             assert ready.json() == {"database": "ok", "schema": "ok", "code_key": "ok", "slack": "ok"}
 
-            with runtime.billing.db.engine.begin() as connection:
+            # Written as the product writes (BEGIN IMMEDIATE on SQLite): a deferred transaction that read first
+            # is refused at once ("database is locked") if the server's background work committed meanwhile.
+            with runtime.billing.db.write_core() as connection:
                 head = connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
                 connection.execute(text("UPDATE alembic_version SET version_num = '0006'"))
             behind = httpx.get(f"{base}/readyz")
             assert (behind.status_code, behind.json()["schema"]) == (503, "behind")
-            with runtime.billing.db.engine.begin() as connection:
+            with runtime.billing.db.write_core() as connection:
                 connection.execute(text("UPDATE alembic_version SET version_num = :head"), {"head": head})
                 connection.execute(text("UPDATE deployment_facts SET value = 'another key'"))
             other_key = httpx.get(f"{base}/readyz")
