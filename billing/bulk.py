@@ -5,10 +5,11 @@ again per thousand rows (a multi-row INSERT is a new 200 kB text each time) and 
 server to run per row (executemany). Usually no key is taken yet (a sweep reads what is recorded before
 it writes), so they are copied straight into the table, in a savepoint; should a key be taken after all
 (a race), the savepoint is rolled back and they go again by COPY into a temporary table and from there
-into the table by one ``INSERT ... SELECT ... ON CONFLICT DO NOTHING``. Below ``STAGE_FROM``, and on
-SQLite (in process: nothing to parse again nor a round trip to save), SQLAlchemy's own: executemany of one
-short statement, or its multi-row ``INSERT ... RETURNING`` when the new rows are wanted back. Values pass
-through each column type's bind processing whichever path a row takes, so it is stored the same.
+into the table by one ``INSERT ... SELECT ... ON CONFLICT DO NOTHING``. Below ``STAGE_FROM``, SQLAlchemy's
+own: executemany of one short statement, or its multi-row ``INSERT ... RETURNING`` when the new rows are
+wanted back. On SQLite (in process: nothing to parse again nor a round trip to save) the executemany is a
+prepared statement (``billing.prepared``), and the ``RETURNING`` SQLAlchemy's. Values pass through each
+column type's bind processing whichever path a row takes, so it is stored the same.
 """
 
 from __future__ import annotations

@@ -241,16 +241,16 @@ def _add_credit(
 
 def _insert(connection: Connection, model: type[Base], values: Mapping[str, object]) -> int:
     """One INSERT ... RETURNING id: no ORM object, no flush (each redemption writes several rows)."""
-    statement = _INSERTS.get(model)
+    statement = _INSERTS.get(cache := (model, tuple(values)))
     if statement is None:
         table = _table(model)
-        statement = _INSERTS[model] = Prepared(insert(table).returning(table.c.id), keys=list(values))
+        statement = _INSERTS[cache] = Prepared(insert(table).returning(table.c.id), keys=list(values))
     return int(statement.rows(connection, values)[0][0])
 
 
 # Statements built once: a redemption runs each of them, and building (and cache-keying) a statement costs
-# more than running it on SQLite. An INSERT is prepared for the columns its caller always gives.
-_INSERTS: dict[type[Base], Prepared] = {}
+# more than running it on SQLite. An INSERT is prepared for the columns it is given.
+_INSERTS: dict[tuple[type[Base], tuple[str, ...]], Prepared] = {}
 _CODES, _COHORTS = _table(PrepaidCode), _table(Cohort)
 _AUDIT_COLUMNS = ("actor", "action", "subject_type", "subject_id", "account_id", "at", "details", "request_ref")
 _INSERT_AUDIT = Prepared(insert(_table(AuditEvent)), keys=_AUDIT_COLUMNS)  # nothing reads its id back

@@ -4,6 +4,7 @@
 import os
 import signal
 import sys
+from typing import NoReturn
 
 
 def _interrupt(_signum: int, _frame: object) -> None:
@@ -22,10 +23,9 @@ def main() -> int:
     except KeyboardInterrupt:  # while the modules load: exit at once (see ``_exit_now``)
         sys.stderr.write("aborted\n")
         _exit_now(1)
-        return 1  # not reached
 
 
-def _exit_now(code: int) -> None:
+def _exit_now(code: int) -> NoReturn:
     """Exit with ``code`` at once, the streams flushed: an interrupt that landed while the modules loaded (and
     nothing of ours is open yet) could otherwise surface again as the interpreter winds down, ending the
     process by SIGINT (exit -2) instead of 1."""
