@@ -23,6 +23,7 @@ from billing.errors import Conflict, InvalidInput, NotFound
 from billing.models import ApiKey, Reseller
 from billing.models.api import ApiScope
 from billing.names import check_slug
+from billing.prepared import Prepared
 from billing.resellers import find_reseller
 
 PREFIX = "jbk_"
@@ -81,7 +82,7 @@ class CreatedKey:
 
 
 # One statement, with the fields of ``ApiKeyView``: a request's key is looked up on every call.
-_LIVE_KEY = (
+_LIVE_KEY = Prepared(
     select(
         ApiKey.id,
         ApiKey.name,
@@ -228,9 +229,9 @@ class ApiKeys:
             yield view
 
     def _live(self, connection: Connection, key: str) -> ApiKeyView | None:
-        # Core's path: half the cost of the ORM's for a statement of columns.
-        row = connection.execute(_LIVE_KEY, {"digest": self._digest(key)}).one_or_none()
-        return None if row is None else ApiKeyView(**row._asdict())
+        # Prepared (compiled once, run on the driver's cursor): it is on every request's path.
+        rows = _LIVE_KEY.rows(connection, {"digest": self._digest(key)})
+        return ApiKeyView(**rows[0]._asdict()) if rows else None
 
     def _used(self, view: ApiKeyView | None, now: datetime) -> None:
         """Record the key's use, at most once a minute: after the request's transaction, if one is open, in

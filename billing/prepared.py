@@ -4,10 +4,13 @@ On SQLite a redemption's cost is CPU, and most of it was SQLAlchemy's per-execut
 its statements (an execution context, a result object, events), several times what sqlite3 itself spends
 running them. A ``Prepared`` statement is compiled by SQLAlchemy once per dialect, with SQLAlchemy's own
 type processing for every parameter and every result column (dates, aware instants, enums, JSON,
-booleans), and on SQLite it runs on the DB-API cursor of the caller's SQLAlchemy connection, in that
-connection's transaction; a driver error is raised as SQLAlchemy's (``IntegrityError``, ...), as
-``Connection.execute`` would. On PostgreSQL, where the round trips cost more than the Python around them
-and SQLAlchemy's handling of a dropped connection matters, it is ``Connection.execute``.
+booleans), and it runs on the DB-API cursor of the caller's SQLAlchemy connection, in that connection's
+transaction. A driver error is raised as SQLAlchemy's (``IntegrityError``, ...), as ``Connection.execute``
+would; one that means the connection is gone (a PostgreSQL server restarted, a proxy's idle cut) also
+invalidates the connection, so the pool replaces it and only that one unit of work fails, as
+SQLAlchemy's own handling does. On PostgreSQL a redemption's dozen statements through
+``Connection.execute`` cost the serving process more CPU than psycopg's own work for them (issue 24's
+concurrency row); psycopg still prepares each statement on the server after a few executions.
 
 Only statements whose every value is given are accepted: a column filled by a Python-side default needs
 SQLAlchemy's execution context, and building such an INSERT here fails at once.
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +35,7 @@ Processor = Callable[[Any], Any] | None
 class _Compiled:
     sql: str
     names: tuple[str, ...]  # the parameters in placeholder order
+    named: bool  # values passed by name (PostgreSQL's pyformat), not in order (SQLite's qmark)
     constants: Mapping[str, Any]  # values the statement itself carries (literals in its WHERE or SET)
     binds: tuple[tuple[int, Callable[[Any], Any]], ...]  # (position, processor) for the parameters that have one
     results: tuple[tuple[int, Callable[[Any], Any]], ...]  # the same for the result columns
@@ -51,8 +56,6 @@ class Prepared:
                 raise ValueError(f"a prepared INSERT needs every value given; Python defaults for {defaulted}")
 
     def rows(self, connection: Connection, params: Mapping[str, Any]) -> list[Any]:
-        if not _direct(connection):
-            return list(connection.execute(self.statement, dict(params)).all())
         compiled = self._for(connection.dialect)
         cursor = _cursor(connection, compiled, [params])
         try:
@@ -62,8 +65,6 @@ class Prepared:
         return [_row(compiled, raw) for raw in fetched]
 
     def run(self, connection: Connection, params: Mapping[str, Any]) -> int:
-        if not _direct(connection):
-            return int(connection.execute(self.statement, dict(params)).rowcount)
         cursor = _cursor(connection, self._for(connection.dialect), [params])
         try:
             return int(cursor.rowcount)
@@ -72,9 +73,6 @@ class Prepared:
 
     def many(self, connection: Connection, params: Sequence[Mapping[str, Any]]) -> int:
         """Returns how many rows the statement changed (inserted, for an INSERT that skips a taken key)."""
-        if not _direct(connection):
-            counting = self.statement.execution_options(preserve_rowcount=True)
-            return int(connection.execute(counting, [dict(p) for p in params]).rowcount)
         cursor = _cursor(connection, self._for(connection.dialect), params)
         try:
             return int(cursor.rowcount)
@@ -88,23 +86,22 @@ class Prepared:
         return compiled
 
 
-def _direct(connection: Connection) -> bool:
-    return connection.dialect.name == "sqlite"
-
-
 def _compile(statement: Executable, dialect: Dialect, keys: list[str] | None) -> _Compiled:
     compiled = statement.compile(dialect=dialect, column_keys=keys)  # type: ignore[attr-defined]
-    assert isinstance(compiled, SQLCompiler) and compiled.positiontup is not None  # SQLite's qmark style
+    assert isinstance(compiled, SQLCompiler)
     if compiled.update_prefetch:  # an UPDATE's Python ``onupdate``: SQLAlchemy's execution context fills it
         missing = [column.key for column in compiled.update_prefetch]
         raise ValueError(f"a prepared statement needs every value given; Python defaults for {missing}")
-    names = tuple(compiled.positiontup)
-    constants = {name: bind.value for name, bind in compiled.binds.items() if not bind.required}
-    binds = _processing(compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names)
+    by_name = {name: bind for bind, name in compiled.bind_names.items()}
+    # SQLite's qmark style lists the placeholders in order; PostgreSQL's pyformat names them (values by name).
+    named = compiled.positiontup is None
+    names = tuple(by_name) if named else tuple(compiled.positiontup or ())
+    constants = {name: bind.value for name, bind in by_name.items() if not bind.required}
+    binds = _processing(by_name[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names)
     columns = list(statement.exported_columns) if hasattr(statement, "exported_columns") else []
     results = _processing(column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns)
     row = namedtuple("Row", [column.key for column in columns], rename=True) if columns else None
-    return _Compiled(compiled.string, names, constants, binds, results, row)
+    return _Compiled(compiled.string, names, named, constants, binds, results, row)
 
 
 def _cursor(connection: Connection, compiled: _Compiled, params: Sequence[Mapping[str, Any]]) -> Any:
@@ -116,14 +113,19 @@ def _cursor(connection: Connection, compiled: _Compiled, params: Sequence[Mappin
         else:
             cursor.executemany(compiled.sql, values)
     except connection.dialect.loaded_dbapi.Error as error:
-        cursor.close()
+        dialect = connection.dialect
+        gone = dialect.is_disconnect(error, connection.connection.dbapi_connection, cursor)
+        with suppress(dialect.loaded_dbapi.Error):
+            cursor.close()
+        if gone:
+            connection.invalidate(error)
         raise exc.DBAPIError.instance(
-            compiled.sql, values, error, connection.dialect.loaded_dbapi.Error, dialect=connection.dialect
+            compiled.sql, values, error, dialect.loaded_dbapi.Error, dialect=dialect, connection_invalidated=gone
         ) from error
     return cursor
 
 
-def _values(compiled: _Compiled, params: Mapping[str, Any]) -> tuple[Any, ...]:
+def _values(compiled: _Compiled, params: Mapping[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
     given = {**compiled.constants, **params} if compiled.constants else params
     try:
         values = [given[name] for name in compiled.names]
@@ -131,7 +133,7 @@ def _values(compiled: _Compiled, params: Mapping[str, Any]) -> tuple[Any, ...]:
         raise exc.ArgumentError(f"a value is required for the parameter {missing}") from None
     for position, process in compiled.binds:
         values[position] = process(values[position])
-    return tuple(values)
+    return dict(zip(compiled.names, values, strict=True)) if compiled.named else tuple(values)
 
 
 def _row(compiled: _Compiled, raw: Sequence[Any]) -> Any:

@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import cast
 
 import pytest
-from sqlalchemy import Table, bindparam, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Table, bindparam, insert, select, text, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from billing.models import AuditEvent, OutboxMessage
 from billing.models.outbox import OutboxMedium, OutboxState
@@ -87,6 +87,27 @@ def test_a_taken_key_is_sqlalchemys_integrity_error_and_the_transaction_leaves_n
     with db.read() as session:
         keys = session.scalars(select(MESSAGES.c.dedupe_key).where(MESSAGES.c.dedupe_key.startswith("k:"))).all()
     assert keys == ["k:0"]
+
+
+def test_a_connection_the_server_dropped_is_invalidated_and_the_next_unit_of_work_gets_a_new_one(db):
+    if db.is_sqlite:
+        pytest.skip("a server-side disconnect is PostgreSQL's")
+    with db.write_core() as connection:
+        INSERT_MANY.many(connection, [_row("d:0", 0)])
+    seen = []
+    with pytest.raises(DBAPIError) as raised, db.write_core() as connection:
+        pid = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with db.engine.connect() as other:  # as a server restart or a proxy's idle cut would
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        try:
+            PREPARED_READ.rows(connection, {"prefix": "d:"})
+        finally:
+            seen.append(connection.invalidated)
+    assert seen == [True]  # at once, not only once the rollback failed too
+    assert raised.value.connection_invalidated
+    with db.write_core() as connection:  # the pool replaced the dead connection
+        assert connection.execute(text("SELECT pg_backend_pid()")).scalar_one() != pid
+        assert [row.dedupe_key for row in PREPARED_READ.rows(connection, {"prefix": "d:"})] == ["d:0"]
 
 
 def test_an_insert_leaving_a_python_default_to_sqlalchemy_is_refused_when_built():
