@@ -105,7 +105,7 @@ def _compile(statement: Executable, dialect: Dialect, keys: list[str] | None) ->
 
 
 def _cursor(connection: Connection, compiled: _Compiled, params: Sequence[Mapping[str, Any]]) -> Any:
-    values = [_values(compiled, one) for one in params]
+    values: list[Any] = [_values(compiled, one) for one in params]  # all tuples (SQLite) or all dicts (PostgreSQL)
     cursor = connection.connection.cursor()
     try:
         if len(values) == 1:
