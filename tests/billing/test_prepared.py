@@ -70,12 +70,16 @@ def test_rows_written_and_read_are_those_sqlalchemys_own_statements_write_and_re
 
 def test_a_write_counts_its_rows_and_a_literal_in_the_statement_takes_effect(db):
     with db.write_core() as connection:
-        INSERT_MANY.many(connection, [_row("c:0", 0)])
+        assert INSERT_MANY.many(connection, [_row("c:0", 0)]) == 1
+        assert INSERT_MANY.many(connection, [_row(f"c:few{n}", n) for n in range(3)]) == 3  # one INSERT on PostgreSQL
+        assert INSERT_MANY.many(connection, [_row(f"c:many{n}", n) for n in range(40)]) == 40  # executemany
         assert FAIL.run(connection, {"key": "c:0"}) == 1
         assert FAIL.run(connection, {"key": "c:0"}) == 0  # no longer pending
         assert FAIL.run(connection, {"key": "c:missing"}) == 0
     with db.read() as session:
         assert session.scalar(select(MESSAGES.c.state).where(MESSAGES.c.dedupe_key == "c:0")) == OutboxState.FAILED
+        written = session.scalars(select(MESSAGES.c.attempts).where(MESSAGES.c.dedupe_key.startswith("c:few"))).all()
+        assert sorted(written) == [0, 1, 2]
 
 
 def test_a_taken_key_is_sqlalchemys_integrity_error_and_the_transaction_leaves_nothing(db):
