@@ -24,6 +24,7 @@ from billing.book_export import CHUNK, account_row, reseller_row, running_blocks
 from billing.book_rows import ACCOUNTS, LICENSES, Book, LicenseRow, read_book
 from billing.bulk import insert_new_returning
 from billing.db import Base, Database
+from billing.events import Party, block_data
 from billing.models import Account, Cohort, PlanLevel, Price, Reseller, Solution
 from billing.models.licensing import CohortOrigin
 from billing.models.parties import PaymentMethod
@@ -153,14 +154,19 @@ def _account(row: Any, reseller_ids: dict[str, int], now: datetime) -> dict[str,
     }
 
 
-def _write_blocks(session: Session, rows: Sequence[LicenseRow], *, now: datetime, progress: Progress) -> list[int]:
-    """Insert the book's blocks; the new blocks' ids."""
+def _write_blocks(
+    session: Session, rows: Sequence[LicenseRow], *, now: datetime, progress: Progress
+) -> list[tuple[Party, dict[str, Any]]]:
+    """Insert the book's blocks; each new block's account and what an event says of it, in id order."""
     accounts: dict[str, tuple[int, str, PaymentMethod]] = {}
+    parties: dict[str, Party] = {}
     for chunk in _chunks(sorted({row.account for row in rows})):
-        query = select(Account.slug, Account.id, Account.time_zone, Account.payment_method).where(
-            Account.slug.in_(chunk)
-        )
-        accounts.update({slug: (id_, tz, pays) for slug, id_, tz, pays in session.execute(query)})
+        query = select(
+            Account.slug, Account.id, Account.time_zone, Account.payment_method, Account.reseller_id, Account.name
+        ).where(Account.slug.in_(chunk))
+        for slug, id_, tz, pays, reseller_id, name in session.execute(query):
+            accounts[slug] = (id_, tz, pays)
+            parties[slug] = Party(id_, reseller_id, slug, name, pays)
     levels = {
         (solution, level): (solution_id, level_id, kind)
         for solution, level, solution_id, level_id, kind in session.execute(
@@ -171,7 +177,7 @@ def _write_blocks(session: Session, rows: Sequence[LicenseRow], *, now: datetime
     }
     today = {slug: local_date(now, tz) for slug, (_, tz, _) in accounts.items()}
     cohorts = Base.metadata.tables["cohorts"]
-    added: list[int] = []
+    added: list[tuple[Party, dict[str, Any]]] = []
     for chunk in _chunks(rows):
         values = []
         for row in chunk:
@@ -198,8 +204,13 @@ def _write_blocks(session: Session, rows: Sequence[LicenseRow], *, now: datetime
                 }
             )
         # By COPY on PostgreSQL (``billing.bulk``): a 500-row INSERT text is one psycopg parses again each time.
+        # No id is given, so none is taken: every row goes in, and the ids come back in the rows' order.
         new = insert_new_returning(session.connection(), cohorts, values, key=["id"], returning=[cohorts.c.id])
-        added.extend(cohort_id for (cohort_id,) in new)
+        for (cohort_id,), row, value in zip(new, chunk, values, strict=True):
+            data = block_data(
+                cohort_id, row.solution, row.level, value["license_kind"], row.units, row.starts, row.renews
+            )
+            added.append((parties[row.account], data))
         progress(len(chunk))
     _link_renewals(session, rows, accounts, now=now)
     return added

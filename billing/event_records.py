@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from billing.accounts import AccountView
 from billing.events import (
+    BATCH,
     RETENTION,
     NewEvent,
     Party,
@@ -189,11 +190,16 @@ def subscription_changed(session: Session, cohort: Cohort, action: str, units: i
         about_cohort(session, EventType.LICENSES_ADDED, cohort.id, now=now, added=units, subscription=True)
 
 
-def imported(session: Session, cohort_ids: Sequence[int], *, now: datetime) -> None:
-    """``licenses.added`` for each block an import of the vendor's book brought in (``imported: true``)."""
+def imported(session: Session, blocks: Sequence[tuple[Party, Mapping[str, Any]]], *, now: datetime) -> None:
+    """``licenses.added`` for each block an import of the vendor's book brought in (``imported: true``): its
+    account and what ``block_data`` says of it, as the import wrote them (nothing read back)."""
     # In bulk, as the sweep records its events: one by one, 30,000 blocks took ten times the import itself.
-    extras = [(cohort_id, None, {"imported": True}) for cohort_id in sorted(cohort_ids)]
-    about_cohorts(session, EventType.LICENSES_ADDED, extras, now=now)
+    for start in range(0, len(blocks), BATCH):
+        events = [
+            NewEvent(EventType.LICENSES_ADDED, party, {**data, "imported": True})
+            for party, data in blocks[start : start + BATCH]
+        ]
+        record_many(session, events, now=now)
 
 
 def renewed(session: Session, cohort: Cohort, period_start: date, invoice: Invoice, *, now: datetime) -> None:

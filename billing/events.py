@@ -31,7 +31,7 @@ from billing.prepared import Prepared
 
 RETENTION = timedelta(days=30)
 EVENT_ID_PREFIX = "evt_"
-BATCH = 5_000  # blocks per read and per ``record_many`` in ``about_cohorts``
+BATCH = 5_000  # blocks per read and per ``record_many`` in ``about_cohorts`` (and in an import's events)
 _EVENTS = cast(Table, Event.__table__)
 _ENDPOINTS = "joanbot.webhook_endpoints"  # session.info cache: one look-up per transaction, however many events
 _INSERT_SORTED = insert(_EVENTS).returning(_EVENTS.c.id, sort_by_parameter_order=True)  # ids in row order

@@ -22,6 +22,7 @@ SQLAlchemy's execution context, and building such an INSERT here fails at once.
 
 from __future__ import annotations
 
+import operator
 from collections import namedtuple
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import suppress
@@ -40,6 +41,7 @@ FEW = 16  # up to this many rows, ``many`` on PostgreSQL is one multi-row INSERT
 class _Compiled:
     sql: str
     names: tuple[str, ...]  # the parameters in placeholder order
+    pick: Callable[[Mapping[str, Any]], tuple[Any, ...]]  # their values, in that order
     named: bool  # values passed by name (PostgreSQL's pyformat), not in order (SQLite's qmark)
     constants: Mapping[str, Any]  # values the statement itself carries (literals in its WHERE or SET)
     binds: tuple[tuple[int, Callable[[Any], Any]], ...]  # (position, processor) for the parameters that have one
@@ -122,7 +124,14 @@ def _compile(statement: Executable, dialect: Dialect, keys: list[str] | None) ->
     columns = list(statement.exported_columns) if hasattr(statement, "exported_columns") else []
     results = _processing(column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns)
     row = namedtuple("Row", [column.key for column in columns], rename=True) if columns else None
-    return _Compiled(compiled.string, names, named, constants, binds, results, row)
+    return _Compiled(compiled.string, names, _picker(names), named, constants, binds, results, row)
+
+
+def _picker(names: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    """``operator.itemgetter`` of the names, always giving a tuple (thousands of rows go through it)."""
+    if len(names) > 1:
+        return operator.itemgetter(*names)
+    return lambda given: tuple(given[name] for name in names)
 
 
 def _cursor(connection: Connection, compiled: _Compiled, params: Sequence[Mapping[str, Any]]) -> Any:
@@ -149,12 +158,15 @@ def _cursor(connection: Connection, compiled: _Compiled, params: Sequence[Mappin
 def _values(compiled: _Compiled, params: Mapping[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
     given = {**compiled.constants, **params} if compiled.constants else params
     try:
-        values = [given[name] for name in compiled.names]
+        picked = compiled.pick(given)
     except KeyError as missing:
         raise exc.ArgumentError(f"a value is required for the parameter {missing}") from None
-    for position, process in compiled.binds:
-        values[position] = process(values[position])
-    return dict(zip(compiled.names, values, strict=True)) if compiled.named else tuple(values)
+    if compiled.binds:
+        values = list(picked)
+        for position, process in compiled.binds:
+            values[position] = process(values[position])
+        picked = tuple(values)
+    return dict(zip(compiled.names, picked, strict=True)) if compiled.named else picked
 
 
 def _row(compiled: _Compiled, raw: Sequence[Any]) -> Any:
