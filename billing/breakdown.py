@@ -12,12 +12,12 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import Row, String, bindparam, select, type_coerce
 from sqlalchemy.orm import Session
 
 from billing.accounts import AccountView, account_view
 from billing.models import Account, Cohort, PlanChange, PlanLevel, Price, Solution
-from billing.models.catalog import BillingInterval
+from billing.models.catalog import BillingInterval, LicenseKind
 from billing.models.licensing import PlanChangeStatus
 from billing.money import Money
 from billing.plan_schedule import scheduled_notes_by_level
@@ -99,7 +99,7 @@ _RUNNING = (
         Cohort.renewed_at.is_not(None).label("renewed"),
         Cohort.auto_renew,
         Cohort.renews_cohort_id,
-        Cohort.license_kind,
+        type_coerce(Cohort.license_kind, String).label("license_kind"),  # the text: only one row's is shown
         Solution.slug.label("solution"),
         Solution.name.label("solution_name"),
         PlanLevel.slug.label("level"),
@@ -112,17 +112,25 @@ _RUNNING = (
     .where(Cohort.account_id == bindparam("account_id"), Cohort.ends_on > bindparam("today"))
     .order_by(Cohort.ends_on, Cohort.id)
 )
+_LEVEL_NAME = list(_RUNNING.selected_columns.keys()).index("level_name")
 
 
 def build_breakdown(session: Session, account: Account, *, today: date, in_use: dict[int, int]) -> Breakdown:
     """The breakdown on ``today`` (the account's calendar date); ``in_use`` holds assignments by solution id."""
     # On the session's connection: plain rows, without the ORM's result machinery.
     rows = session.connection().execute(_RUNNING, {"account_id": account.id, "today": today}).all()
-    changes = scheduled_notes_by_level(session, {row.id: row.level_name for row in rows if row.auto_renew})
+    # One pass, by position: a Row's field by name costs ten times its field by index, for each of 1,000s.
     by_solution: dict[int, list[_Running]] = defaultdict(list)
+    level_names: dict[int, str] = {}  # the auto-renewing cohorts' level names, by cohort id
+    active_renewing: list[_Running] = []
     for row in rows:
-        by_solution[row.solution_id].append(row)
-    active_renewing = [row for row in rows if row.auto_renew and row.starts_on <= today]
+        cohort_id, solution_id, _, starts_on, _, _, auto_renew = row[:7]
+        by_solution[solution_id].append(row)
+        if auto_renew:
+            level_names[cohort_id] = str(row[_LEVEL_NAME])
+            if starts_on <= today:
+                active_renewing.append(row)
+    changes = scheduled_notes_by_level(session, level_names)
     renewing = _subscriptions(session, active_renewing, account.currency, changes)
     solutions = [
         replace(_solution(group, today, in_use.get(solution_id, 0), changes), subscription=renewing.get(solution_id))
@@ -227,7 +235,7 @@ def _solution(group: list[_Running], today: date, in_use: int, changes: dict[int
         solution_name=newest.solution_name,
         level=newest.level,
         level_name=newest.level_name,
-        license_kind=newest.license_kind,
+        license_kind=LicenseKind(newest.license_kind),
         total=sum(units.values()),
         in_use=in_use,
         lines=tuple(
