@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import operator
 from collections import namedtuple
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
@@ -72,6 +72,21 @@ class Prepared:
             cursor.close()
         return [_row(compiled, raw) for raw in fetched]
 
+    def stream(self, connection: Connection, params: Mapping[str, Any], *, batch: int) -> Iterator[tuple[Any, ...]]:
+        """A SELECT's rows as plain tuples, fetched ``batch`` at a time (bounded memory): for tens of
+        thousands of rows, where an object per row costs the garbage collector most (a tuple of plain values
+        is untracked at its first collection; a Row or a named tuple is traversed by every full one)."""
+        compiled = self._for(connection.dialect)
+        cursor = _cursor(connection, compiled, [params])
+        try:
+            while fetched := cursor.fetchmany(batch):
+                if compiled.results:
+                    yield from (tuple(_processed(compiled, raw)) for raw in fetched)
+                else:
+                    yield from fetched
+        finally:
+            cursor.close()
+
     def run(self, connection: Connection, params: Mapping[str, Any]) -> int:
         cursor = _cursor(connection, self._for(connection.dialect), [params])
         try:
@@ -112,6 +127,8 @@ class Prepared:
 def _compile(statement: Executable, dialect: Dialect, keys: list[str] | None) -> _Compiled:
     compiled = statement.compile(dialect=dialect, column_keys=keys)  # type: ignore[attr-defined]
     assert isinstance(compiled, SQLCompiler)
+    if "POSTCOMPILE" in compiled.string:  # an expanding IN: SQLAlchemy renders it per execution
+        raise ValueError("a prepared statement cannot hold an expanding IN; compare with each value instead")
     if compiled.update_prefetch:  # an UPDATE's Python ``onupdate``: SQLAlchemy's execution context fills it
         missing = [column.key for column in compiled.update_prefetch]
         raise ValueError(f"a prepared statement needs every value given; Python defaults for {missing}")
@@ -171,10 +188,14 @@ def _values(compiled: _Compiled, params: Mapping[str, Any]) -> tuple[Any, ...] |
 
 def _row(compiled: _Compiled, raw: Sequence[Any]) -> Any:
     assert compiled.row is not None
+    return compiled.row._make(_processed(compiled, raw))  # type: ignore[attr-defined]
+
+
+def _processed(compiled: _Compiled, raw: Sequence[Any]) -> list[Any]:
     values = list(raw)
     for position, process in compiled.results:
         values[position] = process(values[position])
-    return compiled.row._make(values)  # type: ignore[attr-defined]
+    return values
 
 
 def _processing(processors: Iterable[Processor]) -> tuple[tuple[int, Callable[[Any], Any]], ...]:

@@ -12,10 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from itertools import chain
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from billing import audit, event_records
@@ -26,6 +25,7 @@ from billing.errors import NotFound
 from billing.models import Account, Cohort, PlanLevel, ReminderNotice, Reseller, Solution
 from billing.models.notices import REMINDER_THRESHOLDS, DropReason
 from billing.periods import local_date
+from billing.prepared import Prepared
 from billing.quotes import BILLED_METHODS
 from billing.stale_reminders import drop_stale
 
@@ -52,20 +52,22 @@ class DueReminder:
     days_left: int
 
 
-def due_selection(today_utc: date) -> Select[int, int, date, date, str]:
-    """The candidate rows: unrenewed cohorts ending within the reminder horizon (uses the partial index)."""
-    return (
-        select(Cohort.id, Cohort.account_id, Cohort.ends_on, Cohort.created_on, Account.time_zone)
-        .join(Account, Account.id == Cohort.account_id)
-        .where(
-            Cohort.renewed_at.is_(None),
-            Cohort.ends_on > today_utc - timedelta(days=_SLACK_DAYS),
-            Cohort.ends_on <= today_utc + timedelta(days=max(REMINDER_THRESHOLDS) + _SLACK_DAYS),
-            Cohort.auto_renew.is_(False),
-            Cohort.origin.not_in(BILLED_METHODS),  # a cancelled card/invoice subscription ends by choice
-            Account.closed_at.is_(None),  # a closed account gets no reminders (nor their emails)
-        )
+# The candidate rows: unrenewed cohorts ending within the reminder horizon (by the partial index). Prepared
+# and streamed as plain tuples: tens of thousands of rows a sweep, and a Row each (traversed by every full
+# garbage collection) cost a quarter of the selection at 1,000,000 cohorts.
+_DUE = Prepared(
+    select(Cohort.id, Cohort.account_id, Cohort.ends_on, Cohort.created_on, Account.time_zone)
+    .join(Account, Account.id == Cohort.account_id)
+    .where(
+        Cohort.renewed_at.is_(None),
+        Cohort.ends_on > bindparam("low"),
+        Cohort.ends_on <= bindparam("high"),
+        Cohort.auto_renew.is_(False),
+        # A cancelled card/invoice subscription ends by choice (each method compared: no expanding IN).
+        *(Cohort.origin != method for method in BILLED_METHODS),
+        Account.closed_at.is_(None),  # a closed account gets no reminders (nor their emails)
     )
+)
 
 
 def threshold_due(*, renews_on: date, created_on: date, today: date) -> int | None:
@@ -79,10 +81,13 @@ def threshold_due(*, renews_on: date, created_on: date, today: date) -> int | No
 
 
 def due_reminders(session: Session, *, now: datetime) -> list[DueReminder]:
-    # Core on the session's connection: columns only, no ORM entity machinery for 10^4..10^5 rows, fetched
-    # in batches (fetchmany), not row by row.
-    result = session.connection().execute(due_selection(now.date()))
-    return select_due(chain.from_iterable(result.partitions(FETCH_BATCH)), now=now)
+    # On the session's connection: columns only, no ORM entity machinery for 10^4..10^5 rows, fetched in
+    # batches (fetchmany), not row by row.
+    today_utc = now.date()
+    low = today_utc - timedelta(days=_SLACK_DAYS)
+    high = today_utc + timedelta(days=max(REMINDER_THRESHOLDS) + _SLACK_DAYS)
+    rows = _DUE.stream(session.connection(), {"low": low, "high": high}, batch=FETCH_BATCH)
+    return select_due(rows, now=now)
 
 
 def select_due(rows: Iterable[Sequence[Any]], *, now: datetime) -> list[DueReminder]:

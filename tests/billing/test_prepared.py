@@ -68,6 +68,23 @@ def test_rows_written_and_read_are_those_sqlalchemys_own_statements_write_and_re
     assert first.created_at == at("2026-01-02") and first.created_at.tzinfo is not None
 
 
+def test_a_stream_gives_the_rows_as_plain_tuples_with_the_same_values_batch_by_batch(db):
+    with db.write_core() as connection:
+        INSERT_MANY.many(connection, [_row(f"t:{n:02d}", n) for n in range(25)])
+    with db.write_core() as connection:
+        streamed = list(PREPARED_READ.stream(connection, {"prefix": "t:"}, batch=10))
+        named = PREPARED_READ.rows(connection, {"prefix": "t:"})
+    assert [type(row) for row in streamed] == [tuple] * 25  # not Rows nor named tuples
+    assert streamed == [tuple(row) for row in named]
+    assert streamed[3][4] is OutboxState.PENDING and streamed[3][7] == at("2026-01-02", hour=9)
+
+
+def test_an_expanding_in_is_refused_when_compiled(db):
+    statement = Prepared(select(MESSAGES.c.id).where(MESSAGES.c.state.in_([OutboxState.SENT, OutboxState.FAILED])))
+    with pytest.raises(ValueError, match="expanding IN"), db.write_core() as connection:
+        statement.rows(connection, {})
+
+
 def test_a_write_counts_its_rows_and_a_literal_in_the_statement_takes_effect(db):
     with db.write_core() as connection:
         assert INSERT_MANY.many(connection, [_row("c:0", 0)]) == 1
