@@ -113,15 +113,17 @@ def _not_yet_planned(session: Session, due: list[DueReminder]) -> list[DueRemind
     The unique key still decides between sweeps that race."""
     if not due:
         return due
-    planned = set(
-        session.execute(
-            select(ReminderNotice.cohort_id, ReminderNotice.renews_on, ReminderNotice.threshold).where(
-                ReminderNotice.renews_on >= min(r.renews_on for r in due),
-                ReminderNotice.renews_on <= max(r.renews_on for r in due),
-            )
-        ).all()
-    )
+    span = {"low": min(r.renews_on for r in due), "high": max(r.renews_on for r in due)}
+    planned = set(_PLANNED.stream(session.connection(), span, batch=FETCH_BATCH))
     return [r for r in due if (r.cohort_id, r.renews_on, r.threshold) not in planned]
+
+
+# As plain tuples, for the same reason as ``_DUE``: after a first sweep the range holds tens of thousands.
+_PLANNED = Prepared(
+    select(ReminderNotice.cohort_id, ReminderNotice.renews_on, ReminderNotice.threshold).where(
+        ReminderNotice.renews_on >= bindparam("low"), ReminderNotice.renews_on <= bindparam("high")
+    )
+)
 
 
 def _insert_ignoring_duplicates(session: Session, rows: Sequence[dict[str, object]]) -> int:
