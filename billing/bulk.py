@@ -75,8 +75,8 @@ def insert_new_returning(
     their order. ``returning``: columns of ``table``, its key column (``id``) or columns the rows give."""
     if not rows:
         return []
-    (id_column,) = table.primary_key.columns
-    if connection.dialect.name == "sqlite" and id_column.name not in rows[0]:
+    if connection.dialect.name == "sqlite" and not any(column.name in rows[0] for column in table.primary_key):
+        (id_column,) = table.primary_key.columns
         before = connection.execute(select(func.coalesce(func.max(id_column), 0))).scalar_one()
         insert_new(connection, table, rows, key=key)
         new = select(*returning).where(id_column > before).order_by(id_column)

@@ -17,7 +17,9 @@ psycopg's executemany: that runs in pipeline mode, whose machinery costs more CP
 saves for so few rows (80 us more per call, measured; issue 24).
 
 Only statements whose every value is given are accepted: a column filled by a Python-side default needs
-SQLAlchemy's execution context, and building such an INSERT here fails at once.
+SQLAlchemy's execution context, and building such an INSERT here fails at once; so does compiling an
+expanding ``IN``, which SQLAlchemy renders anew per execution. ``stream`` gives a SELECT's rows as plain
+tuples, batch by batch, for the reads of tens of thousands of rows (the sweep's due selection).
 """
 
 from __future__ import annotations
