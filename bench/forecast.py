@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import insert, select
 
-from bench.common import Row, analyze, median_time, ms
+from bench.common import Row, median_time, ms, vacuum
 from billing import Billing, CodeKey, Database, operator
 from billing.models import Account, Cohort, PlanLevel, Reseller, Solution
 
@@ -62,16 +62,6 @@ def _populate(db: Database, rows: int) -> None:
         with db.write() as session:
             session.execute(insert(Cohort), chunk)
     vacuum(db)
-
-
-def vacuum(db: Database) -> None:
-    """What autovacuum does after a bulk load (PostgreSQL 13+ vacuums on inserts too): the visibility map
-    that lets the forecast's aggregate read ``ix_cohorts_forecast`` alone, and the planner's statistics."""
-    if db.is_sqlite:
-        analyze(db)
-        return
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.exec_driver_sql("VACUUM ANALYZE")
 
 
 def _cohort(rng: random.Random, levels: list[tuple[int, int]], kinds: dict[int, str]) -> dict[str, object]:

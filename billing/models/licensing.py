@@ -61,6 +61,15 @@ class Cohort(Base):
             sqlite_where=text("auto_renew IS 1"),
             postgresql_where=text("auto_renew IS true"),
         ),
+        # The renewal housekeeping's own selection (``renewal.renew_due``): auto-renewing cohorts of the billed
+        # methods by renewal date, without reading the auto-renewing code blocks from the table.
+        Index(
+            "ix_cohorts_auto_renew_origin_ends_on",
+            "origin",
+            "ends_on",
+            sqlite_where=text("auto_renew IS 1"),
+            postgresql_where=text("auto_renew IS true"),
+        ),
         # The breakdown (an account's cohorts still running) and the redeem flow's renewal candidates.
         Index("ix_cohorts_account_id_ends_on", "account_id", "ends_on"),
         Index(
@@ -82,6 +91,14 @@ class Cohort(Base):
             "auto_renew",
             "units",
             "renewed_at",
+        ),
+        # The sweep's lapsed blocks (``event_records.record_lapsed``): unrenewed cohorts that do not renew by
+        # themselves, by renewal date (the month behind today, not the year of renewed ones among them).
+        Index(
+            "ix_cohorts_lapsing_ends_on",
+            "ends_on",
+            sqlite_where=text("renewed_at IS NULL AND auto_renew IS 0"),
+            postgresql_where=text("renewed_at IS NULL AND auto_renew IS false"),
         ),
         # The daily sweep's due selection: unrenewed cohorts by renewal date.
         Index(
