@@ -34,7 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from billing.bulk import insert_new_returning
+from billing import bulk
 from billing.db import Database, UTCDateTime
 from billing.email_plan import plan_emails
 from billing.models import Account, Alert, ChannelPacing, OutboxMessage, ReminderNotice, Reseller, ResellerChannel
@@ -137,13 +137,13 @@ def insert_messages(
     ]
     returning = (_MESSAGES.c.id, _MESSAGES.c.dedupe_key)
     connection = session if isinstance(session, Connection) else session.connection()
-    if connection.dialect.name == "postgresql":
+    if connection.dialect.name == "postgresql" and len(rows) >= bulk.STAGE_FROM:
         # Keys already taken are skipped before the bulk insert, whose COPY would fail on them and go again
         # through a temporary table: a message not delivered yet (Slack down, a backlog) is enqueued by
-        # every sweep until it is.
+        # every sweep until it is. (Fewer rows go by INSERT ... ON CONFLICT DO NOTHING, which skips them.)
         taken = set(connection.execute(_TAKEN, {"keys": [row["dedupe_key"] for row in rows]}).scalars())
         rows = [row for row in rows if row["dedupe_key"] not in taken]
-    new = insert_new_returning(connection, _MESSAGES, rows, key=["dedupe_key"], returning=returning)
+    new = bulk.insert_new_returning(connection, _MESSAGES, rows, key=["dedupe_key"], returning=returning)
     return {key: message_id for message_id, key in new}
 
 

@@ -11,6 +11,7 @@ from billing.events import NewEvent, Party, record_many
 from billing.models import Account, Event, OutboxMessage, ReminderNotice, WebhookEndpoint
 from billing.models.events import EventType
 from billing.models.outbox import OutboxMedium
+from billing.outbox import insert_messages
 from tests.billing.builders import account, licenses, reseller
 from tests.conftest import STAFF, at
 
@@ -121,3 +122,22 @@ def test_record_many_skips_a_taken_key_and_drops_amounts_of_an_account_paying_th
     ]
     reminder_ids = [event_id for event_id, type_, _ in ours if type_ == "reminder.due"]
     assert _webhook_messages(billing) == [(f"webhook:{told}", i) for i in reminder_ids]
+
+
+def test_outbox_messages_whose_keys_are_taken_are_skipped_and_keep_their_rows(billing):
+    """A message not delivered yet is enqueued again by every sweep: only the new keys are inserted."""
+    with billing.db.write() as session:
+        first = insert_messages(session, [(f"m:{n}", "C1", {"n": n}) for n in range(3)], now=at(FIRST_DAY))
+    with billing.db.write() as session:
+        again = insert_messages(session, [(f"m:{n}", "C2", {"n": n}) for n in range(1, 5)], now=at(FIRST_DAY))
+    assert sorted(first) == ["m:0", "m:1", "m:2"] and sorted(again) == ["m:3", "m:4"]
+    with billing.db.read() as session:
+        rows = session.execute(select(OutboxMessage.id, OutboxMessage.dedupe_key, OutboxMessage.channel_id)).all()
+    assert sorted((key, channel) for _, key, channel in rows) == [
+        ("m:0", "C1"),
+        ("m:1", "C1"),
+        ("m:2", "C1"),
+        ("m:3", "C2"),
+        ("m:4", "C2"),
+    ]
+    assert {key: i for i, key, _ in rows} == first | again
