@@ -11,12 +11,9 @@ def _interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
 
-signal.signal(signal.SIGTERM, _interrupt)  # first of all: cleans up as Ctrl-C does
-
-
 def main() -> int:
-    signal.signal(signal.SIGTERM, _interrupt)
-    try:
+    try:  # a stop that lands while the handler is being installed is inside the ``try`` too
+        signal.signal(signal.SIGTERM, _interrupt)  # first of all: cleans up as Ctrl-C does
         from bot.cli import main as cli_main
 
         return cli_main()
