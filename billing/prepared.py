@@ -29,6 +29,8 @@ from collections import namedtuple
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
+from datetime import date, datetime
+from enum import Enum
 from typing import Any
 
 from sqlalchemy import Connection, Dialect, Insert, bindparam, exc
@@ -37,6 +39,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 Processor = Callable[[Any], Any] | None
 FEW = 16  # up to this many rows, ``many`` on PostgreSQL is one multi-row INSERT
+REMEMBER_FROM = 64  # from this many parameter sets on, a processor's result for a value seen before is reused
 
 
 @dataclass(frozen=True)
@@ -154,7 +157,8 @@ def _picker(names: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, 
 
 
 def _cursor(connection: Connection, compiled: _Compiled, params: Sequence[Mapping[str, Any]]) -> Any:
-    values: list[Any] = [_values(compiled, one) for one in params]  # all tuples (SQLite) or all dicts (PostgreSQL)
+    binds = _remembering(compiled.binds) if len(params) >= REMEMBER_FROM else compiled.binds
+    values: list[Any] = [_values(compiled, one, binds) for one in params]  # all tuples (SQLite) or all dicts
     cursor = connection.connection.cursor()
     try:
         if len(values) == 1:
@@ -174,15 +178,52 @@ def _cursor(connection: Connection, compiled: _Compiled, params: Sequence[Mappin
     return cursor
 
 
-def _values(compiled: _Compiled, params: Mapping[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
+def _remembering(binds: tuple[tuple[int, Callable[[Any], Any]], ...]) -> tuple[tuple[int, Callable[[Any], Any]], ...]:
+    """The processors, each reusing its result for a value it has processed before in this call: thousands of
+    rows repeat a few dates, instants and enum members (30,000 imported blocks: five dates and an instant
+    each, 180,000 conversions of a few hundred distinct values; 197 ms of bind processing become 77 ms)."""
+    return tuple((position, _remembered(process)) for position, process in binds)
+
+
+# Values whose equality means the same stored form. Not Decimal (1.5 == 1.50) nor float (0.0 == -0.0), nor
+# anything unhashable (a JSON document): those are processed every time. A value is told apart by its type
+# (``True == 1``), an instant by its zone too (equal instants in two zones are two wall times).
+_SAME_WHEN_EQUAL = frozenset({str, int, bool, date})
+
+
+def _remembered(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    seen: dict[tuple[Any, ...], Any] = {}
+
+    def remembered(value: Any) -> Any:
+        kind = type(value)
+        if kind is datetime:
+            key: tuple[Any, ...] = (kind, value, value.tzinfo)
+        elif kind in _SAME_WHEN_EQUAL or issubclass(kind, Enum):
+            key = (kind, value)
+        else:
+            return process(value)
+        found = seen.get(key, _UNSEEN)
+        if found is _UNSEEN:
+            found = seen[key] = process(value)
+        return found
+
+    return remembered
+
+
+_UNSEEN = object()
+
+
+def _values(
+    compiled: _Compiled, params: Mapping[str, Any], binds: tuple[tuple[int, Callable[[Any], Any]], ...]
+) -> tuple[Any, ...] | dict[str, Any]:
     given = {**compiled.constants, **params} if compiled.constants else params
     try:
         picked = compiled.pick(given)
     except KeyError as missing:
         raise exc.ArgumentError(f"a value is required for the parameter {missing}") from None
-    if compiled.binds:
+    if binds:
         values = list(picked)
-        for position, process in compiled.binds:
+        for position, process in binds:
             values[position] = process(values[position])
         picked = tuple(values)
     return dict(zip(compiled.names, picked, strict=True)) if compiled.named else picked

@@ -4,6 +4,7 @@ and a write that fails leaves nothing behind."""
 
 from __future__ import annotations
 
+from datetime import timedelta, timezone
 from typing import cast
 
 import pytest
@@ -12,7 +13,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from billing.models import AuditEvent, OutboxMessage
 from billing.models.outbox import OutboxMedium, OutboxState
-from billing.prepared import Prepared
+from billing.prepared import REMEMBER_FROM, Prepared
 from tests.conftest import at
 
 MESSAGES = cast(Table, OutboxMessage.__table__)
@@ -77,6 +78,27 @@ def test_a_stream_gives_the_rows_as_plain_tuples_with_the_same_values_batch_by_b
     assert [type(row) for row in streamed] == [tuple] * 25  # not Rows nor named tuples
     assert streamed == [tuple(row) for row in named]
     assert streamed[3][4] is OutboxState.PENDING and streamed[3][7] == at("2026-01-02", hour=9)
+
+
+def test_many_rows_repeating_values_are_stored_as_sqlalchemys_own_statement_stores_them(db):
+    # From REMEMBER_FROM rows on, a processor's result for a value seen before is reused: every column here
+    # repeats values (enums, booleans, instants, some given in another zone) among 100 rows.
+    rows = []
+    for n in range(REMEMBER_FROM + 36):
+        row = _row("", n % 3) | {"state": list(OutboxState)[n % 3], "outcome_unknown": n % 5 == 0}
+        row["next_attempt_at"] = at("2026-01-02", hour=n % 4).astimezone(timezone(timedelta(hours=2 * (n % 2))))
+        rows.append(row)
+    with db.write_core() as connection:
+        INSERT_MANY.many(connection, [row | {"dedupe_key": f"m:{n:03d}"} for n, row in enumerate(rows)])
+        connection.execute(insert(MESSAGES), [row | {"dedupe_key": f"n:{n:03d}"} for n, row in enumerate(rows)])
+    with db.write_core() as connection:
+        prepared = PREPARED_READ.rows(connection, {"prefix": "m:"})
+        own = PREPARED_READ.rows(connection, {"prefix": "n:"})
+    assert [row[1:] for row in prepared] == [row[1:] for row in own]
+    states = list(OutboxState)
+    assert [row.state for row in prepared[:4]] == [states[n % 3] for n in range(4)]
+    assert [row.next_attempt_at for row in prepared[:4]] == [at("2026-01-02", hour=h) for h in range(4)]
+    assert [row.outcome_unknown for row in prepared[:6]] == [True, False, False, False, False, True]
 
 
 def test_an_expanding_in_is_refused_when_compiled(db):
