@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from billing import audit, event_records
+from billing import audit, collector, event_records
 from billing.actors import Actor
 from billing.book_check import BookReport, Known, check_book
 from billing.book_export import CHUNK, account_row, reseller_row, running_blocks
@@ -76,9 +76,10 @@ class BookImport:
     ) -> BookReport:
         """The dry run: every row's verdict and every problem; nothing is written."""
         actor.require_admin("import the book")
-        book = read_book(contents, on_rows=progress)
-        with self._db.read() as session:
-            return check_book(book, load_known(session, book, now=now), now=now)
+        with collector.paused():  # a typed row per line, alive to the end (``billing.collector``)
+            book = read_book(contents, on_rows=progress)
+            with self._db.read() as session:
+                return check_book(book, load_known(session, book, now=now), now=now)
 
     def apply(
         self,
@@ -91,25 +92,26 @@ class BookImport:
     ) -> BookReport:
         """Check, and only if there is no problem at all write every new row, in one transaction."""
         actor.require_admin("import the book")
-        book = read_book(contents, on_rows=progress)
-        with self._db.write() as session:
-            report = check_book(book, load_known(session, book, now=now), now=now)
-            if report.ok:
-                _write(session, report, now=now, progress=progress)
-                audit.record(
-                    session,
-                    actor=actor,
-                    action="book.imported",
-                    subject_type="book",
-                    subject_id=now.date().isoformat(),
-                    at=now,
-                    details={
-                        "counts": {name: asdict(counts) for name, counts in report.counts.items()},
-                        "sha256": report.hashes,
-                    },
-                    request_ref=request_ref,
-                )
-            return report
+        with collector.paused():  # the rows, and a dict of values per row written, alive to the end
+            book = read_book(contents, on_rows=progress)
+            with self._db.write() as session:
+                report = check_book(book, load_known(session, book, now=now), now=now)
+                if report.ok:
+                    _write(session, report, now=now, progress=progress)
+                    audit.record(
+                        session,
+                        actor=actor,
+                        action="book.imported",
+                        subject_type="book",
+                        subject_id=now.date().isoformat(),
+                        at=now,
+                        details={
+                            "counts": {name: asdict(counts) for name, counts in report.counts.items()},
+                            "sha256": report.hashes,
+                        },
+                        request_ref=request_ref,
+                    )
+                return report
 
 
 def _write(session: Session, report: BookReport, *, now: datetime, progress: Progress) -> None:

@@ -16,7 +16,7 @@ from typing import Any, cast
 from sqlalchemy import ColumnClause, Table, column, insert, select, table
 from sqlalchemy.orm import Session
 
-from billing import codeformat
+from billing import codeformat, collector
 from billing.accounts import find_account
 from billing.actors import Actor
 from billing.catalog import find_level, find_solution
@@ -209,6 +209,10 @@ class Issuing:
             return self._issue(session, fields, order)
 
     def _issue(self, session: Session, fields: dict[str, Any], order: _Order) -> IssuedBatch:
+        with collector.paused():  # up to 100,000 codes built and kept to the end (``billing.collector``)
+            return self._issue_batch(session, fields, order)
+
+    def _issue_batch(self, session: Session, fields: dict[str, Any], order: _Order) -> IssuedBatch:
         today = local_date(order.now, self._tz)
         _check_redeem_by(order.redeem_by, today)
         shared = {**fields, **self._shared_fields(session, order), "batch": order.batch}
