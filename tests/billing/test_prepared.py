@@ -4,7 +4,8 @@ and a write that fails leaves nothing behind."""
 
 from __future__ import annotations
 
-from datetime import timedelta, timezone
+from datetime import date, timedelta, timezone
+from decimal import Decimal
 from typing import cast
 
 import pytest
@@ -13,7 +14,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from billing.models import AuditEvent, OutboxMessage
 from billing.models.outbox import OutboxMedium, OutboxState
-from billing.prepared import REMEMBER_FROM, Prepared
+from billing.prepared import REMEMBER_FROM, Prepared, _remembering
 from tests.conftest import at
 
 MESSAGES = cast(Table, OutboxMessage.__table__)
@@ -99,6 +100,21 @@ def test_many_rows_repeating_values_are_stored_as_sqlalchemys_own_statement_stor
     assert [row.state for row in prepared[:4]] == [states[n % 3] for n in range(4)]
     assert [row.next_attempt_at for row in prepared[:4]] == [at("2026-01-02", hour=h) for h in range(4)]
     assert [row.outcome_unknown for row in prepared[:6]] == [True, False, False, False, False, True]
+
+
+def test_a_value_is_processed_once_per_call_only_where_equal_values_are_stored_alike():
+    calls: list[object] = []
+
+    def process(value: object) -> str:
+        calls.append(value)
+        return repr(value)
+
+    ((_, remembered),) = _remembering(((0, process),))
+    utc, plus_two = at("2026-01-02"), at("2026-01-02").astimezone(timezone(timedelta(hours=2)))
+    given = [date(2026, 1, 2), date(2026, 1, 2), True, 1, True, "a", "a", OutboxState.PENDING, OutboxState.PENDING]
+    given += [utc, utc, plus_two, Decimal("1.5"), Decimal("1.50"), 0.0, -0.0, {"a": 1}, {"a": 1}]
+    assert [remembered(value) for value in given] == [repr(value) for value in given]
+    assert calls == [date(2026, 1, 2), True, 1, "a", OutboxState.PENDING, utc, plus_two, *given[-6:]]
 
 
 def test_an_expanding_in_is_refused_when_compiled(db):
